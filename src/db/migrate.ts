@@ -1,0 +1,56 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { MigrationList } from "@prisma/schema-engine-wasm";
+import type { Database } from "./database";
+import { openSchemaEngine } from "./schema-engine";
+
+/** Arbitrary constant shared by every process of this app: "p2ptext" in ASCII. */
+export const MIGRATION_LOCK_KEY = 0x7032707465787400n;
+
+export const PRISMA_DIR = path.resolve(__dirname, "../../prisma");
+
+/** Reads prisma/migrations into the shape Prisma's schema engine expects. */
+export async function readMigrations(migrationsDir = path.join(PRISMA_DIR, "migrations")): Promise<MigrationList> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true });
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const lockPath = path.join(migrationsDir, "migration_lock.toml");
+  return {
+    baseDir: migrationsDir,
+    shadowDbInitScript: "",
+    lockfile: { path: "migration_lock.toml", content: await readFile(lockPath, "utf8").catch(() => null) },
+    migrationDirectories: await Promise.all(
+      dirs.map(async (dir) => ({
+        path: dir,
+        migrationFile: {
+          path: "migration.sql",
+          content: { tag: "ok" as const, value: await readFile(path.join(migrationsDir, dir, "migration.sql"), "utf8") },
+        },
+      })),
+    ),
+  };
+}
+
+export function readSchema(): Promise<string> {
+  return readFile(path.join(PRISMA_DIR, "schema.prisma"), "utf8");
+}
+
+/**
+ * Applies every pending migration, recording them in `_prisma_migrations` as `prisma migrate deploy`
+ * does. Several processes starting together serialize on an advisory lock, so one migrates and the
+ * others find nothing left to do.
+ */
+export async function applyMigrations(db: Database): Promise<string[]> {
+  const [schemaText, migrationsList] = await Promise.all([readSchema(), readMigrations()]);
+  return db.withAdvisoryLock(MIGRATION_LOCK_KEY, async () => {
+    const engine = await openSchemaEngine(schemaText, db.adapterFactory);
+    try {
+      const { appliedMigrationNames } = await engine.applyMigrations({
+        migrationsList,
+        filters: { externalTables: [], externalEnums: [] },
+      });
+      return appliedMigrationNames;
+    } finally {
+      engine.free();
+    }
+  });
+}
