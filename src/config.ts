@@ -1,0 +1,121 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Every environment variable the app reads, with what it is for and where to find it. */
+export const ENVIRONMENT = {
+  SLACK_BOT_TOKEN: "Slack bot token (xoxb-…): Slack app settings → OAuth & Permissions → Bot User OAuth Token.",
+  SLACK_SIGNING_SECRET: "Verifies that requests come from Slack: Slack app settings → Basic Information → Signing Secret.",
+  TWILIO_ACCOUNT_SID: "Twilio account (AC…): Twilio Console → Account Info.",
+  TWILIO_AUTH_TOKEN: "Twilio auth token; also verifies Twilio's webhooks: Twilio Console → Account Info.",
+  TWILIO_MESSAGING_SERVICE_SID:
+    "Messaging Service that sends the texts (MG…): Twilio Console → Messaging → Services. Set this or TWILIO_FROM_NUMBER.",
+  TWILIO_FROM_NUMBER: "Sending number in E.164 (+15551234567), used when no Messaging Service is set.",
+  PUBLIC_URL:
+    "The https address Slack and Twilio reach this app at, e.g. https://texting.example.org (Twilio signatures are checked against it).",
+  PORT: "Port the HTTP server listens on (default 3000).",
+  DATABASE_URL: "PostgreSQL connection URL. Leave unset to use the embedded database (PGlite) in DATA_DIR.",
+  DATA_DIR: "Folder for the embedded database (default ./data). Ignored when DATABASE_URL is set.",
+  SLACK_API_URL: "Optional: base URL of the Slack Web API (default https://slack.com/api/); tests point it at a local fake.",
+  TWILIO_API_URL: "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
+  LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
+} as const;
+
+export type EnvironmentVariable = keyof typeof ENVIRONMENT;
+
+const httpUrl = (what: string) =>
+  z.url({ protocol: /^https?$/, error: `must be a URL starting with http:// or https:// (${what})` });
+
+const required = (message: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? "is not set" : message) });
+
+const schema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string(required("must be a string")).regex(/^xox[bp]-/, "must start with xoxb-"),
+    SLACK_SIGNING_SECRET: z.string(required("must be a string")).min(1, "is empty"),
+    TWILIO_ACCOUNT_SID: z.string(required("must be a string")).regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters"),
+    TWILIO_AUTH_TOKEN: z.string(required("must be a string")).min(1, "is empty"),
+    TWILIO_MESSAGING_SERVICE_SID: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, "must look like MG followed by 32 hex characters")
+      .optional(),
+    TWILIO_FROM_NUMBER: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
+      .optional(),
+    PUBLIC_URL: z
+      .string(required("must be a string"))
+      .pipe(httpUrl("the public base address"))
+      .transform((url) => url.replace(/\/+$/, "")),
+    PORT: z.coerce
+      .number({ error: "must be a port number" })
+      .int("must be a whole number")
+      .min(0, "must be between 0 and 65535")
+      .max(65535, "must be between 0 and 65535")
+      .default(3000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (or leave it unset for the embedded database)")
+      .optional(),
+    DATA_DIR: z.string().min(1, "is empty").default("./data"),
+    SLACK_API_URL: httpUrl("the Slack Web API base").optional(),
+    TWILIO_API_URL: httpUrl("the Twilio REST API base").optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent").default("info"),
+});
+
+export interface Config {
+  slack: { botToken: string; signingSecret: string; apiUrl?: string };
+  twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; fromNumber?: string; apiUrl?: string };
+  publicUrl: string;
+  port: number;
+  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  logLevel: string;
+}
+
+/** Raised with every problem found, each naming its variable, what it is for and where to find it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      [
+        `The app cannot start: ${problems.length} setting${problems.length === 1 ? " needs" : "s need"} fixing.`,
+        ...problems.map((p) => `  - ${p}`),
+        "Set them in the environment (see the README's table) and start again.",
+      ].join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function describe(name: EnvironmentVariable, problem: string): string {
+  return `${name} ${problem}. ${ENVIRONMENT[name]}`;
+}
+
+/** Reads and checks the environment once. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(ENVIRONMENT).map((name) => [name, env[name]?.trim() ? env[name]!.trim() : undefined]),
+  );
+  const parsed = schema.safeParse(present);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => describe(String(issue.path[0]) as EnvironmentVariable, issue.message));
+  if (!present.TWILIO_MESSAGING_SERVICE_SID && !present.TWILIO_FROM_NUMBER) {
+    problems.push(describe("TWILIO_MESSAGING_SERVICE_SID", "is not set, and neither is TWILIO_FROM_NUMBER: set one of them"));
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+      fromNumber: e.TWILIO_FROM_NUMBER,
+      apiUrl: e.TWILIO_API_URL,
+    },
+    publicUrl: e.PUBLIC_URL,
+    port: e.PORT,
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL }
+      : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
+    logLevel: e.LOG_LEVEL,
+  };
+}
