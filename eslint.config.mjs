@@ -11,5 +11,6 @@ export default tseslint.config(
       "no-console": ["error", { allow: ["warn", "error"] }],
     },
   },
+  { files: ["*.js"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
   { files: ["bench/**", "prisma/**", "manifest/**", ".ci/**"], rules: { "no-console": "off" } },
 );

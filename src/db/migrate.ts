@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
@@ -7,7 +8,15 @@ import { openSchemaEngine } from "./schema-engine";
 /** Arbitrary constant shared by every process of this app: "p2ptext" in ASCII. */
 export const MIGRATION_LOCK_KEY = 0x7032707465787400n;
 
-export const PRISMA_DIR = path.resolve(__dirname, "../../prisma");
+/** prisma/ at the project root, found from here whether running from src/ (tsx, jest) or dist/src/. */
+export const PRISMA_DIR = findPrismaDir(__dirname);
+
+function findPrismaDir(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "prisma", "schema.prisma"))) return path.join(dir, "prisma");
+  }
+  throw new Error(`prisma/schema.prisma not found above ${from}`);
+}
 
 /** Reads prisma/migrations into the shape Prisma's schema engine expects. */
 export async function readMigrations(migrationsDir = path.join(PRISMA_DIR, "migrations")): Promise<MigrationList> {

@@ -4,8 +4,17 @@ import type { SchemaEngine } from "@prisma/schema-engine-wasm";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 
+type WasmExports = Record<string, unknown>;
+
 type SchemaEngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg") & {
-  __wbg_set_wasm(exports: WebAssembly.Exports): void;
+  __wbg_set_wasm(exports: WasmExports): void;
+};
+
+/** The slice of the WebAssembly global we use (its types live in lib.dom, which a server does not load). */
+const { WebAssembly } = globalThis as unknown as {
+  WebAssembly: {
+    instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: WasmExports } }>;
+  };
 };
 
 let loaded: Promise<SchemaEngineModule> | undefined;
@@ -19,7 +28,7 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
     const bgPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const bg = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as SchemaEngineModule;
     const bytes = await readFile(path.join(path.dirname(bgPath), "schema_engine_bg.wasm"));
-    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": bg as never });
+    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": bg });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bg;

@@ -1,0 +1,89 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { App } from "@slack/bolt";
+import type { Config } from "./config";
+import { openDatabase, type Database } from "./db/database";
+import { applyMigrations } from "./db/migrate";
+import { healthRoute } from "./http/health";
+import { boltLogger, type Logger } from "./logger";
+import { registerListeners } from "./slack";
+import { inboundSmsRoute, statusCallbackRoute } from "./sms/webhooks";
+
+export interface RunningApp {
+  /** Where the server listens locally, e.g. http://127.0.0.1:3000. */
+  readonly localUrl: string;
+  readonly db: Database;
+  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  stop(): Promise<void>;
+}
+
+/** A start-up failure with a message an operator can act on. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StartupError";
+  }
+}
+
+/** Composes the app: database → migrations → Bolt (Slack routes + custom routes) → listening server. */
+export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  const db = await openDatabase(config.database).catch((error: unknown) => {
+    throw new StartupError(`Could not open the database (${describeTarget(config)}): ${(error as Error).message}`, { cause: error });
+  });
+  try {
+    const applied = await applyMigrations(db).catch((error: unknown) => {
+      throw new StartupError(`Could not migrate the database (${describeTarget(config)}): ${(error as Error).message}`, {
+        cause: error,
+      });
+    });
+    logger.info({ applied, database: config.database.kind }, applied.length ? "migrations applied" : "database up to date");
+
+    const webhookDeps = { prisma: db.prisma, authToken: config.twilio.authToken, publicUrl: config.publicUrl, logger };
+    const app = new App({
+      token: config.slack.botToken,
+      signingSecret: config.slack.signingSecret,
+      // Listeners finish (and write what they must) before Slack gets its 200: at-least-once handling.
+      processBeforeResponse: true,
+      deferInitialization: true,
+      logger: boltLogger(logger),
+      clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
+      customRoutes: [
+        { path: "/healthz", method: "GET", handler: healthRoute(() => db.ping(), logger) },
+        { path: "/twilio/sms", method: "POST", handler: inboundSmsRoute(webhookDeps) },
+        { path: "/twilio/status", method: "POST", handler: statusCallbackRoute(webhookDeps) },
+      ],
+    });
+    registerListeners(app);
+    await app.init().catch((error: unknown) => {
+      throw new StartupError(
+        `Slack did not accept SLACK_BOT_TOKEN (${(error as Error).message}). Check the token under OAuth & Permissions, and that the app is installed in the workspace.`,
+        { cause: error },
+      );
+    });
+    const server: Server = await app.start(config.port);
+    const { port } = server.address() as AddressInfo;
+    let stopping: Promise<void> | undefined;
+    return {
+      localUrl: `http://127.0.0.1:${port}`,
+      db,
+      stop() {
+        stopping ??= (async () => {
+          const closed = app.stop();
+          server.closeIdleConnections();
+          await closed;
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function describeTarget(config: Config): string {
+  if (config.database.kind === "pglite") return `embedded database in ${config.database.dataDir}`;
+  const url = new URL(config.database.url);
+  return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

@@ -1,0 +1,47 @@
+/**
+ * Twilio's outbound message lifecycle: accepted → queued → sending → sent → delivered | undelivered,
+ * or failed (never left Twilio). Status callbacks can arrive out of order; a later callback must
+ * never move a message backwards (a late "sent" must not overwrite "delivered").
+ */
+export const OUTBOUND_STATUSES = [
+  "accepted",
+  "scheduled",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "undelivered",
+  "failed",
+  "canceled",
+  "read",
+] as const;
+
+export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
+
+const RANK: Record<OutboundStatus, number> = {
+  accepted: 0,
+  scheduled: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  // Terminal outcomes outrank every step on the way.
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  canceled: 4,
+  read: 5,
+};
+
+export function isOutboundStatus(value: string): value is OutboundStatus {
+  return (OUTBOUND_STATUSES as readonly string[]).includes(value);
+}
+
+/** True when a callback reporting `next` should replace the stored `current` status. */
+export function isStatusAdvance(current: OutboundStatus, next: OutboundStatus): boolean {
+  return RANK[next] > RANK[current];
+}
+
+/** The stored statuses a callback reporting `next` may replace. */
+export function statusesReplacedBy(next: OutboundStatus): OutboundStatus[] {
+  return OUTBOUND_STATUSES.filter((current) => isStatusAdvance(current, next));
+}
