@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
 import type { Database } from "./database";
-import { openSchemaEngine } from "./schema-engine";
+import { withSchemaEngine } from "./schema-engine";
 
 /** Arbitrary constant shared by every process of this app: "p2ptext" in ASCII. */
 export const MIGRATION_LOCK_KEY = 0x7032707465787400n;
@@ -51,15 +51,12 @@ export function readSchema(): Promise<string> {
 export async function applyMigrations(db: Database): Promise<string[]> {
   const [schemaText, migrationsList] = await Promise.all([readSchema(), readMigrations()]);
   return db.withAdvisoryLock(MIGRATION_LOCK_KEY, async () => {
-    const engine = await openSchemaEngine(schemaText, db.adapterFactory);
-    try {
+    return withSchemaEngine(schemaText, db.adapterFactory, async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({
         migrationsList,
         filters: { externalTables: [], externalEnums: [] },
       });
       return appliedMigrationNames;
-    } finally {
-      engine.free();
-    }
+    });
   });
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 
 type WasmExports = Record<string, unknown>;
 
@@ -36,15 +36,39 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
   return loaded;
 }
 
-/** A schema engine for `schemaText`, talking to the database through a Prisma driver adapter. */
-export async function openSchemaEngine(
+/**
+ * Runs `fn` with a schema engine for `schemaText` that talks to the database through a Prisma
+ * driver adapter, then releases the engine and every connection it opened. The engine does not
+ * release its connections itself, and the one it migrates on keeps Prisma's migration advisory
+ * lock until it is closed, which would stall the next process's migration.
+ */
+export async function withSchemaEngine<T>(
   schemaText: string,
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-): Promise<SchemaEngine> {
+  fn: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   const { SchemaEngine: Engine } = await loadSchemaEngineModule();
-  return Engine.new(
+  const opened: SqlDriverAdapter[] = [];
+  const track = async (connecting: Promise<SqlDriverAdapter>) => {
+    const adapter = await connecting;
+    opened.push(adapter);
+    return adapter;
+  };
+  const tracking: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: () => track(adapterFactory.connect()),
+    connectToShadowDb: () => track(adapterFactory.connectToShadowDb()),
+  };
+  const engine = await Engine.new(
     { datamodels: [["schema.prisma", schemaText]] },
     () => {},
-    bindMigrationAwareSqlAdapterFactory(adapterFactory),
+    bindMigrationAwareSqlAdapterFactory(tracking),
   );
+  try {
+    return await fn(engine);
+  } finally {
+    engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose()));
+  }
 }
