@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { registerListeners } from "../src/slack";
+import type { SlackListenerRegistrar } from "../src/slack/registrar";
+import { MANIFEST_PATH, PLACEHOLDER_BASE, renderManifest } from "./render";
+
+interface Manifest {
+  features: { slash_commands?: { command: string; url: string }[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: {
+    event_subscriptions?: { request_url: string; bot_events: string[] };
+    interactivity?: { is_enabled: boolean; request_url: string };
+  };
+}
+
+/** Everything the code registers with Bolt, recorded through the same registrar the app uses. */
+function recordRegistrations() {
+  const seen = { commands: [] as string[], events: [] as string[], interactive: [] as string[] };
+  const constraint = (c: unknown) => (typeof c === "string" || c instanceof RegExp ? String(c) : JSON.stringify(c));
+  const registrar = {
+    command: (name: unknown) => seen.commands.push(String(name)),
+    event: (name: unknown) => seen.events.push(String(name)),
+    message: () => seen.events.push("message"),
+    action: (c: unknown) => seen.interactive.push(`action ${constraint(c)}`),
+    view: (c: unknown) => seen.interactive.push(`view ${constraint(c)}`),
+    shortcut: (c: unknown) => seen.interactive.push(`shortcut ${constraint(c)}`),
+    options: (c: unknown) => seen.interactive.push(`options ${constraint(c)}`),
+  } as unknown as SlackListenerRegistrar;
+  registerListeners(registrar);
+  return seen;
+}
+
+/** Manifest bot events, and the scope each needs, for every event type a listener may take. */
+const EVENT_SUBSCRIPTIONS: Record<string, { botEvents: string[]; scopes: string[] }> = {
+  message: { botEvents: ["message.channels", "message.groups"], scopes: ["channels:history", "groups:history"] },
+  file_shared: { botEvents: ["file_shared"], scopes: ["files:read"] },
+  app_home_opened: { botEvents: ["app_home_opened"], scopes: [] },
+};
+
+describe("slack-manifest.yml", () => {
+  const manifest = parse(readFileSync(MANIFEST_PATH, "utf8")) as Manifest;
+  const scopes = manifest.oauth_config.scopes.bot;
+  const registered = recordRegistrations();
+
+  it("declares every slash command the code handles, with the commands scope", () => {
+    expect(registered.commands.length).toBeGreaterThan(0);
+    const declared = (manifest.features.slash_commands ?? []).map((c) => c.command);
+    for (const command of registered.commands) expect(declared).toContain(command);
+    expect(scopes).toContain("commands");
+  });
+
+  it("declares no slash command the code does not handle (users would get dispatch_failed)", () => {
+    for (const command of manifest.features.slash_commands ?? []) expect(registered.commands).toContain(command.command);
+  });
+
+  it("subscribes to every event the code listens for, with its scopes", () => {
+    const botEvents = manifest.settings.event_subscriptions?.bot_events ?? [];
+    for (const event of registered.events) {
+      const needs = EVENT_SUBSCRIPTIONS[event];
+      expect(needs).toBeDefined();
+      for (const e of needs!.botEvents) expect(botEvents).toContain(e);
+      for (const s of needs!.scopes) expect(scopes).toContain(s);
+    }
+  });
+
+  it("enables interactivity when the code registers actions, views, shortcuts or options", () => {
+    if (registered.interactive.length > 0) expect(manifest.settings.interactivity?.is_enabled).toBe(true);
+    expect(scopes).toEqual(expect.arrayContaining(["chat:write", "chat:write.customize", "users:read"]));
+  });
+
+  it("renders with a public URL in every request URL, leaving no placeholder", () => {
+    const rendered = parse(renderManifest("https://texting.example.org/")) as Manifest;
+    const urls = [
+      ...(rendered.features.slash_commands ?? []).map((c) => c.url),
+      rendered.settings.event_subscriptions?.request_url,
+      rendered.settings.interactivity?.request_url,
+    ];
+    expect(urls.length).toBeGreaterThan(2);
+    for (const url of urls) expect(url).toBe("https://texting.example.org/slack/events");
+    expect(renderManifest("https://texting.example.org")).not.toContain(PLACEHOLDER_BASE);
+    expect(() => renderManifest("http://texting.example.org")).toThrow(/only calls https/);
+  });
+});

@@ -1,0 +1,77 @@
+import path from "node:path";
+import { ConfigError, ENVIRONMENT, loadConfig } from "../../src/config";
+
+const valid = {
+  SLACK_BOT_TOKEN: "xoxb-123-456-abc",
+  SLACK_SIGNING_SECRET: "8f742231b10e8888abcd99yyyzzz85a5",
+  TWILIO_ACCOUNT_SID: `AC${"0123456789abcdef".repeat(2)}`,
+  TWILIO_AUTH_TOKEN: "auth-token",
+  TWILIO_MESSAGING_SERVICE_SID: `MG${"fedcba9876543210".repeat(2)}`,
+  PUBLIC_URL: "https://texting.example.org/",
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("reads a valid environment, with defaults and the embedded database", () => {
+    const config = loadConfig(valid);
+    expect(config).toMatchObject({
+      publicUrl: "https://texting.example.org",
+      port: 3000,
+      logLevel: "info",
+      database: { kind: "pglite", dataDir: path.resolve("./data") },
+      twilio: { messagingServiceSid: valid.TWILIO_MESSAGING_SERVICE_SID, fromNumber: undefined },
+    });
+  });
+
+  it("uses PostgreSQL when DATABASE_URL is set", () => {
+    const config = loadConfig({ ...valid, DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test", PORT: "8080" });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgresql://postgres@127.0.0.1:5432/test" });
+    expect(config.port).toBe(8080);
+  });
+
+  it("lists every problem at once, each naming its variable and where to find it", () => {
+    const problems = problemsOf({ PORT: "eighty", PUBLIC_URL: "texting.example.org", SLACK_BOT_TOKEN: "  " });
+    const names = problems.map((p) => p.split(" ")[0]);
+    expect(names.sort()).toEqual(
+      [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_MESSAGING_SERVICE_SID",
+        "PUBLIC_URL",
+        "PORT",
+      ].sort(),
+    );
+    expect(problems.find((p) => p.startsWith("SLACK_BOT_TOKEN"))).toContain("is not set");
+    expect(problems.find((p) => p.startsWith("SLACK_BOT_TOKEN"))).toContain(ENVIRONMENT.SLACK_BOT_TOKEN);
+    expect(problems.find((p) => p.startsWith("TWILIO_MESSAGING_SERVICE_SID"))).toContain("TWILIO_FROM_NUMBER");
+  });
+
+  it("rejects malformed values with what a valid one looks like", () => {
+    const problems = problemsOf({
+      ...valid,
+      TWILIO_MESSAGING_SERVICE_SID: undefined,
+      TWILIO_FROM_NUMBER: "555-1234",
+      DATABASE_URL: "mysql://localhost/x",
+      LOG_LEVEL: "loud",
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems.join("\n")).toMatch(/TWILIO_FROM_NUMBER must be an E\.164 number such as \+15551234567/);
+    expect(problems.join("\n")).toMatch(/DATABASE_URL must start with postgresql:\/\//);
+    expect(problems.join("\n")).toMatch(/LOG_LEVEL must be one of/);
+  });
+
+  it("writes one message an operator can act on", () => {
+    expect(() => loadConfig({})).toThrow(/The app cannot start: 6 settings need fixing\.[\s\S]*README/);
+  });
+});
