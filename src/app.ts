@@ -54,7 +54,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       ],
     });
     registerListeners(app);
-    await app.init().catch((error: unknown) => {
+    // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
+    await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
       throw new StartupError(
         `Slack did not accept SLACK_BOT_TOKEN (${(error as Error).message}). Check the token under OAuth & Permissions, and that the app is installed in the workspace.`,
         { cause: error },
@@ -83,7 +84,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 }
 
 function describeTarget(config: Config): string {
-  if (config.database.kind === "pglite") return `embedded database in ${config.database.dataDir}`;
+  if (config.database.kind === "pglite") return `embedded database in ${config.database.dataDir ?? "memory"}`;
   const url = new URL(config.database.url);
   return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
 }

@@ -66,7 +66,8 @@ export interface Config {
   twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; fromNumber?: string; apiUrl?: string };
   publicUrl: string;
   port: number;
-  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  /** PGlite with `dataDir: null` keeps everything in memory (tests). */
+  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
   logLevel: string;
 }
 

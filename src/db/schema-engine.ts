@@ -28,12 +28,30 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
     const bgPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const bg = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as SchemaEngineModule;
     const bytes = await readFile(path.join(path.dirname(bgPath), "schema_engine_bg.wasm"));
-    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": bg });
+    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": withUnrefTimers(bg) });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bg;
   })();
   return loaded;
+}
+
+/**
+ * The engine arms 10 s timers (timeouts around its queries) that it never clears; unref them so a
+ * finished migration does not keep the process, or a test run, alive for 10 more seconds.
+ */
+function withUnrefTimers(bg: SchemaEngineModule): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...bg };
+  for (const [name, fn] of Object.entries(bg)) {
+    if (name.startsWith("__wbg_setTimeout_") && typeof fn === "function") {
+      imports[name] = (...args: unknown[]) => {
+        const timer = (fn as (...a: unknown[]) => NodeJS.Timeout)(...args);
+        timer.unref?.();
+        return timer;
+      };
+    }
+  }
+  return imports;
 }
 
 /**

@@ -7,7 +7,7 @@ import { distance } from "fastest-levenshtein";
 export function suggestNames(input: string, known: readonly string[], limit = 3): string[] {
   const typed = input.trim().toLowerCase();
   if (!typed) return [];
-  const maxDistance = Math.max(1, Math.floor(typed.length / 3));
+  const maxDistance = Math.max(1, Math.ceil(typed.length / 3));
   return known
     .map((name) => {
       const lower = name.toLowerCase();

@@ -10,6 +10,7 @@ describe("suggestNames", () => {
   it("suggests close spellings for typos", () => {
     expect(suggestNames("lanuch", known)).toEqual(["launch"]);
     expect(suggestNames("PAUS", known)).toEqual(["pause"]);
+    expect(suggestNames("hlep", known)).toEqual(["help"]);
   });
 
   it("suggests nothing for unrelated words", () => {

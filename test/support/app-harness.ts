@@ -1,0 +1,54 @@
+import pino from "pino";
+import { startApp, type RunningApp } from "../../src/app";
+import type { Config } from "../../src/config";
+import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
+import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
+import type { TestDatabaseTarget } from "./databases";
+
+export const SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef";
+export const BOT_TOKEN = "xoxb-e2e-bot-token";
+/** What Twilio is told to call; signatures are computed over this, not the local address. */
+export const PUBLIC_URL = "https://texting.example.org";
+export const SENDER = "+12125550199";
+
+export interface Harness {
+  app: RunningApp;
+  slack: FakeSlack;
+  twilio: FakeTwilio;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The real app on a random port, against fake Slack and Twilio servers and a fresh database. */
+export async function startHarness(create: () => Promise<TestDatabaseTarget>): Promise<Harness> {
+  const [slack, twilio, made] = await Promise.all([
+    startFakeSlack({ tokens: [BOT_TOKEN] }),
+    startFakeTwilio(),
+    create(),
+  ]);
+  const target = made.target;
+  const config: Config = {
+    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
+    twilio: {
+      accountSid: FAKE_TWILIO_ACCOUNT_SID,
+      authToken: FAKE_TWILIO_AUTH_TOKEN,
+      fromNumber: SENDER,
+      apiUrl: twilio.url,
+    },
+    publicUrl: PUBLIC_URL,
+    port: 0,
+    database: target,
+    logLevel: "silent",
+  };
+  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  return {
+    app,
+    slack,
+    twilio,
+    config,
+    async close() {
+      await app.stop();
+      await Promise.all([slack.close(), twilio.close(), made.dispose()]);
+    },
+  };
+}
