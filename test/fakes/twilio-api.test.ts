@@ -2,7 +2,8 @@
  * Proves the fake Twilio speaks the wire format of the real twilio SDK (v6).
  */
 import twilio from "twilio";
-import { RedirectingRequestClient, smsSegments, startFakeTwilio, type FakeTwilio } from "./twilio-api";
+import { createTwilioClient } from "../../src/sms/twilio-client";
+import { smsSegments, startFakeTwilio, type FakeTwilio } from "./twilio-api";
 
 const SERVICE_SID = `MG${"1".repeat(32)}`;
 
@@ -12,7 +13,7 @@ describe("fake Twilio REST API", () => {
 
   beforeAll(async () => {
     fake = await startFakeTwilio();
-    client = twilio(fake.accountSid, fake.authToken, { httpClient: new RedirectingRequestClient(fake.url) });
+    client = createTwilioClient({ accountSid: fake.accountSid, authToken: fake.authToken, apiUrl: fake.url });
   });
   afterAll(() => fake.close());
   beforeEach(() => fake.reset());
@@ -119,7 +120,7 @@ describe("fake Twilio REST API", () => {
   });
 
   it("rejects wrong credentials with 401 and error 20003", async () => {
-    const intruder = twilio(fake.accountSid, "wrong-token", { httpClient: new RedirectingRequestClient(fake.url) });
+    const intruder = createTwilioClient({ accountSid: fake.accountSid, authToken: "wrong-token", apiUrl: fake.url });
     const err = await intruder.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(twilio.RestException);
     expect(err).toMatchObject({ status: 401, code: 20003, message: "Authenticate" });

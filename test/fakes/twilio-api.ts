@@ -10,12 +10,9 @@
  * are JSON `{ code, message, more_info, status }`, which the SDK turns into a `RestException`.
  *
  * The SDK always builds `https://api.twilio.com/...` URLs; point it here with a custom
- * httpClient that rewrites the origin (see `RedirectingRequestClient` below for tests).
+ * httpClient that rewrites the origin (the app's `createTwilioClient` with `apiUrl`).
  */
 import http from "node:http";
-import twilio from "twilio";
-import type RequestClient from "twilio/lib/base/RequestClient";
-import type Response from "twilio/lib/http/response";
 import { closeServer, formToRecord, listen, randomHex, readBody, safeHandler, sendJson, sendText, sleep } from "./http";
 
 export const FAKE_TWILIO_ACCOUNT_SID = `AC${"0".repeat(28)}fa4e`;
@@ -344,18 +341,4 @@ function failureAnswer(failure: TwilioFailure): Answer {
     return { status, body: failure.message ?? `${status} ${HTTP_REASONS[status] ?? "Error"}`, plain: true };
   }
   return twilioError(code, failure.status ?? statusForCode(code), failure.message);
-}
-
-/**
- * A twilio RequestClient that sends every request to `baseUrl` instead of Twilio's hosts.
- * For tests that drive the SDK directly: `twilio(sid, token, { httpClient: new RedirectingRequestClient(fake.url) })`.
- */
-export class RedirectingRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string) {
-    super();
-  }
-
-  override request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<Response<TData>> {
-    return super.request({ ...opts, uri: opts.uri.replace(/^https:\/\/[a-z0-9.-]*twilio\.com/, this.baseUrl) });
-  }
 }
