@@ -1,0 +1,37 @@
+/**
+ * Benchmark runner: `npm run bench -- <name> [more names]` runs each and prints one JSON object
+ * per benchmark on stdout. `npm run bench` lists them. Figures, never assertions: tests do not time.
+ */
+import { bootBenchmark } from "./boot";
+import { healthzBenchmark } from "./healthz";
+
+export type Benchmark = () => Promise<Record<string, unknown>>;
+
+const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
+  boot: { describe: "start the app process until /healthz answers 200 (PGlite new and existing, PostgreSQL)", run: bootBenchmark },
+  healthz: { describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process", run: healthzBenchmark },
+};
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  if (names.length === 0) {
+    console.error("Usage: npm run bench -- <name>. Benchmarks:");
+    for (const [name, b] of Object.entries(BENCHMARKS)) console.error(`  ${name.padEnd(10)} ${b.describe}`);
+    process.exit(2);
+  }
+  for (const name of names) {
+    const benchmark = BENCHMARKS[name];
+    if (!benchmark) {
+      console.error(`No benchmark named "${name}". Known: ${Object.keys(BENCHMARKS).join(", ")}`);
+      process.exit(2);
+    }
+    const started = new Date();
+    const result = await benchmark.run();
+    console.log(JSON.stringify({ benchmark: name, startedAt: started.toISOString(), ...result }));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { startFakeSlack, type FakeSlack } from "../test/fakes/slack-api";
+import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN } from "../test/fakes/twilio-api";
+import { BOT_TOKEN, PUBLIC_URL, SENDER, SIGNING_SECRET } from "../test/support/app-harness";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+export function machine() {
+  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: Math.round(os.totalmem() / 2 ** 30) };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Environment for the real app against a fake Slack (for auth.test) on `port`. */
+export function appEnv(slack: FakeSlack, port: number, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
+    TWILIO_FROM_NUMBER: SENDER,
+    PUBLIC_URL,
+    PORT: String(port),
+    SLACK_API_URL: slack.apiUrl,
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
+}
+
+/** Starts the built app (`node dist/src/main.js`, what `npm start` runs after building). */
+export function spawnBuiltApp(env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(ROOT, "dist/src/main.js")], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+  return { child, exited: new Promise((resolve) => child.on("exit", resolve)) };
+}
+
+export async function waitHealthy(port: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`app on port ${port} not healthy after ${timeoutMs} ms`);
+}
+
+export async function withFakeSlack<T>(fn: (slack: FakeSlack) => Promise<T>): Promise<T> {
+  const slack = await startFakeSlack({ tokens: [BOT_TOKEN] });
+  try {
+    return await fn(slack);
+  } finally {
+    await slack.close();
+  }
+}
+
+export async function stop(app: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> {
+  app.child.kill("SIGTERM");
+  await app.exited;
+}
