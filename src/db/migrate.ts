@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
+import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Database } from "./database";
 import { withSchemaEngine } from "./schema-engine";
 
@@ -59,4 +62,41 @@ export async function applyMigrations(db: Database): Promise<string[]> {
       return appliedMigrationNames;
     });
   });
+}
+
+/**
+ * The SQL that would bring the migrations up to prisma/schema.prisma ("" when they match): the
+ * engine replays the migrations into an in-memory PGlite (the shadow database) and diffs.
+ */
+export async function diffMigrationsToSchema(migrationsDir = path.join(PRISMA_DIR, "migrations")): Promise<string> {
+  const [schemaText, migrationsList] = await Promise.all([readSchema(), readMigrations(migrationsDir)]);
+  const pglite = await PGlite.create();
+  const shadows: PGlite[] = [];
+  const main = new PrismaPGlite(pglite);
+  // The adapter's own shadow database is a PGlite nobody closes; own it so it can be closed.
+  const adapterFactory: SqlMigrationAwareDriverAdapterFactory = {
+    provider: main.provider,
+    adapterName: main.adapterName,
+    connect: () => main.connect(),
+    connectToShadowDb: async () => {
+      const shadow = await PGlite.create();
+      shadows.push(shadow);
+      return new PrismaPGlite(shadow).connect();
+    },
+  };
+  try {
+    const { stdout } = await withSchemaEngine(schemaText, adapterFactory, (engine) =>
+      engine.diff({
+        from: { tag: "migrations", ...migrationsList },
+        to: { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: schemaText }] },
+        script: true,
+        exitCode: null,
+        filters: { externalTables: [], externalEnums: [] },
+      }),
+    );
+    const script = stdout ?? "";
+    return /\S/.test(script.replace(/^--.*$/gm, "")) ? script : "";
+  } finally {
+    await Promise.all([pglite, ...shadows].map((db) => db.close()));
+  }
 }

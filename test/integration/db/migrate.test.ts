@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { openDatabase } from "../../../src/db/database";
-import { applyMigrations, PRISMA_DIR } from "../../../src/db/migrate";
+import { applyMigrations, diffMigrationsToSchema, PRISMA_DIR } from "../../../src/db/migrate";
 import { BACKENDS, createPostgresDatabase } from "../../support/databases";
 
 async function migrationNames(): Promise<string[]> {
@@ -52,5 +52,11 @@ describe("several processes starting together (postgres)", () => {
       await Promise.all(dbs.map((db) => db.close()));
       await made.dispose();
     }
+  });
+});
+
+describe("prisma/migrations", () => {
+  it("match prisma/schema.prisma (a schema change without its migration fails here)", async () => {
+    expect(await diffMigrationsToSchema()).toBe("");
   });
 });
