@@ -4,11 +4,13 @@
  */
 import { bootBenchmark } from "./boot";
 import { healthzBenchmark } from "./healthz";
+import { importBenchmark } from "./import";
 
 export type Benchmark = () => Promise<Record<string, unknown>>;
 
 const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
   boot: { describe: "start the app process until /healthz answers 200 (PGlite new and existing, PostgreSQL)", run: bootBenchmark },
+  import: { describe: "1,000,000 generated CSV rows imported into PostgreSQL: rows/s, peak RSS, raw COPY floor", run: importBenchmark },
   healthz: { describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process", run: healthzBenchmark },
 };
 

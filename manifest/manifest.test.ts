@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { registerListeners } from "../src/slack";
+import type { SlackDeps } from "../src/slack/deps";
 import type { SlackListenerRegistrar } from "../src/slack/registrar";
 import { MANIFEST_PATH, PLACEHOLDER_BASE, renderManifest } from "./render";
 
@@ -26,7 +27,8 @@ function recordRegistrations() {
     shortcut: (c: unknown) => seen.interactive.push(`shortcut ${constraint(c)}`),
     options: (c: unknown) => seen.interactive.push(`options ${constraint(c)}`),
   } as unknown as SlackListenerRegistrar;
-  registerListeners(registrar);
+  // Listeners only register here, nothing runs, so their dependencies are never touched.
+  registerListeners(registrar, {} as SlackDeps);
   return seen;
 }
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { App } from "@slack/bolt";
+import { BackgroundWork } from "./background";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
 import { applyMigrations } from "./db/migrate";
@@ -13,7 +14,7 @@ export interface RunningApp {
   /** Where the server listens locally, e.g. http://127.0.0.1:3000. */
   readonly localUrl: string;
   readonly db: Database;
-  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  /** Stops accepting, lets in-flight requests and background work (imports) finish, then closes the database. */
   stop(): Promise<void>;
 }
 
@@ -53,7 +54,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         { path: "/twilio/status", method: "POST", handler: statusCallbackRoute(webhookDeps) },
       ],
     });
-    registerListeners(app);
+    const background = new BackgroundWork(logger);
+    registerListeners(app, { db, logger, botToken: config.slack.botToken, background });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
       throw new StartupError(
@@ -72,6 +74,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
           const closed = app.stop();
           server.closeIdleConnections();
           await closed;
+          await background.drain();
           await db.close();
         })();
         return stopping;

@@ -1,12 +1,22 @@
+import { once } from "node:events";
 import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { Client } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
+
+/** One connection inside one transaction, for bulk work Prisma cannot express (COPY, temp tables). */
+export interface BulkSession {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Streams rows into `table (columns)` with COPY; returns how many were written. */
+  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<readonly (string | null)[]>): Promise<number>;
+}
 
 /** The open database: the Prisma client plus what migrations and health checks need. */
 export interface Database {
@@ -16,6 +26,8 @@ export interface Database {
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Runs `fn` while holding a PostgreSQL session advisory lock on a dedicated connection. */
   withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction on one connection; everything it wrote is rolled back if it throws. */
+  withBulkSession<T>(fn: (session: BulkSession) => Promise<T>): Promise<T>;
   /** Cheap round trip; throws when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -35,7 +47,6 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
     adapterFactory,
     async withAdvisoryLock(key, fn) {
       // A session lock must stay on one connection: a pg Client of its own, outside Prisma's pool.
-      const { Client } = await import("pg");
       const client = new Client(poolConfig);
       await client.connect();
       try {
@@ -43,6 +54,24 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
         return await fn();
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [key.toString()]).catch(() => undefined);
+        await client.end();
+      }
+    },
+    async withBulkSession(fn) {
+      const client = new Client(poolConfig);
+      await client.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({
+          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+          copyRows: (table, columns, rows) => copyWithPg(client, table, columns, rows),
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
         await client.end();
       }
     },
@@ -65,6 +94,13 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
     adapterFactory: new PrismaPGlite(pglite),
     // PGlite is one in-process connection owned by this process: nobody else can race us.
     withAdvisoryLock: (_key, fn) => fn(),
+    withBulkSession: (fn) =>
+      pglite.transaction((tx) =>
+        fn({
+          query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[],
+          copyRows: (table, columns, rows) => copyWithPglite(tx, table, columns, rows),
+        }),
+      ),
     async ping() {
       await pglite.query("SELECT 1");
     },
@@ -73,4 +109,72 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
       await pglite.close();
     },
   };
+}
+
+/** A value in COPY's text format: backslash escapes, \N for NULL. */
+function copyField(value: string | null): string {
+  if (value === null) return "\\N";
+  return value.replace(/[\\\t\n\r]/g, (ch) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r"));
+}
+
+const copyLine = (row: readonly (string | null)[]) => `${row.map(copyField).join("\t")}\n`;
+
+const copySql = (table: string, columns: readonly string[], source: string) =>
+  `COPY ${table} (${columns.map((c) => `"${c}"`).join(", ")}) FROM ${source}`;
+
+/** Server-side COPY FROM STDIN, with backpressure, so memory stays flat however long the input. */
+async function copyWithPg(
+  client: Client,
+  table: string,
+  columns: readonly string[],
+  rows: AsyncIterable<readonly (string | null)[]>,
+): Promise<number> {
+  const stream = client.query(copyFrom(copySql(table, columns, "STDIN")));
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+  });
+  let count = 0;
+  let buffer = "";
+  try {
+    for await (const row of rows) {
+      buffer += copyLine(row);
+      count++;
+      if (buffer.length >= 64 * 1024) {
+        if (!stream.write(buffer)) await once(stream, "drain");
+        buffer = "";
+      }
+    }
+  } catch (error) {
+    stream.destroy(error as Error);
+    await finished.catch(() => undefined);
+    throw error;
+  }
+  stream.end(buffer);
+  await finished;
+  return count;
+}
+
+/** PGlite has no COPY FROM STDIN; it copies from an in-memory blob, one batch at a time. */
+async function copyWithPglite(
+  tx: Transaction,
+  table: string,
+  columns: readonly string[],
+  rows: AsyncIterable<readonly (string | null)[]>,
+): Promise<number> {
+  const sql = copySql(table, columns, "'/dev/blob'");
+  let count = 0;
+  let batch: string[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await tx.query(sql, [], { blob: new Blob(batch) });
+    batch = [];
+  };
+  for await (const row of rows) {
+    batch.push(copyLine(row));
+    count++;
+    if (batch.length >= 20_000) await flush();
+  }
+  await flush();
+  return count;
 }

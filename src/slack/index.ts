@@ -1,7 +1,10 @@
 import * as commands from "./commands";
+import type { SlackDeps } from "./deps";
 import type { SlackListenerRegistrar } from "./registrar";
+import * as views from "./views";
 
 /** Wires every Slack listener. Each folder's index lists exactly what it answers to. */
-export function registerListeners(app: SlackListenerRegistrar): void {
+export function registerListeners(app: SlackListenerRegistrar, deps: SlackDeps): void {
   commands.register(app);
+  views.register(app, deps);
 }

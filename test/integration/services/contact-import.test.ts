@@ -1,0 +1,91 @@
+import { importContacts, ImportRejected, type ImportOptions } from "../../../src/services/contact-import";
+import { BACKENDS, openMigratedDatabase } from "../../support/databases";
+
+/** The file as Slack would hand it over: bytes, in uneven chunks. */
+async function* bytesOf(text: string | Buffer, chunkSize = 7): AsyncGenerator<Uint8Array> {
+  const buffer = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  for (let i = 0; i < buffer.length; i += chunkSize) yield buffer.subarray(i, i + chunkSize);
+}
+
+describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
+  let db: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  beforeAll(async () => {
+    db = await openMigratedDatabase(create);
+  });
+  afterAll(() => db.dispose());
+  beforeEach(async () => {
+    await db.prisma.contact.deleteMany();
+    await db.prisma.optOut.deleteMany();
+  });
+
+  const run = (csv: string | Buffer, options?: ImportOptions) => importContacts(db, bytesOf(csv), options);
+
+  it("imports good rows, reports bad ones by line, and merges duplicates (later values win, tags union)", async () => {
+    const csv = [
+      "Given Name,Surname,Mobile,Postal Code,Tags,Precinct,Polling Place",
+      "Ana,Nguyen,(212) 555-0143,10001,volunteer,P-12,PS 41",
+      "Ben,Smith,not a phone,94103,,P-9,",
+      "Chloé,García,+1 415 555 0188,94103,donor; volunteer,P-3,City Hall",
+      ",,,,,,",
+      "Anita,,212.555.0143,,donor,P-13,",
+      "Dee,Okafor,,60601,,,",
+    ].join("\n");
+    const summary = await run(csv);
+    expect(summary).toMatchObject({ rowsRead: 5, imported: 2, updated: 0, invalid: 2, duplicates: 1, suppressed: 0 });
+    expect(summary.invalidRows).toEqual([
+      { line: 3, reason: '"not a phone" is not a valid phone number', phone: "not a phone" },
+      { line: 7, reason: "no phone number", phone: "" },
+    ]);
+    expect(summary.customFields).toEqual(["Precinct", "Polling Place"]);
+
+    const ana = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125550143" } });
+    expect(ana).toMatchObject({ firstName: "Anita", lastName: "Nguyen", zip: "10001", timeZone: "America/New_York", timeZoneSource: "zip" });
+    expect([...ana.tags].sort()).toEqual(["donor", "volunteer"]);
+    expect(ana.customFields).toEqual({ Precinct: "P-13", "Polling Place": "PS 41" });
+    const chloe = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+14155550188" } });
+    expect(chloe).toMatchObject({ firstName: "Chloé", timeZone: "America/Los_Angeles" });
+  });
+
+  it("merges into existing contacts without erasing what the file leaves empty, and counts opted-out numbers as suppressed", async () => {
+    await db.prisma.contact.create({
+      data: { phone: "+13125550101", firstName: "Old", lastName: "Keep", zip: "60601", tags: ["precinct captain"], customFields: { Ward: "4" } },
+    });
+    await db.prisma.optOut.create({ data: { phone: "+13125550102", source: "keyword" } });
+    const summary = await run("phone,first_name,last_name,tags,ward\n312-555-0101,New,,donor,\n312-555-0102,Opted,Out,,7\n");
+    expect(summary).toMatchObject({ rowsRead: 2, imported: 1, updated: 1, suppressed: 1, invalid: 0 });
+    const merged = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+13125550101" } });
+    expect(merged).toMatchObject({ firstName: "New", lastName: "Keep", zip: "60601", customFields: { Ward: "4" } });
+    expect([...merged.tags].sort()).toEqual(["donor", "precinct captain"]);
+    expect(await db.prisma.contact.count({ where: { phone: "+13125550102" } })).toBe(1);
+  });
+
+  it("takes the time zone from the area code when there is no ZIP, and records the source", async () => {
+    await run("phone\n(602) 555-0110\n");
+    expect(await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+16025550110" } })).toMatchObject({
+      timeZone: "America/Phoenix",
+      timeZoneSource: "area_code",
+    });
+  });
+
+  describe("refuses a bad file with a clear message and changes nothing", () => {
+    const rejects = async (input: string | Buffer, message: RegExp, options?: ImportOptions) => {
+      await db.prisma.contact.create({ data: { phone: "+19175550100", firstName: "Existing" } });
+      const error = await run(input, options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImportRejected);
+      expect((error as Error).message).toMatch(message);
+      expect(await db.prisma.contact.count()).toBe(1);
+    };
+    const goodRows = Array.from({ length: 300 }, (_, i) => `Voter,${i},(646) 555-${String(1000 + i)}`).join("\n");
+
+    it("an empty file", () => rejects("", /The file is empty/));
+    it("a header without rows", () => rejects("phone,first name\n", /no contacts under it/));
+    it("no phone column, naming the columns it found", () =>
+      rejects("name,email\nAna,ana@example.org\n", /No phone column found\. The file's columns are: "name", "email"/));
+    it("broken quoting after many good rows, with the line", () =>
+      rejects(`first,last,phone\n${goodRows}\n"Unclosed,Quote,(646) 555-9999\n`, /broken quoting near line 30[0-9]/));
+    it("invalid UTF-8", () =>
+      rejects(Buffer.concat([Buffer.from("phone,first\n(646) 555-0100,Jos"), Buffer.from([0xe9]), Buffer.from("\n")]), /not UTF-8/));
+    it("an Excel workbook", () => rejects(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), /Excel or zip file, not a CSV/));
+    it("a file over the size limit", () => rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
+  });
+});
