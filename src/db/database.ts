@@ -11,11 +11,14 @@ import { PrismaClient } from "./generated/client";
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
 
+/** One row for COPY: text values (PostgreSQL parses them per column type), null for NULL. */
+export type CopyRow = readonly (string | null)[];
+
 /** One connection inside one transaction, for bulk work Prisma cannot express (COPY, temp tables). */
 export interface BulkSession {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
-  /** Streams rows into `table (columns)` with COPY; returns how many were written. */
-  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<readonly (string | null)[]>): Promise<number>;
+  /** Streams batches of rows into `table (columns)` with COPY; returns how many rows were written. */
+  copyRows(table: string, columns: readonly string[], batches: AsyncIterable<readonly CopyRow[]>): Promise<number>;
 }
 
 /** The open database: the Prisma client plus what migrations and health checks need. */
@@ -64,7 +67,7 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
         await client.query("BEGIN");
         const result = await fn({
           query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
-          copyRows: (table, columns, rows) => copyWithPg(client, table, columns, rows),
+          copyRows: (table, columns, batches) => copyWithPg(client, table, columns, batches),
         });
         await client.query("COMMIT");
         return result;
@@ -98,7 +101,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
       pglite.transaction((tx) =>
         fn({
           query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[],
-          copyRows: (table, columns, rows) => copyWithPglite(tx, table, columns, rows),
+          copyRows: (table, columns, batches) => copyWithPglite(tx, table, columns, batches),
         }),
       ),
     async ping() {
@@ -111,69 +114,68 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
   };
 }
 
-/** A value in COPY's text format: backslash escapes, \N for NULL. */
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+/** A value in COPY's text format: backslash escapes, \N for NULL. Most values need none. */
 function copyField(value: string | null): string {
   if (value === null) return "\\N";
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/[\\\t\n\r]/g, (ch) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r"));
 }
 
-const copyLine = (row: readonly (string | null)[]) => `${row.map(copyField).join("\t")}\n`;
+function copyLines(batch: readonly CopyRow[]): string {
+  let text = "";
+  for (const row of batch) {
+    text += copyField(row[0] ?? null);
+    for (let i = 1; i < row.length; i++) text += `\t${copyField(row[i] ?? null)}`;
+    text += "\n";
+  }
+  return text;
+}
 
 const copySql = (table: string, columns: readonly string[], source: string) =>
   `COPY ${table} (${columns.map((c) => `"${c}"`).join(", ")}) FROM ${source}`;
 
 /** Server-side COPY FROM STDIN, with backpressure, so memory stays flat however long the input. */
-async function copyWithPg(
-  client: Client,
-  table: string,
-  columns: readonly string[],
-  rows: AsyncIterable<readonly (string | null)[]>,
-): Promise<number> {
+async function copyWithPg(client: Client, table: string, columns: readonly string[], batches: AsyncIterable<readonly CopyRow[]>): Promise<number> {
   const stream = client.query(copyFrom(copySql(table, columns, "STDIN")));
   const finished = new Promise<void>((resolve, reject) => {
     stream.on("finish", resolve);
     stream.on("error", reject);
   });
   let count = 0;
-  let buffer = "";
   try {
-    for await (const row of rows) {
-      buffer += copyLine(row);
-      count++;
-      if (buffer.length >= 64 * 1024) {
-        if (!stream.write(buffer)) await once(stream, "drain");
-        buffer = "";
-      }
+    for await (const batch of batches) {
+      count += batch.length;
+      if (!stream.write(copyLines(batch))) await once(stream, "drain");
     }
   } catch (error) {
     stream.destroy(error as Error);
     await finished.catch(() => undefined);
     throw error;
   }
-  stream.end(buffer);
+  stream.end();
   await finished;
   return count;
 }
 
-/** PGlite has no COPY FROM STDIN; it copies from an in-memory blob, one batch at a time. */
-async function copyWithPglite(
-  tx: Transaction,
-  table: string,
-  columns: readonly string[],
-  rows: AsyncIterable<readonly (string | null)[]>,
-): Promise<number> {
+/** PGlite has no COPY FROM STDIN; it copies from an in-memory blob, about 20,000 rows at a time. */
+async function copyWithPglite(tx: Transaction, table: string, columns: readonly string[], batches: AsyncIterable<readonly CopyRow[]>): Promise<number> {
   const sql = copySql(table, columns, "'/dev/blob'");
   let count = 0;
-  let batch: string[] = [];
+  let pending: string[] = [];
+  let pendingRows = 0;
   const flush = async () => {
-    if (batch.length === 0) return;
-    await tx.query(sql, [], { blob: new Blob(batch) });
-    batch = [];
+    if (pendingRows === 0) return;
+    await tx.query(sql, [], { blob: new Blob(pending) });
+    pending = [];
+    pendingRows = 0;
   };
-  for await (const row of rows) {
-    batch.push(copyLine(row));
-    count++;
-    if (batch.length >= 20_000) await flush();
+  for await (const batch of batches) {
+    pending.push(copyLines(batch));
+    pendingRows += batch.length;
+    count += batch.length;
+    if (pendingRows >= 20_000) await flush();
   }
   await flush();
   return count;
