@@ -14,11 +14,14 @@ export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite
 /** One row for COPY: text values (PostgreSQL parses them per column type), null for NULL. */
 export type CopyRow = readonly (string | null)[];
 
+/** Rows for COPY, in batches, arriving over time or all at once. */
+export type Batches = AsyncIterable<readonly CopyRow[]> | Iterable<readonly CopyRow[]>;
+
 /** One connection inside one transaction, for bulk work Prisma cannot express (COPY, temp tables). */
 export interface BulkSession {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Streams batches of rows into `table (columns)` with COPY; returns how many rows were written. */
-  copyRows(table: string, columns: readonly string[], batches: AsyncIterable<readonly CopyRow[]>): Promise<number>;
+  copyRows(table: string, columns: readonly string[], batches: Batches): Promise<number>;
 }
 
 /** The open database: the Prisma client plus what migrations and health checks need. */
@@ -137,7 +140,7 @@ const copySql = (table: string, columns: readonly string[], source: string) =>
   `COPY ${table} (${columns.map((c) => `"${c}"`).join(", ")}) FROM ${source}`;
 
 /** Server-side COPY FROM STDIN, with backpressure, so memory stays flat however long the input. */
-async function copyWithPg(client: Client, table: string, columns: readonly string[], batches: AsyncIterable<readonly CopyRow[]>): Promise<number> {
+async function copyWithPg(client: Client, table: string, columns: readonly string[], batches: Batches): Promise<number> {
   const stream = client.query(copyFrom(copySql(table, columns, "STDIN")));
   const finished = new Promise<void>((resolve, reject) => {
     stream.on("finish", resolve);
@@ -160,7 +163,7 @@ async function copyWithPg(client: Client, table: string, columns: readonly strin
 }
 
 /** PGlite has no COPY FROM STDIN; it copies from an in-memory blob, about 20,000 rows at a time. */
-async function copyWithPglite(tx: Transaction, table: string, columns: readonly string[], batches: AsyncIterable<readonly CopyRow[]>): Promise<number> {
+async function copyWithPglite(tx: Transaction, table: string, columns: readonly string[], batches: Batches): Promise<number> {
   const sql = copySql(table, columns, "'/dev/blob'");
   let count = 0;
   let pending: string[] = [];

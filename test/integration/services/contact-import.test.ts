@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { importContacts, ImportRejected, type ImportOptions } from "../../../src/services/contact-import";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
@@ -88,4 +89,71 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     it("an Excel workbook", () => rejects(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), /Excel or zip file, not a CSV/));
     it("a file over the size limit", () => rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
   });
+});
+
+describe.each(BACKENDS)("contact import merges the same way whatever the batch size (%s)", (_name, create) => {
+  let db: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  beforeAll(async () => {
+    db = await openMigratedDatabase(create);
+  });
+  afterAll(() => db.dispose());
+
+  const PHONES = ["(212) 555-0101", "(212) 555-0102", "(415) 555-0103", "(602) 555-0104"];
+  const e164 = (raw: string) => `+1${raw.replace(/\D/g, "")}`;
+  type Row = { phone: string; first: string; zip: string; tags: string[]; ward: string };
+  const rowArb: fc.Arbitrary<Row> = fc.record({
+    phone: fc.constantFrom(...PHONES),
+    first: fc.constantFrom("", "Ana", "Ben", "Cy"),
+    zip: fc.constantFrom("", "10001", "94103"),
+    tags: fc.subarray(["a", "b", "c"]),
+    ward: fc.constantFrom("", "1", "2"),
+  });
+
+  /** What the import promises, computed the simple way: walk the rows in order. */
+  function expected(existing: Map<string, { first: string | null; tags: string[]; ward?: string }>, rows: Row[]) {
+    const contacts = new Map([...existing].map(([p, c]) => [p, { ...c, tags: new Set(c.tags) }]));
+    for (const r of rows) {
+      const phone = e164(r.phone);
+      const c = contacts.get(phone) ?? { first: null, tags: new Set<string>(), ward: undefined };
+      if (r.first) c.first = r.first;
+      r.tags.forEach((t) => c.tags.add(t));
+      if (r.ward) c.ward = r.ward;
+      contacts.set(phone, c);
+    }
+    const distinct = new Set(rows.map((r) => e164(r.phone)));
+    return {
+      contacts,
+      imported: [...distinct].filter((p) => !existing.has(p)).length,
+      updated: [...distinct].filter((p) => existing.has(p)).length,
+      duplicates: rows.length - distinct.size,
+    };
+  }
+
+  it("final contacts and counts match a row-by-row reading of the file (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (rows, batchContacts, withExisting) => {
+        await db.prisma.contact.deleteMany();
+        const existing = new Map<string, { first: string | null; tags: string[]; ward?: string }>();
+        if (withExisting) {
+          existing.set(e164(PHONES[0]!), { first: "Old", tags: ["old"], ward: "9" });
+          await db.prisma.contact.create({ data: { phone: e164(PHONES[0]!), firstName: "Old", tags: ["old"], customFields: { Ward: "9" } } });
+        }
+        const csv = ["phone,first name,zip,tags,Ward", ...rows.map((r) => `${r.phone},${r.first},${r.zip},${r.tags.join(";")},${r.ward}`)].join("\n");
+        const summary = await run(csv, { batchContacts });
+        const want = expected(existing, rows);
+        expect(summary).toMatchObject({ imported: want.imported, updated: want.updated, duplicates: want.duplicates, invalid: 0 });
+        const stored = await db.prisma.contact.findMany();
+        expect(stored).toHaveLength(want.contacts.size);
+        for (const contact of stored) {
+          const w = want.contacts.get(contact.phone)!;
+          expect(contact.firstName).toBe(w.first);
+          expect([...contact.tags].sort()).toEqual([...w.tags].sort());
+          expect((contact.customFields as Record<string, string>).Ward).toBe(w.ward);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  const run = (csv: string, options?: ImportOptions) => importContacts(db, bytesOf(csv), options);
 });
