@@ -5,12 +5,14 @@
 import { bootBenchmark } from "./boot";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
+import { segmentBenchmark } from "./segment";
 
 export type Benchmark = () => Promise<Record<string, unknown>>;
 
 const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
   boot: { describe: "start the app process until /healthz answers 200 (PGlite new and existing, PostgreSQL)", run: bootBenchmark },
   import: { describe: "1,000,000 generated CSV rows imported into PostgreSQL: rows/s, peak RSS, raw COPY floor", run: importBenchmark },
+  segment: { describe: "reachable count of a three-condition segment over 1,000,000 PostgreSQL contacts: median, p90, min, plan", run: segmentBenchmark },
   healthz: { describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process", run: healthzBenchmark },
 };
 

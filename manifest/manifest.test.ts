@@ -10,7 +10,7 @@ interface Manifest {
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions?: { request_url: string; bot_events: string[] };
-    interactivity?: { is_enabled: boolean; request_url: string };
+    interactivity?: { is_enabled: boolean; request_url: string; message_menu_options_url?: string };
   };
 }
 
@@ -70,12 +70,19 @@ describe("slack-manifest.yml", () => {
     expect(scopes).toEqual(expect.arrayContaining(["chat:write", "chat:write.customize", "users:read"]));
   });
 
+  it("gives Slack an options URL when the code answers searchable menus", () => {
+    if (registered.interactive.some((r) => r.startsWith("options "))) {
+      expect(manifest.settings.interactivity?.message_menu_options_url).toBe(manifest.settings.interactivity?.request_url);
+    }
+  });
+
   it("renders with a public URL in every request URL, leaving no placeholder", () => {
     const rendered = parse(renderManifest("https://texting.example.org/")) as Manifest;
     const urls = [
       ...(rendered.features.slash_commands ?? []).map((c) => c.url),
       rendered.settings.event_subscriptions?.request_url,
       rendered.settings.interactivity?.request_url,
+      ...(rendered.settings.interactivity?.message_menu_options_url ? [rendered.settings.interactivity.message_menu_options_url] : []),
     ];
     expect(urls.length).toBeGreaterThan(2);
     for (const url of urls) expect(url).toBe("https://texting.example.org/slack/events");

@@ -21,7 +21,8 @@ export const MAX_GROUP_DEPTH = 3;
 export const MAX_CONDITIONS = 50;
 const MAX_LIST = 500;
 
-const US_STATE_CODES = new Set(
+/** Two-letter codes a state condition accepts: the states, DC, territories and military "states". */
+export const US_STATE_CODES: ReadonlySet<string> = new Set(
   ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND " +
     "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR VI GU AS MP AA AE AP").split(" "),
 );

@@ -1,3 +1,4 @@
+import * as actions from "./actions";
 import * as commands from "./commands";
 import type { SlackDeps } from "./deps";
 import type { SlackListenerRegistrar } from "./registrar";
@@ -5,6 +6,7 @@ import * as views from "./views";
 
 /** Wires every Slack listener. Each folder's index lists exactly what it answers to. */
 export function registerListeners(app: SlackListenerRegistrar, deps: SlackDeps): void {
-  commands.register(app);
+  commands.register(app, deps);
+  actions.register(app, deps);
   views.register(app, deps);
 }

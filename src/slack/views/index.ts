@@ -1,8 +1,11 @@
 import { IMPORT_VIEW } from "../blocks/contact-import";
+import { SEGMENT_NEW_VIEW } from "../blocks/segment";
 import type { SlackDeps } from "../deps";
 import type { SlackListenerRegistrar } from "../registrar";
 import { contactImportSubmitted } from "./contact-import";
+import { segmentNewSubmitted } from "./segment-new";
 
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.view(IMPORT_VIEW, contactImportSubmitted(deps));
+  app.view(SEGMENT_NEW_VIEW, segmentNewSubmitted(deps));
 }

@@ -1,0 +1,317 @@
+import type { Database } from "../db/database";
+import {
+  audienceBreakdownSql,
+  audienceSampleSql,
+  describeAudienceFilter,
+  parseAudienceFilter,
+  reachableAudienceSql,
+  type AudienceBreakdownRow,
+  type AudienceFilter,
+  type AudienceQuery,
+  type AudienceSampleRow,
+} from "../domain/audience-filter";
+import { maskPhone } from "../domain/phone";
+import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
+import { suggestNames } from "../domain/suggest";
+
+/**
+ * Segments: saved audience filters. Counting is on demand: `showSegment` and `countAudience`
+ * count, `listSegments` does not (one count over a million contacts takes a good part of a
+ * second, so a list of fifty segments would blow Slack's 3-second budget).
+ */
+
+export type SegmentErrorReason = "invalid_name" | "name_taken" | "not_found" | "in_use" | "broken_filter";
+
+/** A problem an organizer can act on; `message` says what to do. */
+export class SegmentError extends Error {
+  constructor(
+    readonly reason: SegmentErrorReason,
+    message: string,
+    /** Names the organizer may have meant (for not_found). */
+    readonly suggestions: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = "SegmentError";
+  }
+}
+
+export interface SegmentSummary {
+  id: string;
+  name: string;
+  /** One line, e.g. "Tagged volunteer, in NY or NJ, never texted". */
+  description: string;
+  createdBy: string;
+  createdAt: Date;
+  /** Names of the campaigns whose audience this is. */
+  campaigns: string[];
+}
+
+export interface SampleContact {
+  name: string | null;
+  /** Only the last four digits: samples are shown in Slack channels. */
+  maskedPhone: string;
+  state: string | null;
+  timeZone: string | null;
+}
+
+export interface SegmentDetails extends SegmentSummary {
+  filter: AudienceFilter;
+  /** Contacts matching the filter whose number is not opted out. */
+  reachable: number;
+  byState: AudienceBreakdownRow[];
+  byTimeZone: AudienceBreakdownRow[];
+  sample: SampleContact[];
+}
+
+export type SegmentLookup =
+  | { found: true; segment: { id: string; name: string; filter: unknown; createdBy: string; createdAt: Date; campaigns: { name: string }[] } }
+  | { found: false; suggestions: string[] };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Serializes segment creation, so two names differing only in letter case cannot both get in. */
+const SEGMENT_NAME_LOCK = 0x7032707365676d00n; // "p2psegm"
+
+const SEGMENT_FIELDS = {
+  id: true,
+  name: true,
+  filter: true,
+  createdBy: true,
+  createdAt: true,
+  campaigns: { select: { name: true }, orderBy: { name: "asc" } },
+} as const;
+
+async function run<R>(db: Database, query: AudienceQuery): Promise<R[]> {
+  return db.prisma.$queryRawUnsafe<R[]>(query.sql, ...query.params);
+}
+
+/** Contacts the filter matches whose numbers are not opted out. */
+export async function countAudience(db: Database, filter: AudienceFilter): Promise<number> {
+  const [row] = await run<{ reachable: number }>(db, reachableAudienceSql(filter));
+  return row?.reachable ?? 0;
+}
+
+/** The count and one-line description the segment form shows while it is edited. */
+export async function previewAudience(db: Database, filter: AudienceFilter): Promise<{ reachable: number; description: string }> {
+  const [reachable, names] = await Promise.all([countAudience(db, filter), campaignNames(db, [filter])]);
+  return { reachable, description: describeAudienceFilter(filter, { campaignName: (id) => names.get(id) }) };
+}
+
+/** Whether a segment already has this name, ignoring letter case (for live feedback in the modal). */
+export async function segmentNameTaken(db: Database, name: string): Promise<boolean> {
+  const normalized = normalizeSegmentName(name);
+  if (!normalized) return false;
+  return (await db.prisma.segment.count({ where: { name: { equals: normalized, mode: "insensitive" } } })) > 0;
+}
+
+/** Saves a segment. Throws SegmentError (invalid_name, name_taken) with a message for the organizer. */
+export async function createSegment(
+  db: Database,
+  input: { name: string; filter: AudienceFilter; createdBy: string },
+): Promise<{ id: string; name: string }> {
+  const name = normalizeSegmentName(input.name);
+  const problem = segmentNameProblem(name);
+  if (problem) throw new SegmentError("invalid_name", problem);
+  const taken = () => new SegmentError("name_taken", `A segment named “${name}” already exists. Pick another name, or delete the old one first with /segment delete ${name}.`);
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock($1::bigint)", SEGMENT_NAME_LOCK.toString());
+      const clash = await tx.segment.findFirst({ where: { name: { equals: name, mode: "insensitive" } }, select: { id: true } });
+      if (clash) throw taken();
+      return tx.segment.create({ data: { name, filter: input.filter as object, createdBy: input.createdBy }, select: { id: true, name: true } });
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw taken();
+    throw error;
+  }
+}
+
+/** The segment with this name (letter case ignored), or the names the organizer may have meant. */
+export async function findSegment(db: Database, name: string): Promise<SegmentLookup> {
+  const typed = normalizeSegmentName(name);
+  const matches = typed
+    ? await db.prisma.segment.findMany({
+        where: { name: { equals: typed, mode: "insensitive" } },
+        select: SEGMENT_FIELDS,
+      })
+    : [];
+  // Names are unique ignoring case; rows written around the service could still clash, and then the exact spelling wins.
+  const exact = matches.length === 1 ? matches[0] : matches.find((s) => s.name === typed);
+  if (exact) return { found: true, segment: exact };
+  if (matches.length > 1) return { found: false, suggestions: matches.map((s) => s.name) };
+  const names = (await db.prisma.segment.findMany({ select: { name: true } })).map((s) => s.name);
+  return { found: false, suggestions: suggestNames(typed, names) };
+}
+
+function notFound(name: string, suggestions: readonly string[]): SegmentError {
+  const typed = normalizeSegmentName(name);
+  const guess = suggestions.length ? ` Did you mean ${suggestions.map((s) => `“${s}”`).join(" or ")}?` : "";
+  return new SegmentError("not_found", `There is no segment named “${typed}”.${guess} Type /segment list to see them all.`, suggestions);
+}
+
+async function requireSegment(db: Database, name: string) {
+  const lookup = await findSegment(db, name);
+  if (!lookup.found) throw notFound(name, lookup.suggestions);
+  return lookup.segment;
+}
+
+/** Campaign ids named by inCampaign conditions anywhere in the filter. */
+function campaignIdsIn(filter: AudienceFilter): string[] {
+  if ("all" in filter) return filter.all.flatMap(campaignIdsIn);
+  if ("any" in filter) return filter.any.flatMap(campaignIdsIn);
+  return "inCampaign" in filter ? [filter.inCampaign] : [];
+}
+
+async function campaignNames(db: Database, filters: readonly AudienceFilter[]): Promise<Map<string, string>> {
+  const ids = [...new Set(filters.flatMap(campaignIdsIn))];
+  if (ids.length === 0) return new Map();
+  const rows = await db.prisma.campaign.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  return new Map(rows.map((c) => [c.id, c.name]));
+}
+
+function brokenFilter(name: string, problems: readonly string[]): SegmentError {
+  return new SegmentError(
+    "broken_filter",
+    `The saved filter of “${name}” is no longer valid (${problems.join(" ")}). Delete it with /segment delete ${name} and create it again with /segment new.`,
+  );
+}
+
+/** Every segment, by name, with its description and campaigns. No counts: see the note at the top. */
+export async function listSegments(db: Database): Promise<SegmentSummary[]> {
+  const rows = await db.prisma.segment.findMany({ select: SEGMENT_FIELDS });
+  const parsed = rows.map((row) => ({ row, result: parseAudienceFilter(row.filter) }));
+  const names = await campaignNames(db, parsed.flatMap(({ result }) => (result.ok ? [result.filter] : [])));
+  return parsed
+    .map(({ row, result }) => ({
+      id: row.id,
+      name: row.name,
+      description: result.ok
+        ? describeAudienceFilter(result.filter, { campaignName: (id) => names.get(id) })
+        : `(saved filter no longer valid: ${result.problems.join(" ")})`,
+      createdBy: row.createdBy,
+      createdAt: row.createdAt,
+      campaigns: row.campaigns.map((c) => c.name),
+    }))
+    .sort((a, b) => segmentNameKey(a.name).localeCompare(segmentNameKey(b.name)));
+}
+
+/** One segment with its reachable count, breakdowns by state and time zone, and five sample contacts. */
+export async function showSegment(db: Database, name: string): Promise<SegmentDetails> {
+  const row = await requireSegment(db, name);
+  const parsed = parseAudienceFilter(row.filter);
+  if (!parsed.ok) throw brokenFilter(row.name, parsed.problems);
+  const filter = parsed.filter;
+  // The state breakdown covers every reachable contact (null state is a group), so its sum is the count.
+  const [byState, byTimeZone, sample, names] = await Promise.all([
+    run<AudienceBreakdownRow>(db, audienceBreakdownSql(filter, "state")),
+    run<AudienceBreakdownRow>(db, audienceBreakdownSql(filter, "timeZone")),
+    run<AudienceSampleRow>(db, audienceSampleSql(filter, 5)),
+    campaignNames(db, [filter]),
+  ]);
+  return {
+    id: row.id,
+    name: row.name,
+    description: describeAudienceFilter(filter, { campaignName: (id) => names.get(id) }),
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    campaigns: row.campaigns.map((c) => c.name),
+    filter,
+    reachable: byState.reduce((sum, r) => sum + r.contacts, 0),
+    byState,
+    byTimeZone,
+    sample: sample.map((c) => ({
+      name: [c.firstName, c.lastName].filter(Boolean).join(" ") || null,
+      maskedPhone: maskPhone(c.phone),
+      state: c.state,
+      timeZone: c.timeZone,
+    })),
+  };
+}
+
+/**
+ * Deletes a segment, by name (letter case ignored) or by id. Refuses while a campaign uses it: the
+ * campaign would silently lose its audience.
+ */
+export async function deleteSegment(db: Database, ref: string | { id: string }): Promise<{ id: string; name: string }> {
+  const segment =
+    typeof ref === "string"
+      ? await requireSegment(db, ref)
+      : UUID.test(ref.id)
+        ? await db.prisma.segment.findUnique({ where: { id: ref.id }, select: { id: true, name: true } })
+        : null;
+  if (!segment) throw new SegmentError("not_found", "That segment was already deleted. Type /segment list to see the ones left.");
+  // One statement, so a campaign that picks this segment meanwhile either blocks the delete or waits for it.
+  const { count } = await db.prisma.segment.deleteMany({ where: { id: segment.id, campaigns: { none: {} } } });
+  if (count === 1) return { id: segment.id, name: segment.name };
+  const campaigns = await db.prisma.campaign.findMany({ where: { segmentId: segment.id }, select: { name: true }, orderBy: { name: "asc" } });
+  if (campaigns.length === 0) throw new SegmentError("not_found", `“${segment.name}” was already deleted. Type /segment list to see the ones left.`);
+  throw inUse(segment.name, campaigns.map((c) => c.name));
+}
+
+function inUse(name: string, campaigns: readonly string[]): SegmentError {
+  const list = campaigns.map((c) => `“${c}”`).join(", ");
+  const one = campaigns.length === 1;
+  return new SegmentError(
+    "in_use",
+    `“${name}” is the audience of ${one ? "campaign" : "campaigns"} ${list}. Give ${one ? "that campaign" : "those campaigns"} another audience first, then delete the segment.`,
+  );
+}
+
+/** The segment `/segment delete` asks about, or why it cannot be deleted (unknown name, used by a campaign). */
+export async function prepareDeletion(db: Database, name: string): Promise<{ id: string; name: string; description: string }> {
+  const segment = await requireSegment(db, name);
+  if (segment.campaigns.length) throw inUse(segment.name, segment.campaigns.map((c) => c.name));
+  const parsed = parseAudienceFilter(segment.filter);
+  const names = parsed.ok ? await campaignNames(db, [parsed.filter]) : new Map<string, string>();
+  const description = parsed.ok ? describeAudienceFilter(parsed.filter, { campaignName: (id) => names.get(id) }) : "saved filter no longer valid";
+  return { id: segment.id, name: segment.name, description };
+}
+
+export interface SegmentChoices {
+  /** The most used tags, most contacts first (at most `limit`). */
+  tags: string[];
+  /** More tags exist than `tags` holds: the modal searches them instead of listing them. */
+  moreTags: boolean;
+  /** Time zones contacts have, most contacts first (at most `limit`). */
+  timeZones: string[];
+  /** Custom field names (import columns) contacts have, most contacts first (at most `limit`). */
+  customFields: string[];
+  /** The newest campaigns (at most `limit`). */
+  campaigns: { id: string; name: string }[];
+}
+
+/** What the segment form offers in its menus: existing tags, time zones and custom fields present, campaigns. */
+export async function segmentChoices(db: Database, limit = 100): Promise<SegmentChoices> {
+  const [tags, zones, fields, campaigns] = await Promise.all([
+    db.prisma.$queryRawUnsafe<{ tag: string }[]>(
+      `SELECT t AS tag FROM "Contact" c, unnest(c."tags") AS t GROUP BY t ORDER BY count(*) DESC, t LIMIT $1::int`,
+      limit + 1,
+    ),
+    db.prisma.$queryRawUnsafe<{ zone: string }[]>(
+      `SELECT c."timeZone" AS zone FROM "Contact" c WHERE c."timeZone" IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $1::int`,
+      limit,
+    ),
+    db.prisma.$queryRawUnsafe<{ field: string }[]>(
+      `SELECT k AS field FROM "Contact" c, jsonb_object_keys(c."customFields") AS k WHERE jsonb_typeof(c."customFields") = 'object' GROUP BY k ORDER BY count(*) DESC, k LIMIT $1::int`,
+      limit,
+    ),
+    db.prisma.campaign.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: limit }),
+  ]);
+  return {
+    tags: tags.slice(0, limit).map((r) => r.tag),
+    moreTags: tags.length > limit,
+    timeZones: zones.map((r) => r.zone),
+    customFields: fields.map((r) => r.field),
+    campaigns,
+  };
+}
+
+/** Tags containing `query` (letter case ignored), most used first, for a searchable tag menu. */
+export async function searchTags(db: Database, query: string, limit = 100): Promise<string[]> {
+  const rows = await db.prisma.$queryRawUnsafe<{ tag: string }[]>(
+    `SELECT t AS tag FROM "Contact" c, unnest(c."tags") AS t WHERE strpos(t, lower($1::text)) > 0 GROUP BY t ORDER BY count(*) DESC, t LIMIT $2::int`,
+    query.trim(),
+    limit,
+  );
+  return rows.map((r) => r.tag);
+}

@@ -1,0 +1,45 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction, webApi } from "@slack/bolt";
+import type { AudienceFilter } from "../../domain/audience-filter";
+import { filterFromForm } from "../../domain/segment-form";
+import { normalizeSegmentName, segmentNameProblem } from "../../domain/segment-name";
+import { createSegment, previewAudience, SegmentError } from "../../services/segments";
+import { segmentSavedMessage, type SegmentModalMetadata } from "../blocks/segment";
+import type { SlackDeps } from "../deps";
+import { readSegmentForm, type ViewStateValues } from "../segment-form";
+import { tellUser } from "../tell-user";
+
+/**
+ * The segment form was submitted: problems go back under the fields that caused them (the modal
+ * stays open); a valid segment is saved, the modal closes, and the organizer is told how many
+ * contacts it reaches.
+ */
+export function segmentNewSubmitted(deps: SlackDeps) {
+  return async ({ ack, view, body, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const { name, form } = readSegmentForm(view.state.values as ViewStateValues);
+    const result = filterFromForm(form);
+    const errors: Record<string, string> = result.ok ? {} : { ...result.problems };
+    const nameProblem = segmentNameProblem(normalizeSegmentName(name));
+    if (nameProblem) errors.name = nameProblem;
+    if (!result.ok || Object.keys(errors).length > 0) {
+      await ack({ response_action: "errors", errors });
+      return;
+    }
+    let saved: { id: string; name: string };
+    try {
+      saved = await createSegment(deps.db, { name, filter: result.filter, createdBy: body.user.id });
+    } catch (error) {
+      if (!(error instanceof SegmentError)) deps.logger.error({ err: error, user: body.user.id }, "segment not saved");
+      const message = error instanceof SegmentError ? error.message : "Something went wrong on our side and the segment was not saved. Try again in a minute.";
+      await ack({ response_action: "errors", errors: { name: message } });
+      return;
+    }
+    await ack();
+    const { channelId } = JSON.parse(view.private_metadata) as SegmentModalMetadata;
+    deps.background.run("segment-saved", () => confirmSaved(deps, client, { channelId, userId: body.user.id }, saved.name, result.filter));
+  };
+}
+
+async function confirmSaved(deps: SlackDeps, client: webApi.WebClient, to: { channelId: string; userId: string }, name: string, filter: AudienceFilter) {
+  const { reachable, description } = await previewAudience(deps.db, filter);
+  await tellUser(client, to, segmentSavedMessage(name, reachable, description));
+}
