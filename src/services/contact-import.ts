@@ -69,14 +69,14 @@ interface StagedContact {
   state: string | null;
   timeZone: string | null;
   timeZoneSource: "zip" | "area_code" | "unknown";
-  tags: Set<string>;
+  tags: string[];
   custom: Record<string, string>;
   /** The phone appeared in an earlier batch of this file: the database row is this file's own. */
   seenBefore: boolean;
 }
 
 /** Distinct phones merged per database round; the file is parsed ahead while a batch is merged. */
-const BATCH_CONTACTS = 25_000;
+const BATCH_CONTACTS = 10_000;
 
 const BATCH_COLUMNS = [
   "id", "phone", "first_name", "last_name", "zip", "state", "time_zone", "tz_source", "tags", "custom", "seen_before",
@@ -201,7 +201,7 @@ function foldInto(earlier: StagedContact, later: StagedContact): void {
     earlier.timeZone = later.timeZone;
     earlier.timeZoneSource = later.timeZoneSource;
   }
-  for (const tag of later.tags) earlier.tags.add(tag);
+  for (const tag of later.tags) if (!earlier.tags.includes(tag)) earlier.tags.push(tag);
   Object.assign(earlier.custom, later.custom);
 }
 
@@ -227,7 +227,7 @@ function stageRow(record: string[], line: number, mapping: ColumnMapping, region
     state: cell(mapping.standard.state).toUpperCase() || null,
     timeZone,
     timeZoneSource: source,
-    tags: new Set(splitTags(cell(mapping.standard.tags))),
+    tags: splitTags(cell(mapping.standard.tags)),
     custom,
     seenBefore: false,
   };
@@ -236,7 +236,7 @@ function stageRow(record: string[], line: number, mapping: ColumnMapping, region
 function toCopyRow(c: StagedContact): CopyRow {
   return [
     c.id, c.phone, c.firstName, c.lastName, c.zip, c.state, c.timeZone, c.timeZoneSource,
-    pgArray([...c.tags]), JSON.stringify(c.custom), c.seenBefore ? "t" : "f",
+    pgArray(c.tags), JSON.stringify(c.custom), c.seenBefore ? "t" : "f",
   ];
 }
 
