@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { startFakeSlack, type FakeSlack } from "../test/fakes/slack-api";
-import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN } from "../test/fakes/twilio-api";
-import { BOT_TOKEN, PUBLIC_URL, SENDER, SIGNING_SECRET } from "../test/support/app-harness";
+import { appEnvironment, BOT_TOKEN } from "../test/support/app-harness";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -19,21 +18,9 @@ export function percentile(sorted: number[], p: number): number {
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Environment for the real app against a fake Slack (for auth.test) on `port`. */
+/** Environment for the real app against a fake Slack on `port`, logging warnings only. */
 export function appEnv(slack: FakeSlack, port: number, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
-    TWILIO_FROM_NUMBER: SENDER,
-    PUBLIC_URL,
-    PORT: String(port),
-    SLACK_API_URL: slack.apiUrl,
-    LOG_LEVEL: "warn",
-    ...extra,
-  };
+  return appEnvironment(slack.apiUrl, port, { LOG_LEVEL: "warn", ...extra });
 }
 
 /** Starts the built app (`node dist/src/main.js`, what `npm start` runs after building). */

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { inboundSmsParams, signTwilioWebhook } from "../fakes/signing";
 import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
-import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN } from "../fakes/twilio-api";
-import { BOT_TOKEN, PUBLIC_URL, SENDER, SIGNING_SECRET } from "../support/app-harness";
+import { FAKE_TWILIO_AUTH_TOKEN } from "../fakes/twilio-api";
+import { appEnvironment, BOT_TOKEN, PUBLIC_URL, SENDER } from "../support/app-harness";
 import { createPostgresDatabase, type TestDatabaseTarget } from "../support/databases";
 import { openDatabase } from "../../src/db/database";
 
@@ -68,17 +68,7 @@ describe("the app process (src/main.ts)", () => {
       await pg.dispose();
     });
 
-    const baseEnv = (port: number): NodeJS.ProcessEnv => ({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
-      TWILIO_FROM_NUMBER: SENDER,
-      PUBLIC_URL,
-      PORT: String(port),
-      SLACK_API_URL: slack.apiUrl,
-      LOG_LEVEL: "info",
-    });
+    const baseEnv = (port: number) => appEnvironment(slack.apiUrl, port);
 
     it("boots on the embedded database in DATA_DIR, and a bad Slack token fails the boot clearly", async () => {
       const port = freePort();

@@ -52,3 +52,20 @@ export async function startHarness(create: () => Promise<TestDatabaseTarget>): P
     },
   };
 }
+
+/** The environment that starts the real app process against a fake Slack (for auth.test) on `port`. */
+export function appEnvironment(slackApiUrl: string, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
+    TWILIO_FROM_NUMBER: SENDER,
+    PUBLIC_URL,
+    PORT: String(port),
+    SLACK_API_URL: slackApiUrl,
+    LOG_LEVEL: "info",
+    ...extra,
+  };
+}
