@@ -62,6 +62,25 @@ async function verifiedParams(req: IncomingMessage, res: ServerResponse, deps: T
   return params;
 }
 
+/** A verified webhook whose parameters also match `schema`; a malformed one gets 400 naming the fields. */
+async function verifiedWebhook<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: TwilioWebhookDeps,
+  schema: z.ZodType<T>,
+  what: string,
+): Promise<{ params: Record<string, string>; data: T } | null> {
+  const params = await verifiedParams(req, res, deps);
+  if (!params) return null;
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues }, `twilio webhook: malformed ${what}, ignored`);
+    send(res, 400, `Malformed ${what}: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+    return null;
+  }
+  return { params, data: parsed.data };
+}
+
 function guarded(name: string, logger: Logger, handler: Handler): Handler {
   return async (req, res) => {
     try {
@@ -77,15 +96,9 @@ function guarded(name: string, logger: Logger, handler: Handler): Handler {
 /** POST /twilio/sms: a voter's text. Stored once, answered with empty TwiML (we reply from Slack, not here). */
 export function inboundSmsRoute(deps: TwilioWebhookDeps): Handler {
   return guarded("inbound", deps.logger, async (req, res) => {
-    const params = await verifiedParams(req, res, deps);
-    if (!params) return;
-    const parsed = inboundSchema.safeParse(params);
-    if (!parsed.success) {
-      deps.logger.warn({ issues: parsed.error.issues }, "twilio inbound: malformed, ignored");
-      send(res, 400, `Malformed inbound message: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-      return;
-    }
-    const p = parsed.data;
+    const webhook = await verifiedWebhook(req, res, deps, inboundSchema, "inbound message");
+    if (!webhook) return;
+    const { params, data: p } = webhook;
     const media = Array.from({ length: p.NumMedia }, (_, i) => ({
       url: params[`MediaUrl${i}`] ?? "",
       contentType: params[`MediaContentType${i}`] ?? "",
@@ -106,15 +119,9 @@ export function inboundSmsRoute(deps: TwilioWebhookDeps): Handler {
 /** POST /twilio/status: delivery callbacks for our outbound messages. */
 export function statusCallbackRoute(deps: TwilioWebhookDeps): Handler {
   return guarded("status", deps.logger, async (req, res) => {
-    const params = await verifiedParams(req, res, deps);
-    if (!params) return;
-    const parsed = statusSchema.safeParse(params);
-    if (!parsed.success) {
-      deps.logger.warn({ issues: parsed.error.issues }, "twilio status: malformed, ignored");
-      send(res, 400, `Malformed status callback: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-      return;
-    }
-    const p = parsed.data;
+    const webhook = await verifiedWebhook(req, res, deps, statusSchema, "status callback");
+    if (!webhook) return;
+    const { params, data: p } = webhook;
     const outcome = await recordDeliveryStatus(deps.prisma, {
       sid: p.MessageSid,
       status: p.MessageStatus,
