@@ -5,7 +5,8 @@
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, LogLevel, isValidSlackRequest, type Logger } from "@slack/bolt";
+import { App, isValidSlackRequest } from "@slack/bolt";
+import { quietSlackLogger as quiet } from "../support/quiet-logger";
 import twilio from "twilio";
 import { closeServer, listen, readBody } from "./http";
 import { startFakeSlack, type FakeSlack } from "./slack-api";
@@ -24,16 +25,6 @@ import {
   urlVerificationBody,
   viewSubmissionPayload,
 } from "./signing";
-
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 describe("Slack request signing", () => {
   it("reproduces the example from Slack's documentation", () => {

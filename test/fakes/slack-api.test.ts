@@ -1,21 +1,11 @@
 /**
  * Proves the fake Slack speaks the wire format of the real @slack/web-api WebClient.
  */
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPIPlatformError, type WebAPIRateLimitedError } from "@slack/web-api";
+import { ErrorCode, WebClient, type WebAPIPlatformError, type WebAPIRateLimitedError } from "@slack/web-api";
+import { quietSlackLogger as quiet } from "../support/quiet-logger";
 import { SlackApiError, startFakeSlack, type FakeSlack } from "./slack-api";
 
 const TOKEN = "xoxb-fake-token";
-
-/** The WebClient logs every failure this suite provokes on purpose; keep the output readable. */
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 describe("fake Slack Web API", () => {
   let fake: FakeSlack;
