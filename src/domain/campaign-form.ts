@@ -1,0 +1,348 @@
+import { nameProblem, normalizeName } from "./display-name";
+import { DEFAULT_SEND_WINDOW, type SendWindowPolicy } from "./quiet-hours";
+import { lintScript, type LintFinding } from "./script";
+
+/**
+ * The campaign form (what `/campaign new` and `/campaign edit` ask) checked and turned into a
+ * campaign draft. Problems are reported per field, worded for an organizer, so the modal can show
+ * each one under the field that caused it; warnings are what to know but need not block a save.
+ */
+
+export const GOAL_TYPES = ["turnout", "persuasion", "awareness", "fundraising", "volunteer_recruitment", "other"] as const;
+export type GoalType = (typeof GOAL_TYPES)[number];
+
+export const GOAL_LABELS: Record<GoalType, string> = {
+  turnout: "Turnout (get out the vote)",
+  persuasion: "Persuasion",
+  awareness: "Awareness",
+  fundraising: "Fundraising",
+  volunteer_recruitment: "Volunteer recruitment",
+  other: "Other",
+};
+
+/** A/B variants of the first message, A always required. */
+export const VARIANT_LABELS = ["A", "B", "C", "D"] as const;
+export type VariantLabel = (typeof VARIANT_LABELS)[number];
+export const FOLLOW_UP_LABELS = ["Follow-up 1", "Follow-up 2"] as const;
+
+const hours = (start: number, end: number) => ({ start: start * 60, end: end * 60 });
+
+/**
+ * Sending hours organizers can pick. None is looser than the default, which satisfies every state
+ * rule found (PLATFORM.md): a campaign can be stricter than the law, never looser by accident.
+ */
+export const SEND_WINDOW_PRESETS = {
+  standard: { label: "Mon–Sat 9 am–8 pm, Sun noon–8 pm (recommended)", policy: DEFAULT_SEND_WINDOW },
+  daytime: {
+    label: "Every day 10 am–7 pm",
+    policy: {
+      sunday: hours(12, 19),
+      monday: hours(10, 19),
+      tuesday: hours(10, 19),
+      wednesday: hours(10, 19),
+      thursday: hours(10, 19),
+      friday: hours(10, 19),
+      saturday: hours(10, 19),
+    },
+  },
+  weekdays: {
+    label: "Weekdays only, 9 am–8 pm",
+    policy: {
+      sunday: null,
+      monday: hours(9, 20),
+      tuesday: hours(9, 20),
+      wednesday: hours(9, 20),
+      thursday: hours(9, 20),
+      friday: hours(9, 20),
+      saturday: null,
+    },
+  },
+} as const satisfies Record<string, { label: string; policy: SendWindowPolicy }>;
+export type SendWindowPreset = keyof typeof SEND_WINDOW_PRESETS;
+export const SEND_WINDOW_PRESET_IDS = Object.keys(SEND_WINDOW_PRESETS) as SendWindowPreset[];
+
+/** The preset a stored policy is, or null for one the form cannot show (set some other way). */
+export function presetOf(policy: unknown): SendWindowPreset | null {
+  if (policy === null || policy === undefined) return "standard";
+  const json = JSON.stringify(policy);
+  return SEND_WINDOW_PRESET_IDS.find((id) => JSON.stringify(SEND_WINDOW_PRESETS[id].policy) === json) ?? null;
+}
+
+/** At most 3 initiated texts per contact per 7 days, across campaigns (issue 3); replies do not count. */
+export const DEFAULT_FREQUENCY_CAP = { count: 3, days: 7 } as const;
+const CAP_LIMITS = { count: { min: 1, max: 10 }, days: { min: 1, max: 90 } } as const;
+const GOAL_TARGET_MAX = 10_000_000;
+const TEXT_LIMITS = { callToAction: 300, senderIdentity: 120, helpText: 300, goalOutcomeTag: 40 } as const;
+const MAX_MEDIA = 10;
+
+export interface CampaignForm {
+  name: string;
+  goalType: string | null;
+  goalTarget: string;
+  goalOutcomeTag: string;
+  callToAction: string;
+  senderIdentity: string;
+  /** First-message variants as typed, A to D ("" when left empty). */
+  scripts: string[];
+  followUps: string[];
+  channelId: string | null;
+  sendWindow: string | null;
+  capCount: string;
+  capDays: string;
+  segmentId: string | null;
+  helpText: string;
+  /** Media links, one per line (MMS). */
+  mediaUrls: string;
+  /** Ticked: insert a missing sender, call to action or opt-out sentence instead of refusing. */
+  addMissing: boolean;
+}
+
+export type ScriptField = `script${VariantLabel}`;
+export type FollowUpField = "followUp1" | "followUp2";
+export type CampaignField =
+  | "name"
+  | "goalType"
+  | "goalTarget"
+  | "goalOutcomeTag"
+  | "callToAction"
+  | "senderIdentity"
+  | ScriptField
+  | FollowUpField
+  | "channel"
+  | "sendWindow"
+  | "capCount"
+  | "capDays"
+  | "segment"
+  | "helpText"
+  | "mediaUrls";
+
+export const scriptField = (label: VariantLabel): ScriptField => `script${label}`;
+export const followUpField = (index: number): FollowUpField => (index === 0 ? "followUp1" : "followUp2");
+
+export interface ScriptDraft {
+  label: string;
+  body: string;
+}
+
+export interface CampaignDraft {
+  name: string;
+  goalType: GoalType;
+  goalTarget: number;
+  goalOutcomeTag: string;
+  callToAction: string;
+  senderIdentity: string;
+  helpText: string;
+  conversationChannelId: string;
+  sendWindow: SendWindowPreset;
+  frequencyCap: { count: number; days: number };
+  segmentId: string;
+  mediaUrls: string[];
+  scripts: ScriptDraft[];
+  followUps: ScriptDraft[];
+}
+
+export const EMPTY_CAMPAIGN_FORM: CampaignForm = {
+  name: "",
+  goalType: null,
+  goalTarget: "",
+  goalOutcomeTag: "",
+  callToAction: "",
+  senderIdentity: "",
+  scripts: ["", "", "", ""],
+  followUps: ["", ""],
+  channelId: null,
+  sendWindow: "standard",
+  capCount: String(DEFAULT_FREQUENCY_CAP.count),
+  capDays: String(DEFAULT_FREQUENCY_CAP.days),
+  segmentId: null,
+  helpText: "",
+  mediaUrls: "",
+  addMissing: false,
+};
+
+export type CampaignFormResult =
+  | {
+      ok: true;
+      draft: CampaignDraft;
+      /** What to know before launch, each starting with what it is about ("Script B: …"). */
+      warnings: string[];
+      /** What “add what's missing” inserted, e.g. "Script A: added “Reply STOP to opt out.”". */
+      inserted: string[];
+    }
+  | { ok: false; problems: Partial<Record<CampaignField, string>> };
+
+export interface CampaignFormContext {
+  /** Merge fields scripts may use: standard fields plus the contacts' custom columns. */
+  knownFields: string[];
+}
+
+// The compliance findings “add what's missing” may fix by inserting text (see lintScript).
+const INSERTABLE = new Set(["no-call-to-action", "no-sender-identity", "no-opt-out"]);
+const INSERTED_WHAT: Record<string, string> = {
+  "no-call-to-action": "the call to action",
+  "no-sender-identity": "who is texting",
+  "no-opt-out": "“Reply STOP to opt out.”",
+};
+
+/** The script with each missing compliance sentence inserted, and what was inserted. */
+function insertMissing(text: string, lint: (text: string) => LintFinding[]): { text: string; inserted: string[] } {
+  const inserted: string[] = [];
+  let current = text;
+  for (let round = 0; round < INSERTABLE.size; round++) {
+    const finding = lint(current).find((f) => INSERTABLE.has(f.code) && f.fix);
+    if (!finding?.fix) break;
+    current = finding.fix.text;
+    inserted.push(INSERTED_WHAT[finding.code] ?? finding.code);
+  }
+  return { text: current, inserted };
+}
+
+/** One problem line for a field: the first two errors, so the message stays readable under it. */
+function problemOf(errors: LintFinding[], addMissing: boolean): string {
+  const insertable = errors.some((f) => INSERTABLE.has(f.code) && f.fix);
+  const offer = insertable && !addMissing ? " Or tick “Add what's missing for me” below the scripts." : "";
+  return errors.slice(0, 2).map((f) => f.message.replace(/\s*$/, "")).join(" ") + offer;
+}
+
+function wholeNumber(raw: string, limits: { min: number; max: number }, what: string): number | string {
+  const text = raw.trim().replace(/[,_\s]/g, "");
+  if (!/^\d+$/.test(text)) return `Enter ${what} as a whole number from ${limits.min} to ${limits.max.toLocaleString("en-US")}.`;
+  const value = Number(text);
+  if (value < limits.min || value > limits.max) return `Enter ${what} from ${limits.min} to ${limits.max.toLocaleString("en-US")}.`;
+  return value;
+}
+
+function tooLong(text: string, max: number): string | null {
+  return text.length > max ? `Keep this to ${max} characters or fewer (it has ${text.length}).` : null;
+}
+
+function parseMedia(raw: string): { urls: string[]; problem: string | null } {
+  const urls = raw.split(/[\s,]+/).filter((u) => u !== "");
+  if (urls.length > MAX_MEDIA) return { urls, problem: `A text carries at most ${MAX_MEDIA} media files; this lists ${urls.length}.` };
+  for (const url of urls) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = null;
+    }
+    if (parsed?.protocol !== "https:") return { urls, problem: `“${url}” is not an https link. Twilio fetches media from public https links, one per line.` };
+  }
+  return { urls, problem: null };
+}
+
+/** Checks the whole form; every problem found is reported at once, under its own field. */
+export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContext): CampaignFormResult {
+  const problems: Partial<Record<CampaignField, string>> = {};
+  const warnings: string[] = [];
+  const inserted: string[] = [];
+
+  const name = normalizeName(form.name);
+  const badName = nameProblem(name, { noun: "campaign", example: "GOTV Nov 3" });
+  if (badName) problems.name = badName;
+
+  const goalType = GOAL_TYPES.find((g) => g === form.goalType);
+  if (!goalType) problems.goalType = "Pick what the campaign is for.";
+  const target = wholeNumber(form.goalTarget, { min: 1, max: GOAL_TARGET_MAX }, "the goal");
+  if (typeof target === "string") problems.goalTarget = `${target} It is how many outcomes count as success, e.g. 500.`;
+  const outcome = form.goalOutcomeTag.trim().replace(/\s+/g, " ").toLowerCase();
+  if (!outcome) problems.goalOutcomeTag = "Name the conversation tag that counts toward the goal, e.g. “pledged to vote”.";
+  else problems.goalOutcomeTag = tooLong(outcome, TEXT_LIMITS.goalOutcomeTag) ?? undefined;
+
+  const callToAction = form.callToAction.trim();
+  if (!callToAction) problems.callToAction = "Say what you ask voters to do: a link, or a reply ask such as “Can we count on your vote?”.";
+  else problems.callToAction = tooLong(callToAction, TEXT_LIMITS.callToAction) ?? undefined;
+  const senderIdentity = form.senderIdentity.trim();
+  if (!senderIdentity) problems.senderIdentity = "Say who is texting and for whom, e.g. “Sam with Neighbors for Measure B”.";
+  else problems.senderIdentity = tooLong(senderIdentity, TEXT_LIMITS.senderIdentity) ?? undefined;
+
+  const lintContext = { knownFields: ctx.knownFields, callToAction, senderIdentity };
+  const scripts: ScriptDraft[] = [];
+  VARIANT_LABELS.forEach((label, index) => {
+    const typed = (form.scripts[index] ?? "").trim();
+    if (!typed) {
+      if (index === 0) problems.scriptA = "Write the first message volunteers will send (script A).";
+      return;
+    }
+    // Until the sender or call to action field itself is right, scripts are not checked against it.
+    const unchecked = new Set([...(problems.senderIdentity ? ["no-sender-identity"] : []), ...(problems.callToAction ? ["no-call-to-action"] : [])]);
+    const lint = (text: string) => lintScript(text, { ...lintContext, kind: "initial" }).filter((f) => !unchecked.has(f.code));
+    const fixed = form.addMissing ? insertMissing(typed, lint) : { text: typed, inserted: [] };
+    const findings = lint(fixed.text);
+    const errors = findings.filter((f) => f.severity === "error");
+    if (errors.length) problems[scriptField(label)] = problemOf(errors, form.addMissing);
+    for (const f of findings.filter((w) => w.severity === "warning")) warnings.push(`Script ${label}: ${f.message}`);
+    for (const what of fixed.inserted) inserted.push(`Script ${label}: added ${what}`);
+    scripts.push({ label, body: fixed.text });
+  });
+  for (let i = 0; i < scripts.length; i++) {
+    for (let j = i + 1; j < scripts.length; j++) {
+      if (scripts[i]!.body === scripts[j]!.body) {
+        problems[scriptField(scripts[j]!.label as VariantLabel)] ??= `Script ${scripts[j]!.label} is the same as script ${scripts[i]!.label}. Change it to test something, or leave it empty.`;
+      }
+    }
+  }
+
+  const followUps: ScriptDraft[] = [];
+  FOLLOW_UP_LABELS.forEach((label, index) => {
+    const body = (form.followUps[index] ?? "").trim();
+    if (!body) return;
+    const findings = lintScript(body, { ...lintContext, kind: "follow_up" });
+    const errors = findings.filter((f) => f.severity === "error");
+    if (errors.length) problems[followUpField(index)] = problemOf(errors, true);
+    for (const f of findings.filter((w) => w.severity === "warning")) warnings.push(`${label}: ${f.message}`);
+    followUps.push({ label, body });
+  });
+
+  if (!form.channelId) problems.channel = "Pick the channel where voters' replies will appear as threads.";
+  const sendWindow = SEND_WINDOW_PRESET_IDS.find((id) => id === form.sendWindow);
+  if (!sendWindow) problems.sendWindow = "Pick the hours texts may go out (in each voter's local time).";
+
+  const capCount = wholeNumber(form.capCount, CAP_LIMITS.count, "the number of texts");
+  if (typeof capCount === "string") problems.capCount = capCount;
+  const capDays = wholeNumber(form.capDays, CAP_LIMITS.days, "the number of days");
+  if (typeof capDays === "string") problems.capDays = capDays;
+  if (typeof capCount === "number" && typeof capDays === "number" && capCount / capDays > DEFAULT_FREQUENCY_CAP.count / DEFAULT_FREQUENCY_CAP.days) {
+    warnings.push(
+      `Frequency cap: ${capCount} texts per ${capDays} ${capDays === 1 ? "day" : "days"} is looser than the default ` +
+        `(${DEFAULT_FREQUENCY_CAP.count} per ${DEFAULT_FREQUENCY_CAP.days} days); some states allow only 3 solicitations per 24 hours.`,
+    );
+  }
+
+  if (!form.segmentId) problems.segment = "Pick the segment (audience) to text. Create one with /segment new if there is none.";
+  const helpText = form.helpText.trim().replace(/\s+/g, " ") || defaultHelpText(senderIdentity);
+  problems.helpText = tooLong(helpText, TEXT_LIMITS.helpText) ?? undefined;
+  const media = parseMedia(form.mediaUrls);
+  if (media.problem) problems.mediaUrls = media.problem;
+  else if (media.urls.length) warnings.push("Media: picture messages (MMS) cost about three times an SMS segment; keep each file under 600 KB so every carrier delivers it.");
+
+  const reported = Object.fromEntries(Object.entries(problems).filter(([, v]) => v !== undefined)) as Partial<Record<CampaignField, string>>;
+  if (Object.keys(reported).length > 0) return { ok: false, problems: reported };
+  return {
+    ok: true,
+    draft: {
+      name,
+      goalType: goalType!,
+      goalTarget: target as number,
+      goalOutcomeTag: outcome,
+      callToAction,
+      senderIdentity,
+      helpText,
+      conversationChannelId: form.channelId!,
+      sendWindow: sendWindow!,
+      frequencyCap: { count: capCount as number, days: capDays as number },
+      segmentId: form.segmentId!,
+      mediaUrls: media.urls,
+      scripts,
+      followUps,
+    },
+    warnings,
+    inserted,
+  };
+}
+
+/** What HELP answers when the organizer leaves it empty: who is texting and how to stop. */
+export function defaultHelpText(senderIdentity: string): string {
+  const who = senderIdentity.trim().replace(/[.!]+$/, "");
+  return who ? `Texts from ${who}. Reply STOP to opt out.` : "Reply STOP to opt out.";
+}

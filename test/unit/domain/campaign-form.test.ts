@@ -1,0 +1,192 @@
+import fc from "fast-check";
+import {
+  DEFAULT_FREQUENCY_CAP,
+  defaultHelpText,
+  EMPTY_CAMPAIGN_FORM,
+  presetOf,
+  SEND_WINDOW_PRESET_IDS,
+  SEND_WINDOW_PRESETS,
+  validateCampaignForm,
+  type CampaignForm,
+} from "../../../src/domain/campaign-form";
+import { DEFAULT_SEND_WINDOW, WEEKDAYS } from "../../../src/domain/quiet-hours";
+import { hasCallToAction, hasOptOutLanguage, hasSenderIdentity, mergeFieldsFor } from "../../../src/domain/script";
+
+const ctx = { knownFields: mergeFieldsFor(["Ward", "Polling Place"]) };
+
+const VALID: CampaignForm = {
+  ...EMPTY_CAMPAIGN_FORM,
+  name: "  GOTV   Nov 3 ",
+  goalType: "turnout",
+  goalTarget: "500",
+  goalOutcomeTag: "Pledged to Vote",
+  callToAction: "Can we count on your vote on Nov 3?",
+  senderIdentity: "Sam with Neighbors for Measure B",
+  scripts: [
+    "Hi {firstName|friend}, this is Sam with Neighbors for Measure B. Can we count on your vote on Nov 3? Reply STOP to opt out.",
+    "Hey {firstName|there}! Sam with Neighbors for Measure B here. Your polling place is {Polling Place|at your usual place}. Will you vote? Reply STOP to opt out.",
+    "",
+    "",
+  ],
+  followUps: ["Hi {firstName|friend}, just checking in: will you vote on Nov 3?", ""],
+  channelId: "C0REPLIES",
+  segmentId: "0190f0f0-0000-7000-8000-000000000001",
+};
+
+function problemsOf(form: Partial<CampaignForm>) {
+  const result = validateCampaignForm({ ...VALID, ...form }, ctx);
+  if (result.ok) throw new Error("expected problems");
+  return result.problems;
+}
+
+describe("validateCampaignForm", () => {
+  it("turns a complete form into a draft: names tidied, numbers read, empty variants left out", () => {
+    const result = validateCampaignForm(VALID, ctx);
+    expect(result).toMatchObject({
+      ok: true,
+      draft: {
+        name: "GOTV Nov 3",
+        goalType: "turnout",
+        goalTarget: 500,
+        goalOutcomeTag: "pledged to vote",
+        sendWindow: "standard",
+        frequencyCap: DEFAULT_FREQUENCY_CAP,
+        helpText: "Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.",
+        mediaUrls: [],
+        followUps: [{ label: "Follow-up 1", body: VALID.followUps[0] }],
+      },
+      inserted: [],
+    });
+    if (!result.ok) return;
+    expect(result.draft.scripts.map((s) => s.label)).toEqual(["A", "B"]);
+  });
+
+  it("reports every required field left empty, each under its own field", () => {
+    const result = validateCampaignForm({ ...EMPTY_CAMPAIGN_FORM, sendWindow: null, capCount: "", capDays: "" }, ctx);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.problems).sort()).toEqual(
+      ["name", "goalType", "goalTarget", "goalOutcomeTag", "callToAction", "senderIdentity", "scriptA", "channel", "sendWindow", "capCount", "capDays", "segment"].sort(),
+    );
+    expect(result.problems.scriptA).toBe("Write the first message volunteers will send (script A).");
+    expect(result.problems.segment).toMatch(/\/segment new/);
+  });
+
+  it("names the nearest field for a misspelled merge field", () => {
+    expect(problemsOf({ scripts: ["Hi {frstName}, this is Sam with Neighbors for Measure B. Will you vote? Reply STOP to opt out.", "", "", ""] }).scriptA).toBe(
+      "{frstName} is not a field. Did you mean {firstName}?",
+    );
+    expect(problemsOf({ followUps: ["Hi {wrd}, will you vote?", ""] }).followUp1).toBe("{wrd} is not a field. Did you mean {Ward}?");
+  });
+
+  it("blocks a first message without opt-out language, sender or call to action, and offers to add them", () => {
+    const bare = problemsOf({ scripts: ["Hi {firstName|friend}, the election is Nov 3.", "", "", ""] }).scriptA!;
+    expect(bare).toMatch(/^No call to action/);
+    expect(bare).toMatch(/Say who is texting/);
+    expect(bare).toMatch(/tick “Add what's missing for me”/);
+  });
+
+  it("inserts what is missing when asked, and says what it added", () => {
+    const result = validateCampaignForm({ ...VALID, addMissing: true, scripts: ["Hi {firstName|friend}, the election is Nov 3.", "", "", ""] }, ctx);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const body = result.draft.scripts[0]!.body;
+    expect(body).toBe(
+      "Hi {firstName|friend}, this is Sam with Neighbors for Measure B. The election is Nov 3. Can we count on your vote on Nov 3? Reply STOP to opt out.",
+    );
+    expect(result.inserted).toEqual(["Script A: added the call to action", "Script A: added who is texting", "Script A: added “Reply STOP to opt out.”"]);
+  });
+
+  it("rejects a variant identical to another, texts over 1,600 characters and literal double braces", () => {
+    expect(problemsOf({ scripts: [VALID.scripts[0]!, ` ${VALID.scripts[0]!} `, "", ""] }).scriptB).toBe(
+      "Script B is the same as script A. Change it to test something, or leave it empty.",
+    );
+    expect(problemsOf({ scripts: [`${VALID.scripts[0]!} ${"x".repeat(1_600)}`, "", "", ""] }).scriptA).toMatch(/texts over 1,600 are rejected/);
+    expect(problemsOf({ scripts: [VALID.scripts[0]!.replace("{firstName|friend}", "{{firstName}}"), "", "", ""] }).scriptA).toMatch(/would be sent with its braces/);
+  });
+
+  it("warns about links and shorteners in first messages without blocking the draft", () => {
+    const result = validateCampaignForm(
+      { ...VALID, scripts: ["This is Sam with Neighbors for Measure B. Find your polling place: bit.ly/x1 Reply STOP to opt out.", "", "", ""] },
+      ctx,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings).toEqual([expect.stringMatching(/^Script A: bit\.ly is a public link shortener/)]);
+  });
+
+  it("checks goals, caps, media and lengths with an example of what is expected", () => {
+    const problems = problemsOf({
+      goalType: "bake sale",
+      goalTarget: "lots",
+      capCount: "0",
+      capDays: "365",
+      mediaUrls: "http://example.org/flyer.jpg",
+      senderIdentity: "x".repeat(121),
+      name: "*launch*",
+    });
+    expect(problems).toEqual({
+      goalType: "Pick what the campaign is for.",
+      goalTarget: "Enter the goal as a whole number from 1 to 10,000,000. It is how many outcomes count as success, e.g. 500.",
+      capCount: "Enter the number of texts from 1 to 10.",
+      capDays: "Enter the number of days from 1 to 90.",
+      mediaUrls: "“http://example.org/flyer.jpg” is not an https link. Twilio fetches media from public https links, one per line.",
+      senderIdentity: "Keep this to 120 characters or fewer (it has 121).",
+      name: expect.stringMatching(/^Start the name with a letter or number/),
+    });
+    expect(problemsOf({ mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`).join("\n") }).mediaUrls).toBe(
+      "A text carries at most 10 media files; this lists 11.",
+    );
+  });
+
+  it("warns when the frequency cap is looser than the default and when media makes texts MMS", () => {
+    const result = validateCampaignForm({ ...VALID, capCount: "3", capDays: "1", mediaUrls: "https://example.org/flyer.jpg" }, ctx);
+    expect(result.ok && result.warnings).toEqual([
+      "Frequency cap: 3 texts per 1 day is looser than the default (3 per 7 days); some states allow only 3 solicitations per 24 hours.",
+      expect.stringMatching(/^Media: picture messages/),
+    ]);
+    expect(validateCampaignForm({ ...VALID, capCount: "2", capDays: "14" }, ctx)).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it("property: whatever is typed into the scripts, a saved first message identifies the sender, asks something and says how to opt out", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 200 }), { minLength: 4, maxLength: 4 }), fc.boolean(), (scripts, addMissing) => {
+        const result = validateCampaignForm({ ...VALID, scripts, addMissing }, ctx);
+        if (!result.ok) return;
+        for (const s of result.draft.scripts) {
+          expect(hasOptOutLanguage(s.body)).toBe(true);
+          expect(hasSenderIdentity(s.body, VALID.senderIdentity)).toBe(true);
+          expect(hasCallToAction(s.body, VALID.callToAction)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("sending-hour presets", () => {
+  it("are never looser than the default window on any day", () => {
+    for (const id of SEND_WINDOW_PRESET_IDS) {
+      const policy = SEND_WINDOW_PRESETS[id].policy;
+      for (const day of WEEKDAYS) {
+        const window = policy[day];
+        const allowed = DEFAULT_SEND_WINDOW[day]!;
+        if (window) {
+          expect(window.start).toBeGreaterThanOrEqual(allowed.start);
+          expect(window.end).toBeLessThanOrEqual(allowed.end);
+        }
+      }
+    }
+  });
+
+  it("are recognized again from a stored policy, the default included", () => {
+    for (const id of SEND_WINDOW_PRESET_IDS) expect(presetOf(JSON.parse(JSON.stringify(SEND_WINDOW_PRESETS[id].policy)))).toBe(id);
+    expect(presetOf(null)).toBe("standard");
+    expect(presetOf({ ...DEFAULT_SEND_WINDOW, sunday: null })).toBeNull();
+  });
+});
+
+it("the default HELP answer says who is texting and how to stop", () => {
+  expect(defaultHelpText("Sam with Neighbors for Measure B.")).toBe("Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.");
+  expect(defaultHelpText("")).toBe("Reply STOP to opt out.");
+});
