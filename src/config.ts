@@ -18,6 +18,8 @@ export const ENVIRONMENT = {
   SLACK_API_URL: "Optional: base URL of the Slack Web API (default https://slack.com/api/); tests point it at a local fake.",
   TWILIO_API_URL: "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
   LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
+  SMS_SEGMENT_PRICE_USD:
+    "Optional: what one SMS segment costs you in US dollars, for campaign cost estimates (default 0.0083, Twilio's US list price; check your invoice).",
 } as const;
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT;
@@ -58,6 +60,11 @@ const schema = z
     DATA_DIR: z.string().min(1, "is empty").default("./data"),
     SLACK_API_URL: httpUrl("the Slack Web API base").optional(),
     TWILIO_API_URL: httpUrl("the Twilio REST API base").optional(),
+    SMS_SEGMENT_PRICE_USD: z.coerce
+      .number({ error: "must be a price in dollars such as 0.0083" })
+      .min(0, "must be a price in dollars such as 0.0083")
+      .max(1, "must be a price in dollars per segment, such as 0.0083 (not cents)")
+      .default(0.0083),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent").default("info"),
 });
 
@@ -69,6 +76,8 @@ export interface Config {
   /** PGlite with `dataDir: null` keeps everything in memory (tests). */
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
   logLevel: string;
+  /** US dollars per SMS segment, for cost estimates. */
+  smsSegmentPriceUsd: number;
 }
 
 /** Raised with every problem found, each naming its variable, what it is for and where to find it. */
@@ -118,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { kind: "postgres", url: e.DATABASE_URL }
       : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
     logLevel: e.LOG_LEVEL,
+    smsSegmentPriceUsd: e.SMS_SEGMENT_PRICE_USD,
   };
 }

@@ -39,6 +39,7 @@ export async function startHarness(create: () => Promise<TestDatabaseTarget>): P
     port: 0,
     database: target,
     logLevel: "silent",
+    smsSegmentPriceUsd: 0.0083,
   };
   const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
   return {

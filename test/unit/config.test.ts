@@ -32,6 +32,13 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the SMS price for cost estimates, defaulting to Twilio's US list price", () => {
+    expect(loadConfig(valid).smsSegmentPriceUsd).toBe(0.0083);
+    expect(loadConfig({ ...valid, SMS_SEGMENT_PRICE_USD: "0.0079" }).smsSegmentPriceUsd).toBe(0.0079);
+    expect(problemsOf({ ...valid, SMS_SEGMENT_PRICE_USD: "0.83c" })).toEqual([expect.stringMatching(/^SMS_SEGMENT_PRICE_USD must be a price in dollars/)]);
+    expect(problemsOf({ ...valid, SMS_SEGMENT_PRICE_USD: "2" })).toEqual([expect.stringMatching(/not cents/)]);
+  });
+
   it("uses PostgreSQL when DATABASE_URL is set", () => {
     const config = loadConfig({ ...valid, DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test", PORT: "8080" });
     expect(config.database).toEqual({ kind: "postgres", url: "postgresql://postgres@127.0.0.1:5432/test" });
