@@ -55,7 +55,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       ],
     });
     const background = new BackgroundWork(logger);
-    registerListeners(app, { db, logger, botToken: config.slack.botToken, background });
+    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
       throw new StartupError(

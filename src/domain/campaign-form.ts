@@ -1,5 +1,5 @@
 import { nameProblem, normalizeName } from "./display-name";
-import { DEFAULT_SEND_WINDOW, type SendWindowPolicy } from "./quiet-hours";
+import { DEFAULT_SEND_WINDOW, sendWindowPolicySchema, WEEKDAYS, type SendWindowPolicy } from "./quiet-hours";
 import { lintScript, type LintFinding } from "./script";
 
 /**
@@ -64,8 +64,12 @@ export const SEND_WINDOW_PRESET_IDS = Object.keys(SEND_WINDOW_PRESETS) as SendWi
 /** The preset a stored policy is, or null for one the form cannot show (set some other way). */
 export function presetOf(policy: unknown): SendWindowPreset | null {
   if (policy === null || policy === undefined) return "standard";
-  const json = JSON.stringify(policy);
-  return SEND_WINDOW_PRESET_IDS.find((id) => JSON.stringify(SEND_WINDOW_PRESETS[id].policy) === json) ?? null;
+  const parsed = sendWindowPolicySchema.safeParse(policy);
+  if (!parsed.success) return null;
+  // Compared day by day: stored JSON (jsonb) does not keep key order.
+  const same = (a: SendWindowPolicy, b: SendWindowPolicy) =>
+    WEEKDAYS.every((day) => a[day]?.start === b[day]?.start && a[day]?.end === b[day]?.end);
+  return SEND_WINDOW_PRESET_IDS.find((id) => same(SEND_WINDOW_PRESETS[id].policy, parsed.data)) ?? null;
 }
 
 /** At most 3 initiated texts per contact per 7 days, across campaigns (issue 3); replies do not count. */

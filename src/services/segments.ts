@@ -291,19 +291,25 @@ export async function segmentChoices(db: Database, limit = 100): Promise<Segment
       `SELECT c."timeZone" AS zone FROM "Contact" c WHERE c."timeZone" IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $1::int`,
       limit,
     ),
-    db.prisma.$queryRawUnsafe<{ field: string }[]>(
-      `SELECT k AS field FROM "Contact" c, jsonb_object_keys(c."customFields") AS k WHERE jsonb_typeof(c."customFields") = 'object' GROUP BY k ORDER BY count(*) DESC, k LIMIT $1::int`,
-      limit,
-    ),
+    customFieldNames(db, limit),
     db.prisma.campaign.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: limit }),
   ]);
   return {
     tags: tags.slice(0, limit).map((r) => r.tag),
     moreTags: tags.length > limit,
     timeZones: zones.map((r) => r.zone),
-    customFields: fields.map((r) => r.field),
+    customFields: fields,
     campaigns,
   };
+}
+
+/** Custom field names (import columns) contacts have, most contacts first. */
+export async function customFieldNames(db: Database, limit = 100): Promise<string[]> {
+  const rows = await db.prisma.$queryRawUnsafe<{ field: string }[]>(
+    `SELECT k AS field FROM "Contact" c, jsonb_object_keys(c."customFields") AS k WHERE jsonb_typeof(c."customFields") = 'object' GROUP BY k ORDER BY count(*) DESC, k LIMIT $1::int`,
+    limit,
+  );
+  return rows.map((r) => r.field);
 }
 
 /** Tags containing `query` (letter case ignored), most used first, for a searchable tag menu. */

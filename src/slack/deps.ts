@@ -10,4 +10,6 @@ export interface SlackDeps {
   botToken: string;
   /** Where work that outlives its request runs (awaited on shutdown). */
   background: BackgroundWork;
+  /** US dollars per SMS segment, for campaign cost estimates. */
+  smsSegmentPriceUsd: number;
 }

@@ -1,6 +1,169 @@
-import { slashCommand } from "./router";
+import { EMPTY_CAMPAIGN_FORM, type CampaignForm } from "../../domain/campaign-form";
+import {
+  CampaignError,
+  campaignFormChoices,
+  campaignReport,
+  changeCampaignStatus,
+  formOfCampaign,
+  launchCampaign,
+  listCampaigns,
+  requireCampaign,
+  type CampaignRecord,
+  type StatusChange,
+} from "../../services/campaigns";
+import {
+  CAMPAIGN_COMMAND,
+  campaignBlockedMessage,
+  campaignFailureMessage,
+  campaignFormFailedMessage,
+  campaignLaunchedMessage,
+  campaignListMessage,
+  campaignLoadingModal,
+  campaignModal,
+  campaignNeedsSegmentModal,
+  campaignProblemMessage,
+  campaignReportMessage,
+  campaignStatusMessage,
+  campaignUnavailableModal,
+  campaignUsageMessage,
+  modalMetadata,
+  type CampaignModalMetadata,
+} from "../blocks/campaign";
+import type { SlackDeps } from "../deps";
+import { slackErrorCode } from "../tell-user";
+import { slashCommand, type CommandArgs, type Subcommand } from "./router";
 
-export const CAMPAIGN_COMMAND = "/campaign";
+export { CAMPAIGN_COMMAND };
 
-/** `/campaign …`: create and run texting campaigns. */
-export const campaignCommand = slashCommand(CAMPAIGN_COMMAND, "create and run texting campaigns.", []);
+/** `/campaign …`: create, check, launch and steer texting campaigns. Answers are visible only to the organizer. */
+export function campaignCommand(deps: SlackDeps) {
+  const named = (name: string, summary: string, run: (args: CommandArgs, campaignName: string) => Promise<void>): Subcommand => ({
+    name,
+    args: "<name>",
+    summary,
+    run: async (args, rest) => {
+      if (!rest) {
+        await args.ack(campaignUsageMessage(name));
+        return;
+      }
+      await run(args, rest);
+    },
+  });
+  const status = (change: StatusChange, summary: string) => named(change, summary, (args, name) => changeStatus(deps, args, name, change));
+  return slashCommand(CAMPAIGN_COMMAND, "create, check, launch and steer texting campaigns.", [
+    { name: "new", summary: "create a campaign (goal, scripts, audience, sending rules) as a draft", run: (args) => openForm(deps, args, null) },
+    { name: "list", summary: "every campaign with its status and progress", run: (args) => listAll(deps, args) },
+    named("show", "goal, audience, each script previewed for real contacts, cost, and what blocks launch", (args, name) => show(deps, args, name)),
+    named("edit", "change a draft or paused campaign", (args, name) => openForm(deps, args, name)),
+    named("launch", "start a draft once every check passes (nothing is sent until volunteers click)", (args, name) => launch(deps, args, name)),
+    status("pause", "stop sending until resumed"),
+    status("resume", "let volunteers send again"),
+    status("archive", "end a campaign for good (conversations and reports stay)"),
+  ]);
+}
+
+/** Answers a CampaignError with its message; anything else is logged and answered with `failed`. */
+async function answerError(deps: SlackDeps, say: (m: ReturnType<typeof campaignProblemMessage>) => Promise<unknown>, error: unknown, context: Record<string, unknown>, failed: string) {
+  if (error instanceof CampaignError) {
+    await say(campaignProblemMessage(error.message));
+    return;
+  }
+  deps.logger.error({ err: error, ...context }, "campaign command failed");
+  await say(campaignFailureMessage(failed));
+}
+
+/**
+ * The form opens at once (trigger_id lasts about 3 s) with a loading view, then fills in: the
+ * segments and contact fields to offer, and for `edit` the campaign as saved.
+ */
+async function openForm(deps: SlackDeps, { ack, client, command, respond }: CommandArgs, name: string | null): Promise<void> {
+  let campaign: CampaignRecord | null = null;
+  if (name !== null) {
+    try {
+      campaign = await requireCampaign(deps.db, name);
+      if (campaign.status === "running") throw new CampaignError("wrong_status", `“${campaign.name}” is running. Pause it first with /campaign pause ${campaign.name}, edit it, then resume it.`);
+      if (campaign.status === "archived") throw new CampaignError("wrong_status", `“${campaign.name}” is archived and cannot be edited.`);
+    } catch (error) {
+      await answerError(deps, ack, error, { user: command.user_id, campaign: name }, "the campaign could not be opened");
+      return;
+    }
+  }
+  await ack();
+  const mode = campaign ? "edit" : "new";
+  const base: Omit<CampaignModalMetadata, "fields"> = { channelId: command.channel_id, mode, ...(campaign ? { campaignId: campaign.id } : {}) };
+  const log = deps.logger.child({ flow: `campaign-${mode}`, user: command.user_id });
+  let opened: Awaited<ReturnType<typeof client.views.open>>;
+  try {
+    opened = await client.views.open({ trigger_id: command.trigger_id, view: campaignLoadingModal(modalMetadata(base, []), mode) });
+  } catch (error) {
+    log.error({ err: error }, "campaign form did not open");
+    await respond(campaignFormFailedMessage(slackErrorCode(error) ?? "no answer"));
+    return;
+  }
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  deps.background.run("campaign-form", async () => {
+    try {
+      const choices = await campaignFormChoices(deps.db);
+      if (campaign?.segment && !choices.segments.some((s) => s.id === campaign.segment!.id)) choices.segments.unshift(campaign.segment);
+      const metadata = modalMetadata(base, choices.customFields);
+      const form: CampaignForm = campaign ? formOfCampaign(campaign) : { ...EMPTY_CAMPAIGN_FORM, channelId: command.channel_id };
+      const view = choices.segments.length === 0 ? campaignNeedsSegmentModal(metadata) : campaignModal(metadata, mode, choices, form);
+      await client.views.update({ view_id: viewId, hash: opened.view?.hash, view });
+    } catch (error) {
+      if (slackErrorCode(error) === "not_found") return; // closed while loading
+      log.error({ err: error }, "campaign form could not load");
+      await client.views.update({ view_id: viewId, view: campaignUnavailableModal(modalMetadata(base, []), mode) }).catch(() => undefined);
+    }
+  });
+}
+
+async function listAll(deps: SlackDeps, { ack, command }: CommandArgs): Promise<void> {
+  try {
+    await ack(campaignListMessage(await listCampaigns(deps.db)));
+  } catch (error) {
+    await answerError(deps, ack, error, { user: command.user_id }, "the campaigns could not be listed");
+  }
+}
+
+/** Previews and counts read the audience, which can take a while: acknowledge now, answer through response_url. */
+async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
+  await ack();
+  deps.background.run("campaign-show", async () => {
+    try {
+      const campaign = await requireCampaign(deps.db, name);
+      await respond(campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })));
+    } catch (error) {
+      await answerError(deps, respond, error, { user: command.user_id, campaign: name }, "the campaign could not be shown");
+    }
+  });
+}
+
+async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
+  await ack();
+  deps.background.run("campaign-launch", async () => {
+    try {
+      await respond(await launchAnswer(deps, await requireCampaign(deps.db, name)));
+    } catch (error) {
+      await answerError(deps, respond, error, { user: command.user_id, campaign: name }, "the campaign was not launched");
+    }
+  });
+}
+
+/** Launches, or says what blocks the launch with one-click fixes; shared by the command and the Launch button. */
+export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord) {
+  const result = await launchCampaign(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
+  if (!result.launched) return campaignBlockedMessage(result.report);
+  deps.logger.info({ campaign: campaign.id, queued: result.queued }, "campaign launched");
+  return campaignLaunchedMessage(campaign.name, result.queued, campaign.scripts.filter((s) => s.kind === "initial").length);
+}
+
+async function changeStatus(deps: SlackDeps, { ack, command }: CommandArgs, name: string, change: StatusChange): Promise<void> {
+  try {
+    const campaign = await changeCampaignStatus(deps.db, name, change);
+    deps.logger.info({ campaign: campaign.id, status: campaign.status, user: command.user_id }, "campaign status changed");
+    await ack(campaignStatusMessage(campaign.name, campaign.status));
+  } catch (error) {
+    await answerError(deps, ack, error, { user: command.user_id, campaign: name, change }, `the campaign was not ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}`);
+  }
+}

@@ -5,7 +5,7 @@ import { CONTACTS_COMMAND, contactsCommand } from "./contacts";
 import { SEGMENT_COMMAND, segmentCommand } from "./segment";
 
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
-  app.command(CAMPAIGN_COMMAND, campaignCommand);
+  app.command(CAMPAIGN_COMMAND, campaignCommand(deps));
   app.command(CONTACTS_COMMAND, contactsCommand);
   app.command(SEGMENT_COMMAND, segmentCommand(deps));
 }

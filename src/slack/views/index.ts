@@ -1,11 +1,14 @@
+import { CAMPAIGN_FORM_VIEW } from "../blocks/campaign";
 import { IMPORT_VIEW } from "../blocks/contact-import";
 import { SEGMENT_NEW_VIEW } from "../blocks/segment";
 import type { SlackDeps } from "../deps";
 import type { SlackListenerRegistrar } from "../registrar";
+import { campaignFormSubmitted } from "./campaign-form";
 import { contactImportSubmitted } from "./contact-import";
 import { segmentNewSubmitted } from "./segment-new";
 
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
+  app.view(CAMPAIGN_FORM_VIEW, campaignFormSubmitted(deps));
   app.view(IMPORT_VIEW, contactImportSubmitted(deps));
   app.view(SEGMENT_NEW_VIEW, segmentNewSubmitted(deps));
 }

@@ -1,0 +1,42 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import { applyScriptFix, campaignById, CampaignError, campaignReport } from "../../services/campaigns";
+import { campaignFailureMessage, campaignProblemMessage, campaignReportMessage } from "../blocks/campaign";
+import { launchAnswer } from "../commands/campaign";
+import type { SlackDeps } from "../deps";
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** A one-click fix on a campaign summary: rewrite that script, then show the summary again in place. */
+export function campaignFixClicked(deps: SlackDeps) {
+  return async ({ ack, action, respond, body }: ButtonArgs): Promise<void> => {
+    await ack();
+    deps.background.run("campaign-fix", async () => {
+      try {
+        const { s: scriptId, c: code } = JSON.parse(action.value ?? "{}") as { s?: string; c?: string };
+        const campaign = await applyScriptFix(deps.db, { scriptId: scriptId ?? "", code: code ?? "" });
+        const report = await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
+        await respond({ replace_original: true, ...campaignReportMessage(report) });
+      } catch (error) {
+        if (!(error instanceof CampaignError)) deps.logger.error({ err: error, user: body.user.id }, "campaign fix failed");
+        await respond(error instanceof CampaignError ? campaignProblemMessage(error.message) : campaignFailureMessage("the script was not changed"));
+      }
+    });
+  };
+}
+
+/** The Launch button of a draft's summary: the same checks as `/campaign launch`. */
+export function campaignLaunchClicked(deps: SlackDeps) {
+  return async ({ ack, action, respond, body }: ButtonArgs): Promise<void> => {
+    await ack();
+    deps.background.run("campaign-launch", async () => {
+      try {
+        const campaign = await campaignById(deps.db, action.value ?? "");
+        if (!campaign) throw new CampaignError("not_found", "That campaign no longer exists. Type /campaign list to see the campaigns there are.");
+        await respond({ replace_original: true, ...(await launchAnswer(deps, campaign)) });
+      } catch (error) {
+        if (!(error instanceof CampaignError)) deps.logger.error({ err: error, user: body.user.id }, "campaign launch failed");
+        await respond(error instanceof CampaignError ? campaignProblemMessage(error.message) : campaignFailureMessage("the campaign was not launched"));
+      }
+    });
+  };
+}

@@ -1,0 +1,29 @@
+import { EMPTY_CAMPAIGN_FORM, FOLLOW_UP_LABELS, followUpField, scriptField, VARIANT_LABELS, type CampaignForm } from "../domain/campaign-form";
+import { formAction, type CampaignBlock } from "./blocks/campaign";
+import type { ViewStateValues } from "./segment-form";
+
+/** The campaign form as typed into the modal (see blocks/campaign.ts for the blocks). */
+export function readCampaignForm(values: ViewStateValues): CampaignForm {
+  const state = (block: CampaignBlock) => values[block]?.[formAction(block)];
+  const typed = (block: CampaignBlock) => state(block)?.value ?? "";
+  const picked = (block: CampaignBlock) => state(block)?.selected_option?.value ?? null;
+  return {
+    ...EMPTY_CAMPAIGN_FORM,
+    name: typed("name"),
+    goalType: picked("goalType"),
+    goalTarget: typed("goalTarget"),
+    goalOutcomeTag: typed("goalOutcomeTag"),
+    callToAction: typed("callToAction"),
+    senderIdentity: typed("senderIdentity"),
+    scripts: VARIANT_LABELS.map((label) => typed(scriptField(label))),
+    followUps: FOLLOW_UP_LABELS.map((_, i) => typed(followUpField(i))),
+    channelId: state("channel")?.selected_conversation ?? null,
+    sendWindow: picked("sendWindow"),
+    capCount: typed("capCount"),
+    capDays: typed("capDays"),
+    segmentId: picked("segment"),
+    helpText: typed("helpText"),
+    mediaUrls: typed("mediaUrls"),
+    addMissing: (state("addMissing")?.selected_options ?? []).some((o) => o.value === "yes"),
+  };
+}

@@ -1,0 +1,55 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction, webApi } from "@slack/bolt";
+import { validateCampaignForm } from "../../domain/campaign-form";
+import { mergeFieldsFor } from "../../domain/script";
+import { campaignById, CampaignError, campaignReport, createCampaign, updateCampaign } from "../../services/campaigns";
+import { campaignSavedMessage, type CampaignModalMetadata } from "../blocks/campaign";
+import { readCampaignForm } from "../campaign-form";
+import type { SlackDeps } from "../deps";
+import type { ViewStateValues } from "../segment-form";
+import { tellUser } from "../tell-user";
+
+/**
+ * The campaign form was submitted (new or edit): every problem goes back under the field that
+ * caused it and the modal stays open; a valid campaign is saved as a draft (or the edit is saved),
+ * the modal closes, and the organizer gets the summary: audience, previews, cost, warnings.
+ */
+export function campaignFormSubmitted(deps: SlackDeps) {
+  return async ({ ack, view, body, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const metadata = JSON.parse(view.private_metadata) as CampaignModalMetadata;
+    const result = validateCampaignForm(readCampaignForm(view.state.values as ViewStateValues), { knownFields: mergeFieldsFor(metadata.fields) });
+    if (!result.ok) {
+      await ack({ response_action: "errors", errors: result.problems });
+      return;
+    }
+    let saved: { id: string; name: string };
+    try {
+      saved = metadata.mode === "edit" && metadata.campaignId
+        ? await updateCampaign(deps.db, metadata.campaignId, result.draft)
+        : await createCampaign(deps.db, result.draft, body.user.id);
+    } catch (error) {
+      if (!(error instanceof CampaignError)) deps.logger.error({ err: error, user: body.user.id }, "campaign not saved");
+      const message = error instanceof CampaignError ? error.message : "Something went wrong on our side and the campaign was not saved. Try again in a minute.";
+      const field = error instanceof CampaignError && error.reason === "segment_missing" ? "segment" : "name";
+      await ack({ response_action: "errors", errors: { [field]: message } });
+      return;
+    }
+    await ack();
+    deps.logger.info({ campaign: saved.id, user: body.user.id, mode: metadata.mode }, "campaign saved");
+    const to = { channelId: metadata.channelId, userId: body.user.id };
+    deps.background.run("campaign-saved", () => summarize(deps, client, to, saved.id, { mode: metadata.mode, warnings: result.warnings, inserted: result.inserted }));
+  };
+}
+
+async function summarize(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  to: { channelId: string; userId: string },
+  campaignId: string,
+  saved: Parameters<typeof campaignSavedMessage>[1],
+): Promise<void> {
+  const campaign = await campaignById(deps.db, campaignId);
+  if (!campaign) return;
+  const report = await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
+  const { text, blocks } = campaignSavedMessage(report, saved);
+  await tellUser(client, to, { text, blocks });
+}
