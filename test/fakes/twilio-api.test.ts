@@ -29,7 +29,7 @@ describe("fake Twilio REST API", () => {
       messagingServiceSid: SERVICE_SID,
       status: "accepted",
       direction: "outbound-api",
-      numSegments: "1",
+      numSegments: "0", // no sender picked yet
       numMedia: "0",
       price: null,
       errorCode: null,
@@ -148,6 +148,48 @@ describe("fake Twilio REST API", () => {
     await expect(client.messages.create({ to: "+12125550100", from: "+12125550199", body: "y" })).rejects.toThrow();
     expect(fake.messages.map((m) => m.body)).toEqual(["y"]); // Twilio sent it; the app never heard
     expect(fake.requests.map((r) => r.dropped)).toEqual([true, true]);
+  });
+
+  it("lists messages newest first, filtered by To and From, in pages", async () => {
+    const send = (to: string, body: string) => client.messages.create({ to, from: "+12125550199", body });
+    const first = await send("+12125550100", "one");
+    await send("+12125550101", "other voter");
+    const second = await send("+12125550100", "two");
+    const third = await send("+12125550100", "three");
+
+    const listed = await client.messages.list({ to: "+12125550100", from: "+12125550199", pageSize: 2 });
+    expect(listed.map((m) => m.sid)).toEqual([third.sid, second.sid, first.sid]); // two pages, followed by the SDK
+    expect(listed[0]).toMatchObject({ to: "+12125550100", body: "three", direction: "outbound-api", status: "queued" });
+    const gets = fake.requests.filter((r) => r.method === "GET");
+    expect(gets).toHaveLength(2);
+    expect(gets[0]!.params).toMatchObject({ To: "+12125550100", From: "+12125550199", PageSize: "2" });
+    expect(await client.messages.list({ to: "+12125550100", from: "+12125550000" })).toEqual([]);
+  });
+
+  it("filters on DateSent as the SDK sends it, which leaves out messages not sent yet", async () => {
+    const before = new Date(Date.now() - 60_000);
+    const queued = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "still queued" });
+    const sent = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "went out" });
+    fake.setStatus(sent.sid, "sent");
+
+    const after = await client.messages.list({ to: "+12125550100", dateSentAfter: before });
+    expect(after.map((m) => m.sid)).toEqual([sent.sid]);
+    expect(fake.requests.at(-1)!.params).toMatchObject({ "DateSent>": expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/) });
+    expect(await client.messages.list({ to: "+12125550100", dateSentBefore: before })).toEqual([]);
+    // Unfiltered, the queued message lists first: it has no date_sent yet.
+    expect((await client.messages.list({ to: "+12125550100" })).map((m) => m.sid)).toEqual([queued.sid, sent.sid]);
+  });
+
+  it("refuses connections until told to accept them again, recording nothing meanwhile", async () => {
+    await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "keeps a connection alive" });
+    await fake.refuseConnections();
+    const err = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe("ECONNREFUSED");
+    expect(fake.requests).toHaveLength(1);
+
+    await fake.acceptConnections();
+    await expect(client.messages.create({ to: "+12125550100", from: "+12125550199", body: "y" })).resolves.toMatchObject({ body: "y" });
+    expect(fake.requests).toHaveLength(2);
   });
 
   it("hosts media at public Twilio-style URLs", async () => {

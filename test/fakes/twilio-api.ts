@@ -9,10 +9,16 @@
  * once per URL); `Accept: application/json`. Success is 201 with a snake_case resource. Errors
  * are JSON `{ code, message, more_info, status }`, which the SDK turns into a `RestException`.
  *
+ * `GET .../Messages.json` lists messages newest first, filtered by `To`, `From` and `DateSent`
+ * (also `DateSent<` / `DateSent>`, sent by the SDK as `DateSent<=` / `DateSent>=` once encoded),
+ * paged by `PageSize` and `Page`, in Twilio's envelope (`messages`, `next_page_uri`, ...).
+ *
  * The SDK always builds `https://api.twilio.com/...` URLs; point it here with a custom
  * httpClient that rewrites the origin (the app's `createTwilioClient` with `apiUrl`).
  */
+import { once } from "node:events";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { closeServer, formToRecord, listen, randomHex, readBody, safeHandler, sendJson, sendText, sleep } from "./http";
 
 export const FAKE_TWILIO_ACCOUNT_SID = `AC${"0".repeat(28)}fa4e`;
@@ -85,11 +91,17 @@ export interface FakeTwilio {
    * error). With `afterCreate` the message is created first: the ambiguous "did it send?" case.
    */
   dropConnectionNext(options?: { afterCreate?: boolean }): void;
+  /**
+   * Stops listening and closes every open connection: clients get ECONNREFUSED, as when Twilio is
+   * unreachable, and nothing is recorded. `acceptConnections` listens again on the same port.
+   */
+  refuseConnections(): Promise<void>;
+  acceptConnections(): Promise<void>;
   /** Moves a stored message along its lifecycle (what a later GET returns). */
   setStatus(sid: string, status: string, errorCode?: number): void;
   /** Serves `bytes` at a Twilio-style media URL (public, like Twilio's default) and returns that URL. */
   hostMedia(bytes: Buffer, contentType: string): string;
-  /** Clears recorded messages and requests, pending failures, drops and latency. */
+  /** Clears stored messages and recorded requests, pending failures, drops and latency. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -216,9 +228,10 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       error_message: null,
       from,
       messaging_service_sid: messagingServiceSid,
-      // Twilio sends these two counts as strings.
+      // Twilio sends these two counts as strings; through a Messaging Service num_segments is "0"
+      // until the service has picked a sender.
       num_media: String(mediaUrls.length),
-      num_segments: String(smsSegments(body)),
+      num_segments: messagingServiceSid ? "0" : String(smsSegments(body)),
       price: null,
       price_unit: "USD",
       sid,
@@ -232,8 +245,58 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     return { status: 201, body: resource };
   }
 
-  function route(method: string, path: string, params: Record<string, string | string[]>): Answer {
+  function listMessages(query: URLSearchParams): Answer {
+    const to = query.get("To");
+    const from = query.get("From");
+    const dateFilters: Array<[string, (sent: Date, bound: DateBound) => boolean]> = [
+      ["DateSent", (sent, bound) => bound.matches(sent)],
+      ["DateSent<", (sent, bound) => sent.getTime() <= bound.end],
+      ["DateSent>", (sent, bound) => sent.getTime() >= bound.start],
+    ];
+    const bounds: Array<[DateBound, (sent: Date, bound: DateBound) => boolean]> = [];
+    for (const [name, test] of dateFilters) {
+      const value = query.get(name);
+      if (value === null) continue;
+      const bound = parseDateBound(value);
+      if (!bound) return twilioError(20001, 400, `Invalid ${name}: ${value}`);
+      bounds.push([bound, test]);
+    }
+    const pageSize = Math.min(Math.max(Number(query.get("PageSize") ?? 50) || 50, 1), 1000);
+    const page = Math.max(Number(query.get("Page") ?? 0) || 0, 0);
+    // Reversed first so that, the sort being stable, messages of the same second list newest first too.
+    const matching = [...resources.values()]
+      .reverse()
+      .filter((r) => (to === null || r.to === to) && (from === null || r.from === from))
+      // A message not yet sent has no date_sent, so no DateSent filter matches it.
+      .filter((r) => bounds.every(([bound, test]) => r.date_sent !== null && test(new Date(String(r.date_sent)), bound)))
+      .sort(newestFirst);
+    const listUri = (p: number) => {
+      const q = new URLSearchParams(query);
+      q.set("PageSize", String(pageSize));
+      q.set("Page", String(p));
+      return `${accountPath}/Messages.json?${q.toString()}`;
+    };
+    const start = page * pageSize;
+    const messagesOnPage = matching.slice(start, start + pageSize);
+    return {
+      status: 200,
+      body: {
+        messages: messagesOnPage,
+        start,
+        end: start + Math.max(messagesOnPage.length - 1, 0),
+        page,
+        page_size: pageSize,
+        uri: listUri(page),
+        first_page_uri: listUri(0),
+        next_page_uri: start + pageSize < matching.length ? listUri(page + 1) : null,
+        previous_page_uri: page > 0 ? listUri(page - 1) : null,
+      },
+    };
+  }
+
+  function route(method: string, path: string, params: Record<string, string | string[]>, query: URLSearchParams): Answer {
     if (method === "POST" && path === `${accountPath}/Messages.json`) return createMessage(params);
+    if (method === "GET" && path === `${accountPath}/Messages.json`) return listMessages(query);
     const fetch = new RegExp(`^${accountPath}/Messages/((?:SM|MM)[0-9a-f]{32})\\.json$`).exec(path);
     if (method === "GET" && fetch) {
       const resource = resources.get(fetch[1]!);
@@ -252,11 +315,13 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const requestUrl = new URL(req.url ?? "/", "http://x");
+    const path = requestUrl.pathname;
     const method = req.method ?? "GET";
     if (method === "GET" && serveMedia(res, path)) return;
 
-    const params = formToRecord(new URLSearchParams(raw.toString("utf8")));
+    // GETs carry their filters in the query string; POSTs in a form body.
+    const params = formToRecord(method === "GET" ? requestUrl.searchParams : new URLSearchParams(raw.toString("utf8")));
     const log = (answer: Answer, dropped = false): void => {
       requests.push({ method, path, params, status: answer.status, code: answer.code, dropped: dropped || undefined, at: new Date() });
     };
@@ -274,13 +339,13 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       if (--failure.remaining <= 0) failures.shift();
       answer = failureAnswer(failure);
     } else if (drop) {
-      answer = drop.afterCreate ? route(method, path, params) : { status: 0, body: null };
+      answer = drop.afterCreate ? route(method, path, params, requestUrl.searchParams) : { status: 0, body: null };
       log(answer, true);
       if (latencyMs > 0) await sleep(latencyMs);
       req.socket.destroy();
       return;
     } else {
-      answer = route(method, path, params);
+      answer = route(method, path, params, requestUrl.searchParams);
     }
     log(answer);
     if (latencyMs > 0) await sleep(latencyMs);
@@ -290,6 +355,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
 
   const server = http.createServer(safeHandler("fake Twilio", handle));
   url = await listen(server);
+  const { port } = server.address() as AddressInfo;
 
   return {
     url,
@@ -305,6 +371,17 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     },
     dropConnectionNext(options = {}) {
       drops.push({ afterCreate: options.afterCreate ?? false });
+    },
+    async refuseConnections() {
+      if (server.listening) await closeServer(server);
+      // Let clients in this process read the close (poll phase) and drop their kept-alive sockets
+      // (close phase), so their next request opens a connection and is refused, not reset.
+      for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    },
+    async acceptConnections() {
+      if (server.listening) return;
+      server.listen(port, "127.0.0.1");
+      await once(server, "listening");
     },
     setStatus(sid, status, errorCode) {
       const resource = resources.get(sid);
@@ -324,13 +401,44 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     },
     reset() {
       messages.length = 0;
+      resources.clear();
       requests.length = 0;
       failures.length = 0;
       drops.length = 0;
       latencyMs = 0;
     },
-    close: () => closeServer(server),
+    close: async () => {
+      if (server.listening) await closeServer(server);
+    },
   };
+}
+
+/** A DateSent value: a whole UTC day (YYYY-MM-DD, as Twilio documents) or an instant (as the SDK sends). */
+interface DateBound {
+  start: number;
+  end: number;
+  matches(sent: Date): boolean;
+}
+
+function parseDateBound(value: string): DateBound | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const start = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isNaN(start)) return null;
+    const end = start + 24 * 3600_000 - 1;
+    return { start, end, matches: (sent) => sent.getTime() >= start && sent.getTime() <= end };
+  }
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  // Twilio's timestamps have whole seconds.
+  return { start: at, end: at, matches: (sent) => Math.floor(sent.getTime() / 1000) === Math.floor(at / 1000) };
+}
+
+/** Twilio lists by date_sent, newest first; messages still waiting to be sent come before all of them. */
+function newestFirst(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const unsent = (r: Record<string, unknown>) => r.date_sent === null;
+  if (unsent(a) !== unsent(b)) return unsent(a) ? -1 : 1;
+  const at = (r: Record<string, unknown>) => Date.parse(String(r.date_sent ?? r.date_created));
+  return at(b) - at(a);
 }
 
 function failureAnswer(failure: TwilioFailure): Answer {

@@ -1,0 +1,52 @@
+import type { SendFailureKind } from "../domain/twilio-errors";
+
+export type { SendFailureKind } from "../domain/twilio-errors";
+
+/** One outbound text, as services see it: no Twilio types. */
+export interface OutboundSms {
+  /** E.164 phone number of the recipient. */
+  to: string;
+  body: string;
+  /** Public URLs of up to 10 images: makes the text an MMS. */
+  mediaUrls?: readonly string[];
+  /** How long Twilio may hold the text in its queue before dropping it, in seconds (1..36000). */
+  validityPeriodSeconds?: number;
+}
+
+/**
+ * What came of one `send`:
+ * - `accepted`: Twilio took the text (it will report delivery to the status callback).
+ * - `rejected`: Twilio proved it did not take the text, or it could not be reached at all; nothing
+ *   was sent. The gateway already retried what may be retried (`twilio-busy`, `twilio-unreachable`
+ *   mean the retries ran out: the volunteer may click again).
+ * - `unknown`: the request may have reached Twilio. Never resend automatically: reconcile with
+ *   `findSent` first, since a second request could text the voter twice.
+ */
+export type SendResult =
+  | { outcome: "accepted"; sid: string; status: string; segments: number | null; attempts: number }
+  | {
+      outcome: "rejected";
+      code: number | null;
+      kind: SendFailureKind;
+      /** For the volunteer's card (see `sendFailureAdvice(kind)` for what admins should do). */
+      message: string;
+      /** What Twilio (or the network) said, for the log. */
+      detail: string;
+      retryable: false;
+      attempts: number;
+    }
+  | { outcome: "unknown"; message: string; detail: string; attempts: number };
+
+export interface SentMessage {
+  sid: string;
+  status: string;
+}
+
+export interface SmsGateway {
+  send(sms: OutboundSms): Promise<SendResult>;
+  /**
+   * For reconciling an `unknown` outcome: the text with this body that Twilio has for this number,
+   * created at or after `after` (the moment before the send began), or null when there is none.
+   */
+  findSent(query: { to: string; after: Date; body: string }): Promise<SentMessage | null>;
+}
