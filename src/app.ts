@@ -8,6 +8,8 @@ import { applyMigrations } from "./db/migrate";
 import { healthRoute } from "./http/health";
 import { boltLogger, type Logger } from "./logger";
 import { registerListeners } from "./slack";
+import { startScheduler } from "./jobs/scheduler";
+import { createTwilioGateway } from "./sms/twilio-gateway";
 import { inboundSmsRoute, statusCallbackRoute } from "./sms/webhooks";
 
 export interface RunningApp {
@@ -27,7 +29,13 @@ export class StartupError extends Error {
 }
 
 /** Composes the app: database → migrations → Bolt (Slack routes + custom routes) → listening server. */
-export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+export interface AppOptions {
+  /** The one clock (tests set it to check sending hours and caps at a chosen time). */
+  clock?: () => Date;
+}
+
+export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
+  const clock = options.clock ?? (() => new Date());
   const db = await openDatabase(config.database).catch((error: unknown) => {
     throw new StartupError(`Could not open the database (${describeTarget(config)}): ${(error as Error).message}`, { cause: error });
   });
@@ -55,7 +63,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       ],
     });
     const background = new BackgroundWork(logger);
-    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd });
+    const sms = createTwilioGateway(config.twilio, config.publicUrl, { logger });
+    const sender = config.twilio.messagingServiceSid ?? config.twilio.fromNumber ?? "";
+    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd, sms, sender, clock });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
       throw new StartupError(
@@ -64,6 +74,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       );
     });
     const server: Server = await app.start(config.port);
+    const scheduler = startScheduler({ db, logger, sms, clock });
     const { port } = server.address() as AddressInfo;
     let stopping: Promise<void> | undefined;
     return {
@@ -74,6 +85,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
           const closed = app.stop();
           server.closeIdleConnections();
           await closed;
+          await scheduler.stop();
           await background.drain();
           await db.close();
         })();

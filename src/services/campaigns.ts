@@ -400,7 +400,7 @@ async function fieldCoverage(
 async function sampleContacts(db: Database, filter: AudienceFilter, size: number): Promise<MergeContactRow[]> {
   const { where, params } = compileReachableAudience(filter);
   const ids = await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT c.id FROM "Contact" c WHERE ${where} LIMIT $${params.length + 1}::int`, ...params, size);
-  return loadMergeContacts(db, ids.map((r) => r.id));
+  return loadMergeContacts(db.prisma, ids.map((r) => r.id));
 }
 
 function previewOf(body: string, contact: MergeContactRow): ScriptPreview {

@@ -21,10 +21,13 @@ const SELECT_MERGE_CONTACTS = `
     (SELECT max(m."createdAt") FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound') AS "lastReplyAt"
   FROM "Contact" c`;
 
+/** Reads through the client or inside a transaction. */
+export type SqlReader = Pick<Database["prisma"], "$queryRawUnsafe">;
+
 /** The contacts with these ids, in the order given (missing ids are left out). */
-export async function loadMergeContacts(db: Database, ids: readonly string[]): Promise<MergeContactRow[]> {
+export async function loadMergeContacts(db: SqlReader, ids: readonly string[]): Promise<MergeContactRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db.prisma.$queryRawUnsafe<MergeContactRow[]>(
+  const rows = await db.$queryRawUnsafe<MergeContactRow[]>(
     `${SELECT_MERGE_CONTACTS} WHERE c.id = ANY(string_to_array($1::text, ',')::uuid[])`,
     ids.join(","),
   );

@@ -1,6 +1,7 @@
 import type { BackgroundWork } from "../background";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
+import type { SmsGateway } from "../services/sms-gateway";
 
 /** What Slack listeners need from the composition root. */
 export interface SlackDeps {
@@ -12,4 +13,10 @@ export interface SlackDeps {
   background: BackgroundWork;
   /** US dollars per SMS segment, for campaign cost estimates. */
   smsSegmentPriceUsd: number;
+  /** Sends texts (Twilio in production). */
+  sms: SmsGateway;
+  /** The number or Messaging Service texts go out from, as stored on each message. */
+  sender: string;
+  /** The one clock: sending hours and frequency caps are judged at this time. */
+  clock: () => Date;
 }

@@ -7,6 +7,7 @@ import {
   sendFailureAdvice,
   type SendFailureAdvice,
 } from "../domain/twilio-errors";
+import { maskPhone } from "../domain/phone";
 import type { Logger } from "../logger";
 import type { OutboundSms, SendResult, SentMessage, SmsGateway } from "../services/sms-gateway";
 import { createTwilioClient } from "./twilio-client";
@@ -234,9 +235,4 @@ function describeNetworkError(error: unknown): string {
     return typeof code === "string" ? `${code}: ${error.message}` : error.message;
   }
   return String(error);
-}
-
-/** Logs keep the last four digits only, like the volunteer's card. */
-function maskPhone(phone: string): string {
-  return phone.length > 4 ? `…${phone.slice(-4)}` : phone;
 }

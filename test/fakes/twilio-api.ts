@@ -73,6 +73,8 @@ export interface TwilioFailure {
 export interface FakeTwilioOptions {
   accountSid?: string;
   authToken?: string;
+  /** Twilio's clock, for message timestamps (default: the real one); tests share theirs with the app. */
+  now?: () => Date;
 }
 
 export interface FakeTwilio {
@@ -170,6 +172,7 @@ export function smsSegments(body: string): number {
 export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<FakeTwilio> {
   const accountSid = opts.accountSid ?? FAKE_TWILIO_ACCOUNT_SID;
   const authToken = opts.authToken ?? FAKE_TWILIO_AUTH_TOKEN;
+  const clock = opts.now ?? (() => new Date());
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString("base64")}`;
   const accountPath = `/${API_VERSION}/Accounts/${accountSid}`;
   const messages: FakeTwilioMessage[] = [];
@@ -201,7 +204,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     if (body.length > 1600) return twilioError(21617, 400);
 
     const sid = twilioSid(mediaUrls.length > 0 ? "MM" : "SM");
-    const now = new Date();
+    const now = clock();
     const validity = one("ValidityPeriod");
     messages.push({
       sid,
@@ -388,8 +391,8 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       if (!resource) throw new Error(`fake Twilio: no message ${sid}`);
       Object.assign(resource, {
         status,
-        date_updated: rfc2822(new Date()),
-        date_sent: ["sent", "delivered", "undelivered"].includes(status) ? rfc2822(new Date()) : resource.date_sent,
+        date_updated: rfc2822(clock()),
+        date_sent: ["sent", "delivered", "undelivered"].includes(status) ? rfc2822(clock()) : resource.date_sent,
         error_code: errorCode ?? null,
         error_message: errorCode ? (ERROR_MESSAGES[errorCode] ?? null) : null,
       });

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { startApp, type RunningApp } from "../../src/app";
+import { startApp, type AppOptions, type RunningApp } from "../../src/app";
 import type { Config } from "../../src/config";
 import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
 import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
@@ -20,10 +20,10 @@ export interface Harness {
 }
 
 /** The real app on a random port, against fake Slack and Twilio servers and a fresh database. */
-export async function startHarness(create: () => Promise<TestDatabaseTarget>): Promise<Harness> {
+export async function startHarness(create: () => Promise<TestDatabaseTarget>, options: AppOptions = {}): Promise<Harness> {
   const [slack, twilio, made] = await Promise.all([
     startFakeSlack({ tokens: [BOT_TOKEN] }),
-    startFakeTwilio(),
+    startFakeTwilio({ now: options.clock }),
     create(),
   ]);
   const target = made.target;
@@ -41,7 +41,7 @@ export async function startHarness(create: () => Promise<TestDatabaseTarget>): P
     logLevel: "silent",
     smsSegmentPriceUsd: 0.0083,
   };
-  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), options);
   return {
     app,
     slack,

@@ -11,6 +11,7 @@ import {
   type CampaignRecord,
   type StatusChange,
 } from "../../services/campaigns";
+import { drawCard } from "../../services/texting";
 import {
   CAMPAIGN_COMMAND,
   campaignBlockedMessage,
@@ -29,6 +30,7 @@ import {
   modalMetadata,
   type CampaignModalMetadata,
 } from "../blocks/campaign";
+import { textingMessage } from "../blocks/texting";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
@@ -56,6 +58,7 @@ export function campaignCommand(deps: SlackDeps) {
     named("show", "goal, audience, each script previewed for real contacts, cost, and what blocks launch", (args, name) => show(deps, args, name)),
     named("edit", "change a draft or paused campaign", (args, name) => openForm(deps, args, name)),
     named("launch", "start a draft once every check passes (nothing is sent until volunteers click)", (args, name) => launch(deps, args, name)),
+    named("send", "text this campaign's contacts, one click per text", (args, name) => startTexting(deps, args, name)),
     status("pause", "stop sending until resumed"),
     status("resume", "let volunteers send again"),
     status("archive", "end a campaign for good (conversations and reports stay)"),
@@ -156,6 +159,19 @@ export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord) {
   if (!result.launched) return campaignBlockedMessage(result.report);
   deps.logger.info({ campaign: campaign.id, queued: result.queued }, "campaign launched");
   return campaignLaunchedMessage(campaign.name, result.queued, campaign.scripts.filter((s) => s.kind === "initial").length);
+}
+
+/** A volunteer starts texting: their first card (claiming a batch) comes through response_url. */
+async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
+  await ack();
+  deps.background.run("texting-start", async () => {
+    try {
+      const campaign = await requireCampaign(deps.db, name);
+      await respond(textingMessage(await drawCard(deps.db, { campaignId: campaign.id, volunteer: command.user_id, now: deps.clock() })));
+    } catch (error) {
+      await answerError(deps, respond, error, { user: command.user_id, campaign: name }, "no texting card could be drawn");
+    }
+  });
 }
 
 async function changeStatus(deps: SlackDeps, { ack, command }: CommandArgs, name: string, change: StatusChange): Promise<void> {

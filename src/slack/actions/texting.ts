@@ -1,0 +1,78 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, webApi } from "@slack/bolt";
+import { drawCard, sendCard, skipCard, type CardNote } from "../../services/texting";
+import { campaignFailureMessage } from "../blocks/campaign";
+import { adminAlertMessage, textingMessage, type SendButtonValue } from "../blocks/texting";
+import type { SlackDeps } from "../deps";
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+function readValue(action: ButtonAction): Partial<SendButtonValue> {
+  try {
+    return JSON.parse(action.value ?? "{}") as Partial<SendButtonValue>;
+  } catch {
+    return {};
+  }
+}
+
+/** One alert per campaign and problem per hour, per process: enough to be seen, not enough to bury the organizer. */
+const ALERT_EVERY_MS = 60 * 60_000;
+
+/**
+ * The Send button of a texting card: exactly one text for one click (the service claims the
+ * card's intent), then the volunteer's next card in place of this one. A double click, a Slack
+ * retry or a second volunteer on the same contact sends nothing and just shows the next card.
+ */
+export function textingSendClicked(deps: SlackDeps) {
+  const alerted = new Map<string, number>();
+  return async ({ ack, action, respond, body, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const volunteer = body.user.id;
+    const value = readValue(action);
+    deps.background.run("texting-send", async () => {
+      try {
+        if (!value.c || !value.cc || !value.i) throw new Error("texting card without campaign, contact or intent");
+        const now = deps.clock();
+        const outcome = await sendCard(deps.db, deps.sms, { campaignContactId: value.cc, intentId: value.i, volunteer, now }, { sender: deps.sender });
+        const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
+        const lead = outcome.kind === "already-handled" ? `:information_source: ${outcome.message}` : undefined;
+        if (outcome.kind === "failed" && outcome.alertAdmins) {
+          const key = `${outcome.campaignId}:${outcome.failure}`;
+          if ((alerted.get(key) ?? 0) + ALERT_EVERY_MS <= now.getTime()) {
+            alerted.set(key, now.getTime());
+            deps.background.run("texting-alert", () => alertAdmin(client, outcome.adminUserId, adminAlertMessage(outcome.campaignName, outcome.note.reason, outcome.forAdmins)));
+          }
+        }
+        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes });
+        await respond({ replace_original: true, ...textingMessage(draw, lead) });
+      } catch (error) {
+        deps.logger.error({ err: error, user: volunteer, card: value }, "texting send failed");
+        await respond(campaignFailureMessage("we could not tell whether this text went out; it will be checked with Twilio before anything is sent again. Type /campaign send to continue"));
+      }
+    });
+  };
+}
+
+async function alertAdmin(client: webApi.WebClient, userId: string, message: { text: string; blocks: webApi.KnownBlock[] }): Promise<void> {
+  await client.chat.postMessage({ channel: userId, ...message });
+}
+
+/** The Skip button: this contact is not texted by this campaign; the next card replaces this one. */
+export function textingSkipClicked(deps: SlackDeps) {
+  return async ({ ack, action, respond, body }: ButtonArgs): Promise<void> => {
+    await ack();
+    const volunteer = body.user.id;
+    const value = readValue(action);
+    deps.background.run("texting-skip", async () => {
+      try {
+        if (!value.c || !value.cc) throw new Error("texting card without campaign or contact");
+        const now = deps.clock();
+        const note = await skipCard(deps.db, { campaignContactId: value.cc, volunteer, now });
+        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes: note ? [note] : [] });
+        await respond({ replace_original: true, ...textingMessage(draw) });
+      } catch (error) {
+        deps.logger.error({ err: error, user: volunteer, card: value }, "texting skip failed");
+        await respond(campaignFailureMessage("the contact was not skipped. Type /campaign send to continue"));
+      }
+    });
+  };
+}
