@@ -150,8 +150,8 @@ WHERE id = $2::uuid AND status = 'queued'`;
 const MARK_RETRY_SQL = `UPDATE "SlackOutbox" SET "availableAt" = ${NOW} + $3::float8 ${MS}, "lastError" = $4
 WHERE id = $2::uuid AND status = 'queued'`;
 // A 429 is the channel's state, not the post's fault: the attempt is given back.
-const MARK_RATE_LIMITED_SQL = `UPDATE "SlackOutbox" SET attempts = greatest(attempts - 1, 0), "lastError" = $3
-WHERE id = $2::uuid AND status = 'queued'`;
+const MARK_RATE_LIMITED_SQL = `UPDATE "SlackOutbox" SET attempts = greatest(attempts - 1, 0), "lastError" = $2
+WHERE id = $1::uuid AND status = 'queued'`;
 
 const SETTLE_RETRIES_MS = [100, 500, 2000];
 
@@ -420,7 +420,7 @@ export class SlackOutboxDrainer {
         changed = await tx.$executeRawUnsafe(MARK_RETRY_SQL, now, claim.id, settle.delayMs, settle.error);
         break;
       case "rateLimited":
-        changed = await tx.$executeRawUnsafe(MARK_RATE_LIMITED_SQL, now, claim.id, `ratelimited (Retry-After ${settle.retryAfterMs} ms)`);
+        changed = await tx.$executeRawUnsafe(MARK_RATE_LIMITED_SQL, claim.id, `ratelimited (Retry-After ${settle.retryAfterMs} ms)`);
         pauseMs = settle.retryAfterMs;
         break;
     }
