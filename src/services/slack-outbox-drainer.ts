@@ -127,31 +127,40 @@ CROSS JOIN LATERAL (SELECT o."availableAt" FROM "SlackOutbox" o
                     WHERE o.channel = c.channel AND o.status = 'queued' ORDER BY o.position LIMIT 1) head`;
 
 /**
- * Gives the channel back. `refund` restores the bucket (nothing reached Slack); otherwise the
- * bucket moves to at least now + interval, and `pauseMs` (Retry-After) holds the channel.
- * The lease is cleared only if it is still ours: after an expiry another drainer may hold it.
+ * Records Slack's answer and gives the channel back, in one statement. The post changes only if it
+ * is still queued (after a lease expiry another drainer may have settled it): `changed` says so.
+ * The channel's bucket moves to at least now + interval, since Slack saw the call before answering;
+ * `refund` restores it instead (nothing reached Slack); `pauseMs` (Retry-After) holds the channel.
+ * The lease is cleared only if it is still ours.
  */
-const RELEASE_SQL = `
-WITH clock AS (SELECT ${NOW} AS now)
-UPDATE "SlackOutboxChannel" c SET
-  "bucketFullAt" = CASE WHEN $5::boolean AND c."leaseToken" = $3::uuid THEN $6::timestamptz
-                        ELSE greatest(c."bucketFullAt", clock.now + $4::float8 ${MS}) END,
-  "pausedUntil" = CASE WHEN $7::float8 IS NULL THEN c."pausedUntil"
-                       ELSE greatest(c."pausedUntil", clock.now + $7::float8 ${MS}) END,
-  "leaseToken" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseToken" END,
-  "leaseUntil" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseUntil" END
-FROM clock
-WHERE c.channel = $2`;
-
-const MARK_SENT_SQL = `UPDATE "SlackOutbox" SET status = 'sent', "resultTs" = $3, "lastError" = $4, "settledAt" = ${NOW}
-WHERE id = $2::uuid AND status = 'queued'`;
-const MARK_FAILED_SQL = `UPDATE "SlackOutbox" SET status = 'failed', "lastError" = $3, "settledAt" = ${NOW}
-WHERE id = $2::uuid AND status = 'queued'`;
-const MARK_RETRY_SQL = `UPDATE "SlackOutbox" SET "availableAt" = ${NOW} + $3::float8 ${MS}, "lastError" = $4
-WHERE id = $2::uuid AND status = 'queued'`;
-// A 429 is the channel's state, not the post's fault: the attempt is given back.
-const MARK_RATE_LIMITED_SQL = `UPDATE "SlackOutbox" SET attempts = greatest(attempts - 1, 0), "lastError" = $2
-WHERE id = $1::uuid AND status = 'queued'`;
+const SETTLE_SQL = `
+WITH clock AS (SELECT ${NOW} AS now),
+post AS (
+  UPDATE "SlackOutbox" o SET
+    status = CASE $4::text WHEN 'sent' THEN 'sent'::"SlackOutboxStatus" WHEN 'failed' THEN 'failed'::"SlackOutboxStatus" ELSE o.status END,
+    "resultTs" = CASE WHEN $4::text = 'sent' THEN $5::text ELSE o."resultTs" END,
+    "lastError" = $6::text,
+    "settledAt" = CASE WHEN $4::text IN ('sent', 'failed') THEN clock.now ELSE o."settledAt" END,
+    "availableAt" = CASE WHEN $4::text = 'retry' THEN clock.now + $7::float8 ${MS} ELSE o."availableAt" END,
+    -- A 429 is the channel's state, not the post's fault: the attempt is given back.
+    attempts = CASE WHEN $4::text = 'rateLimited' THEN greatest(o.attempts - 1, 0) ELSE o.attempts END
+  FROM clock
+  WHERE o.id = $2::uuid AND o.status = 'queued'
+  RETURNING o.id
+),
+released AS (
+  UPDATE "SlackOutboxChannel" c SET
+    "bucketFullAt" = CASE WHEN $9::boolean AND c."leaseToken" = $3::uuid THEN $10::timestamptz
+                          ELSE greatest(c."bucketFullAt", clock.now + $8::float8 ${MS}) END,
+    "pausedUntil" = CASE WHEN $11::float8 IS NULL THEN c."pausedUntil"
+                         ELSE greatest(c."pausedUntil", clock.now + $11::float8 ${MS}) END,
+    "leaseToken" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseToken" END,
+    "leaseUntil" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseUntil" END
+  FROM clock
+  WHERE c.channel = $12
+  RETURNING c.channel
+)
+SELECT (SELECT count(*) FROM post)::int AS changed, (SELECT count(*) FROM released)::int AS released`;
 
 const SETTLE_RETRIES_MS = [100, 500, 2000];
 
@@ -381,68 +390,73 @@ export class SlackOutboxDrainer {
   private async writeSettle(claim: Claim, settle: Settle): Promise<void> {
     const hook = claim.settleHook === null ? undefined : this.hooks[claim.settleHook];
     const final = settle.kind === "sent" || settle.kind === "failed";
-    if (final && hook) {
-      try {
-        await this.prisma.$transaction((tx) => this.writeOutcome(tx, claim, settle, hook));
-        return;
-      } catch (thrown) {
-        if (!(thrown instanceof HookFailure)) throw thrown;
-        const error = thrown.cause;
-        this.logger.error(
-          { err: error, outboxId: claim.id, channel: claim.channel, hook: claim.settleHook, ref: claim.settleRef },
-          "Slack outbox: settle hook failed; the post is recorded without it",
-        );
-        const note = `settle hook ${claim.settleHook} failed: ${error instanceof Error ? error.message : String(error)}`;
-        await this.prisma.$transaction((tx) => this.writeOutcome(tx, claim, settle, undefined, note));
-        return;
-      }
-    }
-    if (final && claim.settleHook !== null && !hook) {
-      this.logger.error({ outboxId: claim.id, hook: claim.settleHook }, "Slack outbox: no settle hook of this name is registered");
-    }
-    await this.prisma.$transaction((tx) => this.writeOutcome(tx, claim, settle, undefined));
-  }
-
-  private async writeOutcome(tx: Prisma.TransactionClient, claim: Claim, settle: Settle, hook: SlackPostSettleHook | undefined, note?: string): Promise<void> {
-    const now = this.now();
-    let changed = 0;
-    let pauseMs: number | null = null;
-    let refund = false;
-    switch (settle.kind) {
-      case "sent":
-        changed = await tx.$executeRawUnsafe(MARK_SENT_SQL, now, claim.id, settle.ts, note ?? null);
-        break;
-      case "failed":
-        changed = await tx.$executeRawUnsafe(MARK_FAILED_SQL, now, claim.id, note ? `${settle.error} (${note})` : settle.error);
-        refund = !settle.reachedSlack;
-        break;
-      case "retry":
-        changed = await tx.$executeRawUnsafe(MARK_RETRY_SQL, now, claim.id, settle.delayMs, settle.error);
-        break;
-      case "rateLimited":
-        changed = await tx.$executeRawUnsafe(MARK_RATE_LIMITED_SQL, claim.id, `ratelimited (Retry-After ${settle.retryAfterMs} ms)`);
-        pauseMs = settle.retryAfterMs;
-        break;
-    }
-    await tx.$executeRawUnsafe(RELEASE_SQL, now, claim.channel, claim.leaseToken, this.intervalMs, refund, claim.previousFullAt, pauseMs);
-    if (changed === 0) {
-      // Our lease expired mid-call and another drainer settled the post: Slack may show it twice.
-      this.logger.warn({ outboxId: claim.id, channel: claim.channel }, "Slack outbox: post was settled by another drainer after this one's lease expired");
+    if (!final || claim.settleHook === null) {
+      await this.writeOutcome(this.prisma, claim, settle);
       return;
     }
-    if (hook && (settle.kind === "sent" || settle.kind === "failed")) {
-      const settlement: SlackPostSettlement = {
-        outboxId: claim.id,
-        channel: claim.channel,
-        ref: claim.settleRef,
-        outcome: settle.kind,
-        ts: settle.kind === "sent" ? settle.ts : null,
-        error: settle.kind === "failed" ? settle.error : null,
-      };
-      await hook(tx, settlement).catch((error: unknown) => {
-        throw new HookFailure(error);
-      });
+    if (!hook) {
+      this.logger.error({ outboxId: claim.id, hook: claim.settleHook }, "Slack outbox: no settle hook of this name is registered");
+      await this.writeOutcome(this.prisma, claim, settle, `no settle hook named ${claim.settleHook}`);
+      return;
     }
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        if (await this.writeOutcome(tx, claim, settle)) {
+          await hook(tx, this.settlement(claim, settle)).catch((error: unknown) => {
+            throw new HookFailure(error);
+          });
+        }
+      });
+    } catch (thrown) {
+      if (!(thrown instanceof HookFailure)) throw thrown;
+      const error = thrown.cause;
+      this.logger.error(
+        { err: error, outboxId: claim.id, channel: claim.channel, hook: claim.settleHook, ref: claim.settleRef },
+        "Slack outbox: settle hook failed; the post is recorded without it",
+      );
+      await this.writeOutcome(this.prisma, claim, settle, `settle hook ${claim.settleHook} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Writes the outcome and releases the channel; false when another drainer had settled the post already. */
+  private async writeOutcome(db: Prisma.TransactionClient, claim: Claim, settle: Settle, note?: string): Promise<boolean> {
+    const error =
+      settle.kind === "failed" ? (note ? `${settle.error} (${note})` : settle.error)
+      : settle.kind === "retry" ? settle.error
+      : settle.kind === "rateLimited" ? `ratelimited (Retry-After ${settle.retryAfterMs} ms)`
+      : (note ?? null);
+    const [row] = await db.$queryRawUnsafe<{ changed: number }[]>(
+      SETTLE_SQL,
+      this.now(),
+      claim.id,
+      claim.leaseToken,
+      settle.kind,
+      settle.kind === "sent" ? settle.ts : null,
+      error,
+      settle.kind === "retry" ? settle.delayMs : null,
+      this.intervalMs,
+      settle.kind === "failed" && !settle.reachedSlack,
+      claim.previousFullAt,
+      settle.kind === "rateLimited" ? settle.retryAfterMs : null,
+      claim.channel,
+    );
+    if (row?.changed !== 1) {
+      // Our lease expired mid-call and another drainer settled the post: Slack may show it twice.
+      this.logger.warn({ outboxId: claim.id, channel: claim.channel }, "Slack outbox: post was settled by another drainer after this one's lease expired");
+      return false;
+    }
+    return true;
+  }
+
+  private settlement(claim: Claim, settle: Settle): SlackPostSettlement {
+    return {
+      outboxId: claim.id,
+      channel: claim.channel,
+      ref: claim.settleRef,
+      outcome: settle.kind === "sent" ? "sent" : "failed",
+      ts: settle.kind === "sent" ? settle.ts : null,
+      error: settle.kind === "failed" ? settle.error : null,
+    };
   }
 
   private log(claim: Claim, settle: Settle): void {

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { newId } from "../db/ids";
 
 /*
  * The Slack outbox: every bot post, edit and reaction is a row, written in the transaction of its
@@ -95,27 +96,33 @@ const CHANNEL_ID = /^[CDG][A-Z0-9]{2,}$/;
 export async function enqueueSlackPost(db: Db, post: SlackPost): Promise<EnqueuedSlackPost> {
   checkPost(post);
   if (post.parentId !== undefined) await checkParent(db, post);
-  // The channel's rate row must exist for the drainer to claim it; DO NOTHING takes no lock on an existing one.
-  await db.slackOutboxChannel.createMany({ data: [{ channel: post.channel }], skipDuplicates: true });
-  const data = {
-    channel: post.channel,
-    method: post.method,
-    payload: post.args,
-    dedupeKey: post.dedupeKey ?? null,
-    parentId: post.parentId ?? null,
-    settleHook: post.onSettled?.hook ?? null,
-    settleRef: post.onSettled?.ref ?? null,
-  };
-  if (post.dedupeKey === undefined) {
-    const row = await db.slackOutbox.create({ data, select: { id: true } });
-    return { id: row.id, created: true };
-  }
-  const [row] = await db.slackOutbox.createManyAndReturn({ data: [data], skipDuplicates: true, select: { id: true } });
+  const [row] = await db.$queryRawUnsafe<{ id: string }[]>(
+    ENQUEUE_SQL,
+    newId(),
+    post.channel,
+    post.method,
+    JSON.stringify(post.args),
+    post.dedupeKey ?? null,
+    post.parentId ?? null,
+    post.onSettled?.hook ?? null,
+    post.onSettled?.ref ?? null,
+  );
   if (row) return { id: row.id, created: true };
   const existing = await db.slackOutbox.findUnique({ where: { dedupeKey: post.dedupeKey }, select: { id: true } });
   if (!existing) throw new Error(`Slack outbox: dedupe key ${post.dedupeKey} conflicted but no post holds it`);
   return { id: existing.id, created: false };
 }
+
+/**
+ * One statement, so an enqueue inside a webhook's transaction costs one round trip. The channel's
+ * rate row must exist for drainers to claim it; DO NOTHING takes no lock on an existing one.
+ */
+const ENQUEUE_SQL = `
+WITH channel AS (INSERT INTO "SlackOutboxChannel" (channel) VALUES ($2) ON CONFLICT DO NOTHING)
+INSERT INTO "SlackOutbox" (id, channel, method, payload, "dedupeKey", "parentId", "settleHook", "settleRef")
+VALUES ($1::uuid, $2, $3, $4::jsonb, $5, $6::uuid, $7, $8)
+ON CONFLICT ("dedupeKey") DO NOTHING
+RETURNING id`;
 
 function checkPost(post: SlackPost): void {
   if (typeof post.channel !== "string" || !CHANNEL_ID.test(post.channel)) {
