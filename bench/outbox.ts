@@ -166,7 +166,7 @@ async function realRateRun(db: Database): Promise<Record<string, unknown>> {
       return {
         posted: times.length,
         maxInAny1sWindow: maxInWindow(times, 1000),
-        sustainedPerSecond: round((sustained.length - 1) / ((sustained.at(-1)! - sustained[0]!) / 1000), 3),
+        sustainedPerSecond: round((sustained.length - 1) / ((sustained.at(-1)! - sustained[0]!) / 1000), 2),
         rateViolations: rateViolations(times, SLACK_CHANNEL_RATE).length,
         answered429: calls.filter((c) => c.args.channel === channel && c.status === 429).length,
       };
