@@ -7,8 +7,10 @@ import { openDatabase, type Database } from "./db/database";
 import { applyMigrations } from "./db/migrate";
 import { healthRoute } from "./http/health";
 import { boltLogger, type Logger } from "./logger";
+import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
 import { registerListeners } from "./slack";
 import { startScheduler } from "./jobs/scheduler";
+import { outboxWebClient, WebClientSlackPoster } from "./slack/outbox-poster";
 import { createTwilioGateway } from "./sms/twilio-gateway";
 import { inboundSmsRoute, statusCallbackRoute } from "./sms/webhooks";
 
@@ -16,7 +18,7 @@ export interface RunningApp {
   /** Where the server listens locally, e.g. http://127.0.0.1:3000. */
   readonly localUrl: string;
   readonly db: Database;
-  /** Stops accepting, lets in-flight requests and background work (imports) finish, then closes the database. */
+  /** Stops accepting, lets in-flight requests, background work (imports) and Slack posts in flight finish, then closes the database. */
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,13 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     });
     const server: Server = await app.start(config.port);
     const scheduler = startScheduler({ db, logger, sms, clock });
+    // Bot posts leave through the outbox, on a client of its own so Bolt's stays free for modals.
+    const outbox = new SlackOutboxDrainer({
+      prisma: db.prisma,
+      poster: new WebClientSlackPoster(outboxWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger })),
+      logger,
+    });
+    outbox.start();
     const { port } = server.address() as AddressInfo;
     let stopping: Promise<void> | undefined;
     return {
@@ -87,6 +96,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           await closed;
           await scheduler.stop();
           await background.drain();
+          await outbox.stop();
           await db.close();
         })();
         return stopping;

@@ -105,6 +105,31 @@ describe("fake Slack Web API", () => {
     await expect(client.chat.postMessage({ channel: "C1", text: "3" })).resolves.toMatchObject({ ok: true });
   });
 
+  it("limits like Slack's posting rate with a token bucket, on a virtual clock", async () => {
+    let now = Date.UTC(2026, 10, 3, 15);
+    const timed = await startFakeSlack({ tokens: [TOKEN], clock: () => now });
+    try {
+      const timedClient = new WebClient(TOKEN, { slackApiUrl: timed.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: quiet });
+      timed.setRateLimit("chat.postMessage", { perChannelPerSecond: 1, burst: 3 });
+      for (const text of ["1", "2", "3"]) await timedClient.chat.postMessage({ channel: "C1", text });
+      await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).rejects.toMatchObject({ retryAfter: 1 });
+      now += 999;
+      await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError });
+      now += 1;
+      await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).resolves.toMatchObject({ ok: true });
+      expect(timed.callsTo("chat.postMessage").map((c) => [c.status, c.at.getTime() - Date.UTC(2026, 10, 3, 15)])).toEqual([
+        [200, 0],
+        [200, 0],
+        [200, 0],
+        [429, 0],
+        [429, 999],
+        [200, 1000],
+      ]);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it("runs the filesUploadV2 flow and serves the bytes back with the token only", async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10]);
     const res = await client.filesUploadV2({ channel_id: "C1", file: bytes, filename: "photo.png", title: "Voter photo" });

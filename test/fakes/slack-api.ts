@@ -106,6 +106,18 @@ export interface FakeSlackOptions {
   teamId?: string;
   channels?: Array<Partial<SlackChannel> & { id: string }>;
   users?: Array<Partial<SlackUser> & { id: string }>;
+  /** Milliseconds since the epoch (default Date.now): a test's virtual clock drives recorded call times and rate limits. */
+  clock?: () => number;
+}
+
+/**
+ * A per-channel rate limit. Without `burst`: at most `perChannelPerSecond` calls in any sliding second.
+ * With `burst`: a token bucket like Slack's posting limit, refilling `perChannelPerSecond` tokens a
+ * second up to `burst` (e.g. 1 a second, bursts of 3).
+ */
+export interface SlackRateLimit {
+  perChannelPerSecond: number;
+  burst?: number;
 }
 
 /** A custom answer for a method: return the body fields (merged after `ok: true`), or throw `new SlackApiError(code)`. */
@@ -125,8 +137,8 @@ export interface FakeSlack {
   /** Clears recorded calls and uploads, pending failures, rate-limit windows and latency. Stored files, views, channels and users stay. */
   reset(): void;
   failNext(method: string, failure?: SlackFailure): void;
-  /** Answers 429 when `method` is called more than `perChannelPerSecond` times for one `channel` within a second; `null` removes the limit. */
-  setRateLimit(method: string, limit: { perChannelPerSecond: number } | null): void;
+  /** Answers 429 (with Retry-After) when calls to `method` for one `channel` exceed `limit`; `null` removes the limit. */
+  setRateLimit(method: string, limit: SlackRateLimit | null): void;
   /** Replaces the built-in answer of a method (or adds one the fake does not know). */
   respondTo(method: string, handler: SlackMethodHandler): void;
   /** Adds latency (ms) before every following answer; 0 turns it off. */
@@ -201,8 +213,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const uploads = new Map<string, Buffer>();
   const waiters = new Set<Waiter>();
   const failures = new Map<string, FailureEntry[]>();
-  const rateLimits = new Map<string, number>();
+  const clock = opts.clock ?? Date.now;
+  const rateLimits = new Map<string, SlackRateLimit>();
   const rateWindows = new Map<string, number[]>();
+  const rateBuckets = new Map<string, { tokens: number; at: number }>();
   const customHandlers = new Map<string, SlackMethodHandler>();
   const channels = new Map<string, SlackChannel>();
   const users = new Map<string, SlackUser>();
@@ -515,6 +529,24 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return failure;
   }
 
+  /** Counts a call against `limit`; answers the Retry-After seconds when it is over. */
+  function overLimit(key: string, limit: SlackRateLimit, now: number): number | undefined {
+    if (limit.burst === undefined) {
+      const window = (rateWindows.get(key) ?? []).filter((t) => now - t < 1000);
+      rateWindows.set(key, window);
+      if (window.length >= limit.perChannelPerSecond) return Math.max(1, Math.ceil((1000 - (now - window[0]!)) / 1000));
+      window.push(now);
+      return undefined;
+    }
+    const bucket = rateBuckets.get(key) ?? { tokens: limit.burst, at: now };
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perChannelPerSecond);
+    bucket.at = now;
+    rateBuckets.set(key, bucket);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perChannelPerSecond));
+    bucket.tokens -= 1;
+    return undefined;
+  }
+
   function answerFor(method: string, args: Record<string, unknown>, token: string | undefined): Answer {
     const failure = takeFailure(method);
     if (failure) {
@@ -532,16 +564,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     const limit = rateLimits.get(method);
     if (limit !== undefined && str(args.channel)) {
-      const key = `${method}:${String(args.channel)}`;
-      const now = Date.now();
-      const window = (rateWindows.get(key) ?? []).filter((t) => now - t < 1000);
-      if (window.length >= limit) {
-        rateWindows.set(key, window);
-        const retryAfter = Math.max(1, Math.ceil((1000 - (now - window[0]!)) / 1000));
+      const retryAfter = overLimit(`${method}:${String(args.channel)}`, limit, clock());
+      if (retryAfter !== undefined) {
         return { status: 429, body: { ok: false, error: "ratelimited" }, headers: { "retry-after": String(retryAfter) } };
       }
-      window.push(now);
-      rateWindows.set(key, window);
     }
     const handler = customHandlers.get(method) ?? builtins[method];
     if (!handler) return { status: 200, body: { ok: false, error: "unknown_method" } };
@@ -566,7 +592,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     const token = bearer(req.headers.authorization) ?? str(args.token);
     answer ??= answerFor(method, args, token);
-    record({ method, args, token, at: new Date(), status: answer.status, error: answer.body.ok === false ? String(answer.body.error) : undefined });
+    record({ method, args, token, at: new Date(clock()), status: answer.status, error: answer.body.ok === false ? String(answer.body.error) : undefined });
     if (latencyMs > 0) await sleep(latencyMs);
     sendJson(res, answer.status, answer.body, answer.headers);
   }
@@ -580,14 +606,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const stored = files.get(fileId);
     if (failure || !stored) {
       const status = failure?.status ?? 404;
-      record({ method: "file_upload", args: { fileId, contentType }, token, at: new Date(), status, error: failure?.error ?? "file_not_found" });
+      record({ method: "file_upload", args: { fileId, contentType }, token, at: new Date(clock()), status, error: failure?.error ?? "file_not_found" });
       return sendText(res, status, failure ? "upload failed" : "file not found");
     }
     const bytes = mediaType(contentType) === "multipart/form-data" ? await firstMultipartFile(raw, contentType!) : raw;
     stored.bytes = bytes;
     stored.meta.size = bytes.length;
     uploads.set(fileId, bytes);
-    record({ method: "file_upload", args: { fileId, contentType, size: bytes.length }, token, at: new Date(), status: 200 });
+    record({ method: "file_upload", args: { fileId, contentType, size: bytes.length }, token, at: new Date(clock()), status: 200 });
     if (latencyMs > 0) await sleep(latencyMs);
     // Slack's upload endpoint answers plain text, and the WebClient only checks for status 200.
     sendText(res, 200, `OK - ${bytes.length}`);
@@ -601,7 +627,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const token = bearer(req.headers.authorization);
     const stored = files.get(fileId);
     const authorized = token !== undefined && (!opts.tokens || opts.tokens.includes(token));
-    record({ method: "file_download", args: { fileId, authorized }, token, at: new Date(), status: stored ? 200 : 404 });
+    record({ method: "file_download", args: { fileId, authorized }, token, at: new Date(clock()), status: stored ? 200 : 404 });
     if (latencyMs > 0) await sleep(latencyMs);
     if (!stored?.bytes) return sendText(res, 404, "Not Found");
     if (!authorized) {
@@ -624,7 +650,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const failure = takeFailure("response_url");
     const status = failure?.status ?? (failure ? 404 : 200);
     const body = failure ? { ok: false, error: failure.error ?? "expired_url" } : { ok: true };
-    record({ method: "response_url", args, token: bearer(req.headers.authorization), at: new Date(), status, error: failure ? String(body.error) : undefined });
+    record({ method: "response_url", args, token: bearer(req.headers.authorization), at: new Date(clock()), status, error: failure ? String(body.error) : undefined });
     if (latencyMs > 0) await sleep(latencyMs);
     sendJson(res, status, body);
   }
@@ -680,6 +706,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       uploads.clear();
       failures.clear();
       rateWindows.clear();
+      rateBuckets.clear();
       latencyMs = 0;
     },
     failNext(method, failure = {}) {
@@ -688,7 +715,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       failures.set(method, queue);
     },
     setRateLimit(method, limit) {
-      if (limit) rateLimits.set(method, limit.perChannelPerSecond);
+      if (limit) rateLimits.set(method, limit);
       else rateLimits.delete(method);
     },
     respondTo(method, handler) {

@@ -1,0 +1,47 @@
+/*
+ * How fast the app may post into one Slack channel, and how long a failed post waits before its
+ * next attempt. Pure numbers; the outbox drainer applies them in the database.
+ */
+
+/** Posts per second a channel takes in the long run, and how many may go out back to back. */
+export interface ChannelRate {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Slack: chat.postMessage about 1 per second per channel, short bursts allowed (api.slack.com/docs/rate-limits). */
+export const SLACK_CHANNEL_RATE: ChannelRate = { perSecond: 1, burst: 3 };
+
+/**
+ * The rate as GCRA parameters (a token bucket kept as one time): each post moves the channel's
+ * "full again at" time `intervalMs` forward, and a post is allowed while that time is at most
+ * `toleranceMs` ahead of now. In any window of W ms this lets through at most
+ * `burst + W / intervalMs` posts, and at most `burst` in a window shorter than `intervalMs`.
+ */
+export function gcra(rate: ChannelRate): { intervalMs: number; toleranceMs: number } {
+  if (!(rate.perSecond > 0) || !Number.isFinite(rate.perSecond)) {
+    throw new RangeError(`A channel rate needs a positive number of posts per second (got ${rate.perSecond}).`);
+  }
+  if (!Number.isInteger(rate.burst) || rate.burst < 1) {
+    throw new RangeError(`A channel burst must be a whole number of posts, at least 1 (got ${rate.burst}).`);
+  }
+  const intervalMs = 1000 / rate.perSecond;
+  return { intervalMs, toleranceMs: (rate.burst - 1) * intervalMs };
+}
+
+/** When a post that failed for a passing reason is tried again. */
+export interface RetryPolicy {
+  /** Wait after the first failed attempt; doubles with each further one. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** After this many attempts the post is marked failed. */
+  readonly maxAttempts: number;
+}
+
+/** 1 s, 2 s, 4 s … capped at 5 min: twelve attempts span about 20 minutes of Slack trouble. */
+export const SLACK_RETRY_POLICY: RetryPolicy = { firstDelayMs: 1000, maxDelayMs: 300_000, maxAttempts: 12 };
+
+/** Wait before attempt `attempts + 1`, after `attempts` (≥ 1) failed attempts. */
+export function retryDelayMs(attempts: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.max(0, attempts - 1));
+}

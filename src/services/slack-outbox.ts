@@ -1,0 +1,193 @@
+import type { Prisma, PrismaClient } from "../db/generated/client";
+import { newId } from "../db/ids";
+
+/*
+ * The Slack outbox: every bot post, edit and reaction is a row, written in the transaction of its
+ * cause, and posted later by the drainer (./slack-outbox-drainer.ts) in order per channel at
+ * Slack's per-channel rate. Services never call Slack for these: they enqueue here.
+ */
+
+export const SLACK_OUTBOX_METHODS = ["chat.postMessage", "chat.update", "reactions.add"] as const;
+export type SlackOutboxMethod = (typeof SLACK_OUTBOX_METHODS)[number];
+
+/** The argument of each method that names the message a post refers to; `parentId` fills it in. */
+export const PARENT_TS_ARGUMENT: Record<SlackOutboxMethod, string> = {
+  "chat.postMessage": "thread_ts",
+  "chat.update": "ts",
+  "reactions.add": "timestamp",
+};
+
+/** One post to queue. */
+export interface SlackPost {
+  /** Channel id (C…, G… or D…), not a name. */
+  channel: string;
+  method: SlackOutboxMethod;
+  /** Web API arguments except `channel`: text (always, as the fallback), blocks, username, name, … */
+  args: Prisma.InputJsonObject;
+  /** Enqueueing the same key again adds nothing and answers the first post's id (retried webhooks, double clicks). */
+  dedupeKey?: string;
+  /**
+   * Outbox id of an earlier chat.postMessage in the same channel. The drainer posts this one after
+   * it and fills in its ts: as `thread_ts` (a thread reply), `ts` (an edit) or `timestamp` (a reaction).
+   * So a thread root and its first replies can be queued at once, before Slack has answered.
+   */
+  parentId?: string;
+  /** Runs the drainer's hook of this name, with `ref`, in the transaction that marks the post sent or failed. */
+  onSettled?: { hook: string; ref?: string };
+}
+
+export interface EnqueuedSlackPost {
+  id: string;
+  /** False when the dedupe key was already queued: nothing was added. */
+  created: boolean;
+}
+
+/** What the drainer reports to a settle hook, inside its transaction. */
+export interface SlackPostSettlement {
+  outboxId: string;
+  channel: string;
+  /** The `onSettled.ref` given at enqueue time. */
+  ref: string | null;
+  outcome: "sent" | "failed";
+  /** The posted message's ts (sent chat.postMessage and chat.update). */
+  ts: string | null;
+  /** Why Slack refused it (failed). */
+  error: string | null;
+}
+
+/**
+ * Runs in the transaction that settles a post, e.g. to store a conversation's thread ts. If it
+ * throws, the post is still recorded as sent (never posted twice for it) and the failure is logged.
+ */
+export type SlackPostSettleHook = (tx: Prisma.TransactionClient, settlement: SlackPostSettlement) => Promise<void>;
+
+/** Slack's answer to one call, classified by the Slack side; services see no Slack types. */
+export type SlackPostOutcome =
+  | { kind: "posted"; ts: string | null }
+  /** 429: nothing more to this channel before `retryAfterMs`. */
+  | { kind: "rate_limited"; retryAfterMs: number }
+  /** May work later (network, Slack's 5xx, internal_error, credentials being fixed). */
+  | { kind: "retry"; error: string }
+  /** Will never work as queued (channel_not_found, not_in_channel, invalid_blocks, …). */
+  | { kind: "rejected"; error: string };
+
+/** Where the drainer's calls go; src/slack/outbox-poster.ts is the real one. */
+export interface SlackPoster {
+  /** Calls `method` with `args` (`channel` included) once, without retrying; classifies the answer. */
+  call(method: SlackOutboxMethod, args: Record<string, unknown>): Promise<SlackPostOutcome>;
+}
+
+/** A post the outbox cannot take; the message says what to change. */
+export class SlackOutboxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SlackOutboxError";
+  }
+}
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const CHANNEL_ID = /^[CDG][A-Z0-9]{2,}$/;
+
+/**
+ * Queues one post. Pass the caller's transaction client so the post commits (or rolls back) with
+ * its cause. With a `dedupeKey` already queued, adds nothing and answers the existing post's id.
+ */
+export async function enqueueSlackPost(db: Db, post: SlackPost): Promise<EnqueuedSlackPost> {
+  checkPost(post);
+  if (post.parentId !== undefined) await checkParent(db, post);
+  const [row] = await db.$queryRawUnsafe<{ id: string }[]>(
+    ENQUEUE_SQL,
+    newId(),
+    post.channel,
+    post.method,
+    JSON.stringify(post.args),
+    post.dedupeKey ?? null,
+    post.parentId ?? null,
+    post.onSettled?.hook ?? null,
+    post.onSettled?.ref ?? null,
+  );
+  if (row) return { id: row.id, created: true };
+  const existing = await db.slackOutbox.findUnique({ where: { dedupeKey: post.dedupeKey }, select: { id: true } });
+  if (!existing) throw new Error(`Slack outbox: dedupe key ${post.dedupeKey} conflicted but no post holds it`);
+  return { id: existing.id, created: false };
+}
+
+/**
+ * One statement, so an enqueue inside a webhook's transaction costs one round trip. The channel's
+ * rate row must exist for drainers to claim it; DO NOTHING takes no lock on an existing one.
+ */
+const ENQUEUE_SQL = `
+WITH channel AS (INSERT INTO "SlackOutboxChannel" (channel) VALUES ($2) ON CONFLICT DO NOTHING)
+INSERT INTO "SlackOutbox" (id, channel, method, payload, "dedupeKey", "parentId", "settleHook", "settleRef")
+VALUES ($1::uuid, $2, $3, $4::jsonb, $5, $6::uuid, $7, $8)
+ON CONFLICT ("dedupeKey") DO NOTHING
+RETURNING id`;
+
+function checkPost(post: SlackPost): void {
+  if (typeof post.channel !== "string" || !CHANNEL_ID.test(post.channel)) {
+    throw new SlackOutboxError(
+      `Slack posts go to a channel id such as C0123ABCD, not ${JSON.stringify(post.channel)}: copy it from the channel's details (About → Channel ID).`,
+    );
+  }
+  if (!SLACK_OUTBOX_METHODS.includes(post.method)) {
+    throw new SlackOutboxError(`The Slack outbox posts with ${SLACK_OUTBOX_METHODS.join(", ")}; ${JSON.stringify(post.method)} is none of them.`);
+  }
+  const args = post.args as Record<string, unknown>;
+  if (typeof args !== "object" || args === null || Array.isArray(args)) throw new SlackOutboxError("A Slack post's args must be an object of Web API arguments.");
+  if ("channel" in args) throw new SlackOutboxError("Give the channel as the post's `channel`, not inside its args.");
+  const tsArgument = PARENT_TS_ARGUMENT[post.method];
+  const hasTs = typeof args[tsArgument] === "string" && args[tsArgument] !== "";
+  if (post.parentId !== undefined && hasTs) {
+    throw new SlackOutboxError(`Give either parentId or args.${tsArgument}, not both: the parent's ts fills in ${tsArgument}.`);
+  }
+  if (post.method !== "chat.postMessage" && post.parentId === undefined && !hasTs) {
+    throw new SlackOutboxError(`${post.method} needs the message it applies to: args.${tsArgument}, or parentId for a post still in the outbox.`);
+  }
+  if (post.method === "reactions.add") {
+    if (typeof args.name !== "string" || args.name === "") throw new SlackOutboxError("reactions.add needs args.name, the emoji name without colons.");
+  } else if (typeof args.text !== "string" || args.text.trim() === "") {
+    // Slack shows `text` in notifications and to screen readers when blocks are present.
+    throw new SlackOutboxError(`${post.method} needs args.text, also when it has blocks: Slack uses it for notifications and accessibility.`);
+  }
+  if (post.dedupeKey !== undefined && (typeof post.dedupeKey !== "string" || post.dedupeKey === "")) {
+    throw new SlackOutboxError("A dedupe key must be a non-empty string (leave it out to queue without deduplication).");
+  }
+  if (post.onSettled !== undefined && (typeof post.onSettled.hook !== "string" || post.onSettled.hook === "")) {
+    throw new SlackOutboxError("onSettled needs the name of a hook registered with the drainer.");
+  }
+}
+
+async function checkParent(db: Db, post: SlackPost): Promise<void> {
+  const parent = await db.slackOutbox.findUnique({ where: { id: post.parentId }, select: { channel: true, method: true } });
+  if (!parent) throw new SlackOutboxError(`The parent post ${post.parentId} is not in the Slack outbox.`);
+  if (parent.channel !== post.channel) {
+    throw new SlackOutboxError(`A post refers only to a message in its own channel: the parent is in ${parent.channel}, this post in ${post.channel}.`);
+  }
+  if (parent.method !== "chat.postMessage") {
+    throw new SlackOutboxError(`The parent must be a chat.postMessage (a message with a ts); ${post.parentId} is a ${parent.method}.`);
+  }
+}
+
+export interface SlackOutboxSummary {
+  queued: number;
+  sent: number;
+  failed: number;
+  /** Queued posts per channel, largest backlog first. */
+  backlog: { channel: string; queued: number }[];
+}
+
+/** Counts for health checks, benchmarks and operators. */
+export async function slackOutboxSummary(db: Db): Promise<SlackOutboxSummary> {
+  const [byStatus, byChannel] = await Promise.all([
+    db.slackOutbox.groupBy({ by: ["status"], _count: { _all: true } }),
+    db.slackOutbox.groupBy({ by: ["channel"], where: { status: "queued" }, _count: { _all: true } }),
+  ]);
+  const count = (status: string) => byStatus.find((row) => row.status === status)?._count._all ?? 0;
+  return {
+    queued: count("queued"),
+    sent: count("sent"),
+    failed: count("failed"),
+    backlog: byChannel.map((row) => ({ channel: row.channel, queued: row._count._all })).sort((a, b) => b.queued - a.queued),
+  };
+}
