@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/database";
 import { newId } from "../db/ids";
-import { allowsAnotherText, capWindowStart, type FrequencyCap } from "../domain/frequency-cap";
-import { isOutboundStatus, statusesReplacedBy } from "../domain/message-status";
+import { allowsAnotherText, type FrequencyCap } from "../domain/frequency-cap";
+import { isOutboundStatus, OUTBOUND_STATUSES, statusesReplacedBy } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
 import { DEFAULT_SEND_WINDOW, isWithinSendWindow, nextWindowOpening, sendWindowPolicySchema, windowClosesAt, type SendWindowPolicy } from "../domain/quiet-hours";
 import { contactMergeValues, renderScript } from "../domain/script";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
-import { loadMergeContacts, type MergeContactRow } from "./merge-contacts";
+import type { MergeContactRow } from "./merge-contacts";
 import type { SmsGateway } from "./sms-gateway";
 
 /**
@@ -57,15 +57,15 @@ export interface TextingCard {
   body: string;
   sms: SmsMeasure;
   mediaCount: number;
-  /** Contacts still waiting in this volunteer's batch (this one included) and in the whole campaign. */
+  /** Contacts still waiting in this volunteer's batch, this one included. */
   leftInBatch: number;
-  leftInCampaign: number;
-  sentByVolunteer: number;
+  /** Texts this volunteer sent since they typed /campaign send (carried on the cards). */
+  sentInSession: number;
 }
 
 export type CardDraw =
   | { kind: "card"; card: TextingCard; notes: CardNote[] }
-  | { kind: "done"; campaignName: string; sentByVolunteer: number; notes: CardNote[]; nextDeferredAt: Date | null }
+  | { kind: "done"; campaignName: string; sentInSession: number; notes: CardNote[]; nextDeferredAt: Date | null }
   | { kind: "not-running"; campaignName: string; status: string; notes: CardNote[] };
 
 export type SendOutcome =
@@ -75,23 +75,72 @@ export type SendOutcome =
   | { kind: "failed"; note: CardNote; failure: SendFailureKind; retry: boolean; alertAdmins: boolean; forAdmins: string | null; campaignId: string; campaignName: string; adminUserId: string }
   | { kind: "already-handled"; message: string };
 
+type Tx = Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0];
+type Client = Database["prisma"] | Tx;
+
 interface CampaignRules {
   id: string;
   name: string;
   status: string;
   cap: FrequencyCap;
   window: SendWindowPolicy;
-  mediaUrls: string[];
+  mediaCount: number;
   createdBy: string;
 }
 
-interface QueueEntry {
-  id: string;
-  contactId: string;
-  variantId: string | null;
-  status: string;
+/**
+ * One queue entry with everything its gates need, read in one query: the contact's merge values,
+ * the campaign's rules, its variant (or the first one left, when an edit removed it), whether the
+ * number opted out, and how many first texts it got inside the campaign's cap window.
+ */
+interface CardRow extends MergeContactRow {
+  entryId: string;
+  entryStatus: string;
   assignedTo: string | null;
+  campaignId: string;
+  contactId: string;
+  campaignName: string;
+  campaignStatus: string;
+  frequencyCapCount: number;
+  frequencyCapDays: number;
+  quietHoursPolicy: unknown;
+  mediaCount: number;
+  createdBy: string;
+  variantId: string | null;
+  variantLabel: string | null;
+  variantBody: string | null;
+  optedOut: boolean;
+  textsInCapWindow: number;
+  leftInBatch: number;
+  /** Whether a text already claimed the card's send intent (only when one is given). */
+  intentUsed: boolean;
 }
+
+// Initiated texts count toward the cap unless Twilio proved it never sent them. The window is
+// counted in exact 24-hour days, as capWindowStart does.
+const CARD_ROW_SELECT = `
+  SELECT cc.id AS "entryId", cc.status::text AS "entryStatus", cc."assignedTo", cc."campaignId", cc."contactId",
+    camp.name AS "campaignName", camp.status::text AS "campaignStatus", camp."frequencyCapCount", camp."frequencyCapDays",
+    camp."quietHoursPolicy", cardinality(camp."mediaUrls") AS "mediaCount", camp."createdBy",
+    c.id, c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone", c."customFields",
+    (SELECT cv.tags[cardinality(cv.tags)] FROM "Conversation" cv
+      WHERE cv."contactId" = c.id AND cardinality(cv.tags) > 0 ORDER BY cv."updatedAt" DESC LIMIT 1) AS "lastTag",
+    (SELECT max(m."createdAt") FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound') AS "lastReplyAt",
+    v.id AS "variantId", v.label AS "variantLabel", v.body AS "variantBody",
+    EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = c.phone) AS "optedOut",
+    (SELECT count(*)::int FROM "Message" m
+      WHERE m."toPhone" = c.phone AND m.initiated AND m.direction = 'outbound' AND m.status <> '${"failed"}'
+        AND m."createdAt" >= $NOW::timestamptz - camp."frequencyCapDays" * interval '24 hours') AS "textsInCapWindow",
+    (SELECT count(*)::int FROM "CampaignContact" b
+      WHERE b."campaignId" = cc."campaignId" AND b.status = 'assigned' AND b."assignedTo" = cc."assignedTo") AS "leftInBatch",
+    EXISTS (SELECT 1 FROM "Message" m WHERE m."sendIntentId" = $INTENT::uuid) AS "intentUsed"
+  FROM "CampaignContact" cc
+  JOIN "Campaign" camp ON camp.id = cc."campaignId"
+  JOIN "Contact" c ON c.id = cc."contactId"
+  LEFT JOIN LATERAL (
+    SELECT sv.id, sv.label, sv.body FROM "ScriptVariant" sv
+    WHERE sv."campaignId" = cc."campaignId" AND sv.kind = 'initial'
+    ORDER BY (sv.id IS NOT DISTINCT FROM cc."variantId") DESC, sv.position LIMIT 1) v ON true`;
 
 const displayName = (c: { firstName?: string | null; lastName?: string | null }) => [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
 const noteFor = (contact: { firstName?: string | null; lastName?: string | null; phone: string }, outcome: CardNote["outcome"], reason: string): CardNote => ({
@@ -103,31 +152,34 @@ const noteFor = (contact: { firstName?: string | null; lastName?: string | null;
 const whenLocal = (date: Date, zone: string | null) =>
   new Intl.DateTimeFormat("en-US", { weekday: "short", hour: "numeric", minute: "2-digit", timeZone: zone ?? "America/New_York", timeZoneName: "short" }).format(date);
 
-async function campaignRules(db: Client, campaignId: string): Promise<CampaignRules | null> {
-  const c = await db.campaign.findUnique({
-    where: { id: campaignId },
-    select: { id: true, name: true, status: true, frequencyCapCount: true, frequencyCapDays: true, quietHoursPolicy: true, mediaUrls: true, createdBy: true },
-  });
-  if (!c) return null;
-  const parsed = c.quietHoursPolicy === null ? null : sendWindowPolicySchema.safeParse(c.quietHoursPolicy);
+function rulesOf(row: Pick<CardRow, "campaignId" | "campaignName" | "campaignStatus" | "frequencyCapCount" | "frequencyCapDays" | "quietHoursPolicy" | "mediaCount" | "createdBy">): CampaignRules {
+  const parsed = row.quietHoursPolicy === null ? null : sendWindowPolicySchema.safeParse(row.quietHoursPolicy);
   return {
-    id: c.id,
-    name: c.name,
-    status: c.status,
-    cap: { count: c.frequencyCapCount, days: c.frequencyCapDays },
+    id: row.campaignId,
+    name: row.campaignName,
+    status: row.campaignStatus,
+    cap: { count: row.frequencyCapCount, days: row.frequencyCapDays },
     // A stored policy that no longer validates falls back to the default: never looser than the law.
     window: parsed?.success ? parsed.data : DEFAULT_SEND_WINDOW,
-    mediaUrls: c.mediaUrls,
-    createdBy: c.createdBy,
+    mediaCount: Number(row.mediaCount),
+    createdBy: row.createdBy,
   };
 }
 
-type Tx = Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0];
-type Client = Database["prisma"] | Tx;
+async function campaignRules(db: Client, campaignId: string): Promise<CampaignRules | null> {
+  const [row] = await db.$queryRawUnsafe<Parameters<typeof rulesOf>[0][]>(
+    `SELECT id AS "campaignId", name AS "campaignName", status::text AS "campaignStatus", "frequencyCapCount", "frequencyCapDays", "quietHoursPolicy",
+            cardinality("mediaUrls") AS "mediaCount", "createdBy"
+     FROM "Campaign" WHERE id = $1::uuid`,
+    campaignId,
+  );
+  return row ? rulesOf(row) : null;
+}
 
-// Initiated texts that count toward the cap: everything but those Twilio proved it never sent.
-async function initiatedSince(db: Client, phone: string, since: Date): Promise<number> {
-  return db.message.count({ where: { toPhone: phone, direction: "outbound", initiated: true, createdAt: { gte: since }, status: { not: NOT_SENT } } });
+async function cardRows(db: Client, where: string, params: unknown[], now: Date, intentId: string | null = null, prefix = ""): Promise<CardRow[]> {
+  const sql = (prefix + CARD_ROW_SELECT).replaceAll("$NOW", `$${params.length + 1}`).replace("$INTENT", `$${params.length + 2}`) + ` ${where}`;
+  const rows = await db.$queryRawUnsafe<CardRow[]>(sql, ...params, now, intentId);
+  return rows.map((r) => ({ ...r, lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null, leftInBatch: Number(r.leftInBatch ?? 0) }));
 }
 
 /** Serializes everything that decides whether one number may be texted: sends from every campaign, opt-outs. */
@@ -137,42 +189,29 @@ export async function lockPhone(tx: Tx, phone: string): Promise<void> {
 
 type Gate = { ok: true; body: string; validitySeconds: number } | { ok: false; outcome: "skipped" | "deferred"; reason: string; deferredUntil?: Date };
 
-/** Every rule a first text must pass at `now`, for one contact of one campaign. */
-async function checkGates(db: Client, campaign: CampaignRules, contact: MergeContactRow, variantBody: string | null, now: Date): Promise<Gate> {
-  const optedOut = await db.optOut.findUnique({ where: { phone: contact.phone }, select: { source: true } });
-  if (optedOut) return { ok: false, outcome: "skipped", reason: "opted out: this number is never texted" };
-  const recipient = { phone: contact.phone, zip: contact.zip };
+/** Every rule a first text must pass at `now`, for one queue entry (see CardRow for what it holds). */
+function checkGates(row: CardRow, campaign: CampaignRules, now: Date): Gate {
+  if (row.optedOut) return { ok: false, outcome: "skipped", reason: "opted out: this number is never texted" };
+  const recipient = { phone: row.phone, zip: row.zip };
   if (!isWithinSendWindow(recipient, now, campaign.window)) {
     const opens = nextWindowOpening(recipient, now, campaign.window);
-    return { ok: false, outcome: "deferred", reason: `outside their sending hours: back in the queue ${whenLocal(opens, contact.timeZone)}`, deferredUntil: opens };
+    return { ok: false, outcome: "deferred", reason: `outside their sending hours: back in the queue ${whenLocal(opens, row.timeZone)}`, deferredUntil: opens };
   }
   const closes = windowClosesAt(recipient, now, campaign.window);
   const validitySeconds = closes ? Math.floor((closes.getTime() - now.getTime()) / 1000) : 36_000;
   if (validitySeconds < MIN_VALIDITY_SECONDS) {
     const opens = nextWindowOpening(recipient, new Date(closes!.getTime() + 1000), campaign.window);
-    return { ok: false, outcome: "deferred", reason: `their sending hours end in under a minute: back in the queue ${whenLocal(opens, contact.timeZone)}`, deferredUntil: opens };
+    return { ok: false, outcome: "deferred", reason: `their sending hours end in under a minute: back in the queue ${whenLocal(opens, row.timeZone)}`, deferredUntil: opens };
   }
-  const counted = await initiatedSince(db, contact.phone, capWindowStart(now, campaign.cap));
-  if (!allowsAnotherText(counted, campaign.cap)) {
-    return { ok: false, outcome: "skipped", reason: `frequency cap: already ${counted} first texts in ${campaign.cap.days} days (limit ${campaign.cap.count})` };
+  if (!allowsAnotherText(row.textsInCapWindow, campaign.cap)) {
+    return { ok: false, outcome: "skipped", reason: `frequency cap: already ${row.textsInCapWindow} first texts in ${campaign.cap.days} days (limit ${campaign.cap.count})` };
   }
-  if (variantBody === null) return { ok: false, outcome: "skipped", reason: "the campaign has no first message" };
-  const rendered = renderScript(variantBody, contactMergeValues(contact, { timeZone: contact.timeZone ?? undefined }));
+  if (row.variantBody === null) return { ok: false, outcome: "skipped", reason: "the campaign has no first message" };
+  const rendered = renderScript(row.variantBody, contactMergeValues(row, { timeZone: row.timeZone ?? undefined }));
   if (rendered.missing.length) {
     return { ok: false, outcome: "skipped", reason: `held back: no ${rendered.missing.map((m) => `{${m}}`).join(", ")} for this contact` };
   }
   return { ok: true, body: rendered.text, validitySeconds: Math.min(validitySeconds, 36_000) };
-}
-
-async function variantBodyOf(db: Client, campaignId: string, entry: QueueEntry): Promise<{ id: string; label: string; body: string } | null> {
-  if (entry.variantId) {
-    const variant = await db.scriptVariant.findUnique({ where: { id: entry.variantId }, select: { id: true, label: true, body: true } });
-    if (variant) return variant;
-  }
-  // Its variant was removed by an edit: give it the first one left.
-  const first = await db.scriptVariant.findFirst({ where: { campaignId, kind: "initial" }, orderBy: { position: "asc" }, select: { id: true, label: true, body: true } });
-  if (first) await db.campaignContact.update({ where: { id: entry.id }, data: { variantId: first.id } });
-  return first;
 }
 
 /**
@@ -214,6 +253,9 @@ async function setAside(db: Client, entryId: string, volunteer: string, gate: Ex
   return count === 1;
 }
 
+/** Activity older than this is refreshed on the next card, so an active batch never looks idle. */
+const TOUCH_AFTER_MS = 5 * 60_000;
+
 /**
  * The volunteer's next sendable card: from their batch, claiming a new batch when it is empty.
  * Contacts a gate blocks are set aside on the way (skipped, or deferred until their window opens)
@@ -221,81 +263,87 @@ async function setAside(db: Client, entryId: string, volunteer: string, gate: Ex
  */
 export async function drawCard(
   db: Database,
-  input: { campaignId: string; volunteer: string; now: Date; batchSize?: number; notes?: CardNote[] },
+  input: { campaignId: string; volunteer: string; now: Date; batchSize?: number; notes?: CardNote[]; sentInSession?: number },
 ): Promise<CardDraw> {
   const { campaignId, volunteer, now } = input;
   const notes = [...(input.notes ?? [])];
-  const campaign = await campaignRules(db.prisma, campaignId);
-  if (!campaign) return { kind: "not-running", campaignName: "this campaign", status: "deleted", notes };
-  if (campaign.status !== "running") return { kind: "not-running", campaignName: campaign.name, status: campaign.status, notes };
-  // Activity keeps the whole batch the volunteer's; 30 idle minutes return it to the pool.
-  await db.prisma.campaignContact.updateMany({ where: { campaignId, assignedTo: volunteer, status: "assigned" }, data: { assignedAt: now } });
-
+  const sentInSession = input.sentInSession ?? 0;
+  let campaign: CampaignRules | null = null;
   for (let tries = 0; tries < MAX_CARDS_PER_DRAW; tries++) {
-    let entry = await nextAssigned(db, campaignId, volunteer);
-    if (!entry) {
+    let [row] = await nextAssigned(db, campaignId, volunteer, now, tries === 0);
+    if (!row) {
+      campaign ??= await campaignRules(db.prisma, campaignId);
+      if (campaign?.status !== "running") break;
       if ((await claimBatch(db, campaignId, volunteer, now, input.batchSize ?? DEFAULT_BATCH_SIZE)) === 0) break;
-      entry = await nextAssigned(db, campaignId, volunteer);
-      if (!entry) break;
+      [row] = await nextAssigned(db, campaignId, volunteer, now, false);
+      if (!row) break;
     }
-    const [contact] = await loadMergeContacts(db.prisma, [entry.contactId]);
-    const variant = await variantBodyOf(db.prisma, campaignId, entry);
-    if (!contact) continue;
-    const gate = await checkGates(db.prisma, campaign, contact, variant?.body ?? null, now);
+    campaign = rulesOf(row);
+    if (campaign.status !== "running") break;
+    const gate = checkGates(row, campaign, now);
     if (!gate.ok) {
-      if (await setAside(db.prisma, entry.id, volunteer, gate, now)) notes.push(noteFor(contact, gate.outcome, gate.reason));
+      if (await setAside(db.prisma, row.entryId, volunteer, gate, now)) notes.push(noteFor(row, gate.outcome, gate.reason));
       continue;
     }
-    const [leftInBatch, leftInCampaign, sentByVolunteer] = await Promise.all([
-      db.prisma.campaignContact.count({ where: { campaignId, assignedTo: volunteer, status: "assigned" } }),
-      db.prisma.campaignContact.count({ where: { campaignId, status: { in: ["pending", "assigned", "deferred"] } } }),
-      db.prisma.message.count({ where: { campaignId, sentBy: volunteer, initiated: true, status: { not: NOT_SENT } } }),
-    ]);
     return {
       kind: "card",
       notes,
       card: {
         campaignId,
         campaignName: campaign.name,
-        campaignContactId: entry.id,
+        campaignContactId: row.entryId,
         intentId: randomUUID(),
-        contactName: displayName(contact),
-        maskedPhone: maskPhone(contact.phone),
-        place: contact.state ?? null,
-        variantLabel: variant!.label,
+        contactName: displayName(row),
+        maskedPhone: maskPhone(row.phone),
+        place: row.state ?? null,
+        variantLabel: row.variantLabel!,
         body: gate.body,
         sms: measureSms(gate.body),
-        mediaCount: campaign.mediaUrls.length,
-        leftInBatch,
-        leftInCampaign,
-        sentByVolunteer,
+        mediaCount: campaign.mediaCount,
+        leftInBatch: row.leftInBatch,
+        sentInSession,
       },
     };
   }
-  const [sentByVolunteer, deferred] = await Promise.all([
-    db.prisma.message.count({ where: { campaignId, sentBy: volunteer, initiated: true, status: { not: NOT_SENT } } }),
-    db.prisma.campaignContact.findFirst({ where: { campaignId, status: "deferred" }, orderBy: { deferredUntil: "asc" }, select: { deferredUntil: true } }),
-  ]);
-  return { kind: "done", campaignName: campaign.name, sentByVolunteer, notes, nextDeferredAt: deferred?.deferredUntil ?? null };
+  campaign ??= await campaignRules(db.prisma, campaignId);
+  if (!campaign) return { kind: "not-running", campaignName: "this campaign", status: "deleted", notes };
+  if (campaign.status !== "running") return { kind: "not-running", campaignName: campaign.name, status: campaign.status, notes };
+  const deferred = await db.prisma.campaignContact.findFirst({ where: { campaignId, status: "deferred" }, orderBy: { deferredUntil: "asc" }, select: { deferredUntil: true } });
+  return { kind: "done", campaignName: campaign.name, sentInSession, notes, nextDeferredAt: deferred?.deferredUntil ?? null };
 }
 
-async function nextAssigned(db: Database, campaignId: string, volunteer: string): Promise<QueueEntry | null> {
-  return db.prisma.campaignContact.findFirst({
-    where: { campaignId, assignedTo: volunteer, status: "assigned" },
-    // A stable order within the batch (ids made in one millisecond are not ordered).
-    orderBy: { contact: { phone: "asc" } },
-    select: { id: true, contactId: true, variantId: true, status: true, assignedTo: true },
-  });
+/**
+ * The first entry of the volunteer's batch (a stable order: by phone), with the size of the batch.
+ * With `touch`, the same statement refreshes the batch's activity: 30 idle minutes return it to the pool.
+ */
+async function nextAssigned(db: Database, campaignId: string, volunteer: string, now: Date, touch: boolean): Promise<CardRow[]> {
+  const touched = touch
+    ? `WITH touched AS (UPDATE "CampaignContact" SET "assignedAt" = $NOW
+         WHERE "campaignId" = $1::uuid AND "assignedTo" = $2 AND status = 'assigned'
+           AND "assignedAt" < $NOW::timestamptz - interval '${TOUCH_AFTER_MS / 1000} seconds' RETURNING 1) `
+    : "";
+  return cardRows(
+    db.prisma,
+    `WHERE cc."campaignId" = $1::uuid AND cc."assignedTo" = $2 AND cc.status = 'assigned' ORDER BY c.phone LIMIT 1`,
+    [campaignId, volunteer],
+    now,
+    null,
+    touched,
+  );
 }
 
 /** The volunteer passes on a contact: it is not texted by this campaign. */
 export async function skipCard(db: Database, input: { campaignContactId: string; volunteer: string; now: Date }): Promise<CardNote | null> {
-  const entry = await db.prisma.campaignContact.findUnique({ where: { id: input.campaignContactId }, select: { contact: { select: { firstName: true, lastName: true, phone: true } } } });
-  const { count } = await db.prisma.campaignContact.updateMany({
-    where: { id: input.campaignContactId, status: "assigned", assignedTo: input.volunteer },
-    data: { status: "skipped", skipReason: `skipped by <@${input.volunteer}>`, updatedAt: input.now },
-  });
-  return count === 1 && entry ? noteFor(entry.contact, "skipped", "you skipped it") : null;
+  const [entry] = await db.prisma.$queryRawUnsafe<{ firstName: string | null; lastName: string | null; phone: string }[]>(
+    `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "updatedAt" = $4
+     FROM "Contact" c WHERE cc.id = $1::uuid AND cc.status = 'assigned' AND cc."assignedTo" = $2 AND c.id = cc."contactId"
+     RETURNING c."firstName", c."lastName", c.phone`,
+    input.campaignContactId,
+    input.volunteer,
+    `skipped by <@${input.volunteer}>`,
+    input.now,
+  );
+  return entry ? noteFor(entry, "skipped", "you skipped it") : null;
 }
 
 export interface SendSettings {
@@ -317,73 +365,67 @@ export async function sendCard(
 ): Promise<SendOutcome> {
   const { campaignContactId, intentId, volunteer, now } = input;
   const claim = await db.prisma.$transaction(async (tx) => {
-    const entry = await tx.campaignContact.findUnique({
-      where: { id: campaignContactId },
-      select: { id: true, campaignId: true, contactId: true, variantId: true, status: true, assignedTo: true, contact: { select: { phone: true } } },
-    });
-    if (!entry) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };
-    await lockPhone(tx, entry.contact.phone);
-    if (await tx.message.findUnique({ where: { sendIntentId: intentId }, select: { id: true } })) {
-      return { kind: "already-handled" as const, message: "This card was already sent: one click, one text." };
-    }
-    const current = await tx.campaignContact.findUnique({ where: { id: campaignContactId }, select: { status: true, assignedTo: true } });
-    if (current?.status !== "assigned" || current.assignedTo !== volunteer) {
-      const why = current?.status === "sent" ? "This contact was already texted." : "This contact is no longer in your batch (it was skipped, deferred or returned to the pool after 30 idle minutes).";
+    const [locked] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(
+      `SELECT pg_advisory_xact_lock(hashtextextended('phone:' || c.phone, 7021)) IS NOT NULL AS locked
+       FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId" WHERE cc.id = $1::uuid`,
+      campaignContactId,
+    );
+    if (!locked) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };
+    // Read after the lock (a statement of its own, so its snapshot sees what the lock's holder committed).
+    const [row] = await cardRows(tx, `WHERE cc.id = $1::uuid`, [campaignContactId], now, intentId);
+    if (!row) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };
+    if (row.intentUsed) return { kind: "already-handled" as const, message: "This card was already sent: one click, one text." };
+    if (row.entryStatus !== "assigned" || row.assignedTo !== volunteer) {
+      const why = row.entryStatus === "sent" ? "This contact was already texted." : "This contact is no longer in your batch (it was skipped, deferred or returned to the pool after 30 idle minutes).";
       return { kind: "already-handled" as const, message: why };
     }
-    const campaign = await campaignRules(tx, entry.campaignId);
-    if (campaign?.status !== "running") {
-      return { kind: "already-handled" as const, message: `The campaign is ${campaign?.status ?? "gone"}: nothing was sent.` };
-    }
-    const [contact] = await loadMergeContacts(tx, [entry.contactId]);
-    if (!contact) return { kind: "already-handled" as const, message: "This contact was deleted." };
-    const variant = await variantBodyOf(tx, entry.campaignId, entry as QueueEntry);
-    const gate = await checkGates(tx, campaign, contact, variant?.body ?? null, now);
+    const campaign = rulesOf(row);
+    if (campaign.status !== "running") return { kind: "already-handled" as const, message: `The campaign is ${campaign.status}: nothing was sent.` };
+    const gate = checkGates(row, campaign, now);
     if (!gate.ok) {
-      await setAside(tx, entry.id, volunteer, gate, now);
-      return { kind: "blocked" as const, note: noteFor(contact, gate.outcome, gate.reason) };
+      await setAside(tx, row.entryId, volunteer, gate, now);
+      return { kind: "blocked" as const, note: noteFor(row, gate.outcome, gate.reason) };
     }
-    const conversation = await tx.conversation.upsert({
-      where: { campaignId_contactId: { campaignId: campaign.id, contactId: contact.id } },
-      create: { campaignId: campaign.id, contactId: contact.id },
-      update: {},
-      select: { id: true },
-    });
     const messageId = newId();
-    await tx.message.create({
-      data: {
-        id: messageId,
-        direction: "outbound",
-        conversationId: conversation.id,
-        contactId: contact.id,
-        campaignId: campaign.id,
-        fromPhone: settings.sender,
-        toPhone: contact.phone,
-        body: gate.body,
-        mediaUrls: campaign.mediaUrls,
-        status: CLAIMED,
-        sentBy: volunteer,
-        initiated: true,
-        sendIntentId: intentId,
-        segments: measureSms(gate.body).segments,
-        createdAt: now,
-      },
-    });
-    await tx.campaignContact.update({ where: { id: entry.id }, data: { status: "sent", skipReason: null, updatedAt: now } });
-    return { kind: "claimed" as const, messageId, contact, campaign, body: gate.body, validitySeconds: gate.validitySeconds };
+    await tx.$executeRawUnsafe(
+      `WITH conv AS (
+         INSERT INTO "Conversation" (id, "campaignId", "contactId", "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $4)
+         ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
+         RETURNING id),
+       msg AS (
+         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", status, "sentBy", initiated, "sendIntentId", segments, "createdAt", "updatedAt")
+         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, $4, $4
+         FROM conv, "Campaign" camp WHERE camp.id = $2::uuid)
+       UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "variantId" = $13::uuid, "updatedAt" = $4 WHERE id = $14::uuid`,
+      newId(),
+      campaign.id,
+      row.contactId,
+      now,
+      messageId,
+      settings.sender,
+      row.phone,
+      gate.body,
+      CLAIMED,
+      volunteer,
+      intentId,
+      measureSms(gate.body).segments,
+      row.variantId,
+      row.entryId,
+    );
+    return { kind: "claimed" as const, messageId, row, campaign, body: gate.body, validitySeconds: gate.validitySeconds };
   });
   if (claim.kind !== "claimed") return claim;
 
-  const { contact, campaign } = claim;
-  const result = await gateway.send({ to: contact.phone, body: claim.body, mediaUrls: campaign.mediaUrls, validityPeriodSeconds: claim.validitySeconds });
+  const { row, campaign } = claim;
+  const mediaUrls = campaign.mediaCount ? (await db.prisma.campaign.findUnique({ where: { id: campaign.id }, select: { mediaUrls: true } }))?.mediaUrls ?? [] : [];
+  const result = await gateway.send({ to: row.phone, body: claim.body, mediaUrls, validityPeriodSeconds: claim.validitySeconds });
   if (result.outcome === "accepted") {
-    await db.prisma.message.update({ where: { id: claim.messageId }, data: { twilioSid: result.sid, status: result.status, ...(result.segments ? { segments: result.segments } : {}) } });
-    await applyEarlyStatusCallbacks(db, result.sid);
-    return { kind: "sent", sid: result.sid, note: noteFor(contact, "sent", "sent") };
+    await recordAccepted(db, claim.messageId, result);
+    return { kind: "sent", sid: result.sid, note: noteFor(row, "sent", "sent") };
   }
   if (result.outcome === "unknown") {
     await db.prisma.message.update({ where: { id: claim.messageId }, data: { status: UNCONFIRMED } });
-    return { kind: "unconfirmed", note: noteFor(contact, "unconfirmed", result.message) };
+    return { kind: "unconfirmed", note: noteFor(row, "unconfirmed", result.message) };
   }
   const advice = sendFailureAdvice(result.kind);
   // A busy Twilio or a sender problem is not the contact's fault: it stays in the batch to try again.
@@ -395,13 +437,13 @@ export async function sendCard(
       data: retry ? { status: "assigned", skipReason: null, updatedAt: now } : { status: "skipped", skipReason: result.message, updatedAt: now },
     });
     if (advice.recordOptOut) {
-      await lockPhone(tx, contact.phone);
-      await tx.optOut.upsert({ where: { phone: contact.phone }, create: { phone: contact.phone, source: "carrier", reason: `Twilio ${result.code ?? "21610"} on send` }, update: {} });
+      await lockPhone(tx, row.phone);
+      await tx.optOut.upsert({ where: { phone: row.phone }, create: { phone: row.phone, source: "carrier", reason: `Twilio ${result.code ?? "21610"} on send` }, update: {} });
     }
   });
   return {
     kind: "failed",
-    note: noteFor(contact, "failed", result.message),
+    note: noteFor(row, "failed", result.message),
     failure: result.kind,
     retry,
     alertAdmins: advice.alertAdmins,
@@ -412,13 +454,34 @@ export async function sendCard(
   };
 }
 
+/**
+ * Stores Twilio's SID and status and, in the same statement, reads any status callbacks that
+ * beat the send's own answer (they wait unprocessed in the inbox) so they are applied now.
+ */
+async function recordAccepted(db: Database, messageId: string, result: { sid: string; status: string; segments: number | null }): Promise<void> {
+  const keys = OUTBOUND_STATUSES.map((status) => `${result.sid}:${status}`);
+  const early = await db.prisma.$queryRawUnsafe<{ id: string; externalId: string; payload: Record<string, string> }[]>(
+    `WITH stored AS (UPDATE "Message" SET "twilioSid" = $1, status = $2, segments = COALESCE($3::int, segments), "updatedAt" = now() WHERE id = $4::uuid RETURNING id)
+     SELECT e.id, e."externalId", e.payload FROM "InboundEvent" e
+     WHERE e.source = 'twilio.status' AND e."externalId" = ANY(string_to_array($5::text, ',')) AND e."processedAt" IS NULL AND EXISTS (SELECT 1 FROM stored)`,
+    result.sid,
+    result.status,
+    result.segments,
+    messageId,
+    keys.join(","),
+  );
+  if (early.length) await applyEarlyStatusCallbacks(db, result.sid, early);
+}
+
 /** Status callbacks that beat the send's own answer were kept in the inbox: apply them now. */
-async function applyEarlyStatusCallbacks(db: Database, sid: string): Promise<void> {
-  const early = await db.prisma.inboundEvent.findMany({
-    where: { source: "twilio.status", externalId: { startsWith: `${sid}:` }, processedAt: null },
-    select: { id: true, externalId: true, payload: true },
-  });
-  for (const event of early) {
+async function applyEarlyStatusCallbacks(db: Database, sid: string, early?: { id: string; externalId: string; payload: unknown }[]): Promise<void> {
+  const events =
+    early ??
+    (await db.prisma.inboundEvent.findMany({
+      where: { source: "twilio.status", externalId: { in: OUTBOUND_STATUSES.map((status) => `${sid}:${status}`) }, processedAt: null },
+      select: { id: true, externalId: true, payload: true },
+    }));
+  for (const event of events) {
     const status = event.externalId.slice(sid.length + 1);
     if (!isOutboundStatus(status)) continue;
     const errorCode = Number((event.payload as Record<string, string>).ErrorCode) || null;

@@ -42,7 +42,8 @@ export function textingSendClicked(deps: SlackDeps) {
             deps.background.run("texting-alert", () => alertAdmin(client, outcome.adminUserId, adminAlertMessage(outcome.campaignName, outcome.note.reason, outcome.forAdmins)));
           }
         }
-        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes });
+        const sentInSession = (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
+        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes, sentInSession });
         await respond({ replace_original: true, ...textingMessage(draw, lead) });
       } catch (error) {
         deps.logger.error({ err: error, user: volunteer, card: value }, "texting send failed");
@@ -67,7 +68,7 @@ export function textingSkipClicked(deps: SlackDeps) {
         if (!value.c || !value.cc) throw new Error("texting card without campaign or contact");
         const now = deps.clock();
         const note = await skipCard(deps.db, { campaignContactId: value.cc, volunteer, now });
-        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes: note ? [note] : [] });
+        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes: note ? [note] : [], sentInSession: Number(value.n) || 0 });
         await respond({ replace_original: true, ...textingMessage(draw) });
       } catch (error) {
         deps.logger.error({ err: error, user: volunteer, card: value }, "texting skip failed");

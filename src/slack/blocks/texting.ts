@@ -9,10 +9,11 @@ export const TEXTING_SKIP = "texting_skip";
 
 /** What a Send button carries: the queue entry and the card's one-time send intent. */
 export interface SendButtonValue {
-  /** Campaign, queue entry, send intent. */
+  /** Campaign, queue entry, send intent, and texts sent so far this session. */
   c: string;
   cc: string;
   i: string;
+  n: number;
 }
 
 const plain = (text: string) => ({ type: "plain_text" as const, text });
@@ -41,20 +42,20 @@ function notesBlock(notes: readonly CardNote[]): KnownBlock[] {
 function cardBlocks(card: TextingCard): KnownBlock[] {
   const where = card.place ? `, ${escapeMrkdwn(card.place)}` : "";
   const media = card.mediaCount ? ` · +${card.mediaCount} ${card.mediaCount === 1 ? "picture" : "pictures"} (MMS)` : "";
-  const value: SendButtonValue = { c: card.campaignId, cc: card.campaignContactId, i: card.intentId };
+  const value: SendButtonValue = { c: card.campaignId, cc: card.campaignContactId, i: card.intentId, n: card.sentInSession };
   return [
     section(`*${escapeMrkdwn(card.campaignName)}* · text *${escapeMrkdwn(card.contactName)}* (${card.maskedPhone}${where})`),
     section(`>${escapeMrkdwn(card.body).replace(/\n/g, "\n>")}`),
     context(
       `Script ${escapeMrkdwn(card.variantLabel)} · ${card.sms.segments} ${card.sms.segments === 1 ? "segment" : "segments"} (${card.sms.encoding})${media} · ` +
-        `${number(card.leftInBatch)} left in your batch · ${number(card.leftInCampaign)} left in the campaign · you sent ${number(card.sentByVolunteer)}`,
+        `${number(card.leftInBatch)} left in your batch · you sent ${number(card.sentInSession)}`,
     ),
     {
       type: "actions",
       block_id: "texting_card",
       elements: [
         { type: "button", action_id: TEXTING_SEND, style: "primary", text: plain("Send"), value: JSON.stringify(value) },
-        { type: "button", action_id: TEXTING_SKIP, text: plain("Skip"), value: JSON.stringify({ c: card.campaignId, cc: card.campaignContactId }) },
+        { type: "button", action_id: TEXTING_SKIP, text: plain("Skip"), value: JSON.stringify({ c: card.campaignId, cc: card.campaignContactId, n: card.sentInSession }) },
       ],
     } as KnownBlock,
   ];
@@ -76,7 +77,7 @@ export function textingMessage(draw: CardDraw, note?: string): { response_type: 
     return { response_type: "ephemeral", text, blocks: [...lead, ...notes, section(text)] };
   }
   const later = draw.nextDeferredAt ? ` Some contacts are waiting for their sending hours; come back after ${draw.nextDeferredAt.toISOString().slice(11, 16)} UTC.` : "";
-  const text = `:tada: No one left to text in *${escapeMrkdwn(draw.campaignName)}* right now. You sent ${number(draw.sentByVolunteer)}.${later}`;
+  const text = `:tada: No one left to text in *${escapeMrkdwn(draw.campaignName)}* right now. You sent ${number(draw.sentInSession)} this time.${later}`;
   return { response_type: "ephemeral", text, blocks: [...lead, ...notes, section(text)] };
 }
 

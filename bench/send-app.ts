@@ -1,0 +1,18 @@
+import { startApp } from "../src/app";
+import { loadConfig } from "../src/config";
+import { createLogger } from "../src/logger";
+
+/**
+ * The app process the send benchmark drives: the real app, its clock set to BENCH_CLOCK_START
+ * (a weekday morning in New York) and running on from there, so sending hours are open whatever
+ * time the benchmark runs.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const offset = Number(process.env.BENCH_CLOCK_START) - Date.now();
+  const running = await startApp(config, createLogger(config.logLevel), { clock: () => new Date(Date.now() + offset) });
+  process.send?.({ ready: running.localUrl });
+  process.once("SIGTERM", () => void running.stop().then(() => process.exit(0)));
+}
+
+void main();
