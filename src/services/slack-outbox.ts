@@ -19,7 +19,7 @@ export const PARENT_TS_ARGUMENT: Record<SlackOutboxMethod, string> = {
 
 /** One post to queue. */
 export interface SlackPost {
-  /** Channel id (C…, G… or D…), not a name. */
+  /** Channel id (C…, G… or D…), not a name; a user id (U…) for a direct message from the app. */
   channel: string;
   method: SlackOutboxMethod;
   /** Web API arguments except `channel`: text (always, as the fallback), blocks, username, name, … */
@@ -87,7 +87,8 @@ export class SlackOutboxError extends Error {
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
-const CHANNEL_ID = /^[CDG][A-Z0-9]{2,}$/;
+/** A channel (C…, G…, D…), or a user (U…, W…): chat.postMessage to a user id posts in the app's DM with them. */
+const CHANNEL_ID = /^[CDGUW][A-Z0-9]{2,}$/;
 
 /**
  * Queues one post. Pass the caller's transaction client so the post commits (or rolls back) with

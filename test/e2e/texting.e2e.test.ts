@@ -199,10 +199,14 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     expect(cardText(afterOptOut)).toMatch(/:x: errors0 Voter •••-•••-1500: /);
 
     h.twilio.failNext({ code: 30007 });
-    await click(afterOptOut, "texting_send", ANA, "errors-2");
+    const afterFiltered = await click(afterOptOut, "texting_send", ANA, "errors-2");
     const alert = await h.slack.waitFor("chat.postMessage", (c) => c.args.channel === ORGANIZER);
     expect(String(alert.args.text)).toMatch(/^:rotating_light: Texts for \*Errors\* are failing/);
-    expect(await h.app.db.prisma.message.count({ where: { toPhone: { in: ["+12125551500", "+12125551501"] }, status: "failed", errorCode: { in: [21610, 30007] } } })).toBe(2);
+    // A second filtered text within the hour does not alert again.
+    h.twilio.failNext({ code: 30007 });
+    await click(afterFiltered, "texting_send", ANA, "errors-3");
+    expect(await h.app.db.prisma.slackOutbox.count({ where: { channel: ORGANIZER } })).toBe(1);
+    expect(await h.app.db.prisma.message.count({ where: { toPhone: { startsWith: "+1212555150" }, status: "failed", errorCode: { in: [21610, 30007] } } })).toBe(3);
   });
 
   it("keeps the contact in the batch when Twilio stays busy, so the volunteer can click again", async () => {

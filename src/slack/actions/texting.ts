@@ -1,5 +1,7 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, webApi } from "@slack/bolt";
-import { drawCard, sendCard, skipCard, type CardNote } from "../../services/texting";
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { Prisma } from "../../db/generated/client";
+import { enqueueSlackPost } from "../../services/slack-outbox";
+import { drawCard, sendCard, skipCard, type CardNote, type SendOutcome } from "../../services/texting";
 import { campaignFailureMessage } from "../blocks/campaign";
 import { adminAlertMessage, textingMessage, type SendButtonValue } from "../blocks/texting";
 import type { SlackDeps } from "../deps";
@@ -14,8 +16,6 @@ function readValue(action: ButtonAction): Partial<SendButtonValue> {
   }
 }
 
-/** One alert per campaign and problem per hour, per process: enough to be seen, not enough to bury the organizer. */
-const ALERT_EVERY_MS = 60 * 60_000;
 
 /**
  * The Send button of a texting card: exactly one text for one click (the service claims the
@@ -23,8 +23,7 @@ const ALERT_EVERY_MS = 60 * 60_000;
  * retry or a second volunteer on the same contact sends nothing and just shows the next card.
  */
 export function textingSendClicked(deps: SlackDeps) {
-  const alerted = new Map<string, number>();
-  return async ({ ack, action, respond, body, client }: ButtonArgs): Promise<void> => {
+  return async ({ ack, action, respond, body }: ButtonArgs): Promise<void> => {
     await ack();
     const volunteer = body.user.id;
     const value = readValue(action);
@@ -35,13 +34,7 @@ export function textingSendClicked(deps: SlackDeps) {
         const outcome = await sendCard(deps.db, deps.sms, { campaignContactId: value.cc, intentId: value.i, volunteer, now }, { sender: deps.sender });
         const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
         const lead = outcome.kind === "already-handled" ? `:information_source: ${outcome.message}` : undefined;
-        if (outcome.kind === "failed" && outcome.alertAdmins) {
-          const key = `${outcome.campaignId}:${outcome.failure}`;
-          if ((alerted.get(key) ?? 0) + ALERT_EVERY_MS <= now.getTime()) {
-            alerted.set(key, now.getTime());
-            deps.background.run("texting-alert", () => alertAdmin(client, outcome.adminUserId, adminAlertMessage(outcome.campaignName, outcome.note.reason, outcome.forAdmins)));
-          }
-        }
+        if (outcome.kind === "failed" && outcome.alertAdmins) await alertOrganizer(deps, outcome, now);
         const sentInSession = (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
         const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes, sentInSession });
         await respond({ replace_original: true, ...textingMessage(draw, lead) });
@@ -53,8 +46,20 @@ export function textingSendClicked(deps: SlackDeps) {
   };
 }
 
-async function alertAdmin(client: webApi.WebClient, userId: string, message: { text: string; blocks: webApi.KnownBlock[] }): Promise<void> {
-  await client.chat.postMessage({ channel: userId, ...message });
+/**
+ * DMs the campaign's organizer about a failure only they can fix (carrier filtering, an
+ * unregistered sender), through the durable outbox. One alert per campaign, problem and hour,
+ * however many volunteers hit it and however many processes serve them: the hour is in the key.
+ */
+async function alertOrganizer(deps: SlackDeps, failed: Extract<SendOutcome, { kind: "failed" }>, now: Date): Promise<void> {
+  const hour = now.toISOString().slice(0, 13);
+  const message = adminAlertMessage(failed.campaignName, failed.note.reason, failed.forAdmins);
+  await enqueueSlackPost(deps.db.prisma, {
+    channel: failed.adminUserId,
+    method: "chat.postMessage",
+    args: { text: message.text, blocks: message.blocks as unknown as Prisma.InputJsonArray },
+    dedupeKey: `send-alert:${failed.campaignId}:${failed.failure}:${hour}`,
+  });
 }
 
 /** The Skip button: this contact is not texted by this campaign; the next card replaces this one. */
