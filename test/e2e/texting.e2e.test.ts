@@ -140,6 +140,25 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     expect(h.twilio.messages).toHaveLength(2);
   });
 
+  it("returns a batch left idle for 30 minutes to the pool, and keeps an active one", async () => {
+    await h.app.db.prisma.contact.createMany({ data: contactsTagged("idle", 3000, 60) });
+    const campaign = await launched("Idle", "idle");
+    const anaCard = await startTexting("Idle", ANA, "idle-ana");
+    const anas = await h.app.db.prisma.campaignContact.findMany({ where: { campaignId: campaign.id, assignedTo: ANA }, select: { id: true } });
+    expect(anas).toHaveLength(50);
+    now = new Date(MONDAY_10AM_NY.getTime() + 20 * 60_000);
+    await click(anaCard, "texting_skip", ANA, "idle-ana-2"); // Ana is still at it: her batch stays hers
+    now = new Date(MONDAY_10AM_NY.getTime() + 45 * 60_000);
+    await startTexting("Idle", BEN, "idle-ben");
+    expect(await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id, assignedTo: BEN } })).toBe(10);
+    now = new Date(MONDAY_10AM_NY.getTime() + 51 * 60_000);
+    // Ben's card came from the last 10; with Ana idle for 31 minutes, his next batch takes hers.
+    await h.app.db.prisma.campaignContact.updateMany({ where: { campaignId: campaign.id, assignedTo: BEN }, data: { status: "skipped" } });
+    await startTexting("Idle", BEN, "idle-ben-2");
+    const bens = await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id, assignedTo: BEN, status: "assigned", id: { in: anas.map((a) => a.id) } } });
+    expect(bens).toBe(49); // all of Ana's but the one she skipped
+  });
+
   it("skips a contact on Skip, sending nothing", async () => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("skip", 1200, 2) });
     const campaign = await launched("Skip", "skip");
