@@ -5,9 +5,13 @@ import { BackgroundWork } from "./background";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
 import { applyMigrations } from "./db/migrate";
+import type { ChannelRate } from "./domain/slack-rate";
 import { healthRoute } from "./http/health";
 import { boltLogger, type Logger } from "./logger";
+import { ConversationInbox, THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversations";
 import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
+import { slackThreadRenderer } from "./slack/blocks/conversation";
+import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
 import { startScheduler } from "./jobs/scheduler";
 import { outboxWebClient, WebClientSlackPoster } from "./slack/outbox-poster";
@@ -34,6 +38,8 @@ export class StartupError extends Error {
 export interface AppOptions {
   /** The one clock (tests set it to check sending hours and caps at a chosen time). */
   clock?: () => Date;
+  /** Slack's per-channel posting rate (tests scale it up to drain a backlog quickly). */
+  slackChannelRate?: ChannelRate;
 }
 
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
@@ -49,7 +55,13 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     });
     logger.info({ applied, database: config.database.kind }, applied.length ? "migrations applied" : "database up to date");
 
-    const webhookDeps = { prisma: db.prisma, authToken: config.twilio.authToken, publicUrl: config.publicUrl, logger };
+    const sms = createTwilioGateway(config.twilio, config.publicUrl, { logger });
+    const sender = config.twilio.messagingServiceSid ?? config.twilio.fromNumber ?? "";
+    const inbox = new ConversationInbox(
+      { db, sms, sender, clock, render: slackThreadRenderer, unmatchedChannel: config.slack.unmatchedChannel ?? null, logger },
+      { names: (ids) => userNames(app.client, ids) },
+    );
+    const webhookDeps = { prisma: db.prisma, authToken: config.twilio.authToken, publicUrl: config.publicUrl, logger, onInboundStored: () => inbox.wake() };
     const app = new App({
       token: config.slack.botToken,
       signingSecret: config.slack.signingSecret,
@@ -65,9 +77,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       ],
     });
     const background = new BackgroundWork(logger);
-    const sms = createTwilioGateway(config.twilio, config.publicUrl, { logger });
-    const sender = config.twilio.messagingServiceSid ?? config.twilio.fromNumber ?? "";
-    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd, sms, sender, clock });
+    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd, sms, sender, clock, inbox });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
       throw new StartupError(
@@ -82,8 +92,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       prisma: db.prisma,
       poster: new WebClientSlackPoster(outboxWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger })),
       logger,
+      settleHooks: { [THREAD_ROOT_HOOK]: threadRootSettled },
+      ...(options.slackChannelRate ? { rate: options.slackChannelRate } : {}),
     });
     outbox.start();
+    inbox.start();
     const { port } = server.address() as AddressInfo;
     let stopping: Promise<void> | undefined;
     return {
@@ -96,6 +109,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           await closed;
           await scheduler.stop();
           await background.drain();
+          await inbox.stop();
           await outbox.stop();
           await db.close();
         })();

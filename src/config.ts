@@ -15,6 +15,8 @@ export const ENVIRONMENT = {
   PORT: "Port the HTTP server listens on (default 3000).",
   DATABASE_URL: "PostgreSQL connection URL. Leave unset to use the embedded database (PGlite) in DATA_DIR.",
   DATA_DIR: "Folder for the embedded database (default ./data). Ignored when DATABASE_URL is set.",
+  SLACK_UNMATCHED_CHANNEL:
+    "Optional: Slack channel id (C…) where texts that belong to no conversation are posted (unknown numbers, contacts never texted). Unset: they are kept in the database only.",
   SLACK_API_URL: "Optional: base URL of the Slack Web API (default https://slack.com/api/); tests point it at a local fake.",
   TWILIO_API_URL: "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
   LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
@@ -58,6 +60,7 @@ const schema = z
       .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (or leave it unset for the embedded database)")
       .optional(),
     DATA_DIR: z.string().min(1, "is empty").default("./data"),
+    SLACK_UNMATCHED_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,}$/, "must be a channel id such as C0123ABCD (channel details → About → Channel ID)").optional(),
     SLACK_API_URL: httpUrl("the Slack Web API base").optional(),
     TWILIO_API_URL: httpUrl("the Twilio REST API base").optional(),
     SMS_SEGMENT_PRICE_USD: z.coerce
@@ -69,7 +72,7 @@ const schema = z
 });
 
 export interface Config {
-  slack: { botToken: string; signingSecret: string; apiUrl?: string };
+  slack: { botToken: string; signingSecret: string; apiUrl?: string; unmatchedChannel?: string };
   twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; fromNumber?: string; apiUrl?: string };
   publicUrl: string;
   port: number;
@@ -113,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL, unmatchedChannel: e.SLACK_UNMATCHED_CHANNEL },
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN,

@@ -19,4 +19,6 @@ export interface SlackDeps {
   sender: string;
   /** The one clock: sending hours and frequency caps are judged at this time. */
   clock: () => Date;
+  /** Processes inbound texts and thread replies; wake it after storing one. */
+  inbox: { wake(): void };
 }

@@ -1,5 +1,6 @@
 import * as actions from "./actions";
 import * as commands from "./commands";
+import * as events from "./events";
 import type { SlackDeps } from "./deps";
 import type { SlackListenerRegistrar } from "./registrar";
 import * as views from "./views";
@@ -9,4 +10,5 @@ export function registerListeners(app: SlackListenerRegistrar, deps: SlackDeps):
   commands.register(app, deps);
   actions.register(app, deps);
   views.register(app, deps);
+  events.register(app, deps);
 }

@@ -17,6 +17,8 @@ export interface TwilioWebhookDeps {
   /** The https base Twilio was given; signatures cover this URL, not our internal one. */
   publicUrl: string;
   logger: Logger;
+  /** Called after a new inbound text is stored, so it is processed at once. */
+  onInboundStored?: () => void;
 }
 
 const inboundSchema = z
@@ -112,6 +114,7 @@ export function inboundSmsRoute(deps: TwilioWebhookDeps): Handler {
       raw: params,
     });
     deps.logger.info({ sid: p.MessageSid, duplicate: !result.stored }, "twilio inbound stored");
+    if (result.stored) deps.onInboundStored?.();
     send(res, 200, EMPTY_TWIML, "text/xml; charset=utf-8");
   });
 }

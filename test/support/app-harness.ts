@@ -20,7 +20,7 @@ export interface Harness {
 }
 
 /** The real app on a random port, against fake Slack and Twilio servers and a fresh database. */
-export async function startHarness(create: () => Promise<TestDatabaseTarget>, options: AppOptions = {}): Promise<Harness> {
+export async function startHarness(create: () => Promise<TestDatabaseTarget>, options: AppOptions = {}, slackSettings: Partial<Config["slack"]> = {}): Promise<Harness> {
   const [slack, twilio, made] = await Promise.all([
     startFakeSlack({ tokens: [BOT_TOKEN] }),
     startFakeTwilio({ now: options.clock }),
@@ -28,7 +28,7 @@ export async function startHarness(create: () => Promise<TestDatabaseTarget>, op
   ]);
   const target = made.target;
   const config: Config = {
-    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
+    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl, ...slackSettings },
     twilio: {
       accountSid: FAKE_TWILIO_ACCOUNT_SID,
       authToken: FAKE_TWILIO_AUTH_TOKEN,

@@ -1,4 +1,5 @@
 import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign";
+import { THREAD_ASSIGN, THREAD_CANNED, THREAD_FOLLOW_UP, THREAD_OPT_OUT, THREAD_RELEASE, THREAD_TAG } from "../blocks/conversation";
 import { TEXTING_SEND, TEXTING_SKIP } from "../blocks/texting";
 import { SEGMENT_DELETE_CANCEL, SEGMENT_DELETE_CONFIRM, SEGMENT_FIELD_ACTIONS, SEGMENT_TAG_ACTIONS } from "../blocks/segment";
 import type { SlackDeps } from "../deps";
@@ -8,11 +9,18 @@ import { segmentDeleteCancelled, segmentDeleteConfirmed } from "./segment-delete
 import { segmentFieldChanged } from "./segment-live-count";
 import { segmentTagOptions } from "./segment-tag-options";
 import { textingSendClicked, textingSkipClicked } from "./texting";
+import { threadAssignClicked, threadCannedPicked, threadFollowUpPicked, threadOptOutClicked, threadReleaseClicked, threadTagPicked } from "./thread-controls";
 
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.action(CAMPAIGN_FIX_ACTIONS, campaignFixClicked(deps));
   app.action(CAMPAIGN_LAUNCH, campaignLaunchClicked(deps));
   app.action(TEXTING_SEND, textingSendClicked(deps));
+  app.action(THREAD_ASSIGN, threadAssignClicked(deps));
+  app.action(THREAD_RELEASE, threadReleaseClicked(deps));
+  app.action(THREAD_TAG, threadTagPicked(deps));
+  app.action(THREAD_FOLLOW_UP, threadFollowUpPicked(deps));
+  app.action(THREAD_CANNED, threadCannedPicked(deps));
+  app.action(THREAD_OPT_OUT, threadOptOutClicked(deps));
   app.action(TEXTING_SKIP, textingSkipClicked(deps));
   app.action(SEGMENT_FIELD_ACTIONS, segmentFieldChanged(deps));
   app.options(SEGMENT_TAG_ACTIONS, segmentTagOptions(deps));

@@ -1,0 +1,84 @@
+import type { Database } from "../db/database";
+import { maskPhone } from "../domain/phone";
+import { contactMergeValues, renderScript } from "../domain/script";
+import { recordOptOut, recordThreadReply, refreshThreadRoot, type ConversationDeps } from "./conversations";
+import { loadMergeContacts } from "./merge-contacts";
+import { lockPhone } from "./texting";
+
+/*
+ * What volunteers do from a thread's root: take or release the conversation, tag it (survey
+ * answers, the campaign's outcome), set a follow-up, send a canned reply, opt the voter out.
+ * Each change redraws the root through the outbox; `actionKey` (Slack's action_ts) dedupes it.
+ */
+
+export type ControlDeps = Pick<ConversationDeps, "db" | "render" | "logger" | "clock">;
+
+export class ConversationControlError extends Error {
+  override name = "ConversationControlError";
+}
+
+async function change(deps: ControlDeps, conversationId: string, actionKey: string, apply: (tx: Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0]) => Promise<void>): Promise<void> {
+  await deps.db.prisma.$transaction(async (tx) => {
+    const exists = await tx.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
+    if (!exists) throw new ConversationControlError("This conversation no longer exists.");
+    await apply(tx);
+    await refreshThreadRoot(tx, deps, conversationId, `thread-control:${conversationId}:${actionKey}`);
+  });
+}
+
+export const assignConversation = (deps: ControlDeps, conversationId: string, user: string | null, actionKey: string) =>
+  change(deps, conversationId, actionKey, async (tx) => {
+    await tx.conversation.update({ where: { id: conversationId }, data: { assignee: user } });
+  });
+
+/** Adds the tag, or removes it when the conversation has it already (the menu toggles). */
+export const toggleTag = (deps: ControlDeps, conversationId: string, tag: string, actionKey: string) =>
+  change(deps, conversationId, actionKey, async (tx) => {
+    const { tags } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { tags: true } });
+    const clean = tag.trim().toLowerCase().slice(0, 40);
+    await tx.conversation.update({ where: { id: conversationId }, data: { tags: tags.includes(clean) ? tags.filter((t) => t !== clean) : [...tags, clean] } });
+  });
+
+export const setFollowUp = (deps: ControlDeps, conversationId: string, hours: number, actionKey: string) =>
+  change(deps, conversationId, actionKey, async (tx) => {
+    const followUpAt = hours > 0 ? new Date(deps.clock().getTime() + hours * 3_600_000) : null;
+    await tx.conversation.update({ where: { id: conversationId }, data: { followUpAt } });
+  });
+
+/** A volunteer opts the voter out from the thread: like an admin suppression, a later START does not undo it. */
+export const optOutFromThread = (deps: ControlDeps, conversationId: string, user: string, actionKey: string) =>
+  change(deps, conversationId, actionKey, async (tx) => {
+    const { contact } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { contact: { select: { phone: true } } } });
+    await lockPhone(tx, contact.phone);
+    await recordOptOut(tx, contact.phone, "admin", `opted out from Slack by ${user}`, deps.clock());
+    await tx.optOut.update({ where: { phone: contact.phone }, data: { adminLock: true } });
+  });
+
+/**
+ * A canned reply, rendered for this contact, queued as a thread reply the inbox sends (once: keyed
+ * on the click). A field the contact lacks stops it, with the reason, rather than sending a blank.
+ */
+export async function sendCannedReply(deps: ControlDeps, conversationId: string, cannedId: string, user: string, actionKey: string): Promise<{ eventId: string } | null> {
+  const conversation = await deps.db.prisma.conversation.findUnique({
+    where: { id: conversationId },
+    select: { contactId: true, slackChannelId: true, slackThreadTs: true, campaign: { select: { cannedReplies: { where: { id: cannedId }, select: { body: true, title: true } } } } },
+  });
+  const canned = conversation?.campaign?.cannedReplies[0];
+  if (!conversation || !canned) throw new ConversationControlError("That canned reply no longer exists.");
+  if (!conversation.slackChannelId || !conversation.slackThreadTs) throw new ConversationControlError("This thread is still being set up; try again in a moment.");
+  const [contact] = await loadMergeContacts(deps.db.prisma, [conversation.contactId]);
+  const rendered = renderScript(canned.body, contactMergeValues(contact ?? {}, { timeZone: contact?.timeZone ?? undefined }));
+  if (rendered.missing.length) {
+    throw new ConversationControlError(`“${canned.title}” needs ${rendered.missing.map((m) => `{${m}}`).join(", ")}, which ${contact ? maskPhone(contact.phone) : "this contact"} does not have: reply by hand instead.`);
+  }
+  return recordThreadReply(deps.db, { channel: conversation.slackChannelId, ts: actionKey, threadTs: conversation.slackThreadTs, user, text: rendered.text, canned: true });
+}
+
+/** Saves a canned reply for a campaign (title unique per campaign). */
+export async function saveCannedReply(db: Database, input: { campaignId: string; title: string; body: string; createdBy: string }): Promise<void> {
+  await db.prisma.cannedReply.upsert({
+    where: { campaignId_title: { campaignId: input.campaignId, title: input.title } },
+    create: input,
+    update: { body: input.body },
+  });
+}

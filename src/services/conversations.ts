@@ -1,0 +1,517 @@
+import type { Database } from "../db/database";
+import type { Prisma } from "../db/generated/client";
+import { newId } from "../db/ids";
+import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
+import { maskPhone } from "../domain/phone";
+import { DEFAULT_SEND_WINDOW, isWithinSendWindow, nextWindowOpening, sendWindowPolicySchema, windowClosesAt } from "../domain/quiet-hours";
+import { quoteForSlack, slackToPlainText } from "../domain/slack-text";
+import { measureSms } from "../domain/sms-length";
+import type { Logger } from "../logger";
+import { enqueueSlackPost, type SlackPost } from "./slack-outbox";
+import type { SmsGateway } from "./sms-gateway";
+import { CLAIMED, lockPhone, NOT_SENT, UNCONFIRMED } from "./texting";
+
+/*
+ * Voter conversations. An inbound text (stored once by the webhook) is processed once, here: it is
+ * read for opt-out, opt-in and help, joined to the contact's conversation, and queued for Slack:
+ * a thread opens in the campaign's channel on the voter's first reply (not on send: most never
+ * reply), and every later reply follows in it. A volunteer's reply in the thread goes out as one
+ * SMS. Each event's effects (opt-out, Slack posts, replies to send) commit in the transaction that
+ * marks it processed, so a crash or a repeated delivery neither loses nor doubles anything.
+ * Slack formatting is not known here: a ThreadRenderer (the Slack layer) turns views into posts.
+ */
+
+/** A Slack message as the outbox sends it (Web API arguments, minus the channel). */
+export type SlackMessageJson = Prisma.InputJsonObject & { text: string };
+
+export interface ThreadView {
+  conversationId: string;
+  campaignName: string | null;
+  contactName: string;
+  maskedPhone: string;
+  tags: string[];
+  assignee: string | null;
+  optedOut: boolean;
+  followUpAt: Date | null;
+  /** The first text the campaign sent, as the voter got it. */
+  firstText: string | null;
+  outcomeTag: string | null;
+  cannedReplies: { id: string; title: string }[];
+}
+
+export interface ThreadRenderer {
+  root(view: ThreadView): SlackMessageJson;
+  /** A voter's text, posted under their name. */
+  voterText(view: { contactName: string; body: string; mediaUrls: string[] }): SlackMessageJson;
+  /** A short line from the app in the thread (opt-out recorded, reply not sent, …). */
+  note(text: string): SlackMessageJson;
+  /** A text no conversation claims, for the unmatched channel. */
+  unmatched(view: { maskedPhone: string; contactName: string | null; body: string; mediaUrls: string[]; why: string }): SlackMessageJson;
+}
+
+export interface ConversationDeps {
+  db: Database;
+  sms: SmsGateway;
+  /** The number or Messaging Service texts go out from, stored on each message. */
+  sender: string;
+  clock: () => Date;
+  render: ThreadRenderer;
+  /** Where texts with no conversation go; null keeps them in the database only. */
+  unmatchedChannel: string | null;
+  logger: Logger;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** Settle hook name: stores the thread's ts on its conversation once Slack posted the root. */
+export const THREAD_ROOT_HOOK = "conversation-thread";
+
+export const threadRootSettled = async (tx: Tx, s: { ref: string | null; channel: string; ts: string | null; outcome: "sent" | "failed" }): Promise<void> => {
+  if (s.outcome !== "sent" || !s.ref || !s.ts) return;
+  await tx.conversation.update({ where: { id: s.ref }, data: { slackChannelId: s.channel, slackThreadTs: s.ts } });
+};
+
+interface ConversationRow {
+  id: string;
+  campaignId: string | null;
+  contactId: string;
+  slackChannelId: string | null;
+  slackThreadTs: string | null;
+  rootOutboxId: string | null;
+  tags: string[];
+  assignee: string | null;
+  followUpAt: Date | null;
+}
+
+const CONVERSATION_FIELDS = {
+  id: true,
+  campaignId: true,
+  contactId: true,
+  slackChannelId: true,
+  slackThreadTs: true,
+  rootOutboxId: true,
+  tags: true,
+  assignee: true,
+  followUpAt: true,
+} as const;
+
+const nameOf = (c: { firstName: string | null; lastName: string | null } | null, phone: string) =>
+  [c?.firstName, c?.lastName].filter(Boolean).join(" ") || maskPhone(phone);
+
+/** The thread's current picture, for its root message. */
+export async function threadView(db: Tx | Database["prisma"], conversationId: string): Promise<ThreadView | null> {
+  const c = await db.conversation.findUnique({
+    where: { id: conversationId },
+    select: {
+      ...CONVERSATION_FIELDS,
+      contact: { select: { firstName: true, lastName: true, phone: true } },
+      campaign: { select: { name: true, goalOutcomeTag: true, cannedReplies: { select: { id: true, title: true }, orderBy: { title: "asc" }, take: 100 } } },
+      messages: { where: { direction: "outbound", initiated: true }, orderBy: { createdAt: "asc" }, take: 1, select: { body: true } },
+    },
+  });
+  if (!c) return null;
+  const optedOut = (await db.optOut.count({ where: { phone: c.contact.phone } })) > 0;
+  return {
+    conversationId: c.id,
+    campaignName: c.campaign?.name ?? null,
+    contactName: nameOf(c.contact, c.contact.phone),
+    maskedPhone: maskPhone(c.contact.phone),
+    tags: c.tags,
+    assignee: c.assignee,
+    optedOut,
+    followUpAt: c.followUpAt,
+    firstText: c.messages[0]?.body ?? null,
+    outcomeTag: c.campaign?.goalOutcomeTag ?? null,
+    cannedReplies: c.campaign?.cannedReplies ?? [],
+  };
+}
+
+/** Where a conversation's thread lives: the campaign's channel, else the unmatched one. */
+async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: ConversationRow): Promise<string | null> {
+  if (conversation.slackChannelId) return conversation.slackChannelId;
+  const campaign = conversation.campaignId ? await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { conversationChannelId: true } }) : null;
+  return campaign?.conversationChannelId ?? deps.unmatchedChannel;
+}
+
+/**
+ * Queues `message` in the conversation's thread, opening the thread first when it has none: the
+ * root is queued and replies name it as their parent, so they follow it before Slack answers.
+ */
+async function postInThread(tx: Tx, deps: ConversationDeps, conversation: ConversationRow, message: SlackMessageJson, dedupeKey: string): Promise<boolean> {
+  const channel = await threadChannel(tx, deps, conversation);
+  if (!channel) {
+    deps.logger.warn({ conversation: conversation.id }, "conversation has no Slack channel: kept in the database only");
+    return false;
+  }
+  let parent: Pick<SlackPost, "parentId"> | { args: { thread_ts: string } };
+  if (conversation.slackThreadTs) parent = { args: { thread_ts: conversation.slackThreadTs } };
+  else {
+    let rootId = conversation.rootOutboxId;
+    if (!rootId) {
+      const view = await threadView(tx, conversation.id);
+      const root = await enqueueSlackPost(tx, {
+        channel,
+        method: "chat.postMessage",
+        args: deps.render.root(view!),
+        dedupeKey: `thread-root:${conversation.id}`,
+        onSettled: { hook: THREAD_ROOT_HOOK, ref: conversation.id },
+      });
+      rootId = root.id;
+      await tx.conversation.update({ where: { id: conversation.id }, data: { rootOutboxId: rootId } });
+      conversation.rootOutboxId = rootId;
+    }
+    parent = { parentId: rootId };
+  }
+  const args = "args" in parent ? { ...message, ...parent.args } : message;
+  await enqueueSlackPost(tx, { channel, method: "chat.postMessage", args, dedupeKey, ...("parentId" in parent ? { parentId: parent.parentId } : {}) });
+  return true;
+}
+
+/** Redraws the thread's root (tags, assignee, opt-out) in place. */
+export async function refreshThreadRoot(tx: Tx, deps: Pick<ConversationDeps, "render" | "logger">, conversationId: string, dedupeKey: string): Promise<void> {
+  const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, select: CONVERSATION_FIELDS });
+  if (!conversation?.slackChannelId && !conversation?.rootOutboxId) return;
+  const view = await threadView(tx, conversationId);
+  const message = deps.render.root(view!);
+  if (conversation.slackChannelId && conversation.slackThreadTs) {
+    await enqueueSlackPost(tx, { channel: conversation.slackChannelId, method: "chat.update", args: { ...message, ts: conversation.slackThreadTs }, dedupeKey });
+    return;
+  }
+  const root = await tx.slackOutbox.findUnique({ where: { id: conversation.rootOutboxId! }, select: { channel: true } });
+  if (root) await enqueueSlackPost(tx, { channel: root.channel, method: "chat.update", args: message, parentId: conversation.rootOutboxId!, dedupeKey });
+}
+
+/** Texts the app sends on its own in a conversation (help, opt-out confirmation), recorded before they go. */
+async function queueAutoReply(tx: Tx, deps: ConversationDeps, to: { phone: string; contactId: string | null; conversationId: string | null }, body: string): Promise<string> {
+  const id = newId();
+  await tx.message.create({
+    data: {
+      id,
+      direction: "outbound",
+      conversationId: to.conversationId,
+      contactId: to.contactId,
+      fromPhone: deps.sender,
+      toPhone: to.phone,
+      body,
+      status: CLAIMED,
+      initiated: false,
+      segments: measureSms(body).segments,
+      createdAt: deps.clock(),
+    },
+  });
+  return id;
+}
+
+/** Sends a recorded reply; an unknown outcome is left for reconciliation, never resent. */
+export async function sendRecordedReply(deps: Pick<ConversationDeps, "db" | "sms">, messageId: string, validityPeriodSeconds?: number): Promise<"sent" | "failed" | "unconfirmed"> {
+  const message = await deps.db.prisma.message.findUnique({ where: { id: messageId }, select: { toPhone: true, body: true, status: true } });
+  if (message?.status !== CLAIMED) return "failed";
+  const result = await deps.sms.send({ to: message.toPhone, body: message.body, ...(validityPeriodSeconds ? { validityPeriodSeconds } : {}) });
+  if (result.outcome === "accepted") {
+    await deps.db.prisma.message.update({ where: { id: messageId }, data: { twilioSid: result.sid, status: result.status, ...(result.segments ? { segments: result.segments } : {}) } });
+    return "sent";
+  }
+  if (result.outcome === "unknown") {
+    await deps.db.prisma.message.update({ where: { id: messageId }, data: { status: UNCONFIRMED } });
+    return "unconfirmed";
+  }
+  await deps.db.prisma.message.update({ where: { id: messageId }, data: { status: NOT_SENT, errorCode: result.code } });
+  return "failed";
+}
+
+/** Suppresses a number everywhere: every campaign's queue, now and later. Caller holds the phone lock. */
+export async function recordOptOut(tx: Tx, phone: string, source: "keyword" | "reply_phrase" | "admin" | "carrier", reason: string, now: Date): Promise<boolean> {
+  const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true } });
+  if (!existing) await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
+  // Queued sends are checked against the opt-out list at the click too; this keeps them off volunteers' cards.
+  await tx.$executeRawUnsafe(
+    `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = 'opted out', "assignedTo" = NULL, "updatedAt" = $2
+     FROM "Contact" c WHERE c.id = cc."contactId" AND c.phone = $1 AND cc.status IN ('pending', 'assigned', 'deferred')`,
+    phone,
+    now,
+  );
+  return !existing;
+}
+
+export interface InboundOutcome {
+  kind: "threaded" | "unmatched" | "already-processed";
+  classification: "opt-out" | "opt-in" | "help" | null;
+  /** Outbound messages to send now that the transaction committed (help text, opt-out confirmation). */
+  replies: string[];
+}
+
+/**
+ * Processes one stored inbound text exactly once (the event row is locked and marked processed
+ * in the same transaction as every effect). Every reply is read for opt-out, not only the first.
+ */
+export async function processInboundText(deps: ConversationDeps, eventId: string): Promise<InboundOutcome> {
+  const outcome = await deps.db.prisma.$transaction(async (tx): Promise<InboundOutcome> => {
+    const [event] = await tx.$queryRawUnsafe<{ id: string; payload: Record<string, string> }[]>(
+      `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'twilio.sms' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
+      eventId,
+    );
+    if (!event) return { kind: "already-processed", classification: null, replies: [] };
+    const now = deps.clock();
+    const sid = event.payload.MessageSid ?? "";
+    const message = await tx.message.findUnique({ where: { twilioSid: sid }, select: { id: true, fromPhone: true, body: true, mediaUrls: true, contactId: true } });
+    if (!message) {
+      deps.logger.error({ event: event.id, sid }, "inbound event without its message; marked processed");
+      await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
+      return { kind: "already-processed", classification: null, replies: [] };
+    }
+    const phone = message.fromPhone;
+    const contact = message.contactId ? await tx.contact.findUnique({ where: { id: message.contactId }, select: { firstName: true, lastName: true } }) : null;
+    const twilioKind = (event.payload.OptOutType ?? "").toUpperCase();
+    const classification = twilioKind === "STOP" ? "opt-out" : twilioKind === "START" ? "opt-in" : twilioKind === "HELP" ? "help" : classifyReply(message.body);
+    // Twilio answers its own keywords; our confirmation on top would fail with 21610.
+    const twilioAnswered = twilioKind !== "" || isTwilioKeyword(message.body);
+
+    const conversation: ConversationRow | null = message.contactId
+      ? await tx.conversation.findFirst({ where: { contactId: message.contactId }, orderBy: { updatedAt: "desc" }, select: CONVERSATION_FIELDS })
+      : null;
+    const replies: string[] = [];
+    const notes: string[] = [];
+    let campaign: { senderIdentity: string | null; helpText: string | null } | null = null;
+    if (conversation?.campaignId) campaign = await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { senderIdentity: true, helpText: true } });
+
+    if (classification === "opt-out") {
+      await lockPhone(tx, phone);
+      const added = await recordOptOut(tx, phone, twilioAnswered ? "keyword" : "reply_phrase", message.body.slice(0, 500), now);
+      notes.push(`:no_entry_sign: Opted out${twilioAnswered ? " (Twilio confirmed it to them)" : ""}: this number gets no more texts from any campaign.`);
+      if (added && !twilioAnswered) {
+        const who = campaign?.senderIdentity ? ` from ${campaign.senderIdentity.replace(/[.!]+$/, "")}` : "";
+        replies.push(await queueAutoReply(tx, deps, { phone, contactId: message.contactId, conversationId: conversation?.id ?? null }, `You're unsubscribed and will get no more texts${who}.`));
+      }
+    } else if (classification === "opt-in") {
+      await lockPhone(tx, phone);
+      const optOut = await tx.optOut.findUnique({ where: { phone }, select: { adminLock: true } });
+      if (optOut?.adminLock) notes.push(":lock: They texted START, but an admin suppressed this number: it stays opted out.");
+      else if (optOut) {
+        await tx.optOut.delete({ where: { phone } });
+        notes.push(":arrow_forward: Opted back in (START): campaigns may text this number again.");
+      }
+    } else if (classification === "help") {
+      const help = campaign?.helpText ?? "Reply STOP to opt out.";
+      replies.push(await queueAutoReply(tx, deps, { phone, contactId: message.contactId, conversationId: conversation?.id ?? null }, help));
+      notes.push(`:information_source: They asked for help; the campaign's help text was sent: “${help}”`);
+    }
+
+    if (!conversation) {
+      if (deps.unmatchedChannel) {
+        const why = message.contactId ? "this contact has no campaign conversation" : "this number is not a contact";
+        await enqueueSlackPost(tx, {
+          channel: deps.unmatchedChannel,
+          method: "chat.postMessage",
+          args: deps.render.unmatched({ maskedPhone: maskPhone(phone), contactName: contact ? nameOf(contact, phone) : null, body: message.body, mediaUrls: message.mediaUrls, why: [why, ...notes].join(" ") }),
+          dedupeKey: `sms:${message.id}`,
+        });
+      } else {
+        deps.logger.warn({ message: message.id }, "inbound text with no conversation and no SLACK_UNMATCHED_CHANNEL: kept in the database only");
+      }
+      await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
+      return { kind: "unmatched", classification, replies };
+    }
+
+    await tx.message.update({ where: { id: message.id }, data: { conversationId: conversation.id } });
+    await tx.conversation.update({ where: { id: conversation.id }, data: { updatedAt: now } });
+    await postInThread(tx, deps, conversation, deps.render.voterText({ contactName: nameOf(contact, phone), body: message.body, mediaUrls: message.mediaUrls }), `sms:${message.id}`);
+    for (const [i, note] of notes.entries()) await postInThread(tx, deps, conversation, deps.render.note(note), `sms-note:${message.id}:${i}`);
+    if (classification === "opt-out" || classification === "opt-in") await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
+    await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
+    return { kind: "threaded", classification, replies };
+  });
+  for (const reply of outcome.replies) await sendRecordedReply(deps, reply);
+  return outcome;
+}
+
+/** A volunteer's message in a Slack thread, as the Events API delivered it. */
+export interface ThreadReplyEvent {
+  channel: string;
+  ts: string;
+  threadTs: string;
+  user: string;
+  text: string;
+  /** A canned reply picked from the thread's menu (plain text already; `ts` is the click's action_ts). */
+  canned?: boolean;
+}
+
+/** Writes the durable inbox row for a volunteer's thread reply; false when Slack delivered it before. */
+export async function recordThreadReply(db: Database, reply: ThreadReplyEvent): Promise<{ eventId: string } | null> {
+  const [row] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'slack.reply', $2, $3::jsonb)
+     ON CONFLICT (source, "externalId") DO NOTHING RETURNING id`,
+    newId(),
+    `${reply.channel}:${reply.ts}`,
+    JSON.stringify(reply),
+  );
+  return row ? { eventId: row.id } : null;
+}
+
+export type ThreadReplyOutcome = "sent" | "not-a-conversation" | "blocked" | "failed" | "unconfirmed" | "already-processed";
+
+/**
+ * Sends a volunteer's thread reply as one SMS, exactly once: the inbox row is keyed on the Slack
+ * message (channel + ts), locked and marked processed with the recorded text. Opted-out numbers
+ * and closed sending hours stop it, with a note in the thread saying why. Mentions and Slack
+ * formatting are turned into plain text first.
+ */
+export async function processThreadReply(deps: ConversationDeps, eventId: string, names: Record<string, string> = {}): Promise<ThreadReplyOutcome> {
+  const claimed = await deps.db.prisma.$transaction(async (tx) => {
+    const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent }[]>(
+      `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
+      eventId,
+    );
+    if (!event) return { kind: "already-processed" as const };
+    const now = deps.clock();
+    const reply = event.payload;
+    const done = () => tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
+    const conversation = await tx.conversation.findUnique({
+      where: { slackChannelId_slackThreadTs: { slackChannelId: reply.channel, slackThreadTs: reply.threadTs } },
+      select: { ...CONVERSATION_FIELDS, contact: { select: { phone: true, zip: true, timeZone: true } }, campaign: { select: { quietHoursPolicy: true } } },
+    });
+    if (!conversation) {
+      await done();
+      return { kind: "not-a-conversation" as const };
+    }
+    const note = async (text: string) => {
+      await postInThread(tx, deps, conversation, deps.render.note(text), `reply-note:${reply.channel}:${reply.ts}`);
+      await done();
+      return { kind: "blocked" as const };
+    };
+    const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
+    if (!body) return note(`<@${reply.user}>, that reply has no text to send: nothing went out.`);
+    if (body.length > 1600) return note(`<@${reply.user}>, that reply is ${body.length} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`);
+    const phone = conversation.contact.phone;
+    await lockPhone(tx, phone);
+    if (await tx.optOut.findUnique({ where: { phone }, select: { phone: true } })) return note(`<@${reply.user}>, this voter opted out: nothing went out, and nothing ever will.`);
+    const parsed = conversation.campaign?.quietHoursPolicy ? sendWindowPolicySchema.safeParse(conversation.campaign.quietHoursPolicy) : null;
+    const policy = parsed?.success ? parsed.data : DEFAULT_SEND_WINDOW;
+    const recipient = { phone, zip: conversation.contact.zip };
+    if (!isWithinSendWindow(recipient, now, policy)) {
+      const opens = nextWindowOpening(recipient, now, policy);
+      const local = new Intl.DateTimeFormat("en-US", { weekday: "short", hour: "numeric", minute: "2-digit", timeZone: conversation.contact.timeZone ?? "America/New_York", timeZoneName: "short" }).format(opens);
+      return note(`<@${reply.user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${local}.`);
+    }
+    const closes = windowClosesAt(recipient, now, policy);
+    const id = newId();
+    await tx.message.create({
+      data: {
+        id,
+        direction: "outbound",
+        conversationId: conversation.id,
+        contactId: conversation.contactId,
+        campaignId: conversation.campaignId,
+        fromPhone: deps.sender,
+        toPhone: phone,
+        body,
+        status: CLAIMED,
+        sentBy: reply.user,
+        initiated: false,
+        segments: measureSms(body).segments,
+        createdAt: now,
+      },
+    });
+    await tx.conversation.update({ where: { id: conversation.id }, data: { updatedAt: now, assignee: conversation.assignee ?? reply.user } });
+    await done();
+    const validity = closes ? Math.max(1, Math.min(36_000, Math.floor((closes.getTime() - now.getTime()) / 1000))) : undefined;
+    return { kind: "claimed" as const, messageId: id, validity, conversation, reply };
+  });
+  if (claimed.kind !== "claimed") return claimed.kind;
+  const result = await sendRecordedReply(deps, claimed.messageId, claimed.validity);
+  const { reply, conversation } = claimed;
+  await deps.db.prisma.$transaction(async (tx) => {
+    if (result === "sent" && reply.canned) {
+      await postInThread(tx, deps, conversation, deps.render.note(`:white_check_mark: <@${reply.user}> sent a canned reply:\n${quoteForSlack(reply.text)}`), `reply-result:${reply.channel}:${reply.ts}`);
+    } else if (result === "sent") {
+      await enqueueSlackPost(tx, { channel: reply.channel, method: "reactions.add", args: { name: "white_check_mark", timestamp: reply.ts, text: "sent" }, dedupeKey: `reply-result:${reply.channel}:${reply.ts}` });
+    } else {
+      const why = result === "unconfirmed" ? "Twilio did not confirm it; it will be checked before anything is sent again" : "Twilio did not take it; try again in a minute";
+      await postInThread(tx, deps, conversation, deps.render.note(`:x: <@${reply.user}>, your reply was not sent: ${why}.`), `reply-result:${reply.channel}:${reply.ts}`);
+    }
+  });
+  return result;
+}
+
+/**
+ * Works through the inbox: inbound texts and volunteer replies not processed yet, including
+ * those a crashed process left behind. `wake()` after storing one makes it prompt.
+ */
+export class ConversationInbox {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: ConversationDeps,
+    private readonly options: { pollMs?: number; names?: (userIds: string[]) => Promise<Record<string, string>> } = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.drain()
+      .then(() => undefined)
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, "conversation inbox failed"))
+      .finally(() => {
+        this.running = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else {
+          this.timer = setTimeout(() => this.wake(), this.options.pollMs ?? 1_000);
+          this.timer.unref();
+        }
+      });
+  }
+
+  /** Processes everything due, oldest first, until nothing is left. */
+  async drain(): Promise<number> {
+    let processed = 0;
+    for (;;) {
+      const due = await this.deps.db.prisma.inboundEvent.findMany({
+        where: { processedAt: null, source: { in: ["twilio.sms", "slack.reply"] } },
+        orderBy: { receivedAt: "asc" },
+        take: 50,
+        select: { id: true, source: true, payload: true },
+      });
+      if (due.length === 0) return processed;
+      let progressed = false;
+      for (const event of due) {
+        if (this.stopped) return processed;
+        try {
+          if (event.source === "twilio.sms") {
+            if ((await processInboundText(this.deps, event.id)).kind !== "already-processed") progressed = true;
+          } else {
+            const reply = event.payload as unknown as ThreadReplyEvent;
+            const mentioned = [...(reply.text ?? "").matchAll(/<@([A-Z0-9]+)>/g)].map((m) => m[1]!);
+            const names = mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
+            if ((await processThreadReply(this.deps, event.id, names)) !== "already-processed") progressed = true;
+          }
+          processed++;
+        } catch (error) {
+          this.deps.logger.error({ err: error, event: event.id, source: event.source }, "inbox event failed; will retry");
+        }
+      }
+      // Everything left is locked by another process or failing: let the next tick retry.
+      if (!progressed) return processed;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

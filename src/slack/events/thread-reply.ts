@@ -1,0 +1,20 @@
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from "@slack/bolt";
+import { recordThreadReply } from "../../services/conversations";
+import type { SlackDeps } from "../deps";
+
+type MessageArgs = SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs;
+
+/**
+ * A message in a channel. Only a person's reply inside a thread can be a text to a voter: bot
+ * posts (ours included), edits, deletions and other subtypes are ignored. The reply is written to
+ * the durable inbox (keyed on channel + ts, so Slack's retries add nothing) before Slack gets its
+ * 200; the inbox sends it and marks it sent or failed in the thread.
+ */
+export function threadReplyReceived(deps: SlackDeps) {
+  return async ({ message }: MessageArgs): Promise<void> => {
+    const m = message as { subtype?: string; bot_id?: string; channel?: string; ts?: string; thread_ts?: string; user?: string; text?: string };
+    if (m.subtype !== undefined || m.bot_id || !m.thread_ts || m.thread_ts === m.ts || !m.channel || !m.ts || !m.user) return;
+    const stored = await recordThreadReply(deps.db, { channel: m.channel, ts: m.ts, threadTs: m.thread_ts, user: m.user, text: m.text ?? "" });
+    if (stored) deps.inbox.wake();
+  };
+}

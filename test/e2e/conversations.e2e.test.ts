@@ -1,0 +1,192 @@
+import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../../src/domain/campaign-form";
+import { mergeFieldsFor } from "../../src/domain/script";
+import { campaignById, createCampaign, launchCampaign } from "../../src/services/campaigns";
+import { saveCannedReply } from "../../src/services/conversation-controls";
+import { blockActionsPayload, eventBody, inboundSmsParams, interactionBody, messageEvent, postToSlackApp, postTwilioWebhook, slashCommandBody } from "../fakes/signing";
+import type { SlackCall } from "../fakes/slack-api";
+import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
+import { BACKENDS } from "../support/databases";
+
+const ORGANIZER = "U0ORGANIZER";
+const ANA = "U0ANA";
+const BEN = "U0BEN";
+const REPLIES = "C0REPLIES";
+const UNMATCHED = "C0UNMATCHED";
+// Monday Nov 30 2026, 10:00 in New York: sending hours are open.
+const MONDAY_10AM_NY = new Date("2026-11-30T15:00:00Z");
+const BURST = 500;
+// Slack's rate scaled 50× for the burst test (1 post/s sustained would take over 8 minutes); the fake enforces the same.
+const SCALED_RATE = { perSecond: 50, burst: 3 };
+
+type Message = { text?: string; thread_ts?: string; username?: string; blocks?: Array<{ block_id?: string; elements?: Array<{ action_id?: string; value?: string; options?: Array<{ value: string }> }> }> };
+
+describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, create) => {
+  let h: Harness;
+  let now = MONDAY_10AM_NY;
+
+  beforeAll(async () => {
+    h = await startHarness(create, { clock: () => now, slackChannelRate: SCALED_RATE }, { unmatchedChannel: UNMATCHED });
+    h.slack.setRateLimit("chat.postMessage", { perChannelPerSecond: SCALED_RATE.perSecond, burst: SCALED_RATE.burst });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => {
+    now = MONDAY_10AM_NY;
+    h.slack.reset();
+    h.twilio.reset();
+    h.slack.setRateLimit("chat.postMessage", { perChannelPerSecond: SCALED_RATE.perSecond, burst: SCALED_RATE.burst });
+  });
+
+  const slack = (body: string, headers?: Record<string, string>) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body, headers });
+  const text = (from: string, body: string, extra: Record<string, string> = {}) =>
+    postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, { ...inboundSmsParams({ from, to: SENDER, body }), ...extra });
+  const posts = (channel: string) => h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === channel && c.status === 200);
+  const waitPost = (channel: string, predicate: (m: Message) => boolean) =>
+    h.slack.waitFor("chat.postMessage", (c: SlackCall) => c.args.channel === channel && c.status === 200 && predicate(c.args as Message), 10_000);
+
+  /** A running campaign that texted `phone` once (Ana clicked Send). */
+  async function textedBy(name: string, phone: string, firstName: string) {
+    await h.app.db.prisma.contact.create({ data: { phone, firstName, lastName: "Voter", zip: "10001", state: "NY", timeZone: "America/New_York", tags: [name] } });
+    const segment = await h.app.db.prisma.segment.create({ data: { name: `${name} audience`, filter: { tags: { any: [name.toLowerCase()] } }, createdBy: ORGANIZER } });
+    const result = validateCampaignForm(
+      {
+        ...EMPTY_CAMPAIGN_FORM,
+        name,
+        goalType: "turnout",
+        goalTarget: "10",
+        goalOutcomeTag: "pledged",
+        callToAction: "Will you vote on Nov 3?",
+        senderIdentity: "Sam with Neighbors for B",
+        scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", "", "", ""],
+        channelId: REPLIES,
+        segmentId: segment.id,
+        helpText: "Neighbors for B texts about Measure B. Reply STOP to opt out.",
+      },
+      { knownFields: mergeFieldsFor([]) },
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const saved = await createCampaign(h.app.db, { ...result.draft, mediaUrls: [] }, ORGANIZER);
+    await h.app.db.prisma.contact.update({ where: { phone }, data: { tags: [name.toLowerCase()] } });
+    const launched = await launchCampaign(h.app.db, (await campaignById(h.app.db, saved.id))!, { pricePerSegmentUsd: 0.01 });
+    if (!launched.launched) throw new Error(JSON.stringify(launched.report.findings));
+    await slack(slashCommandBody({ command: "/campaign", text: `send ${name}`, user_id: ANA, response_url: h.slack.responseUrl(`${name}-card`) }));
+    const card = (await h.slack.waitFor("response_url", (c) => c.args.responseId === `${name}-card`)).args as Message;
+    const send = card.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "texting_send")!;
+    await slack(interactionBody(blockActionsPayload({ actionId: "texting_send", value: send.value!, userId: ANA, responseUrl: h.slack.responseUrl(`${name}-sent`) })));
+    await h.slack.waitFor("response_url", (c) => c.args.responseId === `${name}-sent`);
+    return saved;
+  }
+
+  it("opens a thread on the first reply, appends the next, sends a volunteer's thread reply once, and handles STOP phrasing, START and HELP", async () => {
+    const campaign = await textedBy("Spring", "+12125550101", "Dana");
+    expect(h.twilio.messages).toHaveLength(1);
+    expect(posts(REPLIES)).toHaveLength(0); // no thread on send
+
+    await text("+12125550101", "Yes! <!channel> I'll be there @here");
+    const root = await waitPost(REPLIES, (m) => (m.text ?? "").startsWith("Dana Voter"));
+    expect(JSON.stringify(root.args)).toContain("Hi Dana, this is Sam with Neighbors for B.");
+    const first = await waitPost(REPLIES, (m) => m.username === "Dana Voter");
+    const rootTs = String((await h.app.db.prisma.conversation.findFirstOrThrow({ where: { campaignId: campaign.id } })).slackThreadTs);
+    expect(first.args).toMatchObject({ thread_ts: rootTs, text: "Yes! &lt;!channel&gt; I'll be there @\u2060here", parse: "none" });
+    const conversation = await h.app.db.prisma.conversation.findFirstOrThrow({ where: { campaignId: campaign.id } });
+    expect(conversation).toMatchObject({ slackChannelId: REPLIES, slackThreadTs: rootTs });
+
+    await text("+12125550101", "What time do polls open?");
+    await waitPost(REPLIES, (m) => m.text === "What time do polls open?" && m.thread_ts === rootTs);
+
+    // A volunteer answers in the thread: one SMS, marked sent; Slack's retry of the event sends nothing more.
+    const replyTs = "1795000000.000200";
+    const reply = eventBody(messageEvent({ channel: REPLIES, user: BEN, threadTs: rootTs, ts: replyTs, text: "Polls open at *6 am*, see <https://vote.org|vote.org>" }), { eventId: "Ev0REPLY" });
+    expect((await slack(reply)).status).toBe(200);
+    await h.slack.waitFor("reactions.add", (c) => c.args.timestamp === replyTs, 10_000);
+    expect((await slack(reply, { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" })).status).toBe(200);
+    const sent = h.twilio.messages.filter((m) => m.body.startsWith("Polls open"));
+    expect(sent.map((m) => m.body)).toEqual(["Polls open at 6 am, see https://vote.org"]);
+    expect(await h.app.db.prisma.message.findFirst({ where: { body: sent[0]!.body } })).toMatchObject({ sentBy: BEN, initiated: false, conversationId: conversation.id });
+    // Edits, bot posts and top-level messages are never texted.
+    await slack(eventBody(messageEvent({ channel: REPLIES, user: BEN, threadTs: rootTs, text: "edited", extra: { subtype: "message_changed" } })));
+    await slack(eventBody(messageEvent({ channel: REPLIES, threadTs: rootTs, text: "from a bot", fromBot: true })));
+    await slack(eventBody(messageEvent({ channel: REPLIES, user: BEN, text: "not in a thread" })));
+
+    // An opt-out phrase mid-conversation: suppressed everywhere, one confirmation (not a Twilio keyword).
+    await text("+12125550101", "please stop texting me");
+    await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":no_entry_sign: Opted out"));
+    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550101" } })).toMatchObject({ source: "reply_phrase" });
+    const confirmations = () => h.twilio.messages.filter((m) => m.body.startsWith("You're unsubscribed"));
+    for (let i = 0; i < 50 && confirmations().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(confirmations().map((m) => m.body)).toEqual(["You're unsubscribed and will get no more texts from Sam with Neighbors for B."]);
+    // A volunteer's reply now is refused in the thread.
+    await slack(eventBody(messageEvent({ channel: REPLIES, user: BEN, threadTs: rootTs, text: "Sorry to hear that!" })));
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("this voter opted out: nothing went out"));
+    expect(h.twilio.messages.filter((m) => m.body === "Sorry to hear that!")).toHaveLength(0);
+
+    // START re-subscribes (Twilio answers it itself); HELP gets the campaign's help text.
+    await text("+12125550101", "START", { OptOutType: "START" });
+    await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":arrow_forward: Opted back in"));
+    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550101" } })).toBeNull();
+    await text("+12125550101", "help", { OptOutType: "HELP" });
+    await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":information_source: They asked for help"));
+    expect(h.twilio.messages.map((m) => m.body)).toContain("Neighbors for B texts about Measure B. Reply STOP to opt out.");
+    expect(confirmations()).toHaveLength(1);
+  });
+
+  it("posts a text no conversation claims to the unmatched channel, and a duplicated webhook once", async () => {
+    const params = inboundSmsParams({ from: "+13125550999", to: SENDER, body: "who is this?" });
+    const deliver = () => postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, params);
+    await Promise.all([deliver(), deliver(), deliver()]);
+    await waitPost(UNMATCHED, (m) => (m.text ?? "").includes("who is this?"));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts(UNMATCHED)).toHaveLength(1);
+    expect(String(posts(UNMATCHED)[0]!.args.text)).toContain("•••-•••-0999");
+    expect(await h.app.db.prisma.message.count({ where: { fromPhone: "+13125550999" } })).toBe(1);
+  });
+
+  it("lets volunteers assign, tag, set a follow-up, send a canned reply and opt out from the thread", async () => {
+    const campaign = await textedBy("Controls", "+12125550202", "Eli");
+    await saveCannedReply(h.app.db, { campaignId: campaign.id, title: "Polling place", body: "Hi {firstName}, find your polling place at vote.org", createdBy: ORGANIZER });
+    await text("+12125550202", "maybe");
+    const root = (await waitPost(REPLIES, (m) => (m.text ?? "").startsWith("Eli Voter"))).args as Message;
+    await waitPost(REPLIES, (m) => m.text === "maybe");
+    const controls = root.blocks!.find((b) => b.block_id === "thread_controls")!.elements!;
+    const conversationId = controls.find((e) => e.action_id === "thread_assign")!.value!;
+    const click = (actionId: string, value: string, user = BEN) =>
+      slack(interactionBody(blockActionsPayload({ actionId, value, userId: user, channelId: REPLIES, action: actionId === "thread_assign" || actionId === "thread_opt_out" ? {} : { type: "static_select", selected_option: { value } } })));
+    await click("thread_assign", conversationId);
+    await click("thread_tag", `${conversationId}|pledged`);
+    await click("thread_follow_up", `${conversationId}|72`);
+    await h.slack.waitFor("chat.update", (c) => JSON.stringify(c.args).includes("`pledged`") && JSON.stringify(c.args).includes(`<@${BEN}>`), 10_000);
+    expect(await h.app.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId } })).toMatchObject({
+      assignee: BEN,
+      tags: ["pledged"],
+      followUpAt: new Date(MONDAY_10AM_NY.getTime() + 72 * 3_600_000),
+    });
+
+    const canned = controls.find((e) => e.action_id === "thread_canned")!.options![0]!.value;
+    await click("thread_canned", canned);
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("sent a canned reply"));
+    expect(h.twilio.messages.map((m) => m.body)).toContain("Hi Eli, find your polling place at vote.org");
+
+    await click("thread_opt_out", conversationId);
+    await h.slack.waitFor("chat.update", (c) => JSON.stringify(c.args).includes("opted out"), 10_000);
+    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550202" } })).toMatchObject({ source: "admin", adminLock: true });
+    await text("+12125550202", "START", { OptOutType: "START" });
+    await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":lock: They texted START"));
+    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550202" } })).not.toBeNull();
+  });
+
+  it(`drains a burst of ${BURST} replies into one channel at the allowed rate, losing none and doubling none`, async () => {
+    await textedBy("Burst", "+12125550303", "Flo");
+    const bodies = Array.from({ length: BURST }, (_, i) => `reply ${String(i).padStart(3, "0")}`);
+    for (let i = 0; i < BURST; i += 50) await Promise.all(bodies.slice(i, i + 50).map((b) => text("+12125550303", b)));
+    await h.slack.waitFor("chat.postMessage", (c) => c.status === 200 && (c.args.text === bodies.at(-1) || (posts(REPLIES).filter((p) => String(p.args.text).startsWith("reply ")).length >= BURST)), 60_000);
+    for (let i = 0; i < 100 && posts(REPLIES).filter((p) => String(p.args.text).startsWith("reply ")).length < BURST; i++) await new Promise((r) => setTimeout(r, 100));
+    const replies = posts(REPLIES).filter((p) => String(p.args.text).startsWith("reply "));
+    expect(replies.map((p) => p.args.text).sort()).toEqual(bodies);
+    expect(h.slack.callsTo("chat.postMessage").filter((c) => c.status === 429)).toHaveLength(0);
+    // Never faster than the scaled rate: at most burst + rate × elapsed posts in any window.
+    const times = posts(REPLIES).map((p) => p.at.getTime()).sort((a, b) => a - b);
+    for (let i = 0; i < times.length; i++) {
+      const inSecond = times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length;
+      expect(inSecond).toBeLessThanOrEqual(SCALED_RATE.perSecond + SCALED_RATE.burst);
+    }
+  }, 90_000);
+});
