@@ -440,7 +440,10 @@ export class ConversationInbox {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Not started yet, or stopped: nothing is scheduled. */
   private stopped = true;
+  /** Stopping: a drain in progress finishes its current event and returns. */
+  private stopping = false;
 
   constructor(
     private readonly deps: ConversationDeps,
@@ -449,6 +452,7 @@ export class ConversationInbox {
 
   start(): void {
     this.stopped = false;
+    this.stopping = false;
     this.wake();
   }
 
@@ -489,7 +493,7 @@ export class ConversationInbox {
       if (due.length === 0) return processed;
       let progressed = false;
       for (const event of due) {
-        if (this.stopped) return processed;
+        if (this.stopping) return processed;
         try {
           if (event.source === "twilio.sms") {
             if ((await processInboundText(this.deps, event.id)).kind !== "already-processed") progressed = true;
@@ -511,6 +515,7 @@ export class ConversationInbox {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
