@@ -41,7 +41,7 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
     await db.close();
 
     if (made.target.kind !== "postgres") throw new Error("the send benchmark runs on PostgreSQL");
-    app = fork(path.join(ROOT, "bench/send-app.ts"), [], {
+    app = fork(path.join(ROOT, "bench/app-process.ts"), [], {
       execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       env: appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url, BENCH_CLOCK_START: String(CLOCK_START) }),
       stdio: ["ignore", "ignore", "inherit", "ipc"],

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { newId } from "../db/ids";
 import { statusesReplacedBy, type OutboundStatus } from "../domain/message-status";
 
 /** An inbound text as the carrier reported it, free of any Twilio type. */
@@ -21,28 +22,26 @@ export type InboundResult = { stored: true; messageId: string; contactId: string
  * The InboundEvent stays unprocessed until the conversation work (Slack thread, opt-out) is done.
  */
 export async function recordInboundSms(prisma: PrismaClient, sms: InboundSms): Promise<InboundResult> {
-  return prisma.$transaction(async (tx) => {
-    const { count } = await tx.inboundEvent.createMany({
-      data: [{ source: "twilio.sms", externalId: sms.sid, payload: sms.raw as Prisma.InputJsonObject }],
-      skipDuplicates: true,
-    });
-    if (count === 0) return { stored: false, duplicate: true } as const;
-    const contact = await tx.contact.findUnique({ where: { phone: sms.from }, select: { id: true } });
-    const message = await tx.message.create({
-      data: {
-        direction: "inbound",
-        contactId: contact?.id ?? null,
-        fromPhone: sms.from,
-        toPhone: sms.to,
-        body: sms.body,
-        mediaUrls: sms.media.map((m) => m.url),
-        twilioSid: sms.sid,
-        status: "received",
-      },
-      select: { id: true },
-    });
-    return { stored: true, messageId: message.id, contactId: contact?.id ?? null } as const;
-  });
+  // One statement (its own transaction): a webhook costs one round trip, and a duplicate inserts nothing.
+  const [row] = await prisma.$queryRawUnsafe<{ id: string; contactId: string | null }[]>(
+    `WITH event AS (
+       INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'twilio.sms', $2, $3::jsonb)
+       ON CONFLICT (source, "externalId") DO NOTHING RETURNING id)
+     INSERT INTO "Message" (id, direction, "contactId", "fromPhone", "toPhone", body, "mediaUrls", "twilioSid", status, "createdAt", "updatedAt")
+     SELECT $4::uuid, 'inbound', (SELECT c.id FROM "Contact" c WHERE c.phone = $5), $5, $6, $7,
+            ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $2, 'received', now(), now()
+     FROM event
+     RETURNING id, "contactId"`,
+    newId(),
+    sms.sid,
+    JSON.stringify(sms.raw),
+    newId(),
+    sms.from,
+    sms.to,
+    sms.body,
+    JSON.stringify(sms.media.map((m) => m.url)),
+  );
+  return row ? { stored: true, messageId: row.id, contactId: row.contactId } : { stored: false, duplicate: true };
 }
 
 export interface DeliveryStatus {

@@ -3,7 +3,7 @@ import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
 
 /**
- * The app process the send benchmark drives: the real app, its clock set to BENCH_CLOCK_START
+ * The app process the send and inbound benchmarks drive: the real app, its clock set to BENCH_CLOCK_START
  * (a weekday morning in New York) and running on from there, so sending hours are open whatever
  * time the benchmark runs.
  */
