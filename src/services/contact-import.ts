@@ -127,7 +127,7 @@ async function* contactChunks(
           continue;
         }
         // Spreadsheets export blank rows as ",,,,": skip them like empty lines.
-        if (record.every((cell) => cell === "")) continue;
+        if (record.every(isEmpty)) continue;
         stats.rowsRead++;
         if (stats.rowsRead % 10_000 === 0) options.onProgress?.({ rowsRead: stats.rowsRead, phase: "reading" });
         const contact = stager.stage(record, line);
@@ -149,6 +149,8 @@ async function* contactChunks(
   options.onProgress?.({ rowsRead: stats.rowsRead, phase: "saving" });
   if (chunker.size > 0) yield chunker.take();
 }
+
+const isEmpty = (cell: string) => cell === "";
 
 /** Records handed on between two turns of the event loop, so database replies are not kept waiting. */
 const RECORDS_PER_TURN = 1_000;

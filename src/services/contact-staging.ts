@@ -50,12 +50,11 @@ export class RowStager {
 
   stage(record: string[], line: number): StagedContact | InvalidRow {
     const { standard } = this.mapping;
-    const cell = (index: number | undefined) => (index === undefined ? "" : (record[index] ?? ""));
-    const rawPhone = cell(standard.phone);
+    const rawPhone = cell(record, standard.phone);
     if (!rawPhone) return { line, reason: "no phone number", phone: "" };
     const phone = normalizePhone(rawPhone, this.region as never);
     if (!phone) return { line, reason: `"${rawPhone}" is not a valid phone number`, phone: rawPhone };
-    const zip = normalizeZip(cell(standard.zip));
+    const zip = normalizeZip(cell(record, standard.zip));
     const { timeZone, source } = assignTimeZone({ zip, phone });
     let custom = "";
     for (const { index, key } of this.customKeys) {
@@ -64,16 +63,20 @@ export class RowStager {
     }
     return {
       phone,
-      firstName: cell(standard.firstName) || null,
-      lastName: cell(standard.lastName) || null,
+      firstName: cell(record, standard.firstName) || null,
+      lastName: cell(record, standard.lastName) || null,
       zip,
-      state: cell(standard.state).toUpperCase() || null,
+      state: cell(record, standard.state).toUpperCase() || null,
       timeZone,
       timeZoneSource: source,
-      tags: splitTags(cell(standard.tags)),
+      tags: splitTags(cell(record, standard.tags)),
       custom: custom ? `${custom}}` : "{}",
     };
   }
+}
+
+function cell(record: string[], index: number | undefined): string {
+  return index === undefined ? "" : (record[index] ?? "");
 }
 
 /** "02134-1234" → "02134"; Excel drops leading zeros ("2134" → "02134"). */
