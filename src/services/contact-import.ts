@@ -153,7 +153,7 @@ async function* contactChunks(
 const isEmpty = (cell: string) => cell === "";
 
 /** Records handed on between two turns of the event loop, so database replies are not kept waiting. */
-const RECORDS_PER_TURN = 1_000;
+const RECORDS_PER_TURN = 250;
 
 /**
  * The parser's records, up to RECORDS_PER_TURN at a time: one await per batch instead of one per
