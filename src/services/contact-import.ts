@@ -142,6 +142,9 @@ async function* contactChunks(
     }
   } catch (error) {
     throw feedError instanceof ImportRejected ? feedError : explainParseError(error);
+  } finally {
+    // Left early (a merge failed): stop reading the upload as well.
+    if (!parser.readableEnded) parser.destroy();
   }
   await feeding;
   if (feedError) throw explainParseError(feedError);
@@ -213,6 +216,8 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
         "The file is not UTF-8 text. In Excel choose File → Save As → “CSV UTF-8”; in Google Sheets, File → Download → CSV; then upload again.",
       );
     }
+    // PostgreSQL text cannot hold NUL: binary data after the first few kilobytes is refused here too.
+    if (data.subarray(0, end).includes(0)) throw new ImportRejected(NOT_TEXT);
     held = Buffer.from(data.subarray(end));
     // Small pieces: the parser turns each into records at once, and records kept waiting outlive young-generation collections.
     for (let start = 0; start < end; start += PARSER_PIECE_BYTES) yield data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
@@ -238,15 +243,15 @@ export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
+const NOT_TEXT = "This file is not text (it contains binary data). Upload the contact list as a .csv file.";
+
 function rejectBinary(start: Uint8Array): void {
   const head = Buffer.from(start.subarray(0, 8));
   if (head.subarray(0, 2).toString("latin1") === "PK") {
     throw new ImportRejected("This is an Excel or zip file, not a CSV. In Excel choose File → Save As → “CSV UTF-8” and upload that file.");
   }
   if (head.subarray(0, 4).toString("latin1") === "%PDF") throw new ImportRejected("This is a PDF, not a CSV. Upload the contact list as a .csv file.");
-  if (start.subarray(0, 4096).includes(0)) {
-    throw new ImportRejected("This file is not text (it contains binary data). Upload the contact list as a .csv file.");
-  }
+  if (start.subarray(0, 4096).includes(0)) throw new ImportRejected(NOT_TEXT);
 }
 
 /** csv-parse's quoting errors, as an organizer can act on them. */

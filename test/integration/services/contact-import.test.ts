@@ -87,6 +87,7 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     it("invalid UTF-8", () =>
       rejects(Buffer.concat([Buffer.from("phone,first\n(646) 555-0100,Jos"), Buffer.from([0xe9]), Buffer.from("\n")]), /not UTF-8/));
     it("an Excel workbook", () => rejects(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), /Excel or zip file, not a CSV/));
+    it("binary data far into the file", () => rejects(Buffer.concat([Buffer.from(`phone\n${goodRows}\n`), Buffer.from([0x00, 0x0a])]), /not text \(it contains binary data\)/));
     it("a file over the size limit", () => rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
   });
 });
