@@ -60,6 +60,16 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     expect(await db.prisma.contact.count({ where: { phone: "+13125550102" } })).toBe(1);
   });
 
+  it("keeps characters of two, three and four bytes whole however the bytes are cut", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `Chloé,Gar€ía,(212) 555-${String(1000 + i)},🎉 ${i}`);
+    const csv = `first,last,phone,Note\n${rows.join("\n")}\n`;
+    const summary = await importContacts(db, bytesOf(csv, csv.length));
+    expect(summary).toMatchObject({ imported: 3000, invalid: 0 });
+    const contacts = await db.prisma.contact.findMany({ select: { firstName: true, lastName: true, customFields: true } });
+    expect(contacts.filter((c) => c.firstName !== "Chloé" || c.lastName !== "Gar€ía")).toEqual([]);
+    expect(contacts.filter((c) => !/^🎉 \d+$/u.test((c.customFields as { Note: string }).Note))).toEqual([]);
+  });
+
   it("takes the time zone from the area code when there is no ZIP, and records the source", async () => {
     await run("phone\n(602) 555-0110\n");
     expect(await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+16025550110" } })).toMatchObject({
