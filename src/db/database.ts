@@ -1,5 +1,5 @@
-import { once } from "node:events";
 import { mkdir } from "node:fs/promises";
+import { finished } from "node:stream/promises";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
@@ -11,17 +11,11 @@ import { PrismaClient } from "./generated/client";
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
 
-/** One row for COPY: text values (PostgreSQL parses them per column type), null for NULL. */
-export type CopyRow = readonly (string | null)[];
-
-/** Rows for COPY, in batches, arriving over time or all at once. */
-export type Batches = AsyncIterable<readonly CopyRow[]> | Iterable<readonly CopyRow[]>;
-
 /** One connection inside one transaction, for bulk work Prisma cannot express (COPY, temp tables). */
 export interface BulkSession {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
-  /** Streams batches of rows into `table (columns)` with COPY; returns how many rows were written. */
-  copyRows(table: string, columns: readonly string[], batches: Batches): Promise<number>;
+  /** COPYs rows already in COPY text format (src/db/copy-text.ts) into `table (columns)`. */
+  copyText(table: string, columns: readonly string[], text: string): Promise<void>;
 }
 
 /** The open database: the Prisma client plus what migrations and health checks need. */
@@ -70,7 +64,7 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
         await client.query("BEGIN");
         const result = await fn({
           query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
-          copyRows: (table, columns, batches) => copyWithPg(client, table, columns, batches),
+          copyText: (table, columns, text) => copyWithPg(client, table, columns, text),
         });
         await client.query("COMMIT");
         return result;
@@ -104,7 +98,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
       pglite.transaction((tx) =>
         fn({
           query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[],
-          copyRows: (table, columns, batches) => copyWithPglite(tx, table, columns, batches),
+          copyText: (table, columns, text) => copyWithPglite(tx, table, columns, text),
         }),
       ),
     async ping() {
@@ -117,69 +111,17 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
   };
 }
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-
-/** A value in COPY's text format: backslash escapes, \N for NULL. Most values need none. */
-function copyField(value: string | null): string {
-  if (value === null) return "\\N";
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (ch) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r"));
-}
-
-function copyLines(batch: readonly CopyRow[]): string {
-  let text = "";
-  for (const row of batch) {
-    text += copyField(row[0] ?? null);
-    for (let i = 1; i < row.length; i++) text += `\t${copyField(row[i] ?? null)}`;
-    text += "\n";
-  }
-  return text;
-}
-
 const copySql = (table: string, columns: readonly string[], source: string) =>
   `COPY ${table} (${columns.map((c) => `"${c}"`).join(", ")}) FROM ${source}`;
 
-/** Server-side COPY FROM STDIN, with backpressure, so memory stays flat however long the input. */
-async function copyWithPg(client: Client, table: string, columns: readonly string[], batches: Batches): Promise<number> {
+/** Server-side COPY FROM STDIN. */
+async function copyWithPg(client: Client, table: string, columns: readonly string[], text: string): Promise<void> {
   const stream = client.query(copyFrom(copySql(table, columns, "STDIN")));
-  const finished = new Promise<void>((resolve, reject) => {
-    stream.on("finish", resolve);
-    stream.on("error", reject);
-  });
-  let count = 0;
-  try {
-    for await (const batch of batches) {
-      count += batch.length;
-      if (!stream.write(copyLines(batch))) await once(stream, "drain");
-    }
-  } catch (error) {
-    stream.destroy(error as Error);
-    await finished.catch(() => undefined);
-    throw error;
-  }
-  stream.end();
-  await finished;
-  return count;
+  stream.end(text);
+  await finished(stream);
 }
 
-/** PGlite has no COPY FROM STDIN; it copies from an in-memory blob, about 20,000 rows at a time. */
-async function copyWithPglite(tx: Transaction, table: string, columns: readonly string[], batches: Batches): Promise<number> {
-  const sql = copySql(table, columns, "'/dev/blob'");
-  let count = 0;
-  let pending: string[] = [];
-  let pendingRows = 0;
-  const flush = async () => {
-    if (pendingRows === 0) return;
-    await tx.query(sql, [], { blob: new Blob(pending) });
-    pending = [];
-    pendingRows = 0;
-  };
-  for await (const batch of batches) {
-    pending.push(copyLines(batch));
-    pendingRows += batch.length;
-    count += batch.length;
-    if (pendingRows >= 20_000) await flush();
-  }
-  await flush();
-  return count;
+/** PGlite has no COPY FROM STDIN; it copies from an in-memory blob. */
+async function copyWithPglite(tx: Transaction, table: string, columns: readonly string[], text: string): Promise<void> {
+  await tx.query(copySql(table, columns, "'/dev/blob'"), [], { blob: new Blob([text]) });
 }

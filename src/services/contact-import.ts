@@ -1,11 +1,11 @@
+import { isUtf8 } from "node:buffer";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { setImmediate } from "node:timers/promises";
 import { CsvError, parse } from "csv-parse";
-import type { BulkSession, CopyRow, Database } from "../db/database";
-import { newId } from "../db/ids";
-import { mapHeaders, splitTags, type ColumnMapping } from "../domain/contact-columns";
-import { normalizePhone } from "../domain/phone";
-import { assignTimeZone } from "../domain/time-zone";
+import type { BulkSession, Database } from "../db/database";
+import { mapHeaders } from "../domain/contact-columns";
+import { ContactChunker, RowStager, STAGED_COLUMNS, type ContactChunk, type InvalidRow } from "./contact-staging";
 
 /** Larger files are refused before reading: 100 MB is about 1.5 million typical rows. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
@@ -21,18 +21,13 @@ export interface ImportOptions {
   /** Region for numbers written without a country code (ISO 3166 alpha-2, default US). */
   defaultRegion?: string;
   maxBytes?: number;
-  /** Distinct phones per database round (default 25,000); tests use tiny batches. */
+  /** Distinct phones per database round (default 10,000); tests use tiny batches. */
   batchContacts?: number;
   /** Called every 10,000 rows and when saving starts: cheap, the caller decides how often to show it. */
   onProgress?: (progress: ImportProgress) => void;
 }
 
-export interface InvalidRow {
-  /** Row number as a spreadsheet shows it: the header is row 1 (blank rows are not counted). */
-  line: number;
-  reason: string;
-  phone: string;
-}
+export type { InvalidRow };
 
 export interface ImportSummary {
   rowsRead: number;
@@ -59,58 +54,38 @@ export class ImportRejected extends Error {
   }
 }
 
-/** A contact as read from the file, after normalization; repeated phones are folded into one. */
-interface StagedContact {
-  id: string;
-  phone: string;
-  firstName: string | null;
-  lastName: string | null;
-  zip: string | null;
-  state: string | null;
-  timeZone: string | null;
-  timeZoneSource: "zip" | "area_code" | "unknown";
-  tags: string[];
-  custom: Record<string, string>;
-  /** The phone appeared in an earlier batch of this file: the database row is this file's own. */
-  seenBefore: boolean;
-}
-
-/** Distinct phones merged per database round; the file is parsed ahead while a batch is merged. */
+/** Distinct phones merged per database round; the file is parsed ahead while a chunk is merged. */
 const BATCH_CONTACTS = 10_000;
 
-const BATCH_COLUMNS = [
-  "id", "phone", "first_name", "last_name", "zip", "state", "time_zone", "tz_source", "tags", "custom", "seen_before",
-] as const;
-
 /**
- * Imports a CSV of contacts, streamed end to end in batches: rows are checked and normalized as
- * they are read, repeated phones are folded, and each batch is COPYed into a temporary table and
- * merged into Contact (existing contacts updated, new ones inserted) while the next batch is being
- * parsed, so both cores work. It all runs in one transaction, so a file rejected half-way (broken
- * quoting at line 400,000) changes nothing; other writers of Contact wait, readers do not.
+ * Imports a CSV of contacts, streamed end to end in chunks: rows are checked and normalized as
+ * they are read, repeated phones are folded, and each chunk is COPYed into a temporary table and
+ * upserted into Contact while the next chunk is being parsed, so Node and PostgreSQL each keep a
+ * core busy. It all runs in one transaction, so a file rejected half-way (broken quoting at line
+ * 400,000) changes nothing; other writers of Contact wait, readers do not.
  */
 export async function importContacts(db: Database, source: AsyncIterable<Uint8Array>, options: ImportOptions = {}): Promise<ImportSummary> {
   const stats = { rowsRead: 0, invalid: 0, duplicates: 0, invalidRows: [] as InvalidRow[], customFields: [] as string[] };
   return db.withBulkSession(async (session) => {
     await session.query(
       `CREATE TEMP TABLE import_batch (id uuid, phone text, first_name text, last_name text, zip text, state text,
-        time_zone text, tz_source "TimeZoneSource", tags text[], custom jsonb, seen_before boolean) ON COMMIT DROP`,
+        time_zone text, tz_source "TimeZoneSource", tags text, custom jsonb, seen_before boolean) ON COMMIT DROP`,
     );
     await session.query(`LOCK TABLE "Contact" IN SHARE ROW EXCLUSIVE MODE`);
     const totals = { imported: 0, updated: 0, suppressed: 0 };
-    const batches = contactBatches(source, options, stats);
+    const chunks = contactChunks(source, options, stats);
     try {
-      let next = batches.next();
+      let next = chunks.next();
       for (;;) {
-        const { value: batch, done } = await next;
+        const { value: chunk, done } = await next;
         if (done) break;
-        next = batches.next();
-        // The next batch is parsed while this one is merged; its failure is handled when awaited.
+        next = chunks.next();
+        // The next chunk is parsed while this one is merged; its failure is handled when awaited.
         next.catch(() => undefined);
-        await mergeBatch(session, batch, totals);
+        await mergeChunk(session, chunk, totals);
       }
     } finally {
-      await batches.return(undefined);
+      await chunks.return(undefined);
     }
     if (stats.rowsRead === 0) throw new ImportRejected("The file has a header row but no contacts under it.");
     return {
@@ -124,138 +99,105 @@ export async function importContacts(db: Database, source: AsyncIterable<Uint8Ar
   });
 }
 
-/** CSV bytes → batches of distinct contacts. Invalid rows are counted and listed, not staged. */
-async function* contactBatches(
+/** CSV bytes → chunks of distinct contacts. Invalid rows are counted and listed, not staged. */
+async function* contactChunks(
   source: AsyncIterable<Uint8Array>,
   options: ImportOptions,
   stats: { rowsRead: number; invalid: number; duplicates: number; invalidRows: InvalidRow[]; customFields: string[] },
-): AsyncGenerator<StagedContact[]> {
-  const region = options.defaultRegion ?? "US";
+): AsyncGenerator<ContactChunk> {
+  const chunkSize = options.batchContacts ?? BATCH_CONTACTS;
   // No `info` option: it doubles parsing time. Rows are numbered as a spreadsheet shows them (header = 1).
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
   let feedError: unknown;
-  const feeding = pipeline(Readable.from(decodeUtf8(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser).catch((error: unknown) => {
+  const feeding = pipeline(Readable.from(checkedUtf8(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser).catch((error: unknown) => {
     feedError = error;
   });
-  let mapping: ColumnMapping | undefined;
-  // E.164 numbers fit a double exactly; a Set of numbers is far smaller than one of strings.
-  const seen = new Set<number>();
-  let batch = new Map<string, StagedContact>();
+  let stager: RowStager | undefined;
+  const chunker = new ContactChunker();
   let line = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      line++;
-      if (!mapping) {
-        const headers = mapHeaders(record);
-        if (!headers.ok) throw new ImportRejected(headers.message);
-        mapping = headers.mapping;
-        stats.customFields = mapping.custom.map((c) => c.name);
-        continue;
-      }
-      // Spreadsheets export blank rows as ",,,,": skip them like empty lines.
-      if (record.every((cell) => cell === "")) continue;
-      stats.rowsRead++;
-      if (stats.rowsRead % 10_000 === 0) options.onProgress?.({ rowsRead: stats.rowsRead, phase: "reading" });
-      const row = stageRow(record, line, mapping, region);
-      if ("reason" in row) {
-        stats.invalid++;
-        if (stats.invalidRows.length < MAX_LISTED_INVALID_ROWS) stats.invalidRows.push(row);
-        continue;
-      }
-      const key = Number(row.phone.slice(1));
-      const earlier = batch.get(row.phone);
-      if (earlier) {
-        stats.duplicates++;
-        foldInto(earlier, row);
-        continue;
-      }
-      if (seen.has(key)) {
-        stats.duplicates++;
-        row.seenBefore = true;
-      } else {
-        seen.add(key);
-      }
-      batch.set(row.phone, row);
-      if (batch.size === (options.batchContacts ?? BATCH_CONTACTS)) {
-        yield [...batch.values()];
-        batch = new Map();
+    for await (const records of bufferedRecords(parser)) {
+      for (const record of records) {
+        line++;
+        if (!stager) {
+          const headers = mapHeaders(record);
+          if (!headers.ok) throw new ImportRejected(headers.message);
+          stager = new RowStager(headers.mapping, options.defaultRegion ?? "US");
+          stats.customFields = headers.mapping.custom.map((c) => c.name);
+          continue;
+        }
+        // Spreadsheets export blank rows as ",,,,": skip them like empty lines.
+        if (record.every(isEmpty)) continue;
+        stats.rowsRead++;
+        if (stats.rowsRead % 10_000 === 0) options.onProgress?.({ rowsRead: stats.rowsRead, phase: "reading" });
+        const contact = stager.stage(record, line);
+        if ("reason" in contact) {
+          stats.invalid++;
+          if (stats.invalidRows.length < MAX_LISTED_INVALID_ROWS) stats.invalidRows.push(contact);
+          continue;
+        }
+        if (chunker.add(contact)) stats.duplicates++;
+        if (chunker.size === chunkSize) yield chunker.take();
       }
     }
   } catch (error) {
     throw feedError instanceof ImportRejected ? feedError : explainParseError(error);
+  } finally {
+    // Left early (a merge failed): stop reading the upload as well.
+    if (!parser.readableEnded) parser.destroy();
   }
   await feeding;
   if (feedError) throw explainParseError(feedError);
-  if (!mapping) throw new ImportRejected("The file is empty. Export the contact list as CSV (with a header row) and upload it again.");
+  if (!stager) throw new ImportRejected("The file is empty. Export the contact list as CSV (with a header row) and upload it again.");
   options.onProgress?.({ rowsRead: stats.rowsRead, phase: "saving" });
-  if (batch.size > 0) yield [...batch.values()];
+  if (chunker.size > 0) yield chunker.take();
 }
 
-/** A later row of the same phone: its non-empty values win, tags add up, a ZIP's time zone beats an area code's. */
-function foldInto(earlier: StagedContact, later: StagedContact): void {
-  earlier.firstName = later.firstName ?? earlier.firstName;
-  earlier.lastName = later.lastName ?? earlier.lastName;
-  earlier.zip = later.zip ?? earlier.zip;
-  earlier.state = later.state ?? earlier.state;
-  if (later.timeZone && (later.timeZoneSource === "zip" || earlier.timeZoneSource !== "zip")) {
-    earlier.timeZone = later.timeZone;
-    earlier.timeZoneSource = later.timeZoneSource;
+const isEmpty = (cell: string) => cell === "";
+
+/** Records handed on between two turns of the event loop, so database replies are not kept waiting. */
+const RECORDS_PER_TURN = 250;
+
+/**
+ * The parser's records, up to RECORDS_PER_TURN at a time: one await per batch instead of one per
+ * record, and a turn of the event loop after each, so the merge of the previous chunk proceeds
+ * while this one is parsed.
+ */
+async function* bufferedRecords(parser: Readable): AsyncGenerator<string[][]> {
+  for (;;) {
+    const records: string[][] = [];
+    for (let record: string[] | null; records.length < RECORDS_PER_TURN && (record = parser.read() as string[] | null) !== null; ) {
+      records.push(record);
+    }
+    if (records.length > 0) {
+      yield records;
+      await setImmediate();
+      continue;
+    }
+    if (parser.errored) throw parser.errored;
+    if (parser.readableEnded || parser.destroyed) return;
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        parser.off("readable", settle).off("end", settle).off("close", settle).off("error", settle);
+        if (error) reject(error);
+        else resolve();
+      };
+      parser.on("readable", settle).on("end", settle).on("close", settle).on("error", settle);
+    });
   }
-  for (const tag of later.tags) if (!earlier.tags.includes(tag)) earlier.tags.push(tag);
-  Object.assign(earlier.custom, later.custom);
 }
 
-function stageRow(record: string[], line: number, mapping: ColumnMapping, region: string): StagedContact | InvalidRow {
-  const cell = (index: number | undefined) => (index === undefined ? "" : (record[index] ?? ""));
-  const rawPhone = cell(mapping.standard.phone);
-  if (!rawPhone) return { line, reason: "no phone number", phone: "" };
-  const phone = normalizePhone(rawPhone, region as never);
-  if (!phone) return { line, reason: `"${rawPhone}" is not a valid phone number`, phone: rawPhone };
-  const zip = normalizeZip(cell(mapping.standard.zip));
-  const { timeZone, source } = assignTimeZone({ zip, phone });
-  const custom: Record<string, string> = {};
-  for (const { index, name } of mapping.custom) {
-    const value = record[index];
-    if (value) custom[name] = value;
-  }
-  return {
-    id: newId(),
-    phone,
-    firstName: cell(mapping.standard.firstName) || null,
-    lastName: cell(mapping.standard.lastName) || null,
-    zip,
-    state: cell(mapping.standard.state).toUpperCase() || null,
-    timeZone,
-    timeZoneSource: source,
-    tags: splitTags(cell(mapping.standard.tags)),
-    custom,
-    seenBefore: false,
-  };
-}
+const PARSER_PIECE_BYTES = 64 * 1024;
 
-function toCopyRow(c: StagedContact): CopyRow {
-  return [
-    c.id, c.phone, c.firstName, c.lastName, c.zip, c.state, c.timeZone, c.timeZoneSource,
-    pgArray(c.tags), JSON.stringify(c.custom), c.seenBefore ? "t" : "f",
-  ];
-}
-
-/** "02134-1234" → "02134"; Excel drops leading zeros ("2134" → "02134"). */
-function normalizeZip(raw: string): string | null {
-  const match = /^(\d{3,5})(?:-\d{4})?$/.exec(raw.trim());
-  return match ? match[1]!.padStart(5, "0") : null;
-}
-
-/** A PostgreSQL array literal of text. */
-function pgArray(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, (ch) => `\\${ch}`)}"`).join(",")}}`;
-}
-
-/** Checks the bytes are UTF-8 text of an acceptable size, and hands them on as strings. */
-async function* decodeUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<string> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+/**
+ * Checks the bytes are UTF-8 text of an acceptable size and hands them on, still as bytes (the
+ * parser works on bytes: decoding here would have it encode them again). A character split
+ * between two chunks is held back until its end arrives.
+ */
+async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Buffer> {
   let bytes = 0;
   let first = true;
+  let held = Buffer.alloc(0);
   for await (const chunk of source) {
     if (first && chunk.length > 0) {
       rejectBinary(chunk);
@@ -267,24 +209,41 @@ async function* decodeUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number):
         `The file is larger than ${formatBytes(maxBytes)}. Split it into smaller CSV files and import them one after another.`,
       );
     }
-    try {
-      yield decoder.decode(chunk, { stream: true });
-    } catch {
+    const data = held.length > 0 ? Buffer.concat([held, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const end = completeCharactersEnd(data);
+    if (!isUtf8(data.subarray(0, end))) {
       throw new ImportRejected(
         "The file is not UTF-8 text. In Excel choose File → Save As → “CSV UTF-8”; in Google Sheets, File → Download → CSV; then upload again.",
       );
     }
+    // PostgreSQL text cannot hold NUL: binary data after the first few kilobytes is refused here too.
+    if (data.subarray(0, end).includes(0)) throw new ImportRejected(NOT_TEXT);
+    held = Buffer.from(data.subarray(end));
+    // Small pieces: the parser turns each into records at once, and records kept waiting outlive young-generation collections.
+    for (let start = 0; start < end; start += PARSER_PIECE_BYTES) yield data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
   }
-  try {
-    yield decoder.decode();
-  } catch {
+  if (held.length > 0) {
     throw new ImportRejected("The file ends in the middle of a character: it is not valid UTF-8 text. Export it again as CSV UTF-8.");
   }
+}
+
+/** Where the last whole UTF-8 character of `data` ends: before a lead byte whose continuation bytes have not all arrived. */
+function completeCharactersEnd(data: Uint8Array): number {
+  for (let i = data.length - 1; i >= Math.max(0, data.length - 4); i--) {
+    const byte = data[i]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return i + length > data.length ? i : data.length;
+  }
+  // Four continuation bytes in a row: not UTF-8, as isUtf8 will say.
+  return data.length;
 }
 
 export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
+
+const NOT_TEXT = "This file is not text (it contains binary data). Upload the contact list as a .csv file.";
 
 function rejectBinary(start: Uint8Array): void {
   const head = Buffer.from(start.subarray(0, 8));
@@ -292,9 +251,7 @@ function rejectBinary(start: Uint8Array): void {
     throw new ImportRejected("This is an Excel or zip file, not a CSV. In Excel choose File → Save As → “CSV UTF-8” and upload that file.");
   }
   if (head.subarray(0, 4).toString("latin1") === "%PDF") throw new ImportRejected("This is a PDF, not a CSV. Upload the contact list as a .csv file.");
-  if (start.subarray(0, 4096).includes(0)) {
-    throw new ImportRejected("This file is not text (it contains binary data). Upload the contact list as a .csv file.");
-  }
+  if (start.subarray(0, 4096).includes(0)) throw new ImportRejected(NOT_TEXT);
 }
 
 /** csv-parse's quoting errors, as an organizer can act on them. */
@@ -316,53 +273,42 @@ function explainParseError(error: unknown): Error {
   return error as Error;
 }
 
+/** A staged contact's time zone replaces the stored one unless it comes from an area code and the stored one from a ZIP. */
+const TAKES_ZONE = `EXCLUDED."timeZone" IS NOT NULL AND (EXCLUDED."timeZoneSource" = 'zip' OR c."timeZoneSource" <> 'zip')`;
+
 /**
- * Merges one batch of distinct phones into Contact: existing contacts (in the database, or from an
- * earlier batch of this file) are updated, later non-empty values winning and tags adding up; the
- * others are inserted. Which phones exist is asked by index first, so a batch of new contacts costs
- * one COPY and one plain INSERT (an upsert costs twice as much; the table lock rules out races).
+ * Upserts one chunk (distinct phones) into Contact with foldContact's rule: later non-empty values
+ * win, tags add up in order, custom fields merge. The unique phone index finds existing contacts
+ * as part of the insert, so no separate lookup can pick a bad plan; the inserted count comes from
+ * the ids: an inserted contact keeps the id staged for it.
  */
-async function mergeBatch(
-  session: BulkSession,
-  batch: StagedContact[],
-  totals: { imported: number; updated: number; suppressed: number },
-): Promise<void> {
-  const firstSeen = batch.filter((c) => !c.seenBefore).map((c) => c.phone);
-  const [inDatabase, optedOut] = await Promise.all([
-    session.query<{ phone: string }>(`SELECT phone FROM "Contact" WHERE phone = ANY($1::text[])`, [firstSeen]),
-    session.query<{ n: number }>(`SELECT count(*)::int AS n FROM "OptOut" WHERE phone = ANY($1::text[])`, [firstSeen]),
-  ]);
-  const existing = new Set(inDatabase.map((r) => r.phone));
-  const updates = batch.filter((c) => c.seenBefore || existing.has(c.phone));
-  const inserts = batch.filter((c) => !c.seenBefore && !existing.has(c.phone));
-  totals.updated += existing.size;
-  totals.suppressed += optedOut[0]?.n ?? 0;
-  if (updates.length > 0) {
-    await session.query("TRUNCATE import_batch");
-    await session.copyRows("import_batch", BATCH_COLUMNS, [updates.map(toCopyRow)]);
-    await session.query(
-      `UPDATE "Contact" c SET
-         "firstName" = COALESCE(b.first_name, c."firstName"),
-         "lastName" = COALESCE(b.last_name, c."lastName"),
-         zip = COALESCE(b.zip, c.zip),
-         state = COALESCE(b.state, c.state),
-         "timeZone" = CASE WHEN b.time_zone IS NULL OR (b.seen_before AND b.tz_source <> 'zip' AND c."timeZoneSource" = 'zip')
-                      THEN c."timeZone" ELSE b.time_zone END,
-         "timeZoneSource" = CASE WHEN b.time_zone IS NULL OR (b.seen_before AND b.tz_source <> 'zip' AND c."timeZoneSource" = 'zip')
-                      THEN c."timeZoneSource" ELSE b.tz_source END,
-         "customFields" = c."customFields" || b.custom,
-         tags = ARRAY(SELECT DISTINCT unnest(c.tags || b.tags)),
-         "updatedAt" = now()
-       FROM import_batch b WHERE c.phone = b.phone`,
-    );
-  }
-  if (inserts.length > 0) {
-    await session.query("TRUNCATE import_batch");
-    await session.copyRows("import_batch", BATCH_COLUMNS, [inserts.map(toCopyRow)]);
-    await session.query(
-      `INSERT INTO "Contact" (id, phone, "firstName", "lastName", zip, state, "timeZone", "timeZoneSource", "customFields", tags, "createdAt", "updatedAt")
-       SELECT id, phone, first_name, last_name, zip, state, time_zone, tz_source, custom, tags, now(), now() FROM import_batch`,
-    );
-    totals.imported += inserts.length;
-  }
+const MERGE_CHUNK_SQL = `
+  WITH merged AS (
+    INSERT INTO "Contact" AS c (id, phone, "firstName", "lastName", zip, state, "timeZone", "timeZoneSource", "customFields", tags, "createdAt", "updatedAt")
+    SELECT id, phone, first_name, last_name, zip, state, time_zone, tz_source, custom, string_to_array(tags, ','), now(), now()
+    FROM import_batch
+    ON CONFLICT (phone) DO UPDATE SET
+      "firstName" = COALESCE(EXCLUDED."firstName", c."firstName"),
+      "lastName" = COALESCE(EXCLUDED."lastName", c."lastName"),
+      zip = COALESCE(EXCLUDED.zip, c.zip),
+      state = COALESCE(EXCLUDED.state, c.state),
+      "timeZone" = CASE WHEN ${TAKES_ZONE} THEN EXCLUDED."timeZone" ELSE c."timeZone" END,
+      "timeZoneSource" = CASE WHEN ${TAKES_ZONE} THEN EXCLUDED."timeZoneSource" ELSE c."timeZoneSource" END,
+      "customFields" = c."customFields" || EXCLUDED."customFields",
+      tags = ARRAY(SELECT t FROM unnest(c.tags || EXCLUDED.tags) WITH ORDINALITY AS u(t, n) GROUP BY t ORDER BY min(n)),
+      "updatedAt" = now()
+    RETURNING id
+  )
+  SELECT (SELECT count(*) FROM merged JOIN import_batch USING (id))::int AS inserted,
+         (SELECT count(*) FROM import_batch b WHERE NOT b.seen_before AND EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = b.phone))::int AS suppressed`;
+
+async function mergeChunk(session: BulkSession, chunk: ContactChunk, totals: { imported: number; updated: number; suppressed: number }): Promise<void> {
+  await session.query("TRUNCATE import_batch");
+  await session.copyText("import_batch", STAGED_COLUMNS, `${chunk.lines.join("\n")}\n`);
+  const [merged] = await session.query<{ inserted: number; suppressed: number }>(MERGE_CHUNK_SQL);
+  const inserted = merged?.inserted ?? 0;
+  totals.imported += inserted;
+  // A phone first seen in this chunk and not inserted was already a contact.
+  totals.updated += chunk.firstSeen - inserted;
+  totals.suppressed += merged?.suppressed ?? 0;
 }

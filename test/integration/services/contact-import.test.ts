@@ -60,6 +60,16 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     expect(await db.prisma.contact.count({ where: { phone: "+13125550102" } })).toBe(1);
   });
 
+  it("keeps characters of two, three and four bytes whole however the bytes are cut", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `Chloé,Gar€ía,(212) 555-${String(1000 + i)},🎉 ${i}`);
+    const csv = `first,last,phone,Note\n${rows.join("\n")}\n`;
+    const summary = await importContacts(db, bytesOf(csv, csv.length));
+    expect(summary).toMatchObject({ imported: 3000, invalid: 0 });
+    const contacts = await db.prisma.contact.findMany({ select: { firstName: true, lastName: true, customFields: true } });
+    expect(contacts.filter((c) => c.firstName !== "Chloé" || c.lastName !== "Gar€ía")).toEqual([]);
+    expect(contacts.filter((c) => !/^🎉 \d+$/u.test((c.customFields as { Note: string }).Note))).toEqual([]);
+  });
+
   it("takes the time zone from the area code when there is no ZIP, and records the source", async () => {
     await run("phone\n(602) 555-0110\n");
     expect(await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+16025550110" } })).toMatchObject({
@@ -87,6 +97,7 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     it("invalid UTF-8", () =>
       rejects(Buffer.concat([Buffer.from("phone,first\n(646) 555-0100,Jos"), Buffer.from([0xe9]), Buffer.from("\n")]), /not UTF-8/));
     it("an Excel workbook", () => rejects(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), /Excel or zip file, not a CSV/));
+    it("binary data far into the file", () => rejects(Buffer.concat([Buffer.from(`phone\n${goodRows}\n`), Buffer.from([0x00, 0x0a])]), /not text \(it contains binary data\)/));
     it("a file over the size limit", () => rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
   });
 });
@@ -109,15 +120,22 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
     ward: fc.constantFrom("", "1", "2"),
   });
 
+  type Expected = { first: string | null; tags: string[]; ward?: string; timeZone: string | null; timeZoneSource: string };
+  const ZIP_ZONES: Record<string, string> = { "10001": "America/New_York", "94103": "America/Los_Angeles" };
+  const AREA_CODE_ZONES: Record<string, string> = { "212": "America/New_York", "415": "America/Los_Angeles", "602": "America/Phoenix" };
+
   /** What the import promises, computed the simple way: walk the rows in order. */
-  function expected(existing: Map<string, { first: string | null; tags: string[]; ward?: string }>, rows: Row[]) {
+  function expected(existing: Map<string, Expected>, rows: Row[]) {
     const contacts = new Map([...existing].map(([p, c]) => [p, { ...c, tags: new Set(c.tags) }]));
     for (const r of rows) {
       const phone = e164(r.phone);
-      const c = contacts.get(phone) ?? { first: null, tags: new Set<string>(), ward: undefined };
+      const c = contacts.get(phone) ?? { first: null, tags: new Set<string>(), ward: undefined, timeZone: null, timeZoneSource: "unknown" };
       if (r.first) c.first = r.first;
       r.tags.forEach((t) => c.tags.add(t));
       if (r.ward) c.ward = r.ward;
+      // A ZIP's zone beats an area code's, whether the ZIP came from this file or was stored before.
+      if (r.zip) Object.assign(c, { timeZone: ZIP_ZONES[r.zip], timeZoneSource: "zip" });
+      else if (c.timeZoneSource !== "zip") Object.assign(c, { timeZone: AREA_CODE_ZONES[phone.slice(2, 5)], timeZoneSource: "area_code" });
       contacts.set(phone, c);
     }
     const distinct = new Set(rows.map((r) => e164(r.phone)));
@@ -133,10 +151,13 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
     await fc.assert(
       fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (rows, batchContacts, withExisting) => {
         await db.prisma.contact.deleteMany();
-        const existing = new Map<string, { first: string | null; tags: string[]; ward?: string }>();
+        const existing = new Map<string, Expected>();
         if (withExisting) {
-          existing.set(e164(PHONES[0]!), { first: "Old", tags: ["old"], ward: "9" });
-          await db.prisma.contact.create({ data: { phone: e164(PHONES[0]!), firstName: "Old", tags: ["old"], customFields: { Ward: "9" } } });
+          const old = { first: "Old", tags: ["old"], ward: "9", timeZone: "America/Chicago", timeZoneSource: "zip" } as const;
+          existing.set(e164(PHONES[0]!), { ...old, tags: [...old.tags] });
+          await db.prisma.contact.create({
+            data: { phone: e164(PHONES[0]!), firstName: "Old", zip: "60601", tags: ["old"], customFields: { Ward: "9" }, timeZone: old.timeZone, timeZoneSource: old.timeZoneSource },
+          });
         }
         const csv = ["phone,first name,zip,tags,Ward", ...rows.map((r) => `${r.phone},${r.first},${r.zip},${r.tags.join(";")},${r.ward}`)].join("\n");
         const summary = await run(csv, { batchContacts });
@@ -149,6 +170,7 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
           expect(contact.firstName).toBe(w.first);
           expect([...contact.tags].sort()).toEqual([...w.tags].sort());
           expect((contact.customFields as Record<string, string>).Ward).toBe(w.ward);
+          expect({ timeZone: contact.timeZone, timeZoneSource: contact.timeZoneSource }).toEqual({ timeZone: w.timeZone, timeZoneSource: w.timeZoneSource });
         }
       }),
       { numRuns: 40 },

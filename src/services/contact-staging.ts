@@ -1,0 +1,245 @@
+import { copyField, parseCopyLine } from "../db/copy-text";
+import { newId } from "../db/ids";
+import { splitTags, type ColumnMapping } from "../domain/contact-columns";
+import { normalizePhone } from "../domain/phone";
+import { assignTimeZone, type TimeZoneSource } from "../domain/time-zone";
+
+/**
+ * Staging for the contact import: CSV rows become normalized contacts, repeated phones are folded,
+ * and contacts are written straight into COPY text, a chunk of distinct phones at a time. Lines
+ * rather than objects are kept, so a chunk waiting for the database costs the heap one string a contact.
+ */
+
+export interface InvalidRow {
+  /** Row number as a spreadsheet shows it: the header is row 1 (blank rows are not counted). */
+  line: number;
+  reason: string;
+  phone: string;
+}
+
+/** A contact as read from one row (or several rows of one phone, folded), normalized. */
+export interface StagedContact {
+  phone: string;
+  firstName: string | null;
+  lastName: string | null;
+  zip: string | null;
+  state: string | null;
+  timeZone: string | null;
+  timeZoneSource: TimeZoneSource;
+  /** Lower-case, without ",", ";" or "|" (splitTags), so they join with commas. */
+  tags: string[];
+  /** The custom columns with a value, as JSON object text. */
+  custom: string;
+}
+
+/** The temporary table's columns, in the order of a staged line. */
+export const STAGED_COLUMNS = [
+  "id", "phone", "first_name", "last_name", "zip", "state", "time_zone", "tz_source", "tags", "custom", "seen_before",
+] as const;
+
+/** Reads one CSV row into a contact, or says why the row cannot be imported. */
+export class RowStager {
+  private readonly customKeys: { index: number; key: string }[];
+
+  constructor(
+    private readonly mapping: ColumnMapping,
+    private readonly region: string,
+  ) {
+    this.customKeys = mapping.custom.map(({ index, name }) => ({ index, key: JSON.stringify(name) }));
+  }
+
+  stage(record: string[], line: number): StagedContact | InvalidRow {
+    const { standard } = this.mapping;
+    const rawPhone = cell(record, standard.phone);
+    if (!rawPhone) return { line, reason: "no phone number", phone: "" };
+    const phone = normalizePhone(rawPhone, this.region as never);
+    if (!phone) return { line, reason: `"${rawPhone}" is not a valid phone number`, phone: rawPhone };
+    const zip = normalizeZip(cell(record, standard.zip));
+    const { timeZone, source } = assignTimeZone({ zip, phone });
+    let custom = "";
+    for (const { index, key } of this.customKeys) {
+      const value = record[index];
+      if (value) custom += `${custom ? "," : "{"}${key}:${JSON.stringify(value)}`;
+    }
+    return {
+      phone,
+      firstName: cell(record, standard.firstName) || null,
+      lastName: cell(record, standard.lastName) || null,
+      zip,
+      state: cell(record, standard.state).toUpperCase() || null,
+      timeZone,
+      timeZoneSource: source,
+      tags: splitTags(cell(record, standard.tags)),
+      custom: custom ? `${custom}}` : "{}",
+    };
+  }
+}
+
+function cell(record: string[], index: number | undefined): string {
+  return index === undefined ? "" : (record[index] ?? "");
+}
+
+/** "02134-1234" → "02134"; Excel drops leading zeros ("2134" → "02134"). */
+function normalizeZip(raw: string): string | null {
+  const match = /^(\d{3,5})(?:-\d{4})?$/.exec(raw.trim());
+  return match ? match[1]!.padStart(5, "0") : null;
+}
+
+/**
+ * A later row of the same phone: its non-empty values win, tags add up, custom fields merge, and a
+ * ZIP's time zone beats an area code's. The merge into the database applies the same rule, and the
+ * rule is associative, so any split of a file into chunks gives the same contacts.
+ */
+export function foldContact(earlier: StagedContact, later: StagedContact): StagedContact {
+  const laterZone = later.timeZone !== null && (later.timeZoneSource === "zip" || earlier.timeZoneSource !== "zip");
+  return {
+    phone: earlier.phone,
+    firstName: later.firstName ?? earlier.firstName,
+    lastName: later.lastName ?? earlier.lastName,
+    zip: later.zip ?? earlier.zip,
+    state: later.state ?? earlier.state,
+    timeZone: laterZone ? later.timeZone : earlier.timeZone,
+    timeZoneSource: laterZone ? later.timeZoneSource : earlier.timeZoneSource,
+    tags: [...new Set([...earlier.tags, ...later.tags])],
+    custom: later.custom === "{}" ? earlier.custom : JSON.stringify({ ...JSON.parse(earlier.custom), ...JSON.parse(later.custom) }),
+  };
+}
+
+/** Distinct phones bound for one merge, as COPY text lines (without newlines) in STAGED_COLUMNS order. */
+export interface ContactChunk {
+  lines: string[];
+  /** Lines whose phone no earlier chunk had: each is a new contact or one already in the database. */
+  firstSeen: number;
+}
+
+/**
+ * Cuts the file's contacts into chunks of distinct phones. A phone repeated inside a chunk is
+ * folded into its line; one repeated from an earlier chunk is marked `seen_before`, so the merge
+ * knows it updates this file's own contact.
+ */
+export class ContactChunker {
+  /** Phone → slot of the phone's latest line. */
+  private readonly slotOf = new PhoneSlots();
+  private chunk: ContactChunk = { lines: [], firstSeen: 0 };
+  /** Slot of the current chunk's first line; slots count lines over the whole file. */
+  private chunkStart = 0;
+
+  get size(): number {
+    return this.chunk.lines.length;
+  }
+
+  /** Adds a contact; true when its phone came earlier in the file (a duplicate row). */
+  add(contact: StagedContact): boolean {
+    const key = Number(contact.phone.slice(1));
+    const slot = this.slotOf.get(key);
+    const { lines } = this.chunk;
+    if (slot !== undefined && slot >= this.chunkStart) {
+      const index = slot - this.chunkStart;
+      lines[index] = foldIntoLine(lines[index]!, contact);
+      return true;
+    }
+    this.slotOf.set(key, this.chunkStart + lines.length);
+    lines.push(stagedLine(contact, newId(), slot !== undefined));
+    if (slot === undefined) this.chunk.firstSeen++;
+    return slot !== undefined;
+  }
+
+  /** Hands over the current chunk and starts the next one. */
+  take(): ContactChunk {
+    const taken = this.chunk;
+    this.chunkStart += taken.lines.length;
+    this.chunk = { lines: [], firstSeen: 0 };
+    return taken;
+  }
+}
+
+/**
+ * One contact as a COPY line, without its newline. Joined from an array, the line is one flat
+ * string; a template literal would be a rope of twenty pieces for the garbage collector to trace.
+ */
+export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): string {
+  return [
+    id, c.phone, copyField(c.firstName), copyField(c.lastName), c.zip ?? "\\N", copyField(c.state), c.timeZone ?? "\\N",
+    c.timeZoneSource, copyField(c.tags.join(",")), copyField(c.custom), seenBefore ? "t" : "f",
+  ].join("\t");
+}
+
+/** The contact, id and seen-before flag of a line written by stagedLine. */
+export function parseStagedLine(line: string): { contact: StagedContact; id: string; seenBefore: boolean } {
+  const [id, phone, firstName, lastName, zip, state, timeZone, timeZoneSource, tags, custom, seenBefore] = parseCopyLine(line);
+  return {
+    id: id!,
+    seenBefore: seenBefore === "t",
+    contact: {
+      phone: phone!,
+      firstName: firstName ?? null,
+      lastName: lastName ?? null,
+      zip: zip ?? null,
+      state: state ?? null,
+      timeZone: timeZone ?? null,
+      timeZoneSource: timeZoneSource as TimeZoneSource,
+      tags: tags ? tags.split(",") : [],
+      custom: custom!,
+    },
+  };
+}
+
+function foldIntoLine(line: string, later: StagedContact): string {
+  const { contact, id, seenBefore } = parseStagedLine(line);
+  return stagedLine(foldContact(contact, later), id, seenBefore);
+}
+
+/**
+ * Phone → slot, for every distinct phone of a file (a million or more): an open-addressing table
+ * over typed arrays. A Map would hold a boxed number per key for the garbage collector to trace on
+ * every collection, and takes three times as long to fill.
+ */
+export class PhoneSlots {
+  /** E.164 digits as a number (at most 15 digits: exact in a double); 0 marks an empty place. */
+  private keys = new Float64Array(1 << 16);
+  private slots = new Int32Array(1 << 16);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: number): number | undefined {
+    const place = this.placeOf(key);
+    return this.keys[place] === key ? this.slots[place] : undefined;
+  }
+
+  set(key: number, slot: number): void {
+    if (!(key > 0 && Number.isSafeInteger(key))) throw new RangeError(`not a phone number key: ${key}`);
+    let place = this.placeOf(key);
+    if (this.keys[place] !== key) {
+      if (++this.count * 2 > this.keys.length) {
+        this.grow();
+        place = this.placeOf(key);
+      }
+      this.keys[place] = key;
+    }
+    this.slots[place] = slot;
+  }
+
+  /** The key's place, or the empty place where it would go (linear probing). */
+  private placeOf(key: number): number {
+    const mask = this.keys.length - 1;
+    let place = (Math.imul(key % 0x100000000 | 0, 0x9e3779b1) ^ Math.imul((key / 0x100000000) | 0, 0x85ebca6b)) & mask;
+    while (this.keys[place] !== 0 && this.keys[place] !== key) place = (place + 1) & mask;
+    return place;
+  }
+
+  private grow(): void {
+    const { keys, slots } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.slots = new Int32Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== 0) {
+        const place = this.placeOf(keys[i]!);
+        this.keys[place] = keys[i]!;
+        this.slots[place] = slots[i]!;
+      }
+    }
+  }
+}
