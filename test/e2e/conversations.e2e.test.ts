@@ -1,8 +1,17 @@
 import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../../src/domain/campaign-form";
 import { mergeFieldsFor } from "../../src/domain/script";
 import { campaignById, createCampaign, launchCampaign } from "../../src/services/campaigns";
-import { saveCannedReply } from "../../src/services/conversation-controls";
-import { blockActionsPayload, eventBody, inboundSmsParams, interactionBody, messageEvent, postToSlackApp, postTwilioWebhook, slashCommandBody } from "../fakes/signing";
+import {
+  blockActionsPayload,
+  eventBody,
+  inboundSmsParams,
+  interactionBody,
+  messageEvent,
+  postToSlackApp,
+  postTwilioWebhook,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from "../fakes/signing";
 import type { SlackCall } from "../fakes/slack-api";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
 import { BACKENDS } from "../support/databases";
@@ -142,7 +151,26 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
 
   it("lets volunteers assign, tag, set a follow-up, send a canned reply and opt out from the thread", async () => {
     const campaign = await textedBy("Controls", "+12125550202", "Eli");
-    await saveCannedReply(h.app.db, { campaignId: campaign.id, title: "Polling place", body: "Hi {firstName}, find your polling place at vote.org", createdBy: ORGANIZER });
+    // The organizer saves a canned reply through /campaign replies; a misspelled field is refused first.
+    await slack(slashCommandBody({ command: "/campaign", text: "replies Controls", user_id: ORGANIZER, channel_id: "C0ORGANIZE" }));
+    const form = (await h.slack.waitFor("views.update", (c) => String((c.args.view as { callback_id?: string }).callback_id) === "campaign_canned_reply")).args.view as { private_metadata: string };
+    const submitReply = (title: string, body: string) =>
+      slack(
+        interactionBody(
+          viewSubmissionPayload({
+            callbackId: "campaign_canned_reply",
+            privateMetadata: form.private_metadata,
+            userId: ORGANIZER,
+            values: { title: { "canned.title": { type: "plain_text_input", value: title } }, body: { "canned.body": { type: "plain_text_input", value: body } } },
+          }),
+        ),
+      );
+    expect((await submitReply("Polling place", "Hi {frstName}, find your polling place at vote.org")).json).toEqual({
+      response_action: "errors",
+      errors: { body: "{frstName} is not a field. Did you mean {firstName}?" },
+    });
+    expect((await submitReply("Polling place", "Hi {firstName}, find your polling place at vote.org")).text).toBe("");
+    expect(await h.app.db.prisma.cannedReply.findMany({ where: { campaignId: campaign.id }, select: { title: true } })).toEqual([{ title: "Polling place" }]);
     await text("+12125550202", "maybe");
     const root = (await waitPost(REPLIES, (m) => (m.text ?? "").startsWith("Eli Voter"))).args as Message;
     await waitPost(REPLIES, (m) => m.text === "maybe");

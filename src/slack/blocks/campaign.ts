@@ -56,7 +56,7 @@ const divider: KnownBlock = { type: "divider" };
 const usd = (amount: number) => `$${amount.toFixed(2)}`;
 
 /** private_metadata holds at most 3,000 characters: keep as many custom fields as fit. */
-export function modalMetadata(base: Omit<CampaignModalMetadata, "fields">, fields: readonly string[]): string {
+export function modalMetadata(base: object, fields: readonly string[]): string {
   const kept: string[] = [];
   for (const field of fields) {
     if (JSON.stringify({ ...base, fields: [...kept, field] }).length > 2_900) break;
@@ -359,3 +359,51 @@ const STATUS_DONE: Record<string, string> = {
 };
 
 export const campaignStatusMessage = (name: string, status: string) => ephemeral((STATUS_DONE[status] ?? "%s is %s").replace(/%s/g, escapeMrkdwn(name)));
+
+// ---- canned replies ------------------------------------------------------------------------------
+
+export const CANNED_REPLY_VIEW = "campaign_canned_reply";
+export type CannedReplyBlock = "title" | "body";
+export const cannedAction = (block: CannedReplyBlock) => `canned.${block}`;
+
+export interface CannedReplyMetadata {
+  channelId: string;
+  campaignId: string;
+  /** Custom import columns the reply may merge. */
+  fields: string[];
+}
+
+/** The form that saves a canned reply for a campaign, with the ones it has listed above it. */
+export function cannedReplyModal(metadata: string, campaignName: string, existing: readonly { title: string; body: string }[], customFields: readonly string[]): ModalView {
+  const saved = existing.length
+    ? existing.slice(0, 20).map((r) => `• *${escapeMrkdwn(r.title)}*: ${escapeMrkdwn(clip(r.body, 150))}`).join("\n")
+    : "_None yet._";
+  return {
+    type: "modal",
+    callback_id: CANNED_REPLY_VIEW,
+    private_metadata: metadata,
+    title: plain("Canned reply"),
+    submit: plain("Save reply"),
+    close: plain("Cancel"),
+    blocks: [
+      section(`Canned replies of *${escapeMrkdwn(clip(campaignName, 100))}* (volunteers send them from a thread's menu, rendered for that voter):\n${saved}`),
+      {
+        type: "input",
+        block_id: "title",
+        label: plain("Title (shown in the menu)"),
+        element: { type: "plain_text_input", action_id: cannedAction("title"), max_length: 40, placeholder: plain("Polling place") },
+        hint: plain("Saving a title that exists replaces its text."),
+      },
+      {
+        type: "input",
+        block_id: "body",
+        label: plain("Text"),
+        element: { type: "plain_text_input", action_id: cannedAction("body"), multiline: true, max_length: MAX_SMS_BODY_CHARACTERS, placeholder: plain("Hi {firstName|there}, you can find your polling place at vote.org") },
+        hint: plain(clip(mergeFieldHint(customFields), 2_000)),
+      },
+    ],
+  };
+}
+
+export const cannedReplySavedMessage = (campaignName: string, title: string) =>
+  ephemeral(`:white_check_mark: Saved canned reply *${escapeMrkdwn(title)}* for *${escapeMrkdwn(campaignName)}*. Volunteers find it in the “Canned reply” menu of each new thread.`);

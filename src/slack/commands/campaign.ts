@@ -11,6 +11,7 @@ import {
   type CampaignRecord,
   type StatusChange,
 } from "../../services/campaigns";
+import { customFieldNames } from "../../services/segments";
 import { drawCard } from "../../services/texting";
 import {
   CAMPAIGN_COMMAND,
@@ -27,6 +28,7 @@ import {
   campaignStatusMessage,
   campaignUnavailableModal,
   campaignUsageMessage,
+  cannedReplyModal,
   modalMetadata,
   type CampaignModalMetadata,
 } from "../blocks/campaign";
@@ -59,6 +61,7 @@ export function campaignCommand(deps: SlackDeps) {
     named("edit", "change a draft or paused campaign", (args, name) => openForm(deps, args, name)),
     named("launch", "start a draft once every check passes (nothing is sent until volunteers click)", (args, name) => launch(deps, args, name)),
     named("send", "text this campaign's contacts, one click per text", (args, name) => startTexting(deps, args, name)),
+    named("replies", "save canned replies volunteers send from a conversation's thread", (args, name) => openCannedReplies(deps, args, name)),
     status("pause", "stop sending until resumed"),
     status("resume", "let volunteers send again"),
     status("archive", "end a campaign for good (conversations and reports stay)"),
@@ -159,6 +162,37 @@ export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord) {
   if (!result.launched) return campaignBlockedMessage(result.report);
   deps.logger.info({ campaign: campaign.id, queued: result.queued }, "campaign launched");
   return campaignLaunchedMessage(campaign.name, result.queued, campaign.scripts.filter((s) => s.kind === "initial").length);
+}
+
+/** The canned-reply form opens at once; the contacts' fields for its hint arrive when read. */
+async function openCannedReplies(deps: SlackDeps, { ack, client, command, respond }: CommandArgs, name: string): Promise<void> {
+  let campaign: CampaignRecord;
+  try {
+    campaign = await requireCampaign(deps.db, name);
+  } catch (error) {
+    await answerError(deps, ack, error, { user: command.user_id, campaign: name }, "the campaign could not be opened");
+    return;
+  }
+  await ack();
+  const base = { channelId: command.channel_id, campaignId: campaign.id };
+  const existing = await deps.db.prisma.cannedReply.findMany({ where: { campaignId: campaign.id }, orderBy: { title: "asc" }, select: { title: true, body: true } });
+  let opened: Awaited<ReturnType<typeof client.views.open>>;
+  try {
+    opened = await client.views.open({ trigger_id: command.trigger_id, view: cannedReplyModal(modalMetadata(base, []), campaign.name, existing, []) });
+  } catch (error) {
+    deps.logger.error({ err: error, user: command.user_id }, "canned reply form did not open");
+    await respond(campaignFormFailedMessage(slackErrorCode(error) ?? "no answer"));
+    return;
+  }
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  deps.background.run("canned-reply-form", async () => {
+    const fields = await customFieldNames(deps.db, 200);
+    const metadata = modalMetadata(base, fields);
+    await client.views.update({ view_id: viewId, hash: opened.view?.hash, view: cannedReplyModal(metadata, campaign.name, existing, fields) }).catch((error: unknown) => {
+      if (slackErrorCode(error) !== "hash_conflict" && slackErrorCode(error) !== "not_found") deps.logger.error({ err: error }, "canned reply form could not load fields");
+    });
+  });
 }
 
 /** A volunteer starts texting: their first card (claiming a batch) comes through response_url. */
