@@ -77,7 +77,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       ],
     });
     const background = new BackgroundWork(logger);
-    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd, sms, sender, clock, inbox });
+    // Bot posts leave through the outbox, on a client of its own so Bolt's stays free for modals.
+    const outbox = new SlackOutboxDrainer({
+      prisma: db.prisma,
+      poster: new WebClientSlackPoster(outboxWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger })),
+      logger,
+      settleHooks: { [THREAD_ROOT_HOOK]: threadRootSettled },
+      ...(options.slackChannelRate ? { rate: options.slackChannelRate } : {}),
+    });
+    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd, sms, sender, clock, inbox, outbox });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
       throw new StartupError(
@@ -87,14 +95,6 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     });
     const server: Server = await app.start(config.port);
     const scheduler = startScheduler({ db, logger, sms, clock });
-    // Bot posts leave through the outbox, on a client of its own so Bolt's stays free for modals.
-    const outbox = new SlackOutboxDrainer({
-      prisma: db.prisma,
-      poster: new WebClientSlackPoster(outboxWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger })),
-      logger,
-      settleHooks: { [THREAD_ROOT_HOOK]: threadRootSettled },
-      ...(options.slackChannelRate ? { rate: options.slackChannelRate } : {}),
-    });
     outbox.start();
     inbox.start();
     const { port } = server.address() as AddressInfo;

@@ -1,5 +1,7 @@
 import type { webApi } from "@slack/bolt";
+import type { Prisma } from "../db/generated/client";
 import { importContacts, ImportRejected, type ImportProgress } from "../services/contact-import";
+import { enqueueSlackPost } from "../services/slack-outbox";
 import {
   importProgressMessage,
   importRejectedMessage,
@@ -22,7 +24,7 @@ export interface SlackImportRequest {
 }
 
 /**
- * Runs an import the organizer started from the modal: posts a progress message in the channel
+ * Runs an import the organizer started from the modal: queues a progress message for the channel
  * (or their DM if the bot is not in it), streams the file from Slack into the import, then turns
  * the message into the summary and attaches the skipped rows as a CSV.
  */
@@ -30,8 +32,14 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   const { client, fileName } = request;
   const log = deps.logger.child({ flow: "contact-import", fileId: request.fileId, user: request.userId });
   const started = performance.now();
-  const { channel, ts } = await postMessage(client, request, importProgressMessage(fileName, 0, "reading"));
-  const update = (message: SlackMessage) => client.chat.update({ channel, ts, ...message });
+  // Posts go through the durable outbox like every bot post: the progress message, then its updates.
+  const channel = await progressChannel(client, request);
+  const root = await enqueueSlackPost(deps.db.prisma, { channel, method: "chat.postMessage", args: asJson(importProgressMessage(fileName, 0, "reading")) });
+  const update = async (message: SlackMessage) => {
+    await enqueueSlackPost(deps.db.prisma, { channel, method: "chat.update", args: asJson(message), parentId: root.id });
+    deps.outbox.wake();
+  };
+  deps.outbox.wake();
 
   let latest: ImportProgress = { rowsRead: 0, phase: "reading" };
   let shown = latest;
@@ -53,14 +61,16 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     log.info({ ...summary, invalidRows: summary.invalidRows.length, seconds }, "contacts imported");
     await update(importSummaryMessage(fileName, summary, seconds));
     if (summary.invalid > 0) {
-      await client.filesUploadV2({
+      // The skipped rows go in the summary's thread once Slack has posted it (files are not chat posts).
+      const ts = await postedTs(deps, root.id);
+      const upload = {
         channel_id: channel,
-        thread_ts: ts,
         filename: `${fileName.replace(/\.csv$/i, "")}-skipped-rows.csv`,
         title: `Skipped rows of ${fileName}`,
         content: invalidRowsCsv(summary.invalidRows, summary.invalid),
         initial_comment: `${summary.invalid.toLocaleString("en-US")} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
-      });
+      };
+      await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
     }
   } catch (error) {
     clearInterval(ticker);
@@ -76,17 +86,28 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   }
 }
 
-/** Posts in the channel; falls back to a DM when the bot is not a member of it. */
-async function postMessage(client: webApi.WebClient, request: SlackImportRequest, message: SlackMessage) {
+const asJson = (message: SlackMessage) => message as unknown as Prisma.InputJsonObject;
+
+/** The channel the import was started in, or the organizer's DM when the app is not a member of it. */
+async function progressChannel(client: webApi.WebClient, request: SlackImportRequest): Promise<string> {
   try {
-    const posted = await client.chat.postMessage({ channel: request.channelId, ...message });
-    return { channel: posted.channel!, ts: posted.ts! };
+    const info = await client.conversations.info({ channel: request.channelId });
+    if (info.channel?.is_member || info.channel?.is_im) return request.channelId;
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
-    if (code !== "not_in_channel" && code !== "channel_not_found") throw error;
-    const posted = await client.chat.postMessage({ channel: request.userId, ...message });
-    return { channel: posted.channel!, ts: posted.ts! };
+    if (code !== "channel_not_found" && code !== "not_in_channel") throw error;
   }
+  return request.userId;
+}
+
+/** The ts Slack gave the progress message, once the outbox posted it (null after 30 s). */
+async function postedTs(deps: SlackDeps, outboxId: string): Promise<string | null> {
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    const row = await deps.db.prisma.slackOutbox.findUnique({ where: { id: outboxId }, select: { resultTs: true, status: true } });
+    if (row?.resultTs || row?.status === "failed") return row.resultTs ?? null;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return null;
 }
 
 /** Slack serves uploaded files to the bot token; an HTML answer is its sign-in page, not the file. */

@@ -21,4 +21,6 @@ export interface SlackDeps {
   clock: () => Date;
   /** Processes inbound texts and thread replies; wake it after storing one. */
   inbox: { wake(): void };
+  /** Posts queued Slack messages; wake it after queueing one that should go at once. */
+  outbox: { wake(): void };
 }

@@ -16,12 +16,12 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });
 
   /** The modal as Slack sends it back on submit, with the uploaded file in the file input. */
-  const submitModal = (file: Partial<SlackFile> | null, region = "US") =>
+  const submitModal = (file: Partial<SlackFile> | null, region = "US", channelId = CHANNEL) =>
     slack(
       interactionBody(
         viewSubmissionPayload({
           callbackId: "contacts_import",
-          privateMetadata: JSON.stringify({ channelId: CHANNEL }),
+          privateMetadata: JSON.stringify({ channelId }),
           values: {
             file: { file_input: { type: "file_input", files: file ? [file] : [] } },
             region: { region_input: { type: "plain_text_input", value: region } },
@@ -62,7 +62,10 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
     expect(text).toContain("Invalid rows skipped: *2*");
     expect(text).toContain("`Ward`");
 
-    await h.slack.waitFor("files.completeUploadExternal");
+    const upload = await h.slack.waitFor("files.completeUploadExternal");
+    // The skipped rows go in the summary's thread: the progress message's ts, posted through the outbox.
+    const progressTs = (await h.app.db.prisma.slackOutbox.findFirstOrThrow({ where: { channel: CHANNEL, method: "chat.postMessage" }, orderBy: { createdAt: "desc" } })).resultTs;
+    expect(upload.args.thread_ts).toBe(progressTs);
     const report = [...h.slack.uploads.values()].map((b) => b.toString()).find((t) => t.startsWith("line,phone,reason"));
     expect(report).toBe('line,phone,reason\n3,12345,"""12345"" is not a valid phone number"\n5,,no phone number\n');
 
@@ -84,6 +87,15 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
     expect(badRegion.json).toMatchObject({ response_action: "errors", errors: { region: "Use a two-letter country code, such as US." } });
     expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
     expect(await h.app.db.prisma.contact.count()).toBe(before);
+  });
+
+  it("reports in the organizer's DM when the app is not in the channel", async () => {
+    h.slack.addChannel({ id: "C0NOTMEMBER", is_member: false });
+    const file = h.slack.addFile({ name: "dm.csv", bytes: Buffer.from("phone\n2125550177\n"), mimetype: "text/csv" });
+    await submitModal(file, "US", "C0NOTMEMBER");
+    const summary = await h.slack.waitFor("chat.update", (c) => String(c.args.text).includes("Imported *dm.csv*"), 15_000);
+    expect(summary.args.channel).not.toBe("C0NOTMEMBER");
+    expect(h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === "C0NOTMEMBER")).toHaveLength(0);
   });
 
   it("turns a file rejected while reading into a clear message, changing nothing", async () => {
