@@ -11,11 +11,11 @@ import { createPostgresDatabase, type TestDatabaseTarget } from "../support/data
 import { openDatabase } from "../../src/db/database";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 /** The real entry point (what `npm start` runs, without the build step), as its own process. */
 function startMain(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(TSX, ["src/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // Node itself with tsx's loader, not the tsx CLI: the CLI relays signals and SIGKILLs a child that is slow to acknowledge one.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
