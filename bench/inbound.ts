@@ -1,5 +1,3 @@
-import { fork, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { openDatabase } from "../src/db/database";
 import { applyMigrations } from "../src/db/migrate";
 import { SLACK_CHANNEL_RATE } from "../src/domain/slack-rate";
@@ -9,7 +7,7 @@ import { startFakeTwilio } from "../test/fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN, PUBLIC_URL, SENDER } from "../test/support/app-harness";
 import { createPostgresDatabase } from "../test/support/databases";
 import { maxInWindow } from "../test/support/rate-check";
-import { machine, percentile, ROOT, round } from "./support";
+import { machine, percentile, round, startAppProcess, type AppProcess } from "./support";
 
 const CHANNELS = ["C0REPLIES1", "C0REPLIES2", "C0REPLIES3", "C0REPLIES4", "C0REPLIES5"];
 const VOTERS = 2_000;
@@ -34,21 +32,14 @@ export async function inboundBenchmark(): Promise<Record<string, unknown>> {
   if (made.target.kind !== "postgres") throw new Error("the inbound benchmark runs on PostgreSQL");
   const [slack, twilio] = await Promise.all([startFakeSlack({ tokens: [BOT_TOKEN] }), startFakeTwilio()]);
   slack.setRateLimit("chat.postMessage", { perChannelPerSecond: SLACK_CHANNEL_RATE.perSecond, burst: SLACK_CHANNEL_RATE.burst });
-  let app: ChildProcess | undefined;
+  let app: AppProcess | undefined;
   try {
     const db = await openDatabase(made.target);
     await applyMigrations(db);
     await seed(db);
     await db.close();
-    app = fork(path.join(ROOT, "bench/app-process.ts"), [], {
-      execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-      env: appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url, BENCH_CLOCK_START: String(CLOCK_START) }),
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
-    const appUrl = await new Promise<string>((resolve, reject) => {
-      app!.once("message", (m) => resolve((m as { ready: string }).ready));
-      app!.once("exit", (code) => reject(new Error(`app exited with ${code}`)));
-    });
+    app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }), CLOCK_START);
+    const appUrl = app.url;
 
     const latencies: number[] = [];
     let failures = 0;
@@ -124,10 +115,7 @@ export async function inboundBenchmark(): Promise<Record<string, unknown>> {
       machine: machine(),
     };
   } finally {
-    if (app && app.exitCode === null) {
-      app.kill("SIGTERM");
-      await new Promise((r) => app!.once("exit", r));
-    }
+    await app?.stop();
     await Promise.all([slack.close(), twilio.close()]);
     await made.dispose();
   }

@@ -1,18 +1,14 @@
-import { fork } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { openDatabase } from "../src/db/database";
 import { applyMigrations } from "../src/db/migrate";
-import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../src/domain/campaign-form";
-import { mergeFieldsFor } from "../src/domain/script";
-import { campaignById, createCampaign, launchCampaign } from "../src/services/campaigns";
 import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../test/fakes/signing";
 import { startFakeSlack } from "../test/fakes/slack-api";
 import { startFakeTwilio } from "../test/fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN, SIGNING_SECRET } from "../test/support/app-harness";
+import { launchedCampaign } from "../test/support/campaigns";
 import { createPostgresDatabase } from "../test/support/databases";
-import { machine, percentile, ROOT, round } from "./support";
+import { machine, percentile, round, startAppProcess, type AppProcess } from "./support";
 
 const VOLUNTEERS = 20;
 const CONTACTS = 20_000;
@@ -34,22 +30,15 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
   const [slack, twilio] = await Promise.all([startFakeSlack({ tokens: [BOT_TOKEN] }), startFakeTwilio()]);
   const responses = await responseServer();
   const db = await openDatabase(made.target);
-  let app: ReturnType<typeof fork> | undefined;
+  let app: AppProcess | undefined;
   try {
     await applyMigrations(db);
     const campaignName = await seed(db);
     await db.close();
 
     if (made.target.kind !== "postgres") throw new Error("the send benchmark runs on PostgreSQL");
-    app = fork(path.join(ROOT, "bench/app-process.ts"), [], {
-      execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-      env: appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url, BENCH_CLOCK_START: String(CLOCK_START) }),
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
-    const appUrl = await new Promise<string>((resolve, reject) => {
-      app!.once("message", (m) => resolve((m as { ready: string }).ready));
-      app!.once("exit", (code) => reject(new Error(`app exited with ${code}`)));
-    });
+    app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }), CLOCK_START);
+    const appUrl = app.url;
 
     const slackPost = (body: string) => postToSlackApp(appUrl, { secret: SIGNING_SECRET, body });
     const clicks: number[] = [];
@@ -95,10 +84,7 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
       machine: machine(),
     };
   } finally {
-    if (app && app.exitCode === null) {
-      app.kill("SIGTERM");
-      await new Promise((r) => app!.once("exit", r));
-    }
+    await app?.stop();
     await db.close().catch(() => undefined);
     await Promise.all([slack.close(), twilio.close(), responses.close()]);
     await made.dispose();
@@ -112,26 +98,7 @@ async function seed(db: Awaited<ReturnType<typeof openDatabase>>): Promise<strin
      FROM generate_series(1, $1::int) AS i`,
     CONTACTS,
   );
-  const segment = await db.prisma.segment.create({ data: { name: "Bench", filter: { tags: { any: ["bench"] } }, createdBy: "U0ORG" } });
-  const result = validateCampaignForm(
-    {
-      ...EMPTY_CAMPAIGN_FORM,
-      name: "Bench",
-      goalType: "turnout",
-      goalTarget: "100",
-      goalOutcomeTag: "pledged",
-      callToAction: "Will you vote on Nov 3?",
-      senderIdentity: "Sam with Neighbors for B",
-      scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", "", "", ""],
-      channelId: "C0REPLIES",
-      segmentId: segment.id,
-    },
-    { knownFields: mergeFieldsFor([]) },
-  );
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  const saved = await createCampaign(db, result.draft, "U0ORG");
-  const launched = await launchCampaign(db, (await campaignById(db, saved.id))!, { pricePerSegmentUsd: 0.0083 });
-  if (!launched.launched) throw new Error("bench campaign did not launch");
+  await launchedCampaign(db, { name: "Bench", tag: "bench", createdBy: "U0ORG" });
   return "Bench";
 }
 

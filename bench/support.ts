@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { startFakeSlack, type FakeSlack } from "../test/fakes/slack-api";
@@ -54,4 +54,35 @@ export async function withFakeSlack<T>(fn: (slack: FakeSlack) => Promise<T>): Pr
 export async function stop(app: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> {
   app.child.kill("SIGTERM");
   await app.exited;
+}
+
+/** A running app process for a benchmark: its local URL, and how to stop it. */
+export interface AppProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts bench/app-process.ts (the real app, its clock set to `clockStart` and running on) in a
+ * process of its own. BENCH_CPU_PROF=<dir> writes a CPU profile of it there.
+ */
+export async function startAppProcess(env: NodeJS.ProcessEnv, clockStart: number): Promise<AppProcess> {
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(path.join(ROOT, "bench/app-process.ts"), [], {
+    execArgv: ["--import", "tsx", ...profile],
+    env: { ...env, BENCH_CLOCK_START: String(clockStart) },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m) => resolve((m as { ready: string }).ready));
+    child.once("exit", (code) => reject(new Error(`app exited with ${code}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }

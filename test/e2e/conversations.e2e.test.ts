@@ -1,6 +1,3 @@
-import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../../src/domain/campaign-form";
-import { mergeFieldsFor } from "../../src/domain/script";
-import { campaignById, createCampaign, launchCampaign } from "../../src/services/campaigns";
 import {
   blockActionsPayload,
   eventBody,
@@ -14,6 +11,7 @@ import {
 } from "../fakes/signing";
 import type { SlackCall } from "../fakes/slack-api";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
+import { launchedCampaign } from "../support/campaigns";
 import { BACKENDS } from "../support/databases";
 
 const ORGANIZER = "U0ORGANIZER";
@@ -54,29 +52,13 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
 
   /** A running campaign that texted `phone` once (Ana clicked Send). */
   async function textedBy(name: string, phone: string, firstName: string) {
-    await h.app.db.prisma.contact.create({ data: { phone, firstName, lastName: "Voter", zip: "10001", state: "NY", timeZone: "America/New_York", tags: [name] } });
-    const segment = await h.app.db.prisma.segment.create({ data: { name: `${name} audience`, filter: { tags: { any: [name.toLowerCase()] } }, createdBy: ORGANIZER } });
-    const result = validateCampaignForm(
-      {
-        ...EMPTY_CAMPAIGN_FORM,
-        name,
-        goalType: "turnout",
-        goalTarget: "10",
-        goalOutcomeTag: "pledged",
-        callToAction: "Will you vote on Nov 3?",
-        senderIdentity: "Sam with Neighbors for B",
-        scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", "", "", ""],
-        channelId: REPLIES,
-        segmentId: segment.id,
-        helpText: "Neighbors for B texts about Measure B. Reply STOP to opt out.",
-      },
-      { knownFields: mergeFieldsFor([]) },
-    );
-    if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const saved = await createCampaign(h.app.db, { ...result.draft, mediaUrls: [] }, ORGANIZER);
-    await h.app.db.prisma.contact.update({ where: { phone }, data: { tags: [name.toLowerCase()] } });
-    const launched = await launchCampaign(h.app.db, (await campaignById(h.app.db, saved.id))!, { pricePerSegmentUsd: 0.01 });
-    if (!launched.launched) throw new Error(JSON.stringify(launched.report.findings));
+    await h.app.db.prisma.contact.create({ data: { phone, firstName, lastName: "Voter", zip: "10001", state: "NY", timeZone: "America/New_York", tags: [name.toLowerCase()] } });
+    const saved = await launchedCampaign(h.app.db, {
+      name,
+      tag: name.toLowerCase(),
+      createdBy: ORGANIZER,
+      form: { channelId: REPLIES, helpText: "Neighbors for B texts about Measure B. Reply STOP to opt out." },
+    });
     await slack(slashCommandBody({ command: "/campaign", text: `send ${name}`, user_id: ANA, response_url: h.slack.responseUrl(`${name}-card`) }));
     const card = (await h.slack.waitFor("response_url", (c) => c.args.responseId === `${name}-card`)).args as Message;
     const send = card.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "texting_send")!;

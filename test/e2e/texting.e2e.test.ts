@@ -1,10 +1,8 @@
-import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../../src/domain/campaign-form";
-import { mergeFieldsFor } from "../../src/domain/script";
-import { campaignById, createCampaign, launchCampaign } from "../../src/services/campaigns";
 import { reconcileUnconfirmedSends } from "../../src/services/texting";
 import { createTwilioGateway } from "../../src/sms/twilio-gateway";
 import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../fakes/signing";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
+import { launchedCampaign } from "../support/campaigns";
 import { BACKENDS } from "../support/databases";
 
 const ORGANIZER = "U0ORGANIZER";
@@ -51,27 +49,7 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
   const responseTo = async (id: string) => (await h.slack.waitFor("response_url", (c) => c.args.responseId === id)).args as unknown as Card;
 
   /** A launched campaign texting the contacts tagged `tag`. */
-  async function launched(name: string, tag: string, script = "Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.") {
-    const segment = await h.app.db.prisma.segment.create({ data: { name: `${name} audience`, filter: { tags: { any: [tag] } }, createdBy: ORGANIZER } });
-    const form = {
-      ...EMPTY_CAMPAIGN_FORM,
-      name,
-      goalType: "turnout",
-      goalTarget: "10",
-      goalOutcomeTag: "pledged",
-      callToAction: "Will you vote on Nov 3?",
-      senderIdentity: "Sam with Neighbors for B",
-      scripts: [script, "", "", ""],
-      channelId: "C0REPLIES",
-      segmentId: segment.id,
-    };
-    const result = validateCampaignForm(form, { knownFields: mergeFieldsFor([]) });
-    if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const saved = await createCampaign(h.app.db, result.draft, ORGANIZER);
-    const launch = await launchCampaign(h.app.db, (await campaignById(h.app.db, saved.id))!, { pricePerSegmentUsd: 0.01 });
-    if (!launch.launched) throw new Error(JSON.stringify(launch.report.findings));
-    return saved;
-  }
+  const launched = (name: string, tag: string) => launchedCampaign(h.app.db, { name, tag, createdBy: ORGANIZER });
 
   async function startTexting(campaign: string, volunteer: string, responseId: string): Promise<Card> {
     await slack(slashCommandBody({ command: "/campaign", text: `send ${campaign}`, user_id: volunteer, channel_id: CHANNEL, response_url: h.slack.responseUrl(responseId) }));

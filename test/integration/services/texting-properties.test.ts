@@ -1,14 +1,12 @@
 import fc from "fast-check";
 import type { Database } from "../../../src/db/database";
-import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../../../src/domain/campaign-form";
 import { capWindowStart } from "../../../src/domain/frequency-cap";
 import { maskPhone } from "../../../src/domain/phone";
 import { DEFAULT_SEND_WINDOW, isWithinSendWindow } from "../../../src/domain/quiet-hours";
-import { mergeFieldsFor } from "../../../src/domain/script";
-import { campaignById, createCampaign, launchCampaign } from "../../../src/services/campaigns";
 import { drawCard, sendCard, skipCard, type TextingCard } from "../../../src/services/texting";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
+import { launchedCampaign } from "../../support/campaigns";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
 /*
@@ -70,29 +68,13 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
     db = await openMigratedDatabase(create);
     twilio = await startFakeTwilio({ now: () => clock });
     await db.prisma.contact.createMany({ data: CONTACTS });
-    const segment = await db.prisma.segment.create({ data: { name: "Everyone", filter: { tags: { any: ["everyone"] } }, createdBy: ORGANIZER } });
     for (const c of CAMPAIGNS) {
-      const result = validateCampaignForm(
-        {
-          ...EMPTY_CAMPAIGN_FORM,
-          name: c.name,
-          goalType: "turnout",
-          goalTarget: "5",
-          goalOutcomeTag: "yes",
-          callToAction: "Will you vote?",
-          senderIdentity: "Sam with Neighbors for B",
-          scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote? Reply STOP to opt out.", "", "", ""],
-          channelId: "C0REPLIES",
-          segmentId: segment.id,
-          capCount: c.capCount,
-          capDays: c.capDays,
-        },
-        { knownFields: mergeFieldsFor([]) },
-      );
-      if (!result.ok) throw new Error(JSON.stringify(result.problems));
-      const saved = await createCampaign(db, result.draft, ORGANIZER);
-      const launched = await launchCampaign(db, (await campaignById(db, saved.id))!, { pricePerSegmentUsd: 0.01 });
-      if (!launched.launched) throw new Error(JSON.stringify(launched.report.findings));
+      const saved = await launchedCampaign(db, {
+        name: c.name,
+        tag: "everyone",
+        createdBy: ORGANIZER,
+        form: { scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote? Reply STOP to opt out.", "", "", ""], callToAction: "Will you vote?", capCount: c.capCount, capDays: c.capDays },
+      });
       campaignIds.push(saved.id);
       caps.push({ count: Number(c.capCount), days: Number(c.capDays) });
     }
