@@ -215,30 +215,34 @@ function checkGates(row: CardRow, campaign: CampaignRules, now: Date): Gate {
 }
 
 /**
- * Moves up to `size` contacts from the pool to the volunteer: never-texted ones, deferred ones
- * whose window has opened, and batches other volunteers left idle. SKIP LOCKED keeps two
- * volunteers from ever taking the same contact.
+ * Moves up to `size` contacts from the pool to the volunteer: deferred ones whose window has
+ * opened, then never-texted ones, then batches other volunteers left idle. SKIP LOCKED keeps two
+ * volunteers from ever taking the same contact. One query per source, each served by the
+ * (campaignId, status) index, so a claim stays quick however much of a big campaign is sent.
  */
 async function claimBatch(db: Database, campaignId: string, volunteer: string, now: Date, size: number): Promise<number> {
-  const idleBefore = new Date(now.getTime() - IDLE_BATCH_MS);
-  return db.prisma.$executeRawUnsafe(
-    `WITH picked AS (
-       SELECT id FROM "CampaignContact"
-       WHERE "campaignId" = $1::uuid
-         AND (status = 'pending'
-           OR (status = 'deferred' AND "deferredUntil" <= $3)
-           OR (status = 'assigned' AND "assignedAt" < $4 AND "assignedTo" <> $2))
-       ORDER BY id
-       LIMIT $5::int
-       FOR UPDATE SKIP LOCKED)
-     UPDATE "CampaignContact" cc SET status = 'assigned', "assignedTo" = $2, "assignedAt" = $3, "deferredUntil" = NULL, "updatedAt" = $3
-     FROM picked WHERE cc.id = picked.id`,
-    campaignId,
-    volunteer,
-    now,
-    idleBefore,
-    size,
-  );
+  const sources: { where: string; params: unknown[] }[] = [
+    { where: `status = 'deferred' AND "deferredUntil" <= $4`, params: [now] },
+    { where: `status = 'pending'`, params: [] },
+    { where: `status = 'assigned' AND "assignedAt" < $4 AND "assignedTo" <> $2`, params: [new Date(now.getTime() - IDLE_BATCH_MS)] },
+  ];
+  let claimed = 0;
+  for (const source of sources) {
+    if (claimed >= size) break;
+    claimed += await db.prisma.$executeRawUnsafe(
+      `WITH picked AS (
+         SELECT id FROM "CampaignContact" WHERE "campaignId" = $1::uuid AND ${source.where}
+         LIMIT $3::int FOR UPDATE SKIP LOCKED)
+       UPDATE "CampaignContact" cc SET status = 'assigned', "assignedTo" = $2, "assignedAt" = $${source.params.length + 4}, "deferredUntil" = NULL, "updatedAt" = $${source.params.length + 4}
+       FROM picked WHERE cc.id = picked.id`,
+      campaignId,
+      volunteer,
+      size - claimed,
+      ...source.params,
+      now,
+    );
+  }
+  return claimed;
 }
 
 /** Marks an assigned contact skipped or deferred, only while it is still this volunteer's. */
