@@ -31,7 +31,8 @@ function root(view: ThreadView): SlackMessageJson {
   const tags = view.tags.length ? view.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(" ") : "none";
   const owner = view.assignee ? `<@${view.assignee}>` : "nobody yet";
   const followUp = view.followUpAt ? ` · follow up ${view.followUpAt.toISOString().slice(0, 10)}` : "";
-  const text = `${view.contactName} (${view.maskedPhone}) replied${view.campaignName ? ` to ${view.campaignName}` : ""}`;
+  // Names come from imported files: escaped like voter text, so a name cannot ping or link.
+  const text = escapeForSlack(`${view.contactName} (${view.maskedPhone}) replied${view.campaignName ? ` to ${view.campaignName}` : ""}`);
   const value = view.conversationId;
   const tagOptions = [...new Set([...(view.outcomeTag ? [view.outcomeTag] : []), ...COMMON_TAGS])].map((t) => option(t, `${value}|${t}`));
   const controls = view.optedOut
@@ -70,7 +71,7 @@ function root(view: ThreadView): SlackMessageJson {
     unfurl_links: false,
     unfurl_media: false,
     blocks: [
-      section(`:speech_balloon: *${escapeMrkdwn(view.contactName)}* (${view.maskedPhone})${view.campaignName ? ` · ${escapeMrkdwn(view.campaignName)}` : ""}${status}`),
+      section(`:speech_balloon: *${escapeForSlack(view.contactName)}* (${view.maskedPhone})${view.campaignName ? ` · ${escapeMrkdwn(view.campaignName)}` : ""}${status}`),
       ...(view.firstText ? [section(`*First text:*\n${quoteForSlack(view.firstText)}`)] : []),
       context(`Tags: ${tags} · Volunteer: ${owner}${followUp} · Reply in this thread to text them.`),
       ...controls,
