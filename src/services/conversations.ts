@@ -233,6 +233,41 @@ export async function recordOptOut(tx: Tx, phone: string, source: "keyword" | "r
   return !existing;
 }
 
+interface InboundRow {
+  eventId: string;
+  payload: Record<string, string>;
+  messageId: string | null;
+  fromPhone: string | null;
+  body: string | null;
+  mediaUrls: string[] | null;
+  contactId: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  conversationId: string | null;
+  campaignId: string | null;
+  slackChannelId: string | null;
+  slackThreadTs: string | null;
+  rootOutboxId: string | null;
+  tags: string[] | null;
+  assignee: string | null;
+  followUpAt: Date | null;
+  senderIdentity: string | null;
+  helpText: string | null;
+}
+
+const INBOUND_ROW_SQL = `
+  SELECT e.id AS "eventId", e.payload, m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
+    ct."firstName", ct."lastName",
+    cv.id AS "conversationId", cv."campaignId", cv."slackChannelId", cv."slackThreadTs", cv."rootOutboxId", cv.tags, cv.assignee, cv."followUpAt",
+    camp."senderIdentity", camp."helpText"
+  FROM "InboundEvent" e
+  LEFT JOIN "Message" m ON m."twilioSid" = e.payload ->> 'MessageSid'
+  LEFT JOIN "Contact" ct ON ct.id = m."contactId"
+  LEFT JOIN LATERAL (SELECT * FROM "Conversation" c WHERE c."contactId" = m."contactId" ORDER BY c."updatedAt" DESC LIMIT 1) cv ON true
+  LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
+  WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
+  FOR UPDATE OF e SKIP LOCKED`;
+
 export interface InboundOutcome {
   kind: "threaded" | "unmatched" | "already-processed";
   classification: "opt-out" | "opt-in" | "help" | null;
@@ -246,33 +281,40 @@ export interface InboundOutcome {
  */
 export async function processInboundText(deps: ConversationDeps, eventId: string): Promise<InboundOutcome> {
   const outcome = await deps.db.prisma.$transaction(async (tx): Promise<InboundOutcome> => {
-    const [event] = await tx.$queryRawUnsafe<{ id: string; payload: Record<string, string> }[]>(
-      `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'twilio.sms' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
-      eventId,
-    );
-    if (!event) return { kind: "already-processed", classification: null, replies: [] };
+    // One read: the locked event, its message, the contact, their latest conversation and its campaign.
+    const [row] = await tx.$queryRawUnsafe<InboundRow[]>(INBOUND_ROW_SQL, eventId);
+    if (!row) return { kind: "already-processed", classification: null, replies: [] };
     const now = deps.clock();
-    const sid = event.payload.MessageSid ?? "";
-    const message = await tx.message.findUnique({ where: { twilioSid: sid }, select: { id: true, fromPhone: true, body: true, mediaUrls: true, contactId: true } });
-    if (!message) {
-      deps.logger.error({ event: event.id, sid }, "inbound event without its message; marked processed");
+    const event = { id: row.eventId, payload: row.payload };
+    if (!row.messageId) {
+      deps.logger.error({ event: event.id, sid: row.payload.MessageSid }, "inbound event without its message; marked processed");
       await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
       return { kind: "already-processed", classification: null, replies: [] };
     }
+    const message = { id: row.messageId, fromPhone: row.fromPhone!, body: row.body ?? "", mediaUrls: row.mediaUrls ?? [], contactId: row.contactId };
     const phone = message.fromPhone;
-    const contact = message.contactId ? await tx.contact.findUnique({ where: { id: message.contactId }, select: { firstName: true, lastName: true } }) : null;
+    const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
     const twilioKind = (event.payload.OptOutType ?? "").toUpperCase();
     const classification = twilioKind === "STOP" ? "opt-out" : twilioKind === "START" ? "opt-in" : twilioKind === "HELP" ? "help" : classifyReply(message.body);
     // Twilio answers its own keywords; our confirmation on top would fail with 21610.
     const twilioAnswered = twilioKind !== "" || isTwilioKeyword(message.body);
 
-    const conversation: ConversationRow | null = message.contactId
-      ? await tx.conversation.findFirst({ where: { contactId: message.contactId }, orderBy: { updatedAt: "desc" }, select: CONVERSATION_FIELDS })
+    const conversation: ConversationRow | null = row.conversationId
+      ? {
+          id: row.conversationId,
+          campaignId: row.campaignId,
+          contactId: row.contactId!,
+          slackChannelId: row.slackChannelId,
+          slackThreadTs: row.slackThreadTs,
+          rootOutboxId: row.rootOutboxId,
+          tags: row.tags ?? [],
+          assignee: row.assignee,
+          followUpAt: row.followUpAt,
+        }
       : null;
     const replies: string[] = [];
     const notes: string[] = [];
-    let campaign: { senderIdentity: string | null; helpText: string | null } | null = null;
-    if (conversation?.campaignId) campaign = await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { senderIdentity: true, helpText: true } });
+    const campaign = conversation?.campaignId ? { senderIdentity: row.senderIdentity, helpText: row.helpText } : null;
 
     if (classification === "opt-out") {
       await lockPhone(tx, phone);
@@ -312,12 +354,19 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
       return { kind: "unmatched", classification, replies };
     }
 
-    await tx.message.update({ where: { id: message.id }, data: { conversationId: conversation.id } });
-    await tx.conversation.update({ where: { id: conversation.id }, data: { updatedAt: now } });
     await postInThread(tx, deps, conversation, deps.render.voterText({ contactName: nameOf(contact, phone), body: message.body, mediaUrls: message.mediaUrls }), `sms:${message.id}`);
     for (const [i, note] of notes.entries()) await postInThread(tx, deps, conversation, deps.render.note(note), `sms-note:${message.id}:${i}`);
     if (classification === "opt-out" || classification === "opt-in") await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
-    await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
+    // The message joins its conversation, which moves up, and the event is done: one statement.
+    await tx.$executeRawUnsafe(
+      `WITH joined AS (UPDATE "Message" SET "conversationId" = $2::uuid, "updatedAt" = $3 WHERE id = $1::uuid),
+            touched AS (UPDATE "Conversation" SET "updatedAt" = $3 WHERE id = $2::uuid)
+       UPDATE "InboundEvent" SET "processedAt" = $3 WHERE id = $4::uuid`,
+      message.id,
+      conversation.id,
+      now,
+      event.id,
+    );
     return { kind: "threaded", classification, replies };
   });
   for (const reply of outcome.replies) await sendRecordedReply(deps, reply);
