@@ -382,6 +382,8 @@ export interface ThreadReplyEvent {
   text: string;
   /** A canned reply picked from the thread's menu (plain text already; `ts` is the click's action_ts). */
   canned?: boolean;
+  /** The reply shared a file: nothing is sent (Slack files are private, so they cannot go out as MMS). */
+  files?: boolean;
 }
 
 /** Writes the durable inbox row for a volunteer's thread reply; false when Slack delivered it before. */
@@ -427,6 +429,7 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
       await done();
       return { kind: "blocked" as const };
     };
+    if (reply.files) return note(`<@${reply.user}>, files cannot be sent as texts yet: nothing went out. Reply with the words, and a public link to the picture if it matters.`);
     const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
     if (!body) return note(`<@${reply.user}>, that reply has no text to send: nothing went out.`);
     if (body.length > 1600) return note(`<@${reply.user}>, that reply is ${body.length} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`);

@@ -6,15 +6,17 @@ type MessageArgs = SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs;
 
 /**
  * A message in a channel. Only a person's reply inside a thread can be a text to a voter: bot
- * posts (ours included), edits, deletions and other subtypes are ignored. The reply is written to
+ * posts (ours included), edits, deletions and other subtypes are ignored; a file share is answered
+ * with a note, since Slack files are private and cannot be sent as MMS yet. The reply is written to
  * the durable inbox (keyed on channel + ts, so Slack's retries add nothing) before Slack gets its
  * 200; the inbox sends it and marks it sent or failed in the thread.
  */
 export function threadReplyReceived(deps: SlackDeps) {
   return async ({ message }: MessageArgs): Promise<void> => {
     const m = message as { subtype?: string; bot_id?: string; channel?: string; ts?: string; thread_ts?: string; user?: string; text?: string };
-    if (m.subtype !== undefined || m.bot_id || !m.thread_ts || m.thread_ts === m.ts || !m.channel || !m.ts || !m.user) return;
-    const stored = await recordThreadReply(deps.db, { channel: m.channel, ts: m.ts, threadTs: m.thread_ts, user: m.user, text: m.text ?? "" });
+    // A file shared in a thread is kept too: it cannot go out as a text, and the volunteer must be told so.
+    if ((m.subtype !== undefined && m.subtype !== "file_share") || m.bot_id || !m.thread_ts || m.thread_ts === m.ts || !m.channel || !m.ts || !m.user) return;
+    const stored = await recordThreadReply(deps.db, { channel: m.channel, ts: m.ts, threadTs: m.thread_ts, user: m.user, text: m.text ?? "", ...(m.subtype === "file_share" ? { files: true } : {}) });
     if (stored) deps.inbox.wake();
   };
 }
