@@ -21,12 +21,3 @@ export function capWindowStart(now: Date, cap: FrequencyCap): Date {
 export function allowsAnotherText(initiatedInWindow: number, cap: FrequencyCap): boolean {
   return initiatedInWindow < cap.count;
 }
-
-/** When the oldest counted text leaves the window, so the number may be texted again. */
-export function capFreesAt(initiatedAt: readonly Date[], now: Date, cap: FrequencyCap): Date | null {
-  const start = capWindowStart(now, cap).getTime();
-  const counted = initiatedAt.map((d) => d.getTime()).filter((t) => t >= start).sort((a, b) => a - b);
-  if (allowsAnotherText(counted.length, cap)) return null;
-  // The (count)-th newest must leave before one more fits.
-  return new Date(counted[counted.length - cap.count]! + cap.days * DAY_MS);
-}

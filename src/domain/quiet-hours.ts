@@ -243,3 +243,21 @@ function wallTime(zone: string, instant: number): number {
   }
   return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0);
 }
+
+/** A campaign's stored policy, or the default when none is stored or it no longer validates: never looser than the law. */
+export function storedPolicyOrDefault(stored: unknown): SendWindowPolicy {
+  if (stored === null || stored === undefined) return DEFAULT_SEND_WINDOW;
+  const parsed = sendWindowPolicySchema.safeParse(stored);
+  return parsed.success ? parsed.data : DEFAULT_SEND_WINDOW;
+}
+
+/** "Mon, 9:00 AM EST": when something happens in the recipient's zone (New York's when unknown). */
+export function localTimeLabel(at: Date, zone: string | null): string {
+  const format = (timeZone: string) =>
+    new Intl.DateTimeFormat("en-US", { weekday: "short", hour: "numeric", minute: "2-digit", timeZone, timeZoneName: "short" }).format(at);
+  try {
+    return format(zone ?? "America/New_York");
+  } catch {
+    return format("America/New_York"); // an unknown zone name
+  }
+}

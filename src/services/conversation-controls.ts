@@ -74,6 +74,11 @@ export async function sendCannedReply(deps: ControlDeps, conversationId: string,
   return recordThreadReply(deps.db, { channel: conversation.slackChannelId, ts: actionKey, threadTs: conversation.slackThreadTs, user, text: rendered.text, canned: true });
 }
 
+/** A campaign's canned replies, by title. */
+export function listCannedReplies(db: Database, campaignId: string): Promise<{ title: string; body: string }[]> {
+  return db.prisma.cannedReply.findMany({ where: { campaignId }, orderBy: { title: "asc" }, select: { title: true, body: true } });
+}
+
 /** Saves a canned reply for a campaign (title unique per campaign). */
 export async function saveCannedReply(db: Database, input: { campaignId: string; title: string; body: string; createdBy: string }): Promise<void> {
   await db.prisma.cannedReply.upsert({

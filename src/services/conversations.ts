@@ -3,7 +3,7 @@ import type { Prisma } from "../db/generated/client";
 import { newId } from "../db/ids";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { maskPhone } from "../domain/phone";
-import { DEFAULT_SEND_WINDOW, isWithinSendWindow, nextWindowOpening, sendWindowPolicySchema, windowClosesAt } from "../domain/quiet-hours";
+import { isWithinSendWindow, localTimeLabel, nextWindowOpening, storedPolicyOrDefault, windowClosesAt } from "../domain/quiet-hours";
 import { quoteForSlack, slackToPlainText } from "../domain/slack-text";
 import { measureSms } from "../domain/sms-length";
 import type { Logger } from "../logger";
@@ -436,13 +436,11 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
     const phone = conversation.contact.phone;
     await lockPhone(tx, phone);
     if (await tx.optOut.findUnique({ where: { phone }, select: { phone: true } })) return note(`<@${reply.user}>, this voter opted out: nothing went out, and nothing ever will.`);
-    const parsed = conversation.campaign?.quietHoursPolicy ? sendWindowPolicySchema.safeParse(conversation.campaign.quietHoursPolicy) : null;
-    const policy = parsed?.success ? parsed.data : DEFAULT_SEND_WINDOW;
+    const policy = storedPolicyOrDefault(conversation.campaign?.quietHoursPolicy);
     const recipient = { phone, zip: conversation.contact.zip };
     if (!isWithinSendWindow(recipient, now, policy)) {
       const opens = nextWindowOpening(recipient, now, policy);
-      const local = new Intl.DateTimeFormat("en-US", { weekday: "short", hour: "numeric", minute: "2-digit", timeZone: conversation.contact.timeZone ?? "America/New_York", timeZoneName: "short" }).format(opens);
-      return note(`<@${reply.user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${local}.`);
+      return note(`<@${reply.user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${localTimeLabel(opens, conversation.contact.timeZone)}.`);
     }
     const closes = windowClosesAt(recipient, now, policy);
     const id = newId();

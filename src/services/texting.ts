@@ -4,7 +4,7 @@ import { newId } from "../db/ids";
 import { allowsAnotherText, type FrequencyCap } from "../domain/frequency-cap";
 import { isOutboundStatus, OUTBOUND_STATUSES, statusesReplacedBy } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
-import { DEFAULT_SEND_WINDOW, isWithinSendWindow, nextWindowOpening, sendWindowPolicySchema, windowClosesAt, type SendWindowPolicy } from "../domain/quiet-hours";
+import { isWithinSendWindow, localTimeLabel, nextWindowOpening, storedPolicyOrDefault, windowClosesAt, type SendWindowPolicy } from "../domain/quiet-hours";
 import { contactMergeValues, renderScript } from "../domain/script";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
@@ -149,18 +149,14 @@ const noteFor = (contact: { firstName?: string | null; lastName?: string | null;
   outcome,
   reason,
 });
-const whenLocal = (date: Date, zone: string | null) =>
-  new Intl.DateTimeFormat("en-US", { weekday: "short", hour: "numeric", minute: "2-digit", timeZone: zone ?? "America/New_York", timeZoneName: "short" }).format(date);
 
 function rulesOf(row: Pick<CardRow, "campaignId" | "campaignName" | "campaignStatus" | "frequencyCapCount" | "frequencyCapDays" | "quietHoursPolicy" | "mediaCount" | "createdBy">): CampaignRules {
-  const parsed = row.quietHoursPolicy === null ? null : sendWindowPolicySchema.safeParse(row.quietHoursPolicy);
   return {
     id: row.campaignId,
     name: row.campaignName,
     status: row.campaignStatus,
     cap: { count: row.frequencyCapCount, days: row.frequencyCapDays },
-    // A stored policy that no longer validates falls back to the default: never looser than the law.
-    window: parsed?.success ? parsed.data : DEFAULT_SEND_WINDOW,
+    window: storedPolicyOrDefault(row.quietHoursPolicy),
     mediaCount: Number(row.mediaCount),
     createdBy: row.createdBy,
   };
@@ -195,13 +191,13 @@ function checkGates(row: CardRow, campaign: CampaignRules, now: Date): Gate {
   const recipient = { phone: row.phone, zip: row.zip };
   if (!isWithinSendWindow(recipient, now, campaign.window)) {
     const opens = nextWindowOpening(recipient, now, campaign.window);
-    return { ok: false, outcome: "deferred", reason: `outside their sending hours: back in the queue ${whenLocal(opens, row.timeZone)}`, deferredUntil: opens };
+    return { ok: false, outcome: "deferred", reason: `outside their sending hours: back in the queue ${localTimeLabel(opens, row.timeZone)}`, deferredUntil: opens };
   }
   const closes = windowClosesAt(recipient, now, campaign.window);
   const validitySeconds = closes ? Math.floor((closes.getTime() - now.getTime()) / 1000) : 36_000;
   if (validitySeconds < MIN_VALIDITY_SECONDS) {
     const opens = nextWindowOpening(recipient, new Date(closes!.getTime() + 1000), campaign.window);
-    return { ok: false, outcome: "deferred", reason: `their sending hours end in under a minute: back in the queue ${whenLocal(opens, row.timeZone)}`, deferredUntil: opens };
+    return { ok: false, outcome: "deferred", reason: `their sending hours end in under a minute: back in the queue ${localTimeLabel(opens, row.timeZone)}`, deferredUntil: opens };
   }
   if (!allowsAnotherText(row.textsInCapWindow, campaign.cap)) {
     return { ok: false, outcome: "skipped", reason: `frequency cap: already ${row.textsInCapWindow} first texts in ${campaign.cap.days} days (limit ${campaign.cap.count})` };

@@ -11,6 +11,7 @@ import {
   type CampaignRecord,
   type StatusChange,
 } from "../../services/campaigns";
+import { listCannedReplies } from "../../services/conversation-controls";
 import { customFieldNames } from "../../services/segments";
 import { drawCard } from "../../services/texting";
 import {
@@ -175,7 +176,7 @@ async function openCannedReplies(deps: SlackDeps, { ack, client, command, respon
   }
   await ack();
   const base = { channelId: command.channel_id, campaignId: campaign.id };
-  const existing = await deps.db.prisma.cannedReply.findMany({ where: { campaignId: campaign.id }, orderBy: { title: "asc" }, select: { title: true, body: true } });
+  const existing = await listCannedReplies(deps.db, campaign.id);
   let opened: Awaited<ReturnType<typeof client.views.open>>;
   try {
     opened = await client.views.open({ trigger_id: command.trigger_id, view: cannedReplyModal(modalMetadata(base, []), campaign.name, existing, []) });

@@ -2,9 +2,11 @@ import fc from "fast-check";
 import {
   DEFAULT_SEND_WINDOW,
   isWithinSendWindow,
+  localTimeLabel,
   nextWindowOpening,
   recipientZones,
   sendWindowPolicySchema,
+  storedPolicyOrDefault,
   WEEKDAYS,
   windowClosesAt,
   type DailySendWindow,
@@ -273,5 +275,23 @@ describe("quiet-hours properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("stored policies and local times", () => {
+  it("use the default window when none is stored or the stored one no longer validates", () => {
+    const standard = DEFAULT_SEND_WINDOW;
+    expect(storedPolicyOrDefault(null)).toBe(standard);
+    expect(storedPolicyOrDefault({ monday: { start: 600, end: 500 } })).toBe(standard);
+    const weekdays = { ...standard, saturday: null, sunday: null };
+    expect(storedPolicyOrDefault(JSON.parse(JSON.stringify(weekdays)))).toEqual(weekdays);
+  });
+
+  it("name a moment in the recipient's zone, New York's when it is unknown", () => {
+    const nineInNewYork = new Date("2026-11-30T14:00:00Z");
+    expect(localTimeLabel(nineInNewYork, "America/New_York")).toBe("Mon, 9:00 AM EST");
+    expect(localTimeLabel(nineInNewYork, "Pacific/Honolulu")).toBe("Mon, 4:00 AM HST");
+    expect(localTimeLabel(nineInNewYork, null)).toBe("Mon, 9:00 AM EST");
+    expect(localTimeLabel(nineInNewYork, "Not/AZone")).toBe("Mon, 9:00 AM EST");
   });
 });
