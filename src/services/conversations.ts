@@ -482,6 +482,9 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
   return result;
 }
 
+/** Attempts before a failing event is set aside (until the process restarts). */
+const MAX_ATTEMPTS = 5;
+
 /**
  * Works through the inbox: inbound texts and volunteer replies not processed yet, including
  * those a crashed process left behind. `wake()` after storing one makes it prompt.
@@ -489,6 +492,8 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
 export class ConversationInbox {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** Failed attempts per event in this process. */
+  private readonly failures = new Map<string, number>();
   private again = false;
   /** Not started yet, or stopped: nothing is scheduled. */
   private stopped = true;
@@ -534,8 +539,10 @@ export class ConversationInbox {
   async drain(): Promise<number> {
     let processed = 0;
     for (;;) {
+      // Events that kept failing are set aside, so a few poison events never starve the rest.
+      const setAside = [...this.failures].filter(([, n]) => n >= MAX_ATTEMPTS).map(([id]) => id);
       const due = await this.deps.db.prisma.inboundEvent.findMany({
-        where: { processedAt: null, source: { in: ["twilio.sms", "slack.reply"] } },
+        where: { processedAt: null, source: { in: ["twilio.sms", "slack.reply"] }, ...(setAside.length ? { id: { notIn: setAside } } : {}) },
         orderBy: { receivedAt: "asc" },
         take: 50,
         select: { id: true, source: true, payload: true },
@@ -553,9 +560,16 @@ export class ConversationInbox {
             const names = mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
             if ((await processThreadReply(this.deps, event.id, names)) !== "already-processed") progressed = true;
           }
+          this.failures.delete(event.id);
           processed++;
         } catch (error) {
-          this.deps.logger.error({ err: error, event: event.id, source: event.source }, "inbox event failed; will retry");
+          const attempts = (this.failures.get(event.id) ?? 0) + 1;
+          this.failures.set(event.id, attempts);
+          const givingUp = attempts >= MAX_ATTEMPTS;
+          this.deps.logger.error(
+            { err: error, event: event.id, source: event.source, attempts },
+            givingUp ? "inbox event failed again: set aside until this process restarts (it stays stored, unprocessed)" : "inbox event failed; will retry",
+          );
         }
       }
       // Everything left is locked by another process or failing: let the next tick retry.
