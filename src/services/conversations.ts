@@ -100,29 +100,47 @@ const nameOf = (c: { firstName: string | null; lastName: string | null } | null,
 
 /** The thread's current picture, for its root message. */
 export async function threadView(db: Tx | Database["prisma"], conversationId: string): Promise<ThreadView | null> {
-  const c = await db.conversation.findUnique({
-    where: { id: conversationId },
-    select: {
-      ...CONVERSATION_FIELDS,
-      contact: { select: { firstName: true, lastName: true, phone: true } },
-      campaign: { select: { name: true, goalOutcomeTag: true, cannedReplies: { select: { id: true, title: true }, orderBy: { title: "asc" }, take: 100 } } },
-      messages: { where: { direction: "outbound", initiated: true }, orderBy: { createdAt: "asc" }, take: 1, select: { body: true } },
-    },
-  });
+  // One statement: inside a transaction, Prisma's nested reads would run in parallel on one
+  // connection, which pg deprecates (and pg@9 refuses).
+  const [c] = await db.$queryRawUnsafe<
+    {
+      id: string;
+      tags: string[];
+      assignee: string | null;
+      followUpAt: Date | null;
+      phone: string;
+      firstName: string | null;
+      lastName: string | null;
+      campaignName: string | null;
+      outcomeTag: string | null;
+      cannedReplies: { id: string; title: string }[] | null;
+      firstText: string | null;
+      optedOut: boolean;
+    }[]
+  >(
+    `SELECT cv.id, cv.tags, cv.assignee, cv."followUpAt", ct.phone, ct."firstName", ct."lastName",
+       camp.name AS "campaignName", camp."goalOutcomeTag" AS "outcomeTag",
+       (SELECT json_agg(json_build_object('id', r.id, 'title', r.title) ORDER BY r.title)
+          FROM (SELECT id, title FROM "CannedReply" WHERE "campaignId" = cv."campaignId" ORDER BY title LIMIT 100) r) AS "cannedReplies",
+       (SELECT m.body FROM "Message" m WHERE m."conversationId" = cv.id AND m.direction = 'outbound' AND m.initiated ORDER BY m."createdAt" LIMIT 1) AS "firstText",
+       EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = ct.phone) AS "optedOut"
+     FROM "Conversation" cv JOIN "Contact" ct ON ct.id = cv."contactId" LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
+     WHERE cv.id = $1::uuid`,
+    conversationId,
+  );
   if (!c) return null;
-  const optedOut = (await db.optOut.count({ where: { phone: c.contact.phone } })) > 0;
   return {
     conversationId: c.id,
-    campaignName: c.campaign?.name ?? null,
-    contactName: nameOf(c.contact, c.contact.phone),
-    maskedPhone: maskPhone(c.contact.phone),
+    campaignName: c.campaignName,
+    contactName: nameOf(c, c.phone),
+    maskedPhone: maskPhone(c.phone),
     tags: c.tags,
     assignee: c.assignee,
-    optedOut,
-    followUpAt: c.followUpAt,
-    firstText: c.messages[0]?.body ?? null,
-    outcomeTag: c.campaign?.goalOutcomeTag ?? null,
-    cannedReplies: c.campaign?.cannedReplies ?? [],
+    optedOut: c.optedOut,
+    followUpAt: c.followUpAt ? new Date(c.followUpAt) : null,
+    firstText: c.firstText,
+    outcomeTag: c.outcomeTag,
+    cannedReplies: c.cannedReplies ?? [],
   };
 }
 
