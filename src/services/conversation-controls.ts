@@ -1,9 +1,9 @@
 import type { Database } from "../db/database";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, renderScript } from "../domain/script";
-import { recordOptOut, recordThreadReply, refreshThreadRoot, type ConversationDeps } from "./conversations";
+import { recordThreadReply, refreshThreadRoot, type ConversationDeps } from "./conversations";
 import { loadMergeContacts } from "./merge-contacts";
-import { lockPhone } from "./texting";
+import { recordOptOut } from "./opt-outs";
 
 /*
  * What volunteers do from a thread's root: take or release the conversation, tag it (survey
@@ -49,7 +49,6 @@ export const setFollowUp = (deps: ControlDeps, conversationId: string, hours: nu
 export const optOutFromThread = (deps: ControlDeps, conversationId: string, user: string, actionKey: string) =>
   change(deps, conversationId, actionKey, async (tx) => {
     const { contact } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { contact: { select: { phone: true } } } });
-    await lockPhone(tx, contact.phone);
     await recordOptOut(tx, contact.phone, "admin", `opted out from Slack by ${user}`, deps.clock());
     await tx.optOut.update({ where: { phone: contact.phone }, data: { adminLock: true } });
   });

@@ -2,6 +2,7 @@ import type { Database } from "../db/database";
 import type { Prisma } from "../db/generated/client";
 import { newId } from "../db/ids";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
+import { sendFailureAdvice } from "../domain/twilio-errors";
 import { maskPhone } from "../domain/phone";
 import { isWithinSendWindow, localTimeLabel, nextWindowOpening, storedPolicyOrDefault, windowClosesAt } from "../domain/quiet-hours";
 import { quoteForSlack, slackToPlainText } from "../domain/slack-text";
@@ -9,7 +10,8 @@ import { measureSms } from "../domain/sms-length";
 import type { Logger } from "../logger";
 import { enqueueSlackPost, type SlackPost } from "./slack-outbox";
 import type { SmsGateway } from "./sms-gateway";
-import { CLAIMED, lockPhone, NOT_SENT, UNCONFIRMED } from "./texting";
+import { lockPhone, recordOptOut } from "./opt-outs";
+import { CLAIMED, NOT_SENT, recordAccepted, UNCONFIRMED } from "./texting";
 
 /*
  * Voter conversations. An inbound text (stored once by the webhook) is processed once, here: it is
@@ -226,29 +228,19 @@ export async function sendRecordedReply(deps: Pick<ConversationDeps, "db" | "sms
   if (message?.status !== CLAIMED) return "failed";
   const result = await deps.sms.send({ to: message.toPhone, body: message.body, ...(validityPeriodSeconds ? { validityPeriodSeconds } : {}) });
   if (result.outcome === "accepted") {
-    await deps.db.prisma.message.update({ where: { id: messageId }, data: { twilioSid: result.sid, status: result.status, ...(result.segments ? { segments: result.segments } : {}) } });
+    await recordAccepted(deps.db, messageId, result);
     return "sent";
   }
   if (result.outcome === "unknown") {
     await deps.db.prisma.message.update({ where: { id: messageId }, data: { status: UNCONFIRMED } });
     return "unconfirmed";
   }
-  await deps.db.prisma.message.update({ where: { id: messageId }, data: { status: NOT_SENT, errorCode: result.code } });
+  await deps.db.prisma.$transaction(async (tx) => {
+    await tx.message.update({ where: { id: messageId }, data: { status: NOT_SENT, errorCode: result.code } });
+    // Twilio 21610: the carrier says this number opted out; no campaign may text it again.
+    if (sendFailureAdvice(result.kind).recordOptOut) await recordOptOut(tx, message.toPhone, "carrier", `Twilio ${result.code ?? "21610"} on a reply`, new Date());
+  });
   return "failed";
-}
-
-/** Suppresses a number everywhere: every campaign's queue, now and later. Caller holds the phone lock. */
-export async function recordOptOut(tx: Tx, phone: string, source: "keyword" | "reply_phrase" | "admin" | "carrier", reason: string, now: Date): Promise<boolean> {
-  const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true } });
-  if (!existing) await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
-  // Queued sends are checked against the opt-out list at the click too; this keeps them off volunteers' cards.
-  await tx.$executeRawUnsafe(
-    `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = 'opted out', "assignedTo" = NULL, "updatedAt" = $2
-     FROM "Contact" c WHERE c.id = cc."contactId" AND c.phone = $1 AND cc.status IN ('pending', 'assigned', 'deferred')`,
-    phone,
-    now,
-  );
-  return !existing;
 }
 
 interface InboundRow {
@@ -335,7 +327,6 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
     const campaign = conversation?.campaignId ? { senderIdentity: row.senderIdentity, helpText: row.helpText } : null;
 
     if (classification === "opt-out") {
-      await lockPhone(tx, phone);
       const added = await recordOptOut(tx, phone, twilioAnswered ? "keyword" : "reply_phrase", message.body.slice(0, 500), now);
       notes.push(`:no_entry_sign: Opted out${twilioAnswered ? " (Twilio confirmed it to them)" : ""}: this number gets no more texts from any campaign.`);
       if (added && !twilioAnswered) {

@@ -9,6 +9,7 @@ import { contactMergeValues, renderScript } from "../domain/script";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
 import type { MergeContactRow } from "./merge-contacts";
+import { recordOptOut } from "./opt-outs";
 import type { SmsGateway } from "./sms-gateway";
 
 /**
@@ -176,11 +177,6 @@ async function cardRows(db: Client, where: string, params: unknown[], now: Date,
   const sql = (prefix + CARD_ROW_SELECT).replaceAll("$NOW", `$${params.length + 1}`).replace("$INTENT", `$${params.length + 2}`) + ` ${where}`;
   const rows = await db.$queryRawUnsafe<CardRow[]>(sql, ...params, now, intentId);
   return rows.map((r) => ({ ...r, lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null, leftInBatch: Number(r.leftInBatch ?? 0) }));
-}
-
-/** Serializes everything that decides whether one number may be texted: sends from every campaign, opt-outs. */
-export async function lockPhone(tx: Tx, phone: string): Promise<void> {
-  await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7021))", `phone:${phone}`);
 }
 
 type Gate = { ok: true; body: string; validitySeconds: number } | { ok: false; outcome: "skipped" | "deferred"; reason: string; deferredUntil?: Date };
@@ -436,10 +432,7 @@ export async function sendCard(
       where: { id: campaignContactId },
       data: retry ? { status: "assigned", skipReason: null, updatedAt: now } : { status: "skipped", skipReason: result.message, updatedAt: now },
     });
-    if (advice.recordOptOut) {
-      await lockPhone(tx, row.phone);
-      await tx.optOut.upsert({ where: { phone: row.phone }, create: { phone: row.phone, source: "carrier", reason: `Twilio ${result.code ?? "21610"} on send` }, update: {} });
-    }
+    if (advice.recordOptOut) await recordOptOut(tx, row.phone, "carrier", `Twilio ${result.code ?? "21610"} on send`, now);
   });
   return {
     kind: "failed",
@@ -458,7 +451,7 @@ export async function sendCard(
  * Stores Twilio's SID and status and, in the same statement, reads any status callbacks that
  * beat the send's own answer (they wait unprocessed in the inbox) so they are applied now.
  */
-async function recordAccepted(db: Database, messageId: string, result: { sid: string; status: string; segments: number | null }): Promise<void> {
+export async function recordAccepted(db: Database, messageId: string, result: { sid: string; status: string; segments: number | null }): Promise<void> {
   const keys = OUTBOUND_STATUSES.map((status) => `${result.sid}:${status}`);
   const early = await db.prisma.$queryRawUnsafe<{ id: string; externalId: string; payload: Record<string, string> }[]>(
     `WITH stored AS (UPDATE "Message" SET "twilioSid" = $1, status = $2, segments = COALESCE($3::int, segments), "updatedAt" = now() WHERE id = $4::uuid RETURNING id)

@@ -123,6 +123,12 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":information_source: They asked for help"));
     expect(h.twilio.messages.map((m) => m.body)).toContain("Neighbors for B texts about Measure B. Reply STOP to opt out.");
     expect(confirmations()).toHaveLength(1);
+
+    // Twilio refusing a volunteer's reply with 21610 records the carrier's opt-out.
+    h.twilio.failNext({ code: 21610 });
+    await slack(eventBody(messageEvent({ channel: REPLIES, user: BEN, threadTs: rootTs, text: "Thanks for asking!" })));
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("your reply was not sent"));
+    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550101" } })).toMatchObject({ source: "carrier" });
   });
 
   it("posts a text no conversation claims to the unmatched channel, and a duplicated webhook once", async () => {

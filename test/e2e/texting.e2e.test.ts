@@ -189,10 +189,13 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
   it("records an opt-out on Twilio 21610, and alerts the organizer on carrier filtering", async () => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("errors", 1500, 3) });
     await launched("Errors", "errors");
+    const other = await launched("Errors again", "errors");
     const card = await startTexting("Errors", ANA, "errors");
     h.twilio.failNext({ code: 21610 });
     const afterOptOut = await click(card, "texting_send", ANA, "errors-1");
     expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125551500" } })).toMatchObject({ source: "carrier" });
+    // The other campaign's queued text to that number is set aside too.
+    expect(await h.app.db.prisma.campaignContact.findFirst({ where: { campaignId: other.id, contact: { phone: "+12125551500" } } })).toMatchObject({ status: "skipped", skipReason: "opted out" });
     expect(cardText(afterOptOut)).toMatch(/:x: errors0 Voter •••-•••-1500: /);
 
     h.twilio.failNext({ code: 30007 });
