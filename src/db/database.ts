@@ -7,6 +7,7 @@ import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
+import { preparedStatementName } from "./prepared";
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
@@ -40,7 +41,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Database {
   const poolConfig = { connectionString: target.url, connectionTimeoutMillis: 5_000 };
   const adapterFactory = new PrismaPg(poolConfig);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(poolConfig) });
+  // Statements registered with prepared() are parsed and planned once per connection.
+  const prisma = new PrismaClient({ adapter: new PrismaPg(poolConfig, { statementNameGenerator: preparedStatementName }) });
   return {
     target,
     prisma,

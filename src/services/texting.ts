@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/database";
 import { newId } from "../db/ids";
+import { prepared } from "../db/prepared";
 import { allowsAnotherText, type FrequencyCap } from "../domain/frequency-cap";
 import { isOutboundStatus, OUTBOUND_STATUSES, statusesReplacedBy } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
@@ -175,7 +176,7 @@ async function campaignRules(db: Client, campaignId: string): Promise<CampaignRu
 
 async function cardRows(db: Client, where: string, params: unknown[], now: Date, intentId: string | null = null, prefix = ""): Promise<CardRow[]> {
   const sql = (prefix + CARD_ROW_SELECT).replaceAll("$NOW", `$${params.length + 1}`).replace("$INTENT", `$${params.length + 2}`) + ` ${where}`;
-  const rows = await db.$queryRawUnsafe<CardRow[]>(sql, ...params, now, intentId);
+  const rows = await db.$queryRawUnsafe<CardRow[]>(prepared(sql), ...params, now, intentId);
   return rows.map((r) => ({ ...r, lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null, leftInBatch: Number(r.leftInBatch ?? 0) }));
 }
 
@@ -222,11 +223,11 @@ async function claimBatch(db: Database, campaignId: string, volunteer: string, n
   for (const source of sources) {
     if (claimed >= size) break;
     claimed += await db.prisma.$executeRawUnsafe(
-      `WITH picked AS (
+      prepared(`WITH picked AS (
          SELECT id FROM "CampaignContact" WHERE "campaignId" = $1::uuid AND ${source.where}
          LIMIT $3::int FOR UPDATE SKIP LOCKED)
        UPDATE "CampaignContact" cc SET status = 'assigned', "assignedTo" = $2, "assignedAt" = $${source.params.length + 4}, "deferredUntil" = NULL, "updatedAt" = $${source.params.length + 4}
-       FROM picked WHERE cc.id = picked.id`,
+       FROM picked WHERE cc.id = picked.id`),
       campaignId,
       volunteer,
       size - claimed,
@@ -320,7 +321,9 @@ async function nextAssigned(db: Database, campaignId: string, volunteer: string,
     : "";
   return cardRows(
     db.prisma,
-    `WHERE cc."campaignId" = $1::uuid AND cc."assignedTo" = $2 AND cc.status = 'assigned' ORDER BY c.phone LIMIT 1`,
+    // The entry is picked first, so the card's subqueries run for one contact, not for the whole batch.
+    `WHERE cc.id = (SELECT b.id FROM "CampaignContact" b JOIN "Contact" bc ON bc.id = b."contactId"
+       WHERE b."campaignId" = $1::uuid AND b."assignedTo" = $2 AND b.status = 'assigned' ORDER BY bc.phone LIMIT 1)`,
     [campaignId, volunteer],
     now,
     null,
@@ -362,8 +365,8 @@ export async function sendCard(
   const { campaignContactId, intentId, volunteer, now } = input;
   const claim = await db.prisma.$transaction(async (tx) => {
     const [locked] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(
-      `SELECT pg_advisory_xact_lock(hashtextextended('phone:' || c.phone, 7021)) IS NOT NULL AS locked
-       FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId" WHERE cc.id = $1::uuid`,
+      prepared(`SELECT pg_advisory_xact_lock(hashtextextended('phone:' || c.phone, 7021)) IS NOT NULL AS locked
+       FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId" WHERE cc.id = $1::uuid`),
       campaignContactId,
     );
     if (!locked) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };
@@ -384,7 +387,7 @@ export async function sendCard(
     }
     const messageId = newId();
     await tx.$executeRawUnsafe(
-      `WITH conv AS (
+      prepared(`WITH conv AS (
          INSERT INTO "Conversation" (id, "campaignId", "contactId", "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $4)
          ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
          RETURNING id),
@@ -392,7 +395,7 @@ export async function sendCard(
          INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", status, "sentBy", initiated, "sendIntentId", segments, "createdAt", "updatedAt")
          SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, $4, $4
          FROM conv, "Campaign" camp WHERE camp.id = $2::uuid)
-       UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "variantId" = $13::uuid, "updatedAt" = $4 WHERE id = $14::uuid`,
+       UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "variantId" = $13::uuid, "updatedAt" = $4 WHERE id = $14::uuid`),
       newId(),
       campaign.id,
       row.contactId,
@@ -454,9 +457,9 @@ export async function sendCard(
 export async function recordAccepted(db: Database, messageId: string, result: { sid: string; status: string; segments: number | null }): Promise<void> {
   const keys = OUTBOUND_STATUSES.map((status) => `${result.sid}:${status}`);
   const early = await db.prisma.$queryRawUnsafe<{ id: string; externalId: string; payload: Record<string, string> }[]>(
-    `WITH stored AS (UPDATE "Message" SET "twilioSid" = $1, status = $2, segments = COALESCE($3::int, segments), "updatedAt" = now() WHERE id = $4::uuid RETURNING id)
+    prepared(`WITH stored AS (UPDATE "Message" SET "twilioSid" = $1, status = $2, segments = COALESCE($3::int, segments), "updatedAt" = now() WHERE id = $4::uuid RETURNING id)
      SELECT e.id, e."externalId", e.payload FROM "InboundEvent" e
-     WHERE e.source = 'twilio.status' AND e."externalId" = ANY(string_to_array($5::text, ',')) AND e."processedAt" IS NULL AND EXISTS (SELECT 1 FROM stored)`,
+     WHERE e.source = 'twilio.status' AND e."externalId" = ANY(string_to_array($5::text, ',')) AND e."processedAt" IS NULL AND EXISTS (SELECT 1 FROM stored)`),
     result.sid,
     result.status,
     result.segments,
