@@ -3,7 +3,7 @@ import { finished } from "node:stream/promises";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import { Client } from "pg";
+import { Client, Pool, type PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
@@ -19,10 +19,26 @@ export interface BulkSession {
   copyText(table: string, columns: readonly string[], text: string): Promise<void>;
 }
 
+/** Runs one statement with parameters $1, $2… and returns its rows. */
+export interface SqlRunner {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+/**
+ * Plain SQL beside Prisma, for the send path: Prisma's work per query was a large share of a
+ * click's time. Texts registered with prepared() are parsed and planned once per connection.
+ */
+export interface SqlClient extends SqlRunner {
+  /** One transaction on one connection: committed when `fn` returns, rolled back if it throws. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
 /** The open database: the Prisma client plus what migrations and health checks need. */
 export interface Database {
   readonly target: DatabaseTarget;
   readonly prisma: PrismaClient;
+  /** The same database without Prisma, for the hottest statements (see SqlClient). */
+  readonly sql: SqlClient;
   /** Adapter factory for Prisma's schema engine (migrations). */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Runs `fn` while holding a PostgreSQL session advisory lock on a dedicated connection. */
@@ -41,11 +57,32 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Database {
   const poolConfig = { connectionString: target.url, connectionTimeoutMillis: 5_000 };
   const adapterFactory = new PrismaPg(poolConfig);
-  // Statements registered with prepared() are parsed and planned once per connection.
-  const prisma = new PrismaClient({ adapter: new PrismaPg(poolConfig, { statementNameGenerator: preparedStatementName }) });
+  // One pool for Prisma and plain SQL; statements registered with prepared() are parsed and planned once per connection.
+  const pool = new Pool(poolConfig);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementName }) });
+  const queryOn = async <R>(client: Pool | PoolClient, sql: string, params: readonly unknown[] = []): Promise<R[]> =>
+    (await client.query({ name: preparedStatementName({ sql }) || undefined, text: sql, values: params as unknown[] })).rows as R[];
   return {
     target,
     prisma,
+    sql: {
+      query: (sql, params) => queryOn(pool, sql, params),
+      async transaction(fn) {
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          const result = await fn({ query: (sql, params) => queryOn(client, sql, params) });
+          await client.query("COMMIT");
+          client.release();
+          return result;
+        } catch (error) {
+          // A connection whose ROLLBACK fails is broken: it is closed instead of returned to the pool.
+          const rolledBack = await client.query("ROLLBACK").then(() => true, () => false);
+          client.release(rolledBack ? undefined : (error as Error));
+          throw error;
+        }
+      },
+    },
     adapterFactory,
     async withAdvisoryLock(key, fn) {
       // A session lock must stay on one connection: a pg Client of its own, outside Prisma's pool.
@@ -82,6 +119,7 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
     },
     async close() {
       await prisma.$disconnect();
+      await pool.end();
     },
   };
 }
@@ -93,6 +131,11 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
   return {
     target,
     prisma,
+    // PGlite's own transactions hold its one connection, so Prisma's queries wait for them to end.
+    sql: {
+      query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
+      transaction: (fn) => pglite.transaction((tx) => fn({ query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[] })),
+    },
     adapterFactory: new PrismaPGlite(pglite),
     // PGlite is one in-process connection owned by this process: nobody else can race us.
     withAdvisoryLock: (_key, fn) => fn(),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../db/database";
+import type { Database, SqlRunner } from "../db/database";
 import { newId } from "../db/ids";
 import { prepared } from "../db/prepared";
 import { allowsAnotherText, type FrequencyCap } from "../domain/frequency-cap";
@@ -76,9 +76,6 @@ export type SendOutcome =
   | { kind: "unconfirmed"; note: CardNote }
   | { kind: "failed"; note: CardNote; failure: SendFailureKind; retry: boolean; alertAdmins: boolean; forAdmins: string | null; campaignId: string; campaignName: string; adminUserId: string }
   | { kind: "already-handled"; message: string };
-
-type Tx = Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0];
-type Client = Database["prisma"] | Tx;
 
 interface CampaignRules {
   id: string;
@@ -164,19 +161,19 @@ function rulesOf(row: Pick<CardRow, "campaignId" | "campaignName" | "campaignSta
   };
 }
 
-async function campaignRules(db: Client, campaignId: string): Promise<CampaignRules | null> {
-  const [row] = await db.$queryRawUnsafe<Parameters<typeof rulesOf>[0][]>(
-    `SELECT id AS "campaignId", name AS "campaignName", status::text AS "campaignStatus", "frequencyCapCount", "frequencyCapDays", "quietHoursPolicy",
+async function campaignRules(db: SqlRunner, campaignId: string): Promise<CampaignRules | null> {
+  const [row] = await db.query<Parameters<typeof rulesOf>[0]>(
+    prepared(`SELECT id AS "campaignId", name AS "campaignName", status::text AS "campaignStatus", "frequencyCapCount", "frequencyCapDays", "quietHoursPolicy",
             cardinality("mediaUrls") AS "mediaCount", "createdBy"
-     FROM "Campaign" WHERE id = $1::uuid`,
-    campaignId,
+     FROM "Campaign" WHERE id = $1::uuid`),
+    [campaignId],
   );
   return row ? rulesOf(row) : null;
 }
 
-async function cardRows(db: Client, where: string, params: unknown[], now: Date, intentId: string | null = null, prefix = ""): Promise<CardRow[]> {
+async function cardRows(db: SqlRunner, where: string, params: unknown[], now: Date, intentId: string | null = null, prefix = ""): Promise<CardRow[]> {
   const sql = (prefix + CARD_ROW_SELECT).replaceAll("$NOW", `$${params.length + 1}`).replace("$INTENT", `$${params.length + 2}`) + ` ${where}`;
-  const rows = await db.$queryRawUnsafe<CardRow[]>(prepared(sql), ...params, now, intentId);
+  const rows = await db.query<CardRow>(prepared(sql), [...params, now, intentId]);
   return rows.map((r) => ({ ...r, lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null, leftInBatch: Number(r.leftInBatch ?? 0) }));
 }
 
@@ -239,15 +236,16 @@ async function claimBatch(db: Database, campaignId: string, volunteer: string, n
 }
 
 /** Marks an assigned contact skipped or deferred, only while it is still this volunteer's. */
-async function setAside(db: Client, entryId: string, volunteer: string, gate: Extract<Gate, { ok: false }>, now: Date): Promise<boolean> {
-  const { count } = await db.campaignContact.updateMany({
-    where: { id: entryId, status: "assigned", assignedTo: volunteer },
-    data:
-      gate.outcome === "deferred"
-        ? { status: "deferred", deferredUntil: gate.deferredUntil, assignedTo: null, assignedAt: null, skipReason: gate.reason, updatedAt: now }
-        : { status: "skipped", skipReason: gate.reason, updatedAt: now },
-  });
-  return count === 1;
+async function setAside(db: SqlRunner, entryId: string, volunteer: string, gate: Extract<Gate, { ok: false }>, now: Date): Promise<boolean> {
+  const updated = await db.query(
+    prepared(`UPDATE "CampaignContact" SET status = $3::text::"CampaignContactStatus", "skipReason" = $4, "updatedAt" = $5,
+       "deferredUntil" = CASE WHEN $3 = 'deferred' THEN $6::timestamptz ELSE "deferredUntil" END,
+       "assignedTo" = CASE WHEN $3 = 'deferred' THEN NULL ELSE "assignedTo" END,
+       "assignedAt" = CASE WHEN $3 = 'deferred' THEN NULL ELSE "assignedAt" END
+     WHERE id = $1::uuid AND status = 'assigned' AND "assignedTo" = $2 RETURNING 1`),
+    [entryId, volunteer, gate.outcome, gate.reason, now, gate.deferredUntil ?? null],
+  );
+  return updated.length === 1;
 }
 
 /** Activity older than this is refreshed on the next card, so an active batch never looks idle. */
@@ -269,7 +267,7 @@ export async function drawCard(
   for (let tries = 0; tries < MAX_CARDS_PER_DRAW; tries++) {
     let [row] = await nextAssigned(db, campaignId, volunteer, now, tries === 0);
     if (!row) {
-      campaign ??= await campaignRules(db.prisma, campaignId);
+      campaign ??= await campaignRules(db.sql, campaignId);
       if (campaign?.status !== "running") break;
       if ((await claimBatch(db, campaignId, volunteer, now, input.batchSize ?? DEFAULT_BATCH_SIZE)) === 0) break;
       [row] = await nextAssigned(db, campaignId, volunteer, now, false);
@@ -279,7 +277,7 @@ export async function drawCard(
     if (campaign.status !== "running") break;
     const gate = checkGates(row, campaign, now);
     if (!gate.ok) {
-      if (await setAside(db.prisma, row.entryId, volunteer, gate, now)) notes.push(noteFor(row, gate.outcome, gate.reason));
+      if (await setAside(db.sql, row.entryId, volunteer, gate, now)) notes.push(noteFor(row, gate.outcome, gate.reason));
       continue;
     }
     return {
@@ -302,7 +300,7 @@ export async function drawCard(
       },
     };
   }
-  campaign ??= await campaignRules(db.prisma, campaignId);
+  campaign ??= await campaignRules(db.sql, campaignId);
   if (!campaign) return { kind: "not-running", campaignName: "this campaign", status: "deleted", notes };
   if (campaign.status !== "running") return { kind: "not-running", campaignName: campaign.name, status: campaign.status, notes };
   const deferred = await db.prisma.campaignContact.findFirst({ where: { campaignId, status: "deferred" }, orderBy: { deferredUntil: "asc" }, select: { deferredUntil: true } });
@@ -320,7 +318,7 @@ async function nextAssigned(db: Database, campaignId: string, volunteer: string,
            AND "assignedAt" < $NOW::timestamptz - interval '${TOUCH_AFTER_MS / 1000} seconds' RETURNING 1) `
     : "";
   return cardRows(
-    db.prisma,
+    db.sql,
     // The entry is picked first, so the card's subqueries run for one contact, not for the whole batch.
     `WHERE cc.id = (SELECT b.id FROM "CampaignContact" b JOIN "Contact" bc ON bc.id = b."contactId"
        WHERE b."campaignId" = $1::uuid AND b."assignedTo" = $2 AND b.status = 'assigned' ORDER BY bc.phone LIMIT 1)`,
@@ -333,14 +331,11 @@ async function nextAssigned(db: Database, campaignId: string, volunteer: string,
 
 /** The volunteer passes on a contact: it is not texted by this campaign. */
 export async function skipCard(db: Database, input: { campaignContactId: string; volunteer: string; now: Date }): Promise<CardNote | null> {
-  const [entry] = await db.prisma.$queryRawUnsafe<{ firstName: string | null; lastName: string | null; phone: string }[]>(
-    `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "updatedAt" = $4
+  const [entry] = await db.sql.query<{ firstName: string | null; lastName: string | null; phone: string }>(
+    prepared(`UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "updatedAt" = $4
      FROM "Contact" c WHERE cc.id = $1::uuid AND cc.status = 'assigned' AND cc."assignedTo" = $2 AND c.id = cc."contactId"
-     RETURNING c."firstName", c."lastName", c.phone`,
-    input.campaignContactId,
-    input.volunteer,
-    `skipped by <@${input.volunteer}>`,
-    input.now,
+     RETURNING c."firstName", c."lastName", c.phone`),
+    [input.campaignContactId, input.volunteer, `skipped by <@${input.volunteer}>`, input.now],
   );
   return entry ? noteFor(entry, "skipped", "you skipped it") : null;
 }
@@ -363,11 +358,11 @@ export async function sendCard(
   settings: SendSettings,
 ): Promise<SendOutcome> {
   const { campaignContactId, intentId, volunteer, now } = input;
-  const claim = await db.prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(
+  const claim = await db.sql.transaction(async (tx) => {
+    const [locked] = await tx.query<{ locked: boolean }>(
       prepared(`SELECT pg_advisory_xact_lock(hashtextextended('phone:' || c.phone, 7021)) IS NOT NULL AS locked
        FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId" WHERE cc.id = $1::uuid`),
-      campaignContactId,
+      [campaignContactId],
     );
     if (!locked) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };
     // Read after the lock (a statement of its own, so its snapshot sees what the lock's holder committed).
@@ -386,7 +381,7 @@ export async function sendCard(
       return { kind: "blocked" as const, note: noteFor(row, gate.outcome, gate.reason) };
     }
     const messageId = newId();
-    await tx.$executeRawUnsafe(
+    await tx.query(
       prepared(`WITH conv AS (
          INSERT INTO "Conversation" (id, "campaignId", "contactId", "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $4)
          ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
@@ -396,20 +391,7 @@ export async function sendCard(
          SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, $4, $4
          FROM conv, "Campaign" camp WHERE camp.id = $2::uuid)
        UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "variantId" = $13::uuid, "updatedAt" = $4 WHERE id = $14::uuid`),
-      newId(),
-      campaign.id,
-      row.contactId,
-      now,
-      messageId,
-      settings.sender,
-      row.phone,
-      gate.body,
-      CLAIMED,
-      volunteer,
-      intentId,
-      measureSms(gate.body).segments,
-      row.variantId,
-      row.entryId,
+      [newId(), campaign.id, row.contactId, now, messageId, settings.sender, row.phone, gate.body, CLAIMED, volunteer, intentId, measureSms(gate.body).segments, row.variantId, row.entryId],
     );
     return { kind: "claimed" as const, messageId, row, campaign, body: gate.body, validitySeconds: gate.validitySeconds };
   });
@@ -456,15 +438,11 @@ export async function sendCard(
  */
 export async function recordAccepted(db: Database, messageId: string, result: { sid: string; status: string; segments: number | null }): Promise<void> {
   const keys = OUTBOUND_STATUSES.map((status) => `${result.sid}:${status}`);
-  const early = await db.prisma.$queryRawUnsafe<{ id: string; externalId: string; payload: Record<string, string> }[]>(
+  const early = await db.sql.query<{ id: string; externalId: string; payload: Record<string, string> }>(
     prepared(`WITH stored AS (UPDATE "Message" SET "twilioSid" = $1, status = $2, segments = COALESCE($3::int, segments), "updatedAt" = now() WHERE id = $4::uuid RETURNING id)
      SELECT e.id, e."externalId", e.payload FROM "InboundEvent" e
      WHERE e.source = 'twilio.status' AND e."externalId" = ANY(string_to_array($5::text, ',')) AND e."processedAt" IS NULL AND EXISTS (SELECT 1 FROM stored)`),
-    result.sid,
-    result.status,
-    result.segments,
-    messageId,
-    keys.join(","),
+    [result.sid, result.status, result.segments, messageId, keys.join(",")],
   );
   if (early.length) await applyEarlyStatusCallbacks(db, result.sid, early);
 }
