@@ -8,7 +8,7 @@ import { startFakeTwilio } from "../test/fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN, SIGNING_SECRET } from "../test/support/app-harness";
 import { launchedCampaign } from "../test/support/campaigns";
 import { createPostgresDatabase } from "../test/support/databases";
-import { machine, percentile, round, startAppProcess, type AppProcess } from "./support";
+import { BENCH_CLICK_HEADER, machine, percentile, round, startAppProcess, type AppProcess } from "./support";
 
 const VOLUNTEERS = 20;
 const CONTACTS = 20_000;
@@ -40,7 +40,8 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
     app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }), CLOCK_START);
     const appUrl = app.url;
 
-    const slackPost = (body: string) => postToSlackApp(appUrl, { secret: SIGNING_SECRET, body });
+    // A click sent while measuring carries its id, so the app process times it too.
+    const slackPost = (body: string, timedId?: string) => postToSlackApp(appUrl, { secret: SIGNING_SECRET, body, headers: timedId ? { [BENCH_CLICK_HEADER]: timedId } : {} });
     const clicks: number[] = [];
     let measuring = false;
     let counted = 0;
@@ -64,20 +65,23 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
           id = `${volunteer}-${n}`;
           card = responses.next(id);
           const t0 = performance.now();
-          await slackPost(interactionBody(blockActionsPayload({ actionId: "texting_send", value: send.value, userId: volunteer, responseUrl: responses.url(id) })));
+          const timed = measuring;
+          await slackPost(interactionBody(blockActionsPayload({ actionId: "texting_send", value: send.value, userId: volunteer, responseUrl: responses.url(id) })), timed ? id : undefined);
           current = (await card) as Card;
-          if (measuring) clicks.push(performance.now() - t0);
+          if (timed) clicks.push(performance.now() - t0);
         }
       }),
     );
     const measuredSends = twilio.messages.length - counted;
     const sorted = [...clicks].sort((a, b) => a - b);
+    const server = (await app.takeServerClickTimes()).sort((a, b) => a - b);
     return {
       what: `${VOLUNTEERS} volunteers clicking Send as fast as their next card arrives; app in its own process on PostgreSQL, fake Twilio`,
       contacts: CONTACTS,
       measuredSeconds: MEASURE_MS / 1000,
       sendsPerSecond: round(measuredSends / (MEASURE_MS / 1000)),
-      clickToNextCardMs: { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN), clicks: sorted.length },
+      serverTimePerClickMs: { ...spread(server), what: "in the app: from the click reaching its HTTP server to Slack's answer to its post of the next card" },
+      volunteerWaitPerClickMs: { ...spread(sorted), what: "in the benchmark client: from posting the click to receiving the next card (adds the client's own delays)" },
       totalTexts: twilio.messages.length,
       duplicateRecipients: twilio.messages.length - new Set(twilio.messages.map((m) => m.to)).size,
       caveat: "the benchmark client, fake Slack and fake Twilio share the 2-core machine with the app and PostgreSQL",
@@ -101,6 +105,14 @@ async function seed(db: Awaited<ReturnType<typeof openDatabase>>): Promise<strin
   await launchedCampaign(db, { name: "Bench", tag: "bench", createdBy: "U0ORG" });
   return "Bench";
 }
+
+const spread = (sorted: number[]) => ({
+  p50: round(percentile(sorted, 50)),
+  p90: round(percentile(sorted, 90)),
+  p99: round(percentile(sorted, 99)),
+  max: round(sorted.at(-1) ?? NaN),
+  clicks: sorted.length,
+});
 
 /** Stands in for Slack's response_url endpoints: each id resolves the promise waiting for it. */
 async function responseServer() {

@@ -59,8 +59,16 @@ export async function stop(app: { child: ChildProcess; exited: Promise<unknown> 
 /** A running app process for a benchmark: its local URL, and how to stop it. */
 export interface AppProcess {
   url: string;
+  /**
+   * Server time of each click sent with a BENCH_CLICK_HEADER since the last call, in ms: from the
+   * click reaching the app to Slack's answer to the app's post of the next card at its response_url.
+   */
+  takeServerClickTimes(): Promise<number[]>;
   stop(): Promise<void>;
 }
+
+/** A click carrying this header (its value the id at the end of its response_url) is timed by the app process. */
+export const BENCH_CLICK_HEADER = "x-bench-click";
 
 /**
  * Starts bench/app-process.ts (the real app, its clock set to `clockStart` and running on) in a
@@ -80,6 +88,11 @@ export async function startAppProcess(env: NodeJS.ProcessEnv, clockStart: number
   });
   return {
     url,
+    takeServerClickTimes: () =>
+      new Promise<number[]>((resolve) => {
+        child.once("message", (m) => resolve((m as { clickTimes: number[] }).clickTimes));
+        child.send({ take: "clickTimes" });
+      }),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;

@@ -235,13 +235,23 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Wall times already worked out, by zone and UTC minute: every click in a minute asks for the same few. */
+const wallTimes = new Map<string, number>();
+const MAX_WALL_TIMES = 10_000;
+
 /** The local date and time (to the minute) in `zone` at `instant`, as a wall time. */
 function wallTime(zone: string, instant: number): number {
+  const key = `${zone}|${Math.floor(instant / MINUTE)}`;
+  const known = wallTimes.get(key);
+  if (known !== undefined) return known;
   const parts: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
   for (const part of formatterFor(zone).formatToParts(instant)) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);
   }
-  return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0);
+  const wall = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0);
+  if (wallTimes.size >= MAX_WALL_TIMES) wallTimes.clear();
+  wallTimes.set(key, wall);
+  return wall;
 }
 
 /** A campaign's stored policy, or the default when none is stored or it no longer validates: never looser than the law. */
