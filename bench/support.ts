@@ -71,12 +71,13 @@ export interface AppProcess {
 export const BENCH_CLICK_HEADER = "x-bench-click";
 
 /**
- * Starts bench/app-process.ts (the real app, its clock set to `clockStart` and running on) in a
- * process of its own. BENCH_CPU_PROF=<dir> writes a CPU profile of it there.
+ * Starts bench/app-process.ts (the real app, its clock set to `clockStart` and running on), or
+ * another `script` that answers the same messages, in a process of its own. BENCH_CPU_PROF=<dir>
+ * writes a CPU profile of it there.
  */
-export async function startAppProcess(env: NodeJS.ProcessEnv, clockStart: number): Promise<AppProcess> {
+export async function startAppProcess(env: NodeJS.ProcessEnv, clockStart: number, script = "bench/app-process.ts"): Promise<AppProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(path.join(ROOT, "bench/app-process.ts"), [], {
+  const child = fork(path.join(ROOT, script), [], {
     execArgv: ["--import", "tsx", ...profile],
     env: { ...env, BENCH_CLOCK_START: String(clockStart) },
     stdio: ["ignore", "ignore", "inherit", "ipc"],

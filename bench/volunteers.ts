@@ -1,0 +1,93 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../test/fakes/signing";
+import { SIGNING_SECRET } from "../test/support/app-harness";
+import { percentile, round, BENCH_CLICK_HEADER } from "./support";
+
+type Card = { blocks?: Array<{ elements?: Array<{ action_id?: string; value?: string }> }> };
+
+export interface VolunteerRun {
+  appUrl: string;
+  /** What the volunteers type to get their first card, e.g. "send Bench". */
+  campaignCommand: string;
+  volunteers: number;
+  warmupMs: number;
+  measureMs: number;
+  /** Called once, when the warm-up ends and measuring starts. */
+  onMeasureStart(): void;
+}
+
+/**
+ * Volunteers texting as fast as cards come back: each types /campaign send, clicks Send on its
+ * card, waits for the next card at its response_url, and clicks again. Returns how long each
+ * measured click waited (posting the click to receiving the next card), sorted. Clicks sent while
+ * measuring carry BENCH_CLICK_HEADER, so the app process can time them too.
+ */
+export async function volunteersClicking(run: VolunteerRun): Promise<number[]> {
+  const responses = await responseServer();
+  const post = (body: string, timedId?: string) => postToSlackApp(run.appUrl, { secret: SIGNING_SECRET, body, headers: timedId ? { [BENCH_CLICK_HEADER]: timedId } : {} });
+  const waits: number[] = [];
+  let measuring = false;
+  const stopAt = Date.now() + run.warmupMs + run.measureMs;
+  const warmup = setTimeout(() => {
+    measuring = true;
+    run.onMeasureStart();
+  }, run.warmupMs);
+  try {
+    await Promise.all(
+      Array.from({ length: run.volunteers }, async (_, v) => {
+        const volunteer = `U0VOL${String(v).padStart(3, "0")}`;
+        let id = `${volunteer}-start`;
+        let card = responses.next(id);
+        await post(slashCommandBody({ command: "/campaign", text: run.campaignCommand, user_id: volunteer, response_url: responses.url(id) }));
+        let current = (await card) as Card;
+        for (let n = 0; Date.now() < stopAt; n++) {
+          const send = current.blocks?.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "texting_send");
+          if (!send?.value) break;
+          id = `${volunteer}-${n}`;
+          card = responses.next(id);
+          const timed = measuring;
+          const t0 = performance.now();
+          await post(interactionBody(blockActionsPayload({ actionId: "texting_send", value: send.value, userId: volunteer, responseUrl: responses.url(id) })), timed ? id : undefined);
+          current = (await card) as Card;
+          if (timed) waits.push(performance.now() - t0);
+        }
+      }),
+    );
+  } finally {
+    clearTimeout(warmup);
+    await responses.close();
+  }
+  return waits.sort((a, b) => a - b);
+}
+
+/** p50, p90, p99 and max of sorted times, in ms. */
+export const spread = (sorted: number[]) => ({
+  p50: round(percentile(sorted, 50)),
+  p90: round(percentile(sorted, 90)),
+  p99: round(percentile(sorted, 99)),
+  max: round(sorted.at(-1) ?? NaN),
+  clicks: sorted.length,
+});
+
+/** Stands in for Slack's response_url endpoints: each id resolves the promise waiting for it. */
+async function responseServer() {
+  const waiting = new Map<string, (body: unknown) => void>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const id = decodeURIComponent((req.url ?? "").split("/").pop() ?? "");
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      waiting.get(id)?.(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"));
+      waiting.delete(id);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
+  return {
+    url: (id: string) => `${base}/${encodeURIComponent(id)}`,
+    next: (id: string) => new Promise<unknown>((resolve) => waiting.set(id, resolve)),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
