@@ -5,13 +5,10 @@ import { startFakeTwilio } from "../test/fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN } from "../test/support/app-harness";
 import { launchedCampaign } from "../test/support/campaigns";
 import { createPostgresDatabase } from "../test/support/databases";
-import { machine, round, startAppProcess, type AppProcess } from "./support";
-import { spread, volunteersClicking } from "./volunteers";
+import { machine, startAppProcess, type AppProcess } from "./support";
+import { measureSending, VOLUNTEERS } from "./volunteers";
 
-const VOLUNTEERS = 20;
 const CONTACTS = 20_000;
-const WARMUP_MS = 3_000;
-const MEASURE_MS = 20_000;
 // Monday 10:00 in New York: every contact's sending hours are open for the whole run.
 const CLOCK_START = Date.parse("2026-11-30T15:00:00Z");
 
@@ -33,24 +30,11 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
 
     if (made.target.kind !== "postgres") throw new Error("the send benchmark runs on PostgreSQL");
     app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }), CLOCK_START);
-    let counted = 0;
-    const waits = await volunteersClicking({
-      appUrl: app.url,
-      campaignCommand: `send ${campaignName}`,
-      volunteers: VOLUNTEERS,
-      warmupMs: WARMUP_MS,
-      measureMs: MEASURE_MS,
-      onMeasureStart: () => (counted = twilio.messages.length),
-    });
-    const measuredSends = twilio.messages.length - counted;
-    const server = (await app.takeServerClickTimes()).sort((a, b) => a - b);
+    const measured = await measureSending(app, twilio, `send ${campaignName}`);
     return {
       what: `${VOLUNTEERS} volunteers clicking Send as fast as their next card arrives; app in its own process on PostgreSQL, fake Twilio`,
       contacts: CONTACTS,
-      measuredSeconds: MEASURE_MS / 1000,
-      sendsPerSecond: round(measuredSends / (MEASURE_MS / 1000)),
-      serverTimePerClickMs: { ...spread(server), what: "in the app: from the click reaching its HTTP server to Slack's answer to its post of the next card" },
-      volunteerWaitPerClickMs: { ...spread(waits), what: "in the benchmark client: from posting the click to receiving the next card (adds the client's own delays)" },
+      ...measured,
       totalTexts: twilio.messages.length,
       duplicateRecipients: twilio.messages.length - new Set(twilio.messages.map((m) => m.to)).size,
       caveat: "the benchmark client, fake Slack and fake Twilio share the 2-core machine with the app and PostgreSQL",

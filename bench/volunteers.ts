@@ -2,7 +2,36 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../test/fakes/signing";
 import { SIGNING_SECRET } from "../test/support/app-harness";
-import { percentile, round, BENCH_CLICK_HEADER } from "./support";
+import type { FakeTwilio } from "../test/fakes/twilio-api";
+import { BENCH_CLICK_HEADER, percentile, round, type AppProcess } from "./support";
+
+export const VOLUNTEERS = 20;
+const WARMUP_MS = 3_000;
+const MEASURE_MS = 20_000;
+
+/**
+ * VOLUNTEERS volunteers texting through `app` for a warm-up and then MEASURE_MS: texts accepted by
+ * the fake Twilio per second, and each measured click's time in the app and as the client saw it.
+ */
+export async function measureSending(app: AppProcess, twilio: FakeTwilio, campaignCommand: string) {
+  let counted = 0;
+  const waits = await volunteersClicking({
+    appUrl: app.url,
+    campaignCommand,
+    volunteers: VOLUNTEERS,
+    warmupMs: WARMUP_MS,
+    measureMs: MEASURE_MS,
+    onMeasureStart: () => (counted = twilio.messages.length),
+  });
+  const measuredSends = twilio.messages.length - counted;
+  const server = (await app.takeServerClickTimes()).sort((a, b) => a - b);
+  return {
+    measuredSeconds: MEASURE_MS / 1000,
+    sendsPerSecond: round(measuredSends / (MEASURE_MS / 1000)),
+    serverTimePerClickMs: { ...spread(server), what: "in the app: from the click reaching its HTTP server to Slack's answer to its post of the next card" },
+    volunteerWaitPerClickMs: { ...spread(waits), what: "in the benchmark client: from posting the click to receiving the next card (adds the client's own delays)" },
+  };
+}
 
 type Card = { blocks?: Array<{ elements?: Array<{ action_id?: string; value?: string }> }> };
 
@@ -62,7 +91,7 @@ export async function volunteersClicking(run: VolunteerRun): Promise<number[]> {
 }
 
 /** p50, p90, p99 and max of sorted times, in ms. */
-export const spread = (sorted: number[]) => ({
+const spread = (sorted: number[]) => ({
   p50: round(percentile(sorted, 50)),
   p90: round(percentile(sorted, 90)),
   p99: round(percentile(sorted, 99)),

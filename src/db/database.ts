@@ -59,6 +59,9 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
   const adapterFactory = new PrismaPg(poolConfig);
   // One pool for Prisma and plain SQL; statements registered with prepared() are parsed and planned once per connection.
   const pool = new Pool(poolConfig);
+  // A connection the server closes (restart, failover, a dropped database) leaves the pool on its
+  // own and the next query opens another; unheard, the pool's "error" event would end the process.
+  pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementName }) });
   const queryOn = async <R>(client: Pool | PoolClient, sql: string, params: readonly unknown[] = []): Promise<R[]> =>
     (await client.query({ name: preparedStatementName({ sql }) || undefined, text: sql, values: params as unknown[] })).rows as R[];

@@ -1,0 +1,78 @@
+import { Client } from "pg";
+import { openDatabase, type Database } from "../../../src/db/database";
+import { BACKENDS, createPostgresDatabase, openMigratedDatabase } from "../../support/databases";
+
+/** db.sql, the send path's plain SQL beside Prisma: the same answers from PostgreSQL and PGlite. */
+describe.each(BACKENDS)("plain SQL (%s)", (_name, create) => {
+  let db: Database & { dispose(): Promise<void> };
+  beforeAll(async () => {
+    db = await openMigratedDatabase(create);
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+
+  it("returns rows with the types the send path reads: int, boolean, timestamptz, jsonb, text[] and null", async () => {
+    const at = new Date("2026-11-30T15:00:00.123Z");
+    const [row] = await db.sql.query<Record<string, unknown>>(
+      `SELECT $1::int + 1 AS n, $2::timestamptz AS at, '{"ward":"7"}'::jsonb AS fields, ARRAY['a','b']::text[] AS tags, true AS yes, NULL::text AS nothing`,
+      [41, at],
+    );
+    expect(row).toEqual({ n: 42, at, fields: { ward: "7" }, tags: ["a", "b"], yes: true, nothing: null });
+  });
+
+  it("commits a transaction when its function returns and rolls all of it back when it throws", async () => {
+    const phone = (n: number) => `+1202555${String(n).padStart(4, "0")}`;
+    await db.sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin')`, [phone(1)]);
+    });
+    await expect(
+      db.sql.transaction(async (tx) => {
+        await tx.query(`INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin')`, [phone(2)]);
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    // A statement that fails inside the transaction rolls back what came before it, and the connection is fine afterwards.
+    await expect(
+      db.sql.transaction(async (tx) => {
+        await tx.query(`INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin')`, [phone(3)]);
+        await tx.query(`INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin')`, [phone(1)]);
+      }),
+    ).rejects.toThrow();
+    const rows = await db.sql.query<{ phone: string }>(`SELECT phone FROM "OptOut" WHERE phone = ANY($1::text[]) ORDER BY phone`, [[phone(1), phone(2), phone(3)]]);
+    expect(rows.map((r) => r.phone)).toEqual([phone(1)]);
+  });
+});
+
+describe("plain SQL (postgres): connections the server closes", () => {
+  it("drops a pooled connection the server terminated and answers the next query on a new one", async () => {
+    const db = await openMigratedDatabase(createPostgresDatabase);
+    const admin = new Client({ connectionString: (db.target as { url: string }).url });
+    await admin.connect();
+    try {
+      // Two idle connections in the pool, then the server ends both (as on a restart or failover).
+      const [[first]] = await Promise.all([db.sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"), db.prisma.$queryRawUnsafe("SELECT pg_sleep(0.05)::text")]);
+      const ended = await admin.query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      expect(ended.rows.length).toBeGreaterThanOrEqual(2);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [next] = await db.sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      expect(next!.pid).not.toBe(first!.pid);
+      expect(await db.prisma.$queryRawUnsafe<{ ok: number }[]>("SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+    } finally {
+      await admin.end();
+      await db.dispose();
+    }
+  });
+
+  it("closes without an unhandled error when the server ends connections the pool is still closing", async () => {
+    for (let round = 0; round < 20; round++) {
+      const made = await createPostgresDatabase();
+      const db = await openDatabase(made.target);
+      await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? db.sql.query("SELECT pg_sleep(0.02)::text") : db.prisma.$queryRawUnsafe("SELECT pg_sleep(0.02)::text"))));
+      await db.close();
+      // What dropping the database in tests (or a restart in production) does right after a close.
+      await made.dispose();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  });
+});
