@@ -5,7 +5,7 @@ import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { sendFailureAdvice } from "../domain/twilio-errors";
 import { maskPhone } from "../domain/phone";
 import { isWithinSendWindow, localTimeLabel, nextWindowOpening, storedPolicyOrDefault, windowClosesAt } from "../domain/quiet-hours";
-import { quoteForSlack, slackToPlainText } from "../domain/slack-text";
+import { escapeForSlack, quoteForSlack, slackToPlainText } from "../domain/slack-text";
 import { measureSms } from "../domain/sms-length";
 import type { Logger } from "../logger";
 import { enqueueSlackPost, type SlackPost } from "./slack-outbox";
@@ -49,6 +49,8 @@ export interface ThreadRenderer {
   note(text: string): SlackMessageJson;
   /** A text no conversation claims, for the unmatched channel. */
   unmatched(view: { maskedPhone: string; contactName: string | null; body: string; mediaUrls: string[]; why: string }): SlackMessageJson;
+  /** A voter's text the inbox had to set aside, for the unmatched channel. */
+  setAside(view: { maskedPhone: string; body: string; why: string }): SlackMessageJson;
 }
 
 export interface ConversationDeps {
@@ -491,8 +493,8 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
   return result;
 }
 
-/** Attempts before a failing event is set aside (until the process restarts). */
-const MAX_ATTEMPTS = 5;
+/** Failed attempts, counted in the database, after which an event is set aside for a person to look at. */
+export const MAX_INBOX_ATTEMPTS = 5;
 
 /**
  * Works through the inbox: inbound texts and volunteer replies not processed yet, including
@@ -501,8 +503,6 @@ const MAX_ATTEMPTS = 5;
 export class ConversationInbox {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  /** Failed attempts per event in this process. */
-  private readonly failures = new Map<string, number>();
   private again = false;
   /** Not started yet, or stopped: nothing is scheduled. */
   private stopped = true;
@@ -549,9 +549,8 @@ export class ConversationInbox {
     let processed = 0;
     for (;;) {
       // Events that kept failing are set aside, so a few poison events never starve the rest.
-      const setAside = [...this.failures].filter(([, n]) => n >= MAX_ATTEMPTS).map(([id]) => id);
       const due = await this.deps.db.prisma.inboundEvent.findMany({
-        where: { processedAt: null, source: { in: ["twilio.sms", "slack.reply"] }, ...(setAside.length ? { id: { notIn: setAside } } : {}) },
+        where: { processedAt: null, failedAt: null, source: { in: ["twilio.sms", "slack.reply"] } },
         orderBy: { receivedAt: "asc" },
         take: 50,
         select: { id: true, source: true, payload: true },
@@ -569,15 +568,10 @@ export class ConversationInbox {
             const names = mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
             if ((await processThreadReply(this.deps, event.id, names)) !== "already-processed") progressed = true;
           }
-          this.failures.delete(event.id);
           processed++;
         } catch (error) {
-          const attempts = (this.failures.get(event.id) ?? 0) + 1;
-          this.failures.set(event.id, attempts);
-          const givingUp = attempts >= MAX_ATTEMPTS;
-          this.deps.logger.error(
-            { err: error, event: event.id, source: event.source, attempts },
-            givingUp ? "inbox event failed again: set aside until this process restarts (it stays stored, unprocessed)" : "inbox event failed; will retry",
+          await recordInboxFailure(this.deps, event, error).catch((failure: unknown) =>
+            this.deps.logger.error({ err: failure, event: event.id }, "could not record an inbox event's failure; it will be tried again"),
           );
         }
       }
@@ -592,4 +586,57 @@ export class ConversationInbox {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
+}
+
+/**
+ * Counts a failed attempt at an inbox event. The MAX_INBOX_ATTEMPTS-th sets it aside: it stays
+ * stored as it came, is no longer retried, and someone is told in Slack, so nothing a voter or a
+ * volunteer sent is dropped in silence.
+ */
+async function recordInboxFailure(deps: ConversationDeps, event: { id: string; source: string; payload: unknown }, error: unknown): Promise<void> {
+  const why = (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+  const { attempts } = await deps.db.prisma.inboundEvent.update({ where: { id: event.id }, data: { attempts: { increment: 1 }, lastError: why }, select: { attempts: true } });
+  if (attempts < MAX_INBOX_ATTEMPTS) {
+    deps.logger.error({ err: error, event: event.id, source: event.source, attempts }, "inbox event failed; will retry");
+    return;
+  }
+  // Only the process that sets it aside reports it.
+  const { count } = await deps.db.prisma.inboundEvent.updateMany({ where: { id: event.id, failedAt: null }, data: { failedAt: deps.clock() } });
+  deps.logger.error({ err: error, event: event.id, source: event.source, attempts }, "inbox event set aside after repeated failures: kept unprocessed, reported in Slack");
+  if (count === 1) await reportSetAside(deps, event, why);
+}
+
+/** Tells the right people about an inbox event set aside: the voter's text in the unmatched channel, a volunteer's reply in its thread. */
+async function reportSetAside(deps: ConversationDeps, event: { id: string; source: string; payload: unknown }, why: string): Promise<void> {
+  const failure = `it failed ${MAX_INBOX_ATTEMPTS} times (${why.slice(0, 200)}), so it was set aside and is kept as inbox event ${event.id}`;
+  // The error's words go to Slack: escaped, as voter text is.
+  if (event.source === "twilio.sms") {
+    const payload = (event.payload ?? {}) as Record<string, string | undefined>;
+    if (!deps.unmatchedChannel) {
+      deps.logger.error({ event: event.id }, "a voter's text was set aside and SLACK_UNMATCHED_CHANNEL is not set: it is kept in the database only");
+      return;
+    }
+    await enqueueSlackPost(deps.db.prisma, {
+      channel: deps.unmatchedChannel,
+      method: "chat.postMessage",
+      args: deps.render.setAside({
+        maskedPhone: maskPhone(payload.From ?? ""),
+        body: payload.Body ?? "",
+        why: `${failure}. Answer the voter from their conversation if they have one, and tell whoever runs the app.`,
+      }),
+      dedupeKey: `inbox-set-aside:${event.id}`,
+    });
+    return;
+  }
+  const reply = (event.payload ?? {}) as Partial<ThreadReplyEvent>;
+  if (event.source !== "slack.reply" || !reply.channel || !reply.threadTs) {
+    deps.logger.error({ event: event.id, source: event.source }, "an inbox event was set aside and has no Slack thread to report it in");
+    return;
+  }
+  await enqueueSlackPost(deps.db.prisma, {
+    channel: reply.channel,
+    method: "chat.postMessage",
+    args: { ...deps.render.note(`:warning: A reply in this thread could not be sent: ${escapeForSlack(failure)}. Nothing went out to the voter: send it again.`), thread_ts: reply.threadTs },
+    dedupeKey: `inbox-set-aside:${event.id}`,
+  });
 }

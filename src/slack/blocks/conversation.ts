@@ -95,4 +95,8 @@ function unmatched(view: { maskedPhone: string; contactName: string | null; body
   return { text: text.slice(0, 3_900), unfurl_links: false, unfurl_media: false };
 }
 
-export const slackThreadRenderer: ThreadRenderer = { root, voterText, note, unmatched };
+function setAside(view: { maskedPhone: string; body: string; why: string }): SlackMessageJson {
+  return { text: `:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(view.why)}\n${quoteForSlack(view.body)}`, unfurl_links: false };
+}
+
+export const slackThreadRenderer: ThreadRenderer = { root, voterText, note, unmatched, setAside };

@@ -1,6 +1,7 @@
 import pino from "pino";
 import type { Database } from "../../../src/db/database";
-import { ConversationInbox, type ConversationDeps } from "../../../src/services/conversations";
+import { maskPhone } from "../../../src/domain/phone";
+import { ConversationInbox, MAX_INBOX_ATTEMPTS, type ConversationDeps } from "../../../src/services/conversations";
 import { recordInboundSms } from "../../../src/services/inbound-sms";
 import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
@@ -23,7 +24,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     await db.dispose();
   });
 
-  it("sets aside events that keep failing, so they never starve the ones behind them", async () => {
+  it("sets aside events that keep failing, for good and across restarts, so they never starve the ones behind them", async () => {
     // 60 broken events, older than a good one: more than one batch of 50.
     const old = new Date(Date.now() - 60_000);
     await db.prisma.inboundEvent.createMany({
@@ -35,7 +36,53 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     const good = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: "SM0000000000000000000000000000good" } });
     expect(good.processedAt).not.toBeNull();
     expect(await db.prisma.slackOutbox.count({ where: { channel: "C0UNMATCHED" } })).toBe(1);
-    // The broken ones stay stored and unprocessed: nothing is dropped.
-    expect(await db.prisma.inboundEvent.count({ where: { source: "slack.reply", processedAt: null } })).toBe(60);
+    // The broken ones stay stored and unprocessed, set aside with their last error: nothing is dropped.
+    const broken = await db.prisma.inboundEvent.findMany({ where: { externalId: { startsWith: "broken:" } } });
+    expect(broken).toHaveLength(60);
+    for (const event of broken) {
+      expect(event).toMatchObject({ processedAt: null, attempts: MAX_INBOX_ATTEMPTS, failedAt: expect.any(Date), lastError: expect.stringMatching(/./) });
+    }
+    // A restarted process does not try them again.
+    await new ConversationInbox(deps).drain();
+    expect(await db.prisma.inboundEvent.count({ where: { externalId: { startsWith: "broken:" }, attempts: { gt: MAX_INBOX_ATTEMPTS } } })).toBe(0);
+  });
+
+  it("reports a voter's text it had to set aside in the unmatched channel, once", async () => {
+    // A conversation whose stored channel is a name, not an id: every post to its thread is refused.
+    const contact = await db.prisma.contact.create({ data: { phone: "+13125550111", firstName: "Ana" } });
+    await db.prisma.conversation.create({ data: { contactId: contact.id, slackChannelId: "general", slackThreadTs: "1700000000.000100" } });
+    const sid = "SM00000000000000000000000000poison";
+    await recordInboundSms(db.prisma, { sid, from: contact.phone, to: "+12125550199", body: "Is the polling place open <!channel>?", media: [], raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" } });
+    const inbox = new ConversationInbox(deps);
+    for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
+
+    const event = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: sid } });
+    expect(event).toMatchObject({ processedAt: null, attempts: MAX_INBOX_ATTEMPTS, failedAt: expect.any(Date) });
+    expect(event.lastError).toContain("C0123ABCD");
+    const posts = await db.prisma.slackOutbox.findMany({ where: { dedupeKey: `inbox-set-aside:${event.id}` } });
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.channel).toBe("C0UNMATCHED");
+    const text = (posts[0]!.payload as { text: string }).text;
+    expect(text).toContain(maskPhone(contact.phone));
+    expect(text).toContain(`inbox event ${event.id}`);
+    expect(text).toContain("Is the polling place open &lt;!channel&gt;?");
+    expect(text).not.toContain("<!channel>");
+  });
+
+  it("tells the volunteer in the thread when their reply was set aside, once", async () => {
+    const contact = await db.prisma.contact.create({ data: { phone: "+13125550122", firstName: "Ben" } });
+    await db.prisma.conversation.create({ data: { contactId: contact.id, slackChannelId: "C0REPLIES", slackThreadTs: "1700000000.000300" } });
+    // A reply whose text is not a string: it fails however often it is tried.
+    const event = await db.prisma.inboundEvent.create({
+      data: { source: "slack.reply", externalId: "C0REPLIES:1700000000.000400", payload: { channel: "C0REPLIES", ts: "1700000000.000400", threadTs: "1700000000.000300", user: "U0VOL", text: 42 } },
+    });
+    const inbox = new ConversationInbox(deps);
+    for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
+
+    expect(await db.prisma.inboundEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ processedAt: null, attempts: MAX_INBOX_ATTEMPTS, failedAt: expect.any(Date) });
+    const posts = await db.prisma.slackOutbox.findMany({ where: { dedupeKey: `inbox-set-aside:${event.id}` } });
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({ channel: "C0REPLIES", payload: { thread_ts: "1700000000.000300", text: expect.stringContaining("Nothing went out to the voter: send it again.") } });
+    expect(twilio.messages.filter((m) => m.to === contact.phone)).toHaveLength(0);
   });
 });
