@@ -94,7 +94,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       );
     });
     const server: Server = await app.start(config.port);
-    const scheduler = startScheduler({ db, logger, sms, clock });
+    const scheduler = startScheduler({ db, logger, sms, clock, render: slackThreadRenderer });
     outbox.start();
     inbox.start();
     const { port } = server.address() as AddressInfo;

@@ -1,6 +1,8 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
+import type { ThreadRenderer } from "../services/conversations";
+import { remindDueFollowUps } from "../services/follow-ups";
 import type { SmsGateway } from "../services/sms-gateway";
 import { reconcileUnconfirmedSends } from "../services/texting";
 
@@ -9,6 +11,8 @@ export interface JobDeps {
   logger: Logger;
   sms: SmsGateway;
   clock: () => Date;
+  /** How thread posts look (the Slack renderer in the app). */
+  render: ThreadRenderer;
 }
 
 interface Job {
@@ -27,6 +31,12 @@ export const JOBS: readonly Job[] = [
     schedule: "* * * * *",
     lockKey: 0x7032706a6f623031n, // "p2pjob01"
     run: async (deps) => reconcileUnconfirmedSends(deps.db, deps.sms, deps.clock()),
+  },
+  {
+    name: "remind-due-follow-ups",
+    schedule: "*/5 * * * *",
+    lockKey: 0x7032706a6f623032n, // "p2pjob02"
+    run: async (deps) => ({ ...(await remindDueFollowUps(deps)) }),
   },
 ];
 

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Conversation_followUpAt_idx" ON "Conversation"("followUpAt");
