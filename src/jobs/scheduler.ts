@@ -3,6 +3,7 @@ import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversations";
 import { remindDueFollowUps } from "../services/follow-ups";
+import { pruneSentSlackPosts } from "../services/slack-outbox";
 import type { SmsGateway } from "../services/sms-gateway";
 import { reconcileUnconfirmedSends } from "../services/texting";
 
@@ -37,6 +38,12 @@ export const JOBS: readonly Job[] = [
     schedule: "*/5 * * * *",
     lockKey: 0x7032706a6f623032n, // "p2pjob02"
     run: async (deps) => ({ ...(await remindDueFollowUps(deps)) }),
+  },
+  {
+    name: "prune-sent-slack-posts",
+    schedule: "17 4 * * *",
+    lockKey: 0x7032706a6f623033n, // "p2pjob03"
+    run: async (deps) => pruneSentSlackPosts(deps.db.prisma, deps.clock()),
   },
 ];
 

@@ -192,3 +192,31 @@ export async function slackOutboxSummary(db: Db): Promise<SlackOutboxSummary> {
     backlog: byChannel.map((row) => ({ channel: row.channel, queued: row._count._all })).sort((a, b) => b.queued - a.queued),
   };
 }
+
+/** Posts Slack accepted are kept this long (for dedupe keys and the record), then pruned. */
+export const KEEP_SENT_POSTS_DAYS = 30;
+const PRUNE_BATCH = 5_000;
+
+/**
+ * Deletes posts Slack accepted more than `keepDays` ago, in batches, so the outbox does not grow
+ * for ever. Kept: failed posts (the record of what never reached Slack), posts something still
+ * points at (a reply, edit or reaction under them, or a thread root whose ts is not stored yet).
+ */
+export async function pruneSentSlackPosts(db: Db, now: Date, keepDays = KEEP_SENT_POSTS_DAYS): Promise<{ pruned: number }> {
+  const before = new Date(now.getTime() - keepDays * 86_400_000);
+  let pruned = 0;
+  for (;;) {
+    const deleted = await db.$executeRawUnsafe(
+      `DELETE FROM "SlackOutbox" WHERE id IN (
+         SELECT o.id FROM "SlackOutbox" o
+         WHERE o.status = 'sent' AND o."settledAt" < $1
+           AND NOT EXISTS (SELECT 1 FROM "SlackOutbox" c WHERE c."parentId" = o.id)
+           AND NOT EXISTS (SELECT 1 FROM "Conversation" cv WHERE cv."rootOutboxId" = o.id AND cv."slackThreadTs" IS NULL)
+         LIMIT $2)`,
+      before,
+      PRUNE_BATCH,
+    );
+    pruned += deleted;
+    if (deleted < PRUNE_BATCH) return { pruned };
+  }
+}

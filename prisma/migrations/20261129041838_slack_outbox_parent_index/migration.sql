@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "SlackOutbox_parentId_idx" ON "SlackOutbox"("parentId");
