@@ -1,7 +1,7 @@
 import { startApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
-import { timeClicksForParent } from "./click-timing";
+import { timeRequestsForParent } from "./server-timing";
 
 /**
  * The app process the send and inbound benchmarks drive: the real app, its clock set to BENCH_CLOCK_START
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const offset = Number(process.env.BENCH_CLOCK_START) - Date.now();
   const running = await startApp(config, createLogger(config.logLevel), { clock: () => new Date(Date.now() + offset) });
-  timeClicksForParent();
+  timeRequestsForParent();
   process.send?.({ ready: running.localUrl });
   process.once("SIGTERM", () => void running.stop().then(() => process.exit(0)));
 }

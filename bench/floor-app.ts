@@ -7,7 +7,7 @@ import { measureSms } from "../src/domain/sms-length";
 import type { TextingCard } from "../src/services/texting";
 import { textingMessage } from "../src/slack/blocks/texting";
 import { createTwilioGateway } from "../src/sms/twilio-gateway";
-import { timeClicksForParent } from "./click-timing";
+import { timeRequestsForParent } from "./server-timing";
 
 /**
  * The send benchmark's floor: a Bolt app set up like ours whose Send click does everything but
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   });
   await app.init();
   const server = (await app.start(0)) as Server;
-  timeClicksForParent();
+  timeRequestsForParent();
   process.send?.({ ready: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   process.once("SIGTERM", () => void app.stop().then(() => process.exit(0)));
 }

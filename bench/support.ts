@@ -59,13 +59,13 @@ export async function stop(app: { child: ChildProcess; exited: Promise<unknown> 
 /** A running app process for a benchmark: its local URL, and how to stop it. */
 export interface AppProcess {
   url: string;
-  /**
-   * Server time of each click sent with a BENCH_CLICK_HEADER since the last call, in ms: from the
-   * click reaching the app to Slack's answer to the app's post of the next card at its response_url.
-   */
-  takeServerClickTimes(): Promise<number[]>;
+  /** What bench/server-timing.ts measured inside the app since the last call, sorted, in ms. */
+  takeServerTimes(kind: ServerTimeKind): Promise<number[]>;
   stop(): Promise<void>;
 }
+
+/** Clicks: from the click reaching the app to Slack's answer to its post of the next card. Webhooks: from arrival to our answer. */
+export type ServerTimeKind = "clicks" | "webhooks";
 
 /** A click carrying this header (its value the id at the end of its response_url) is timed by the app process. */
 export const BENCH_CLICK_HEADER = "x-bench-click";
@@ -89,10 +89,10 @@ export async function startAppProcess(env: NodeJS.ProcessEnv, clockStart: number
   });
   return {
     url,
-    takeServerClickTimes: () =>
+    takeServerTimes: (kind) =>
       new Promise<number[]>((resolve) => {
-        child.once("message", (m) => resolve((m as { clickTimes: number[] }).clickTimes));
-        child.send({ take: "clickTimes" });
+        child.once("message", (m) => resolve((m as { times: number[] }).times.sort((a, b) => a - b)));
+        child.send({ take: kind });
       }),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

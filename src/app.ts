@@ -61,7 +61,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       { db, sms, sender, clock, render: slackThreadRenderer, unmatchedChannel: config.slack.unmatchedChannel ?? null, logger },
       { names: (ids) => userNames(app.client, ids) },
     );
-    const webhookDeps = { prisma: db.prisma, authToken: config.twilio.authToken, publicUrl: config.publicUrl, logger, onInboundStored: () => inbox.wake() };
+    const webhookDeps = { prisma: db.prisma, sql: db.sql, authToken: config.twilio.authToken, publicUrl: config.publicUrl, logger, onInboundStored: () => inbox.wake() };
     const app = new App({
       token: config.slack.botToken,
       signingSecret: config.slack.signingSecret,

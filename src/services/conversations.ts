@@ -12,6 +12,7 @@ import { enqueueSlackPost, type SlackPost } from "./slack-outbox";
 import type { SmsGateway } from "./sms-gateway";
 import { lockPhone, recordOptOut } from "./opt-outs";
 import { CLAIMED, NOT_SENT, recordAccepted, UNCONFIRMED } from "./texting";
+import { prepared } from "../db/prepared";
 
 /*
  * Voter conversations. An inbound text (stored once by the webhook) is processed once, here: it is
@@ -267,7 +268,7 @@ interface InboundRow {
   helpText: string | null;
 }
 
-const INBOUND_ROW_SQL = `
+const INBOUND_ROW_SQL = prepared(`
   SELECT e.id AS "eventId", e.payload, m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
     ct."firstName", ct."lastName",
     cv.id AS "conversationId", cv."campaignId", cv."slackChannelId", cv."slackThreadTs", cv."rootOutboxId", cv.tags, cv.assignee, cv."followUpAt",
@@ -278,7 +279,7 @@ const INBOUND_ROW_SQL = `
   LEFT JOIN LATERAL (SELECT * FROM "Conversation" c WHERE c."contactId" = m."contactId" ORDER BY c."updatedAt" DESC LIMIT 1) cv ON true
   LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
   WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
-  FOR UPDATE OF e SKIP LOCKED`;
+  FOR UPDATE OF e SKIP LOCKED`);
 
 export interface InboundOutcome {
   kind: "threaded" | "unmatched" | "already-processed";
@@ -370,9 +371,9 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
     if (classification === "opt-out" || classification === "opt-in") await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
     // The message joins its conversation, which moves up, and the event is done: one statement.
     await tx.$executeRawUnsafe(
-      `WITH joined AS (UPDATE "Message" SET "conversationId" = $2::uuid, "updatedAt" = $3 WHERE id = $1::uuid),
+      prepared(`WITH joined AS (UPDATE "Message" SET "conversationId" = $2::uuid, "updatedAt" = $3 WHERE id = $1::uuid),
             touched AS (UPDATE "Conversation" SET "updatedAt" = $3 WHERE id = $2::uuid)
-       UPDATE "InboundEvent" SET "processedAt" = $3 WHERE id = $4::uuid`,
+       UPDATE "InboundEvent" SET "processedAt" = $3 WHERE id = $4::uuid`),
       message.id,
       conversation.id,
       now,

@@ -1,5 +1,7 @@
+import type { SqlRunner } from "../db/database";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { newId } from "../db/ids";
+import { prepared } from "../db/prepared";
 import { statusesReplacedBy, type OutboundStatus } from "../domain/message-status";
 
 /** An inbound text as the carrier reported it, free of any Twilio type. */
@@ -21,25 +23,18 @@ export type InboundResult = { stored: true; messageId: string; contactId: string
  * transaction, so a repeated delivery stores nothing new and a crash stores nothing half-way.
  * The InboundEvent stays unprocessed until the conversation work (Slack thread, opt-out) is done.
  */
-export async function recordInboundSms(prisma: PrismaClient, sms: InboundSms): Promise<InboundResult> {
-  // One statement (its own transaction): a webhook costs one round trip, and a duplicate inserts nothing.
-  const [row] = await prisma.$queryRawUnsafe<{ id: string; contactId: string | null }[]>(
-    `WITH event AS (
+export async function recordInboundSms(sql: SqlRunner, sms: InboundSms): Promise<InboundResult> {
+  // One statement (its own transaction), without Prisma: a webhook costs one round trip, and a duplicate inserts nothing.
+  const [row] = await sql.query<{ id: string; contactId: string | null }>(
+    prepared(`WITH event AS (
        INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'twilio.sms', $2, $3::jsonb)
        ON CONFLICT (source, "externalId") DO NOTHING RETURNING id)
      INSERT INTO "Message" (id, direction, "contactId", "fromPhone", "toPhone", body, "mediaUrls", "twilioSid", status, "createdAt", "updatedAt")
      SELECT $4::uuid, 'inbound', (SELECT c.id FROM "Contact" c WHERE c.phone = $5), $5, $6, $7,
             ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $2, 'received', now(), now()
      FROM event
-     RETURNING id, "contactId"`,
-    newId(),
-    sms.sid,
-    JSON.stringify(sms.raw),
-    newId(),
-    sms.from,
-    sms.to,
-    sms.body,
-    JSON.stringify(sms.media.map((m) => m.url)),
+     RETURNING id, "contactId"`),
+    [newId(), sms.sid, JSON.stringify(sms.raw), newId(), sms.from, sms.to, sms.body, JSON.stringify(sms.media.map((m) => m.url))],
   );
   return row ? { stored: true, messageId: row.id, contactId: row.contactId } : { stored: false, duplicate: true };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import { prepared } from "../db/prepared";
 import { gcra, retryDelayMs, SLACK_CHANNEL_RATE, SLACK_RETRY_POLICY, type ChannelRate, type RetryPolicy } from "../domain/slack-rate";
 import type { Logger } from "../logger";
 import {
@@ -79,7 +80,7 @@ interface Claim {
 const NOW = "COALESCE($1::timestamptz, statement_timestamp())";
 const MS = "* interval '1 millisecond'";
 
-const CLAIM_SQL = `
+const CLAIM_SQL = prepared(`
 WITH clock AS (SELECT ${NOW} AS now),
 picked AS (
   SELECT c.channel, c."bucketFullAt" AS "previousFullAt"
@@ -115,16 +116,16 @@ SELECT claimed.*, parent.status::text AS "parentStatus", parent."resultTs" AS "p
        picked."previousFullAt"
 FROM claimed
 CROSS JOIN picked
-LEFT JOIN "SlackOutbox" parent ON parent.id = claimed."parentId"`;
+LEFT JOIN "SlackOutbox" parent ON parent.id = claimed."parentId"`);
 
-const NEXT_DUE_SQL = `
+const NEXT_DUE_SQL = prepared(`
 WITH clock AS (SELECT ${NOW} AS now)
 SELECT (EXTRACT(EPOCH FROM min(greatest(c."bucketFullAt" - $2::float8 ${MS}, c."pausedUntil", c."leaseUntil", head."availableAt"))
         - min(clock.now)) * 1000)::float8 AS "waitMs"
 FROM "SlackOutboxChannel" c
 CROSS JOIN clock
 CROSS JOIN LATERAL (SELECT o."availableAt" FROM "SlackOutbox" o
-                    WHERE o.channel = c.channel AND o.status = 'queued' ORDER BY o.position LIMIT 1) head`;
+                    WHERE o.channel = c.channel AND o.status = 'queued' ORDER BY o.position LIMIT 1) head`);
 
 /**
  * Records Slack's answer and gives the channel back, in one statement. The post changes only if it
@@ -133,7 +134,7 @@ CROSS JOIN LATERAL (SELECT o."availableAt" FROM "SlackOutbox" o
  * `refund` restores it instead (nothing reached Slack); `pauseMs` (Retry-After) holds the channel.
  * The lease is cleared only if it is still ours.
  */
-const SETTLE_SQL = `
+const SETTLE_SQL = prepared(`
 WITH clock AS (SELECT ${NOW} AS now),
 post AS (
   UPDATE "SlackOutbox" o SET
@@ -160,7 +161,7 @@ released AS (
   WHERE c.channel = $12
   RETURNING c.channel
 )
-SELECT (SELECT count(*) FROM post)::int AS changed, (SELECT count(*) FROM released)::int AS released`;
+SELECT (SELECT count(*) FROM post)::int AS changed, (SELECT count(*) FROM released)::int AS released`);
 
 const SETTLE_RETRIES_MS = [100, 500, 2000];
 

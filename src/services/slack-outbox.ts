@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { newId } from "../db/ids";
+import { prepared } from "../db/prepared";
 
 /*
  * The Slack outbox: every bot post, edit and reaction is a row, written in the transaction of its
@@ -118,12 +119,12 @@ export async function enqueueSlackPost(db: Db, post: SlackPost): Promise<Enqueue
  * One statement, so an enqueue inside a webhook's transaction costs one round trip. The channel's
  * rate row must exist for drainers to claim it; DO NOTHING takes no lock on an existing one.
  */
-const ENQUEUE_SQL = `
+const ENQUEUE_SQL = prepared(`
 WITH channel AS (INSERT INTO "SlackOutboxChannel" (channel) VALUES ($2) ON CONFLICT DO NOTHING)
 INSERT INTO "SlackOutbox" (id, channel, method, payload, "dedupeKey", "parentId", "settleHook", "settleRef")
 VALUES ($1::uuid, $2, $3, $4::jsonb, $5, $6::uuid, $7, $8)
 ON CONFLICT ("dedupeKey") DO NOTHING
-RETURNING id`;
+RETURNING id`);
 
 function checkPost(post: SlackPost): void {
   if (typeof post.channel !== "string" || !CHANNEL_ID.test(post.channel)) {

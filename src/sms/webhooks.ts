@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import twilio from "twilio";
 import { z } from "zod";
+import type { SqlRunner } from "../db/database";
 import type { PrismaClient } from "../db/generated/client";
 import { OUTBOUND_STATUSES } from "../domain/message-status";
 import { BodyTooLargeError, readBody, send } from "../http/io";
@@ -13,6 +14,8 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
 
 export interface TwilioWebhookDeps {
   prisma: PrismaClient;
+  /** Inbound texts are stored with one plain statement: the webhook's only query. */
+  sql: SqlRunner;
   authToken: string;
   /** The https base Twilio was given; signatures cover this URL, not our internal one. */
   publicUrl: string;
@@ -105,7 +108,7 @@ export function inboundSmsRoute(deps: TwilioWebhookDeps): Handler {
       url: params[`MediaUrl${i}`] ?? "",
       contentType: params[`MediaContentType${i}`] ?? "",
     })).filter((m) => m.url);
-    const result = await recordInboundSms(deps.prisma, {
+    const result = await recordInboundSms(deps.sql, {
       sid: p.MessageSid,
       from: p.From,
       to: p.To,

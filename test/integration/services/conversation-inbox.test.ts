@@ -30,7 +30,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     await db.prisma.inboundEvent.createMany({
       data: Array.from({ length: 60 }, (_, i) => ({ source: "slack.reply", externalId: `broken:${i}`, payload: {}, receivedAt: old })),
     });
-    await recordInboundSms(db.prisma, { sid: "SM0000000000000000000000000000good", from: "+13125550100", to: "+12125550199", body: "who is this?", media: [], raw: { MessageSid: "SM0000000000000000000000000000good" } });
+    await recordInboundSms(db.sql, { sid: "SM0000000000000000000000000000good", from: "+13125550100", to: "+12125550199", body: "who is this?", media: [], raw: { MessageSid: "SM0000000000000000000000000000good" } });
     const inbox = new ConversationInbox(deps);
     for (let tick = 0; tick < 10; tick++) await inbox.drain();
     const good = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: "SM0000000000000000000000000000good" } });
@@ -52,7 +52,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     const contact = await db.prisma.contact.create({ data: { phone: "+13125550111", firstName: "Ana" } });
     await db.prisma.conversation.create({ data: { contactId: contact.id, slackChannelId: "general", slackThreadTs: "1700000000.000100" } });
     const sid = "SM00000000000000000000000000poison";
-    await recordInboundSms(db.prisma, { sid, from: contact.phone, to: "+12125550199", body: "Is the polling place open <!channel>?", media: [], raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" } });
+    await recordInboundSms(db.sql, { sid, from: contact.phone, to: "+12125550199", body: "Is the polling place open <!channel>?", media: [], raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" } });
     const inbox = new ConversationInbox(deps);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 

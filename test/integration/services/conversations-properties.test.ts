@@ -74,7 +74,7 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
             texts.add(s.text);
             await Promise.all(
               Array.from({ length: s.copies }, () =>
-                recordInboundSms(db.prisma, { sid: sid(s.text), from: VOTER, to: SENDER, body: `voter text ${run}-${s.text}`, media: [], raw: { MessageSid: sid(s.text), From: VOTER, To: SENDER, Body: `voter text ${run}-${s.text}` } }),
+                recordInboundSms(db.sql, { sid: sid(s.text), from: VOTER, to: SENDER, body: `voter text ${run}-${s.text}`, media: [], raw: { MessageSid: sid(s.text), From: VOTER, To: SENDER, Body: `voter text ${run}-${s.text}` } }),
               ),
             );
           } else {

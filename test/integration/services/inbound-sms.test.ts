@@ -28,7 +28,7 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
 
   it("stores an inbound text once, however often it is delivered, and keeps the raw webhook", async () => {
     const sms = inbound({ media: [{ url: "https://api.twilio.com/media/ME1", contentType: "image/jpeg" }] });
-    const results = await Promise.all(Array.from({ length: 8 }, () => recordInboundSms(db.prisma, sms)));
+    const results = await Promise.all(Array.from({ length: 8 }, () => recordInboundSms(db.sql, sms)));
     expect(results.filter((r) => r.stored)).toHaveLength(1);
     const messages = await db.prisma.message.findMany({ where: { twilioSid: sms.sid } });
     expect(messages).toHaveLength(1);
@@ -47,7 +47,7 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
 
   it("links an inbound text to the contact with that phone number", async () => {
     const contact = await db.prisma.contact.create({ data: { phone: "+15555550177", firstName: "Ana" } });
-    const result = await recordInboundSms(db.prisma, inbound({ from: "+15555550177" }));
+    const result = await recordInboundSms(db.sql, inbound({ from: "+15555550177" }));
     expect(result).toMatchObject({ stored: true, contactId: contact.id });
   });
 
