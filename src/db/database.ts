@@ -25,13 +25,17 @@ export interface SqlRunner {
 }
 
 /**
- * Plain SQL beside Prisma, for the send path: Prisma's work per query was a large share of a
- * click's time. Texts registered with prepared() are parsed and planned once per connection.
+ * Plain SQL beside Prisma, for the hottest paths (a Send click, an inbound webhook): Prisma's work
+ * per query was a large share of their time. Texts registered with prepared() are parsed and
+ * planned once per connection.
  */
 export interface SqlClient extends SqlRunner {
   /** One transaction on one connection: committed when `fn` returns, rolled back if it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
 }
+
+/** How long a plain-SQL transaction waits for a lock (Prisma's interactive transactions give up after 5 s too). */
+export const SQL_LOCK_TIMEOUT_MS = 5_000;
 
 /** The open database: the Prisma client plus what migrations and health checks need. */
 export interface Database {
@@ -73,7 +77,8 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
       async transaction(fn) {
         const client = await pool.connect();
         try {
-          await client.query("BEGIN");
+          // A lock held elsewhere for this long means something is stuck: fail the click rather than hang it.
+          await client.query(`BEGIN; SET LOCAL lock_timeout = '${SQL_LOCK_TIMEOUT_MS}ms'`);
           const result = await fn({ query: (sql, params) => queryOn(client, sql, params) });
           await client.query("COMMIT");
           client.release();

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { openDatabase, type Database } from "../../../src/db/database";
+import { openDatabase, SQL_LOCK_TIMEOUT_MS, type Database } from "../../../src/db/database";
 import { BACKENDS, createPostgresDatabase, openMigratedDatabase } from "../../support/databases";
 
 /** db.sql, the send path's plain SQL beside Prisma: the same answers from PostgreSQL and PGlite. */
@@ -75,4 +75,29 @@ describe("plain SQL (postgres): connections the server closes", () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   });
+});
+
+describe("plain SQL (postgres): a lock that is never released", () => {
+  it("gives up on the lock after SQL_LOCK_TIMEOUT_MS instead of hanging, and rolls back", async () => {
+    const db = await openMigratedDatabase(createPostgresDatabase);
+    const holder = new Client({ connectionString: (db.target as { url: string }).url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(42)");
+      const started = Date.now();
+      await expect(
+        db.sql.transaction(async (tx) => {
+          await tx.query(`INSERT INTO "OptOut" (phone, source) VALUES ('+12025559999', 'admin')`);
+          await tx.query("SELECT pg_advisory_xact_lock(42)");
+        }),
+      ).rejects.toThrow(/lock timeout/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(SQL_LOCK_TIMEOUT_MS - 100);
+      expect(await db.sql.query(`SELECT 1 FROM "OptOut" WHERE phone = '+12025559999'`)).toHaveLength(0);
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+      await db.dispose();
+    }
+  }, 20_000);
 });
