@@ -1,6 +1,7 @@
 import type { Database } from "../db/database";
 import type { Prisma } from "../db/generated/client";
 import { newId } from "../db/ids";
+import { prepared } from "../db/prepared";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { sendFailureAdvice } from "../domain/twilio-errors";
 import { maskPhone } from "../domain/phone";
@@ -12,7 +13,6 @@ import { enqueueSlackPost, type SlackPost } from "./slack-outbox";
 import type { SmsGateway } from "./sms-gateway";
 import { lockPhone, recordOptOut } from "./opt-outs";
 import { CLAIMED, NOT_SENT, recordAccepted, UNCONFIRMED } from "./texting";
-import { prepared } from "../db/prepared";
 
 /*
  * Voter conversations. An inbound text (stored once by the webhook) is processed once, here: it is
@@ -604,7 +604,11 @@ async function recordInboxFailure(deps: ConversationDeps, event: { id: string; s
   // Only the process that sets it aside reports it.
   const { count } = await deps.db.prisma.inboundEvent.updateMany({ where: { id: event.id, failedAt: null }, data: { failedAt: deps.clock() } });
   deps.logger.error({ err: error, event: event.id, source: event.source, attempts }, "inbox event set aside after repeated failures: kept unprocessed, reported in Slack");
-  if (count === 1) await reportSetAside(deps, event, why);
+  if (count === 1) {
+    await reportSetAside(deps, event, why).catch((failure: unknown) =>
+      deps.logger.error({ err: failure, event: event.id }, "an inbox event was set aside but the Slack report could not be queued: it is kept in the database only"),
+    );
+  }
 }
 
 /** Tells the right people about an inbox event set aside: the voter's text in the unmatched channel, a volunteer's reply in its thread. */
