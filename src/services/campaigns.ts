@@ -258,16 +258,8 @@ export function formOfCampaign(c: CampaignRecord): CampaignForm {
 
 // ---- list ---------------------------------------------------------------------------------------
 
-export interface CampaignSummary {
-  id: string;
-  name: string;
-  status: CampaignStatus;
-  goalType: GoalType;
-  goalTarget: number | null;
-  goalOutcomeTag: string | null;
+export interface CampaignSummary extends Pick<CampaignRecord, "id" | "name" | "status" | "goalType" | "goalTarget" | "goalOutcomeTag" | "createdBy" | "createdAt"> {
   segmentName: string | null;
-  createdBy: string;
-  createdAt: Date;
   /** Contacts in the send queue, and how many were texted. Zero before launch. */
   audience: number;
   sent: number;
