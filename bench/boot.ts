@@ -22,7 +22,12 @@ export async function bootBenchmark(): Promise<Record<string, unknown>> {
     };
     const summarize = (ms: number[]) => {
       const sorted = [...ms].sort((a, b) => a - b);
-      return { runs: ms.length, medianMs: round(percentile(sorted, 50)), minMs: round(sorted[0]!), maxMs: round(sorted.at(-1)!) };
+      return {
+        runs: ms.length,
+        medianMs: round(percentile(sorted, 50)),
+        minMs: round(sorted[0]!),
+        maxMs: round(sorted.at(-1)!),
+      };
     };
 
     const dataDir = await mkdtemp(path.join(tmpdir(), "bench-boot-"));

@@ -44,7 +44,11 @@ export async function healthzBenchmark(): Promise<Record<string, unknown>> {
           requests: latencies.length,
           errors,
           requestsPerSecond: round(latencies.length / elapsedS, 0),
-          latencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2), max: round(latencies.at(-1)!, 2) },
+          latencyMs: {
+            p50: round(percentile(latencies, 50), 2),
+            p99: round(percentile(latencies, 99), 2),
+            max: round(latencies.at(-1)!, 2),
+          },
           machine: machine(),
         };
       } finally {

@@ -14,7 +14,20 @@ import { machine, round } from "./support";
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const AREA_CODES = ["212", "718", "415", "602", "808", "312", "303", "907", "305", "617", "503", "214"];
-const ZIPS = ["10001", "11201", "94103", "85004", "96813", "60601", "80202", "99501", "33101", "02134", "97201", "75201"];
+const ZIPS = [
+  "10001",
+  "11201",
+  "94103",
+  "85004",
+  "96813",
+  "60601",
+  "80202",
+  "99501",
+  "33101",
+  "02134",
+  "97201",
+  "75201",
+];
 const FIRST = ["Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farah", "Gus", "Hana", "Ike", "June"];
 const LAST = ["Nguyen", "Smith", "García", "O'Brien", "Kowalski", "Okafor", "Lee", "Patel"];
 
@@ -34,7 +47,12 @@ async function writeCsv(file: string): Promise<void> {
     const phone =
       i % 100 === 13
         ? "555-CALL-NOW"
-        : [`(${area}) ${exchange}-${line}`, `${area}${exchange}${line}`, `+1 ${area} ${exchange} ${line}`, `1-${area}-${exchange}-${line}`][i % 4]!;
+        : [
+            `(${area}) ${exchange}-${line}`,
+            `${area}${exchange}${line}`,
+            `+1 ${area} ${exchange} ${line}`,
+            `1-${area}-${exchange}-${line}`,
+          ][i % 4]!;
     const first = FIRST[i % FIRST.length]!;
     const last = LAST[i % LAST.length]!;
     const lastCell = last.includes("'") ? `"${last}"` : last;
@@ -78,12 +96,17 @@ export async function importBenchmark(): Promise<Record<string, unknown>> {
     await client.connect();
     await client.query("CREATE UNLOGGED TABLE raw_copy (a text, b text, c text, d text, e text, f text)");
     const copyStarted = performance.now();
-    await pipeline(createReadStream(file), client.query(copyFrom("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)")));
+    await pipeline(
+      createReadStream(file),
+      client.query(copyFrom("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)")),
+    );
     const rawCopySeconds = (performance.now() - copyStarted) / 1000;
     await client.end();
 
     const started = performance.now();
-    const { result: summary, peakRssMb } = await withPeakRss(() => importContacts(db, createReadStream(file, { highWaterMark: 1 << 20 })));
+    const { result: summary, peakRssMb } = await withPeakRss(() =>
+      importContacts(db, createReadStream(file, { highWaterMark: 1 << 20 })),
+    );
     const seconds = (performance.now() - started) / 1000;
     const contacts = await db.prisma.contact.count();
     return {

@@ -32,14 +32,20 @@ export async function inboundBenchmark(): Promise<Record<string, unknown>> {
   const made = await createPostgresDatabase();
   if (made.target.kind !== "postgres") throw new Error("the inbound benchmark runs on PostgreSQL");
   const [slack, twilio] = await Promise.all([startFakeSlack({ tokens: [BOT_TOKEN] }), startFakeTwilio()]);
-  slack.setRateLimit("chat.postMessage", { perChannelPerSecond: SLACK_CHANNEL_RATE.perSecond, burst: SLACK_CHANNEL_RATE.burst });
+  slack.setRateLimit("chat.postMessage", {
+    perChannelPerSecond: SLACK_CHANNEL_RATE.perSecond,
+    burst: SLACK_CHANNEL_RATE.burst,
+  });
   let app: AppProcess | undefined;
   try {
     const db = await openDatabase(made.target);
     await applyMigrations(db);
     await seed(db);
     await db.close();
-    app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }), CLOCK_START);
+    app = await startAppProcess(
+      appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }),
+      CLOCK_START,
+    );
     const appUrl = app.url;
 
     const latencies: number[] = [];
@@ -92,7 +98,14 @@ export async function inboundBenchmark(): Promise<Record<string, unknown>> {
       CHANNELS.map((channel) => {
         const times = posts.filter((p) => p.args.channel === channel).map((p) => p.at.getTime());
         const during = times.filter((t) => t >= drainFrom);
-        return [channel, { posted: times.length, maxIn1s: maxInWindow(times, 1000), perSecondWhileDraining: round(during.length / (DRAIN_MS / 1000), 2) }];
+        return [
+          channel,
+          {
+            posted: times.length,
+            maxIn1s: maxInWindow(times, 1000),
+            perSecondWhileDraining: round(during.length / (DRAIN_MS / 1000), 2),
+          },
+        ];
       }),
     );
     const sorted = latencies.sort((a, b) => a - b);
@@ -126,20 +139,40 @@ export async function inboundBenchmark(): Promise<Record<string, unknown>> {
   }
 }
 
-const spread = (sorted: number[]) => ({ p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN) });
+const spread = (sorted: number[]) => ({
+  p50: round(percentile(sorted, 50)),
+  p90: round(percentile(sorted, 90)),
+  p99: round(percentile(sorted, 99)),
+  max: round(sorted.at(-1) ?? NaN),
+});
 
 const voterPhone = (i: number) => `+1212${String(2_000_000 + i).padStart(7, "0")}`;
 
 /** 2,000 voters, each in a conversation whose thread already exists in one of the channels. */
 async function seed(db: Awaited<ReturnType<typeof openDatabase>>): Promise<void> {
   const campaigns = await Promise.all(
-    CHANNELS.map((channel, i) => db.prisma.campaign.create({ data: { name: `Inbound ${i}`, status: "running", createdBy: "U0ORG", conversationChannelId: channel } })),
+    CHANNELS.map((channel, i) =>
+      db.prisma.campaign.create({
+        data: { name: `Inbound ${i}`, status: "running", createdBy: "U0ORG", conversationChannelId: channel },
+      }),
+    ),
   );
   await db.prisma.contact.createMany({
-    data: Array.from({ length: VOTERS }, (_, i) => ({ phone: voterPhone(i), firstName: `Voter${i}`, zip: "10001", state: "NY", timeZone: "America/New_York" })),
+    data: Array.from({ length: VOTERS }, (_, i) => ({
+      phone: voterPhone(i),
+      firstName: `Voter${i}`,
+      zip: "10001",
+      state: "NY",
+      timeZone: "America/New_York",
+    })),
   });
   const contacts = await db.prisma.contact.findMany({ select: { id: true, phone: true }, orderBy: { phone: "asc" } });
   await db.prisma.conversation.createMany({
-    data: contacts.map((c, i) => ({ campaignId: campaigns[i % CHANNELS.length]!.id, contactId: c.id, slackChannelId: CHANNELS[i % CHANNELS.length], slackThreadTs: `1795000000.${String(i).padStart(6, "0")}` })),
+    data: contacts.map((c, i) => ({
+      campaignId: campaigns[i % CHANNELS.length]!.id,
+      contactId: c.id,
+      slackChannelId: CHANNELS[i % CHANNELS.length],
+      slackThreadTs: `1795000000.${String(i).padStart(6, "0")}`,
+    })),
   });
 }

@@ -30,7 +30,10 @@ export async function outboxBenchmark(): Promise<Record<string, unknown>> {
   const pgliteEnqueue = await withDatabase(createPgliteDatabase, (db) => enqueueAll(db));
   const postgres = await withDatabase(createPostgresDatabase, async (db) => {
     const enqueue = await enqueueAll(db);
-    const scaled = await drain(db, { perSecond: SLACK_CHANNEL_RATE.perSecond * SCALE, burst: SLACK_CHANNEL_RATE.burst });
+    const scaled = await drain(db, {
+      perSecond: SLACK_CHANNEL_RATE.perSecond * SCALE,
+      burst: SLACK_CHANNEL_RATE.burst,
+    });
     await db.prisma.$executeRawUnsafe(`TRUNCATE "SlackOutbox", "SlackOutboxChannel"`);
     const realRate = await realRateRun(db);
     return { enqueue, scaled, realRate };
@@ -46,7 +49,10 @@ export async function outboxBenchmark(): Promise<Record<string, unknown>> {
   };
 }
 
-async function withDatabase<T>(create: () => Promise<TestDatabaseTarget>, fn: (db: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  create: () => Promise<TestDatabaseTarget>,
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
   const made = await create();
   const db = await openDatabase(made.target);
   try {
@@ -75,7 +81,12 @@ async function enqueueAll(db: Database): Promise<Record<string, unknown>> {
         const channel = posts[index]!;
         const t0 = performance.now();
         await db.prisma.$transaction((tx) =>
-          enqueueSlackPost(tx, { channel, method: "chat.postMessage", args: { text: `post ${index}` }, dedupeKey: `bench:${index}` }),
+          enqueueSlackPost(tx, {
+            channel,
+            method: "chat.postMessage",
+            args: { text: `post ${index}` },
+            dedupeKey: `bench:${index}`,
+          }),
         );
         latencies.push(performance.now() - t0);
       }
@@ -128,7 +139,10 @@ async function drain(db: Database, rate: ChannelRate): Promise<Record<string, un
         finishedAfterS: round((Math.max(...times) - started) / 1000, 2),
         idealS: round(((mine.length - rate.burst) * intervalMs) / 1000, 2),
         maxInOneScaledSecond: maxInWindow(times, intervalMs),
-        rateViolations: rateViolations(mine.map((c) => c.at.getTime()), rate).length,
+        rateViolations: rateViolations(
+          mine.map((c) => c.at.getTime()),
+          rate,
+        ).length,
         answered429: mine.filter((c) => c.status === 429).length,
       };
     };
@@ -152,9 +166,13 @@ async function realRateRun(db: Database): Promise<Record<string, unknown>> {
   const slack = await startFakeSlack();
   const other = await openDatabase(db.target);
   try {
-    slack.setRateLimit("chat.postMessage", { perChannelPerSecond: SLACK_CHANNEL_RATE.perSecond, burst: SLACK_CHANNEL_RATE.burst });
+    slack.setRateLimit("chat.postMessage", {
+      perChannelPerSecond: SLACK_CHANNEL_RATE.perSecond,
+      burst: SLACK_CHANNEL_RATE.burst,
+    });
     for (let i = 0; i < REAL_RATE_POSTS; i++) {
-      for (const channel of [HOT, QUIET[0]!]) await enqueueSlackPost(db.prisma, { channel, method: "chat.postMessage", args: { text: `real ${i}` } });
+      for (const channel of [HOT, QUIET[0]!])
+        await enqueueSlackPost(db.prisma, { channel, method: "chat.postMessage", args: { text: `real ${i}` } });
     }
     const started = Date.now();
     await drainUntilEmpty(db, drainers([db, other], slack, SLACK_CHANNEL_RATE));

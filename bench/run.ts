@@ -14,14 +14,42 @@ import { sendFloorBenchmark } from "./send-floor";
 export type Benchmark = () => Promise<Record<string, unknown>>;
 
 const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
-  boot: { describe: "start the app process until /healthz answers 200 (PGlite new and existing, PostgreSQL)", run: bootBenchmark },
-  import: { describe: "1,000,000 generated CSV rows imported into PostgreSQL: rows/s, peak RSS, raw COPY floor", run: importBenchmark },
-  segment: { describe: "reachable count of a three-condition segment over 1,000,000 PostgreSQL contacts: median, p90, min, plan", run: segmentBenchmark },
-  send: { describe: "20 volunteers clicking Send as fast as cards come back, against PostgreSQL and the fake Twilio: sends/s, click to next card p50/p99", run: sendBenchmark },
-  "send-floor": { describe: "the send benchmark's load against a Bolt app with our Twilio gateway and card but no database: the machine's floor", run: sendFloorBenchmark },
-  inbound: { describe: "signed inbound webhooks against PostgreSQL: most accepted/s, latency at a fixed 1,100/s, and Slack posts per channel while the backlog drains", run: inboundBenchmark },
-  outbox: { describe: "Slack outbox: enqueue posts/s, a 500-post backlog drained at a scaled rate, and a short run at Slack's real rate", run: outboxBenchmark },
-  healthz: { describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process", run: healthzBenchmark },
+  boot: {
+    describe: "start the app process until /healthz answers 200 (PGlite new and existing, PostgreSQL)",
+    run: bootBenchmark,
+  },
+  import: {
+    describe: "1,000,000 generated CSV rows imported into PostgreSQL: rows/s, peak RSS, raw COPY floor",
+    run: importBenchmark,
+  },
+  segment: {
+    describe: "reachable count of a three-condition segment over 1,000,000 PostgreSQL contacts: median, p90, min, plan",
+    run: segmentBenchmark,
+  },
+  send: {
+    describe:
+      "20 volunteers clicking Send as fast as cards come back, against PostgreSQL and the fake Twilio: sends/s, click to next card p50/p99",
+    run: sendBenchmark,
+  },
+  "send-floor": {
+    describe:
+      "the send benchmark's load against a Bolt app with our Twilio gateway and card but no database: the machine's floor",
+    run: sendFloorBenchmark,
+  },
+  inbound: {
+    describe:
+      "signed inbound webhooks against PostgreSQL: most accepted/s, latency at a fixed 1,100/s, and Slack posts per channel while the backlog drains",
+    run: inboundBenchmark,
+  },
+  outbox: {
+    describe:
+      "Slack outbox: enqueue posts/s, a 500-post backlog drained at a scaled rate, and a short run at Slack's real rate",
+    run: outboxBenchmark,
+  },
+  healthz: {
+    describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process",
+    run: healthzBenchmark,
+  },
 };
 
 async function main(): Promise<void> {

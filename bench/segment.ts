@@ -12,7 +12,9 @@ const WARMUPS = 2;
 const RUNS = 20;
 
 /** The three-condition audience the issue names: volunteers in NY, NJ or PA never texted. */
-const FILTER_INPUT = { all: [{ tags: { any: ["volunteer"] } }, { state: ["NY", "NJ", "PA"] }, { engagement: "never_texted" }] };
+const FILTER_INPUT = {
+  all: [{ tags: { any: ["volunteer"] } }, { state: ["NY", "NJ", "PA"] }, { engagement: "never_texted" }],
+};
 
 /**
  * One INSERT … SELECT per table, so a million contacts take seconds, not minutes. The world:
@@ -112,7 +114,9 @@ function planSpine(node: PlanNode, depth = 4): string {
 
 /** Every scan in the plan with what it reads, e.g. "Seq Scan on Message". */
 function planScans(node: PlanNode): string[] {
-  const here = node["Relation Name"] ? [`${node["Node Type"]} on ${node["Relation Name"]}${node["Index Name"] ? ` using ${node["Index Name"]}` : ""}`] : [];
+  const here = node["Relation Name"]
+    ? [`${node["Node Type"]} on ${node["Relation Name"]}${node["Index Name"] ? ` using ${node["Index Name"]}` : ""}`]
+    : [];
   return [...here, ...(node.Plans ?? []).flatMap(planScans)];
 }
 
@@ -141,7 +145,8 @@ async function whatIf(url: string, filter: AudienceFilter): Promise<Record<strin
     const { sql, params } = reachableAudienceSql(filter);
     const timed = async () => median(await timeRuns(10, () => client.query(sql, params)));
     const topOfPlan = async () => {
-      const [row] = (await client.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows;
+      const [row] = (await client.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params))
+        .rows;
       return row ? planSpine(row["QUERY PLAN"][0].Plan, 6) : null;
     };
     const result: Record<string, unknown> = { asIsMs: await timed() };
@@ -177,10 +182,9 @@ export async function segmentBenchmark(): Promise<Record<string, unknown>> {
     const timings = await timeRuns(RUNS, () => countAudience(db, filter));
 
     const { sql, params } = reachableAudienceSql(filter);
-    const [explained] = await db.prisma.$queryRawUnsafe<{ "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }[]>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
-      ...params,
-    );
+    const [explained] = await db.prisma.$queryRawUnsafe<
+      { "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }[]
+    >(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, ...params);
     const plan = explained?.["QUERY PLAN"][0];
 
     // What else an organizer waits for at this size: the form's menus, a tag search, /segment show.
@@ -203,7 +207,9 @@ export async function segmentBenchmark(): Promise<Record<string, unknown>> {
       p90Ms: round(percentile(timings, 90), 2),
       minMs: round(timings[0]!, 2),
       targetMedianMs: 300,
-      plan: plan ? { top: planSpine(plan.Plan), scans: planScans(plan.Plan), executionMs: round(plan["Execution Time"], 2) } : null,
+      plan: plan
+        ? { top: planSpine(plan.Plan), scans: planScans(plan.Plan), executionMs: round(plan["Execution Time"], 2) }
+        : null,
       slack,
       whatIf: await whatIf(pg.target.url, filter),
       // Other work on this 2-core machine skews every figure: the 1-minute load when timing began and at the end.

@@ -13,7 +13,11 @@ export async function sendFloorBenchmark(): Promise<Record<string, unknown>> {
   const [slack, twilio] = await Promise.all([startFakeSlack({ tokens: [BOT_TOKEN] }), startFakeTwilio()]);
   let app: AppProcess | undefined;
   try {
-    app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", TWILIO_API_URL: twilio.url }), Date.now(), "bench/floor-app.ts");
+    app = await startAppProcess(
+      appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", TWILIO_API_URL: twilio.url }),
+      Date.now(),
+      "bench/floor-app.ts",
+    );
     const measured = await measureSending(app, twilio, "send Bench");
     return {
       what: `${VOLUNTEERS} volunteers clicking Send against a Bolt app that sends through our Twilio gateway and answers with our card, without any database`,

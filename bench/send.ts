@@ -29,7 +29,10 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
     await db.close();
 
     if (made.target.kind !== "postgres") throw new Error("the send benchmark runs on PostgreSQL");
-    app = await startAppProcess(appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }), CLOCK_START);
+    app = await startAppProcess(
+      appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }),
+      CLOCK_START,
+    );
     const measured = await measureSending(app, twilio, `send ${campaignName}`);
     return {
       what: `${VOLUNTEERS} volunteers clicking Send as fast as their next card arrives; app in its own process on PostgreSQL, fake Twilio`,

@@ -17,7 +17,8 @@ export function timeRequestsForParent(): void {
     const start = performance.now();
     const id = request.headers[BENCH_CLICK_HEADER];
     if (typeof id === "string") arrived.set(id, start);
-    if (request.url?.startsWith("/twilio/")) response.once("finish", () => times.webhooks.push(performance.now() - start));
+    if (request.url?.startsWith("/twilio/"))
+      response.once("finish", () => times.webhooks.push(performance.now() - start));
   });
   diagnostics.subscribe("undici:request:headers", (message) => {
     const id = decodeURIComponent((message as { request: { path: string } }).request.path.split("/").pop() ?? "");

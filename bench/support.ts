@@ -7,7 +7,12 @@ import { appEnvironment, BOT_TOKEN } from "../test/support/app-harness";
 export const ROOT = path.resolve(__dirname, "..");
 
 export function machine() {
-  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    totalMemGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -25,7 +30,11 @@ export function appEnv(slack: FakeSlack, port: number, extra: NodeJS.ProcessEnv)
 
 /** Starts the built app (`node dist/src/main.js`, what `npm start` runs after building). */
 export function spawnBuiltApp(env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(ROOT, "dist/src/main.js")], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [path.join(ROOT, "dist/src/main.js")], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   return { child, exited: new Promise((resolve) => child.on("exit", resolve)) };
 }
 
@@ -75,7 +84,11 @@ export const BENCH_CLICK_HEADER = "x-bench-click";
  * another `script` that answers the same messages, in a process of its own. BENCH_CPU_PROF=<dir>
  * writes a CPU profile of it there.
  */
-export async function startAppProcess(env: NodeJS.ProcessEnv, clockStart: number, script = "bench/app-process.ts"): Promise<AppProcess> {
+export async function startAppProcess(
+  env: NodeJS.ProcessEnv,
+  clockStart: number,
+  script = "bench/app-process.ts",
+): Promise<AppProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = fork(path.join(ROOT, script), [], {
     execArgv: ["--import", "tsx", ...profile],

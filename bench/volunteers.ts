@@ -28,8 +28,14 @@ export async function measureSending(app: AppProcess, twilio: FakeTwilio, campai
   return {
     measuredSeconds: MEASURE_MS / 1000,
     sendsPerSecond: round(measuredSends / (MEASURE_MS / 1000)),
-    serverTimePerClickMs: { ...spread(server), what: "in the app: from the click reaching its HTTP server to Slack's answer to its post of the next card" },
-    volunteerWaitPerClickMs: { ...spread(waits), what: "in the benchmark client: from posting the click to receiving the next card (adds the client's own delays)" },
+    serverTimePerClickMs: {
+      ...spread(server),
+      what: "in the app: from the click reaching its HTTP server to Slack's answer to its post of the next card",
+    },
+    volunteerWaitPerClickMs: {
+      ...spread(waits),
+      what: "in the benchmark client: from posting the click to receiving the next card (adds the client's own delays)",
+    },
   };
 }
 
@@ -54,7 +60,12 @@ export interface VolunteerRun {
  */
 export async function volunteersClicking(run: VolunteerRun): Promise<number[]> {
   const responses = await responseServer();
-  const post = (body: string, timedId?: string) => postToSlackApp(run.appUrl, { secret: SIGNING_SECRET, body, headers: timedId ? { [BENCH_CLICK_HEADER]: timedId } : {} });
+  const post = (body: string, timedId?: string) =>
+    postToSlackApp(run.appUrl, {
+      secret: SIGNING_SECRET,
+      body,
+      headers: timedId ? { [BENCH_CLICK_HEADER]: timedId } : {},
+    });
   const waits: number[] = [];
   let measuring = false;
   const stopAt = Date.now() + run.warmupMs + run.measureMs;
@@ -68,7 +79,14 @@ export async function volunteersClicking(run: VolunteerRun): Promise<number[]> {
         const volunteer = `U0VOL${String(v).padStart(3, "0")}`;
         let id = `${volunteer}-start`;
         let card = responses.next(id);
-        await post(slashCommandBody({ command: "/campaign", text: run.campaignCommand, user_id: volunteer, response_url: responses.url(id) }));
+        await post(
+          slashCommandBody({
+            command: "/campaign",
+            text: run.campaignCommand,
+            user_id: volunteer,
+            response_url: responses.url(id),
+          }),
+        );
         let current = (await card) as Card;
         for (let n = 0; Date.now() < stopAt; n++) {
           const send = current.blocks?.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "texting_send");
@@ -77,7 +95,17 @@ export async function volunteersClicking(run: VolunteerRun): Promise<number[]> {
           card = responses.next(id);
           const timed = measuring;
           const t0 = performance.now();
-          await post(interactionBody(blockActionsPayload({ actionId: "texting_send", value: send.value, userId: volunteer, responseUrl: responses.url(id) })), timed ? id : undefined);
+          await post(
+            interactionBody(
+              blockActionsPayload({
+                actionId: "texting_send",
+                value: send.value,
+                userId: volunteer,
+                responseUrl: responses.url(id),
+              }),
+            ),
+            timed ? id : undefined,
+          );
           current = (await card) as Card;
           if (timed) waits.push(performance.now() - t0);
         }

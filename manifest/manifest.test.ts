@@ -52,7 +52,8 @@ describe("slack-manifest.yml", () => {
   });
 
   it("declares no slash command the code does not handle (users would get dispatch_failed)", () => {
-    for (const command of manifest.features.slash_commands ?? []) expect(registered.commands).toContain(command.command);
+    for (const command of manifest.features.slash_commands ?? [])
+      expect(registered.commands).toContain(command.command);
   });
 
   it("subscribes to every event the code listens for, with its scopes", () => {
@@ -72,7 +73,9 @@ describe("slack-manifest.yml", () => {
 
   it("gives Slack an options URL when the code answers searchable menus", () => {
     if (registered.interactive.some((r) => r.startsWith("options "))) {
-      expect(manifest.settings.interactivity?.message_menu_options_url).toBe(manifest.settings.interactivity?.request_url);
+      expect(manifest.settings.interactivity?.message_menu_options_url).toBe(
+        manifest.settings.interactivity?.request_url,
+      );
     }
   });
 
@@ -82,7 +85,9 @@ describe("slack-manifest.yml", () => {
       ...(rendered.features.slash_commands ?? []).map((c) => c.url),
       rendered.settings.event_subscriptions?.request_url,
       rendered.settings.interactivity?.request_url,
-      ...(rendered.settings.interactivity?.message_menu_options_url ? [rendered.settings.interactivity.message_menu_options_url] : []),
+      ...(rendered.settings.interactivity?.message_menu_options_url
+        ? [rendered.settings.interactivity.message_menu_options_url]
+        : []),
     ];
     expect(urls.length).toBeGreaterThan(2);
     for (const url of urls) expect(url).toBe("https://texting.example.org/slack/events");

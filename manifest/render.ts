@@ -14,7 +14,9 @@ export function renderManifest(publicUrl: string, template = readFileSync(MANIFE
   try {
     url = new URL(publicUrl);
   } catch {
-    throw new Error(`"${publicUrl}" is not a URL. Give the https address Slack will reach, e.g. https://texting.example.org`);
+    throw new Error(
+      `"${publicUrl}" is not a URL. Give the https address Slack will reach, e.g. https://texting.example.org`,
+    );
   }
   if (url.protocol !== "https:") {
     throw new Error(`Slack only calls https URLs; "${publicUrl}" starts with ${url.protocol}//`);

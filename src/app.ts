@@ -45,23 +45,46 @@ export interface AppOptions {
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const clock = options.clock ?? (() => new Date());
   const db = await openDatabase(config.database).catch((error: unknown) => {
-    throw new StartupError(`Could not open the database (${describeTarget(config)}): ${(error as Error).message}`, { cause: error });
+    throw new StartupError(`Could not open the database (${describeTarget(config)}): ${(error as Error).message}`, {
+      cause: error,
+    });
   });
   try {
     const applied = await applyMigrations(db).catch((error: unknown) => {
-      throw new StartupError(`Could not migrate the database (${describeTarget(config)}): ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new StartupError(
+        `Could not migrate the database (${describeTarget(config)}): ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     });
-    logger.info({ applied, database: config.database.kind }, applied.length ? "migrations applied" : "database up to date");
+    logger.info(
+      { applied, database: config.database.kind },
+      applied.length ? "migrations applied" : "database up to date",
+    );
 
     const sms = createTwilioGateway(config.twilio, config.publicUrl, { logger });
     const sender = config.twilio.messagingServiceSid ?? config.twilio.fromNumber ?? "";
     const inbox = new ConversationInbox(
-      { db, sms, sender, clock, render: slackThreadRenderer, unmatchedChannel: config.slack.unmatchedChannel ?? null, logger },
+      {
+        db,
+        sms,
+        sender,
+        clock,
+        render: slackThreadRenderer,
+        unmatchedChannel: config.slack.unmatchedChannel ?? null,
+        logger,
+      },
       { names: (ids) => userNames(app.client, ids) },
     );
-    const webhookDeps = { prisma: db.prisma, sql: db.sql, authToken: config.twilio.authToken, publicUrl: config.publicUrl, logger, onInboundStored: () => inbox.wake() };
+    const webhookDeps = {
+      prisma: db.prisma,
+      sql: db.sql,
+      authToken: config.twilio.authToken,
+      publicUrl: config.publicUrl,
+      logger,
+      onInboundStored: () => inbox.wake(),
+    };
     const app = new App({
       token: config.slack.botToken,
       signingSecret: config.slack.signingSecret,
@@ -85,14 +108,28 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       settleHooks: { [THREAD_ROOT_HOOK]: threadRootSettled },
       ...(options.slackChannelRate ? { rate: options.slackChannelRate } : {}),
     });
-    registerListeners(app, { db, logger, botToken: config.slack.botToken, background, smsSegmentPriceUsd: config.smsSegmentPriceUsd, sms, sender, clock, inbox, outbox });
-    // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
-    await app.init().then(() => app.client.auth.test()).catch((error: unknown) => {
-      throw new StartupError(
-        `Slack did not accept SLACK_BOT_TOKEN (${(error as Error).message}). Check the token under OAuth & Permissions, and that the app is installed in the workspace.`,
-        { cause: error },
-      );
+    registerListeners(app, {
+      db,
+      logger,
+      botToken: config.slack.botToken,
+      background,
+      smsSegmentPriceUsd: config.smsSegmentPriceUsd,
+      sms,
+      sender,
+      clock,
+      inbox,
+      outbox,
     });
+    // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
+    await app
+      .init()
+      .then(() => app.client.auth.test())
+      .catch((error: unknown) => {
+        throw new StartupError(
+          `Slack did not accept SLACK_BOT_TOKEN (${(error as Error).message}). Check the token under OAuth & Permissions, and that the app is installed in the workspace.`,
+          { cause: error },
+        );
+      });
     const server: Server = await app.start(config.port);
     const scheduler = startScheduler({ db, logger, sms, clock, render: slackThreadRenderer });
     outbox.start();

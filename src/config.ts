@@ -4,7 +4,8 @@ import { z } from "zod";
 /** Every environment variable the app reads, with what it is for and where to find it. */
 export const ENVIRONMENT = {
   SLACK_BOT_TOKEN: "Slack bot token (xoxb-…): Slack app settings → OAuth & Permissions → Bot User OAuth Token.",
-  SLACK_SIGNING_SECRET: "Verifies that requests come from Slack: Slack app settings → Basic Information → Signing Secret.",
+  SLACK_SIGNING_SECRET:
+    "Verifies that requests come from Slack: Slack app settings → Basic Information → Signing Secret.",
   TWILIO_ACCOUNT_SID: "Twilio account (AC…): Twilio Console → Account Info.",
   TWILIO_AUTH_TOKEN: "Twilio auth token; also verifies Twilio's webhooks: Twilio Console → Account Info.",
   TWILIO_MESSAGING_SERVICE_SID:
@@ -17,8 +18,10 @@ export const ENVIRONMENT = {
   DATA_DIR: "Folder for the embedded database (default ./data). Ignored when DATABASE_URL is set.",
   SLACK_UNMATCHED_CHANNEL:
     "Optional: Slack channel id (C…) where texts that belong to no conversation are posted (unknown numbers, contacts never texted). Unset: they are kept in the database only.",
-  SLACK_API_URL: "Optional: base URL of the Slack Web API (default https://slack.com/api/); tests point it at a local fake.",
-  TWILIO_API_URL: "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
+  SLACK_API_URL:
+    "Optional: base URL of the Slack Web API (default https://slack.com/api/); tests point it at a local fake.",
+  TWILIO_API_URL:
+    "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
   LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
   SMS_SEGMENT_PRICE_USD:
     "Optional: what one SMS segment costs you in US dollars, for campaign cost estimates (default 0.0083, Twilio's US list price; check your invoice).",
@@ -29,46 +32,57 @@ export type EnvironmentVariable = keyof typeof ENVIRONMENT;
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `must be a URL starting with http:// or https:// (${what})` });
 
-const required = (message: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? "is not set" : message) });
+const required = (message: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? "is not set" : message),
+});
 
-const schema = z
-  .object({
-    SLACK_BOT_TOKEN: z.string(required("must be a string")).regex(/^xox[bp]-/, "must start with xoxb-"),
-    SLACK_SIGNING_SECRET: z.string(required("must be a string")).min(1, "is empty"),
-    TWILIO_ACCOUNT_SID: z.string(required("must be a string")).regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters"),
-    TWILIO_AUTH_TOKEN: z.string(required("must be a string")).min(1, "is empty"),
-    TWILIO_MESSAGING_SERVICE_SID: z
-      .string()
-      .regex(/^MG[0-9a-fA-F]{32}$/, "must look like MG followed by 32 hex characters")
-      .optional(),
-    TWILIO_FROM_NUMBER: z
-      .string()
-      .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
-      .optional(),
-    PUBLIC_URL: z
-      .string(required("must be a string"))
-      .pipe(httpUrl("the public base address"))
-      .transform((url) => url.replace(/\/+$/, "")),
-    PORT: z.coerce
-      .number({ error: "must be a port number" })
-      .int("must be a whole number")
-      .min(0, "must be between 0 and 65535")
-      .max(65535, "must be between 0 and 65535")
-      .default(3000),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (or leave it unset for the embedded database)")
-      .optional(),
-    DATA_DIR: z.string().min(1, "is empty").default("./data"),
-    SLACK_UNMATCHED_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,}$/, "must be a channel id such as C0123ABCD (channel details → About → Channel ID)").optional(),
-    SLACK_API_URL: httpUrl("the Slack Web API base").optional(),
-    TWILIO_API_URL: httpUrl("the Twilio REST API base").optional(),
-    SMS_SEGMENT_PRICE_USD: z.coerce
-      .number({ error: "must be a price in dollars such as 0.0083" })
-      .min(0, "must be a price in dollars such as 0.0083")
-      .max(1, "must be a price in dollars per segment, such as 0.0083 (not cents)")
-      .default(0.0083),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent").default("info"),
+const schema = z.object({
+  SLACK_BOT_TOKEN: z.string(required("must be a string")).regex(/^xox[bp]-/, "must start with xoxb-"),
+  SLACK_SIGNING_SECRET: z.string(required("must be a string")).min(1, "is empty"),
+  TWILIO_ACCOUNT_SID: z
+    .string(required("must be a string"))
+    .regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters"),
+  TWILIO_AUTH_TOKEN: z.string(required("must be a string")).min(1, "is empty"),
+  TWILIO_MESSAGING_SERVICE_SID: z
+    .string()
+    .regex(/^MG[0-9a-fA-F]{32}$/, "must look like MG followed by 32 hex characters")
+    .optional(),
+  TWILIO_FROM_NUMBER: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
+    .optional(),
+  PUBLIC_URL: z
+    .string(required("must be a string"))
+    .pipe(httpUrl("the public base address"))
+    .transform((url) => url.replace(/\/+$/, "")),
+  PORT: z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    .default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgresql:// (or leave it unset for the embedded database)")
+    .optional(),
+  DATA_DIR: z.string().min(1, "is empty").default("./data"),
+  SLACK_UNMATCHED_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, "must be a channel id such as C0123ABCD (channel details → About → Channel ID)")
+    .optional(),
+  SLACK_API_URL: httpUrl("the Slack Web API base").optional(),
+  TWILIO_API_URL: httpUrl("the Twilio REST API base").optional(),
+  SMS_SEGMENT_PRICE_USD: z.coerce
+    .number({ error: "must be a price in dollars such as 0.0083" })
+    .min(0, "must be a price in dollars such as 0.0083")
+    .max(1, "must be a price in dollars per segment, such as 0.0083 (not cents)")
+    .default(0.0083),
+  LOG_LEVEL: z
+    .enum(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+      "must be one of fatal, error, warn, info, debug, trace, silent",
+    )
+    .default("info"),
 });
 
 export interface Config {
@@ -111,12 +125,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? []
     : parsed.error.issues.map((issue) => describe(String(issue.path[0]) as EnvironmentVariable, issue.message));
   if (!present.TWILIO_MESSAGING_SERVICE_SID && !present.TWILIO_FROM_NUMBER) {
-    problems.push(describe("TWILIO_MESSAGING_SERVICE_SID", "is not set, and neither is TWILIO_FROM_NUMBER: set one of them"));
+    problems.push(
+      describe("TWILIO_MESSAGING_SERVICE_SID", "is not set, and neither is TWILIO_FROM_NUMBER: set one of them"),
+    );
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL, unmatchedChannel: e.SLACK_UNMATCHED_CHANNEL },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiUrl: e.SLACK_API_URL,
+      unmatchedChannel: e.SLACK_UNMATCHED_CHANNEL,
+    },
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN,

@@ -68,7 +68,8 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementName }) });
   const queryOn = async <R>(client: Pool | PoolClient, sql: string, params: readonly unknown[] = []): Promise<R[]> =>
-    (await client.query({ name: preparedStatementName({ sql }) || undefined, text: sql, values: params as unknown[] })).rows as R[];
+    (await client.query({ name: preparedStatementName({ sql }) || undefined, text: sql, values: params as unknown[] }))
+      .rows as R[];
   return {
     target,
     prisma,
@@ -85,7 +86,10 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
           return result;
         } catch (error) {
           // A connection whose ROLLBACK fails is broken: it is closed instead of returned to the pool.
-          const rolledBack = await client.query("ROLLBACK").then(() => true, () => false);
+          const rolledBack = await client.query("ROLLBACK").then(
+            () => true,
+            () => false,
+          );
           client.release(rolledBack ? undefined : (error as Error));
           throw error;
         }
@@ -142,7 +146,10 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
     // PGlite's own transactions hold its one connection, so Prisma's queries wait for them to end.
     sql: {
       query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
-      transaction: (fn) => pglite.transaction((tx) => fn({ query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[] })),
+      transaction: (fn) =>
+        pglite.transaction((tx) =>
+          fn({ query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[] }),
+        ),
     },
     adapterFactory: new PrismaPGlite(pglite),
     // PGlite is one in-process connection owned by this process: nobody else can race us.

@@ -24,7 +24,10 @@ function findPrismaDir(from: string): string {
 /** Reads prisma/migrations into the shape Prisma's schema engine expects. */
 export async function readMigrations(migrationsDir = path.join(PRISMA_DIR, "migrations")): Promise<MigrationList> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockPath = path.join(migrationsDir, "migration_lock.toml");
   return {
     baseDir: migrationsDir,
@@ -35,7 +38,10 @@ export async function readMigrations(migrationsDir = path.join(PRISMA_DIR, "migr
         path: dir,
         migrationFile: {
           path: "migration.sql",
-          content: { tag: "ok" as const, value: await readFile(path.join(migrationsDir, dir, "migration.sql"), "utf8") },
+          content: {
+            tag: "ok" as const,
+            value: await readFile(path.join(migrationsDir, dir, "migration.sql"), "utf8"),
+          },
         },
       })),
     ),

@@ -23,8 +23,10 @@ const MAX_LIST = 500;
 
 /** Two-letter codes a state condition accepts: the states, DC, territories and military "states". */
 export const US_STATE_CODES: ReadonlySet<string> = new Set(
-  ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND " +
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR VI GU AS MP AA AE AP").split(" "),
+  (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND " +
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR VI GU AS MP AA AE AP"
+  ).split(" "),
 );
 
 export const ENGAGEMENTS = ["never_texted", "texted_no_reply", "replied", "clicked_link"] as const;
@@ -61,7 +63,10 @@ const tagList = listOf(text("A tag").toLowerCase(), "tag");
 
 const tagsCondition = strict(
   {
-    tags: strict({ any: tagList.optional(), all: tagList.optional(), none: tagList.optional() }, "A tags condition").refine(
+    tags: strict(
+      { any: tagList.optional(), all: tagList.optional(), none: tagList.optional() },
+      "A tags condition",
+    ).refine(
       (t) => t.any !== undefined || t.all !== undefined || t.none !== undefined,
       "A tags condition needs any, all or none with at least one tag.",
     ),
@@ -75,7 +80,11 @@ const fieldCondition = strict(
   {
     field: text("A custom field name", 200),
     op: z.enum(FIELD_OPS, { error: `A custom field test must be one of: ${FIELD_OPS.join(", ")}.` }),
-    value: z.union([fieldValue, z.array(fieldValue).max(MAX_LIST)], { error: "A custom field value must be text or a list of texts." }).optional(),
+    value: z
+      .union([fieldValue, z.array(fieldValue).max(MAX_LIST)], {
+        error: "A custom field value must be text or a list of texts.",
+      })
+      .optional(),
   },
   "A custom field condition",
 ).superRefine((condition, ctx) => {
@@ -94,12 +103,16 @@ const stateCode = z
   .string({ error: "A state must be a two-letter code." })
   .trim()
   .toUpperCase()
-  .refine((code) => US_STATE_CODES.has(code), { error: (issue) => `"${String(issue.input)}" is not a US state code (like NY or CA).` });
+  .refine((code) => US_STATE_CODES.has(code), {
+    error: (issue) => `"${String(issue.input)}" is not a US state code (like NY or CA).`,
+  });
 
 const zipPrefix = z
   .string({ error: "A ZIP prefix must be text." })
   .trim()
-  .regex(/^\d{1,5}$/, { error: (issue) => `"${String(issue.input)}" is not a ZIP prefix (1 to 5 digits, like 100 or 94110).` });
+  .regex(/^\d{1,5}$/, {
+    error: (issue) => `"${String(issue.input)}" is not a ZIP prefix (1 to 5 digits, like 100 or 94110).`,
+  });
 
 const SUPPORTED_ZONES = new Map(Intl.supportedValuesOf("timeZone").map((zone) => [zone.toLowerCase(), zone]));
 
@@ -134,7 +147,8 @@ export function isoInstant(value: string): Date {
 
 const isoDate = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })], {
-    error: (issue) => `"${String(issue.input)}" is not a date (use YYYY-MM-DD, or a full ISO time like 2026-03-01T09:00:00-05:00).`,
+    error: (issue) =>
+      `"${String(issue.input)}" is not a date (use YYYY-MM-DD, or a full ISO time like 2026-03-01T09:00:00-05:00).`,
   })
   .refine((value) => {
     const year = isoInstant(value).getUTCFullYear();
@@ -142,9 +156,13 @@ const isoDate = z
   }, "Dates must be between 1970 and 9999.");
 
 const lastTexted = strict({ before: isoDate.optional(), after: isoDate.optional() }, "A last-texted condition")
-  .refine((range) => range.before !== undefined || range.after !== undefined, "A last-texted condition needs a before or after date.")
   .refine(
-    (range) => range.before === undefined || range.after === undefined || isoInstant(range.after) < isoInstant(range.before),
+    (range) => range.before !== undefined || range.after !== undefined,
+    "A last-texted condition needs a before or after date.",
+  )
+  .refine(
+    (range) =>
+      range.before === undefined || range.after === undefined || isoInstant(range.after) < isoInstant(range.before),
     "The after date must come before the before date.",
   );
 
@@ -211,25 +229,37 @@ function countConditions(filter: AudienceFilter): number {
 /** Validates one node; reports problems on `ctx` and returns undefined when the node is invalid. */
 function parseNode(input: unknown, path: Path, depth: number, ctx: Ctx): AudienceFilter | undefined {
   const report = (message: string, at: Path = path) => ctx.addIssue({ code: "custom", path: at, message });
-  if (!isRecord(input)) return report("Each condition or group must be an object."), undefined;
+  if (!isRecord(input)) return (report("Each condition or group must be an object."), undefined);
   const keys = Object.keys(input);
   const groupKey = keys.find((k) => k === "all" || k === "any");
   if (groupKey) {
-    if (keys.length > 1) return report(`A group has exactly one of "all" or "any"; found ${keys.map((k) => `"${k}"`).join(", ")}.`), undefined;
-    if (depth >= MAX_GROUP_DEPTH) return report(`Groups can be nested at most ${MAX_GROUP_DEPTH} deep.`), undefined;
+    if (keys.length > 1)
+      return (
+        report(`A group has exactly one of "all" or "any"; found ${keys.map((k) => `"${k}"`).join(", ")}.`),
+        undefined
+      );
+    if (depth >= MAX_GROUP_DEPTH) return (report(`Groups can be nested at most ${MAX_GROUP_DEPTH} deep.`), undefined);
     const children = input[groupKey];
-    if (!Array.isArray(children)) return report(`"${groupKey}" must be a list of conditions.`), undefined;
-    if (children.length === 0) return report(`An "${groupKey}" group needs at least one condition.`), undefined;
+    if (!Array.isArray(children)) return (report(`"${groupKey}" must be a list of conditions.`), undefined);
+    if (children.length === 0) return (report(`An "${groupKey}" group needs at least one condition.`), undefined);
     const parsed = children.map((child, i) => parseNode(child, [...path, groupKey, i], depth + 1, ctx));
     if (!parsed.every((f): f is AudienceFilter => f !== undefined)) return undefined;
     return groupKey === "all" ? { all: parsed } : { any: parsed };
   }
   const kinds = CONDITION_KEYS.filter((k) => k in input);
   if (kinds.length === 0) {
-    return report(`Unknown condition ${keys.length ? `(${keys.join(", ")})` : "{}"}; expected one of: all, any, ${CONDITION_KEYS.join(", ")}.`), undefined;
+    return (
+      report(
+        `Unknown condition ${keys.length ? `(${keys.join(", ")})` : "{}"}; expected one of: all, any, ${CONDITION_KEYS.join(", ")}.`,
+      ),
+      undefined
+    );
   }
   if (kinds.length > 1) {
-    return report(`Put one condition per item (found ${kinds.join(" and ")} together); combine them with { "all": [...] }.`), undefined;
+    return (
+      report(`Put one condition per item (found ${kinds.join(" and ")} together); combine them with { "all": [...] }.`),
+      undefined
+    );
   }
   const result = CONDITIONS[kinds[0] as ConditionKey].safeParse(input);
   if (result.success) return result.data as AudienceCondition;
@@ -243,7 +273,11 @@ export const audienceFilterSchema = z.unknown().transform((input, ctx): Audience
   if (!filter) return z.NEVER;
   const conditions = countConditions(filter);
   if (conditions > MAX_CONDITIONS) {
-    ctx.addIssue({ code: "custom", path: [], message: `This audience has ${conditions} conditions; the limit is ${MAX_CONDITIONS}.` });
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message: `This audience has ${conditions} conditions; the limit is ${MAX_CONDITIONS}.`,
+    });
     return z.NEVER;
   }
   return filter;
@@ -272,7 +306,9 @@ export type AudienceFilterResult = { ok: true; filter: AudienceFilter } | { ok: 
 
 export function parseAudienceFilter(input: unknown): AudienceFilterResult {
   const result = audienceFilterSchema.safeParse(input);
-  return result.success ? { ok: true, filter: result.data } : { ok: false, problems: audienceFilterProblems(result.error) };
+  return result.success
+    ? { ok: true, filter: result.data }
+    : { ok: false, problems: audienceFilterProblems(result.error) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +371,11 @@ function conditionSql(condition: AudienceCondition, p: Params): string {
   }
   if ("field" in condition) return fieldSql(condition, p);
   if ("state" in condition) return `c."state" = ANY (${p.add(condition.state, "text[]")})`;
-  if ("zipPrefix" in condition) return `c."zip" LIKE ANY (${p.add(condition.zipPrefix.map((prefix) => `${prefix}%`), "text[]")})`;
+  if ("zipPrefix" in condition)
+    return `c."zip" LIKE ANY (${p.add(
+      condition.zipPrefix.map((prefix) => `${prefix}%`),
+      "text[]",
+    )})`;
   if ("timeZone" in condition) return `c."timeZone" = ANY (${p.add(condition.timeZone, "text[]")})`;
   if ("engagement" in condition) return ENGAGEMENT_SQL[condition.engagement];
   if ("hasOutcomeTag" in condition) {
@@ -366,14 +406,20 @@ export interface CompileOptions {
 }
 
 /** One boolean SQL expression over `FROM "Contact" c`, with its positional parameters. */
-export function compileAudienceFilter(filter: AudienceFilter, options: CompileOptions = {}): { where: string; params: unknown[] } {
+export function compileAudienceFilter(
+  filter: AudienceFilter,
+  options: CompileOptions = {},
+): { where: string; params: unknown[] } {
   const p = new Params(options.paramOffset ?? 0);
   const where = filterSql(filter, p);
   return { where: `(${where})`, params: p.values };
 }
 
 /** Like compileAudienceFilter, also excluding opted-out numbers: the contacts a campaign may text. */
-export function compileReachableAudience(filter: AudienceFilter, options: CompileOptions = {}): { where: string; params: unknown[] } {
+export function compileReachableAudience(
+  filter: AudienceFilter,
+  options: CompileOptions = {},
+): { where: string; params: unknown[] } {
   const { where, params } = compileAudienceFilter(filter, options);
   return { where: `${where} AND ${NOT_OPTED_OUT}`, params };
 }
@@ -419,7 +465,8 @@ export interface AudienceSampleRow {
 
 /** A few reachable contacts (`AudienceSampleRow`s). Unordered on purpose: LIMIT stops at the first matches. */
 export function audienceSampleSql(filter: AudienceFilter, size = 5): AudienceQuery {
-  if (!Number.isInteger(size) || size < 1 || size > 100) throw new RangeError(`Sample size must be 1 to 100, got ${size}`);
+  if (!Number.isInteger(size) || size < 1 || size > 100)
+    throw new RangeError(`Sample size must be 1 to 100, got ${size}`);
   const { where, params } = compileReachableAudience(filter);
   const limit = `$${params.length + 1}::int`;
   return {

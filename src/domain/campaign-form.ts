@@ -8,7 +8,14 @@ import { lintScript, type LintFinding } from "./script";
  * each one under the field that caused it; warnings are what to know but need not block a save.
  */
 
-export const GOAL_TYPES = ["turnout", "persuasion", "awareness", "fundraising", "volunteer_recruitment", "other"] as const;
+export const GOAL_TYPES = [
+  "turnout",
+  "persuasion",
+  "awareness",
+  "fundraising",
+  "volunteer_recruitment",
+  "other",
+] as const;
 export type GoalType = (typeof GOAL_TYPES)[number];
 
 export const GOAL_LABELS: Record<GoalType, string> = {
@@ -205,14 +212,21 @@ function insertMissing(text: string, lint: (text: string) => LintFinding[]): { t
 function problemOf(errors: LintFinding[], addMissing: boolean): string {
   const insertable = errors.some((f) => INSERTABLE.has(f.code) && f.fix);
   const offer = insertable && !addMissing ? " Or tick “Add what's missing for me” below the scripts." : "";
-  return errors.slice(0, 2).map((f) => f.message.replace(/\s*$/, "")).join(" ") + offer;
+  return (
+    errors
+      .slice(0, 2)
+      .map((f) => f.message.replace(/\s*$/, ""))
+      .join(" ") + offer
+  );
 }
 
 function wholeNumber(raw: string, limits: { min: number; max: number }, what: string): number | string {
   const text = raw.trim().replace(/[,_\s]/g, "");
-  if (!/^\d+$/.test(text)) return `Enter ${what} as a whole number from ${limits.min} to ${limits.max.toLocaleString("en-US")}.`;
+  if (!/^\d+$/.test(text))
+    return `Enter ${what} as a whole number from ${limits.min} to ${limits.max.toLocaleString("en-US")}.`;
   const value = Number(text);
-  if (value < limits.min || value > limits.max) return `Enter ${what} from ${limits.min} to ${limits.max.toLocaleString("en-US")}.`;
+  if (value < limits.min || value > limits.max)
+    return `Enter ${what} from ${limits.min} to ${limits.max.toLocaleString("en-US")}.`;
   return value;
 }
 
@@ -222,7 +236,8 @@ function tooLong(text: string, max: number): string | null {
 
 function parseMedia(raw: string): { urls: string[]; problem: string | null } {
   const urls = raw.split(/[\s,]+/).filter((u) => u !== "");
-  if (urls.length > MAX_MEDIA) return { urls, problem: `A text carries at most ${MAX_MEDIA} media files; this lists ${urls.length}.` };
+  if (urls.length > MAX_MEDIA)
+    return { urls, problem: `A text carries at most ${MAX_MEDIA} media files; this lists ${urls.length}.` };
   for (const url of urls) {
     let parsed: URL | null = null;
     try {
@@ -230,7 +245,11 @@ function parseMedia(raw: string): { urls: string[]; problem: string | null } {
     } catch {
       parsed = null;
     }
-    if (parsed?.protocol !== "https:") return { urls, problem: `“${url}” is not an https link. Twilio fetches media from public https links, one per line.` };
+    if (parsed?.protocol !== "https:")
+      return {
+        urls,
+        problem: `“${url}” is not an https link. Twilio fetches media from public https links, one per line.`,
+      };
   }
   return { urls, problem: null };
 }
@@ -250,14 +269,18 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
   const target = wholeNumber(form.goalTarget, { min: 1, max: GOAL_TARGET_MAX }, "the goal");
   if (typeof target === "string") problems.goalTarget = `${target} It is how many outcomes count as success, e.g. 500.`;
   const outcome = form.goalOutcomeTag.trim().replace(/\s+/g, " ").toLowerCase();
-  if (!outcome) problems.goalOutcomeTag = "Name the conversation tag that counts toward the goal, e.g. “pledged to vote”.";
+  if (!outcome)
+    problems.goalOutcomeTag = "Name the conversation tag that counts toward the goal, e.g. “pledged to vote”.";
   else problems.goalOutcomeTag = tooLong(outcome, TEXT_LIMITS.goalOutcomeTag) ?? undefined;
 
   const callToAction = form.callToAction.trim();
-  if (!callToAction) problems.callToAction = "Say what you ask voters to do: a link, or a reply ask such as “Can we count on your vote?”.";
+  if (!callToAction)
+    problems.callToAction =
+      "Say what you ask voters to do: a link, or a reply ask such as “Can we count on your vote?”.";
   else problems.callToAction = tooLong(callToAction, TEXT_LIMITS.callToAction) ?? undefined;
   const senderIdentity = form.senderIdentity.trim();
-  if (!senderIdentity) problems.senderIdentity = "Say who is texting and for whom, e.g. “Sam with Neighbors for Measure B”.";
+  if (!senderIdentity)
+    problems.senderIdentity = "Say who is texting and for whom, e.g. “Sam with Neighbors for Measure B”.";
   else problems.senderIdentity = tooLong(senderIdentity, TEXT_LIMITS.senderIdentity) ?? undefined;
 
   const lintContext = { knownFields: ctx.knownFields, callToAction, senderIdentity };
@@ -269,8 +292,12 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
       return;
     }
     // Until the sender or call to action field itself is right, scripts are not checked against it.
-    const unchecked = new Set([...(problems.senderIdentity ? ["no-sender-identity"] : []), ...(problems.callToAction ? ["no-call-to-action"] : [])]);
-    const lint = (text: string) => lintScript(text, { ...lintContext, kind: "initial" }).filter((f) => !unchecked.has(f.code));
+    const unchecked = new Set([
+      ...(problems.senderIdentity ? ["no-sender-identity"] : []),
+      ...(problems.callToAction ? ["no-call-to-action"] : []),
+    ]);
+    const lint = (text: string) =>
+      lintScript(text, { ...lintContext, kind: "initial" }).filter((f) => !unchecked.has(f.code));
     const fixed = form.addMissing ? insertMissing(typed, lint) : { text: typed, inserted: [] };
     const findings = lint(fixed.text);
     const errors = findings.filter((f) => f.severity === "error");
@@ -282,7 +309,8 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
   for (let i = 0; i < scripts.length; i++) {
     for (let j = i + 1; j < scripts.length; j++) {
       if (scripts[i]!.body === scripts[j]!.body) {
-        problems[scriptField(scripts[j]!.label as VariantLabel)] ??= `Script ${scripts[j]!.label} is the same as script ${scripts[i]!.label}. Change it to test something, or leave it empty.`;
+        problems[scriptField(scripts[j]!.label as VariantLabel)] ??=
+          `Script ${scripts[j]!.label} is the same as script ${scripts[i]!.label}. Change it to test something, or leave it empty.`;
       }
     }
   }
@@ -306,21 +334,31 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
   if (typeof capCount === "string") problems.capCount = capCount;
   const capDays = wholeNumber(form.capDays, CAP_LIMITS.days, "the number of days");
   if (typeof capDays === "string") problems.capDays = capDays;
-  if (typeof capCount === "number" && typeof capDays === "number" && capCount / capDays > DEFAULT_FREQUENCY_CAP.count / DEFAULT_FREQUENCY_CAP.days) {
+  if (
+    typeof capCount === "number" &&
+    typeof capDays === "number" &&
+    capCount / capDays > DEFAULT_FREQUENCY_CAP.count / DEFAULT_FREQUENCY_CAP.days
+  ) {
     warnings.push(
       `Frequency cap: ${capCount} texts per ${capDays} ${capDays === 1 ? "day" : "days"} is looser than the default ` +
         `(${DEFAULT_FREQUENCY_CAP.count} per ${DEFAULT_FREQUENCY_CAP.days} days); some states allow only 3 solicitations per 24 hours.`,
     );
   }
 
-  if (!form.segmentId) problems.segment = "Pick the segment (audience) to text. Create one with /segment new if there is none.";
+  if (!form.segmentId)
+    problems.segment = "Pick the segment (audience) to text. Create one with /segment new if there is none.";
   const helpText = form.helpText.trim().replace(/\s+/g, " ") || defaultHelpText(senderIdentity);
   problems.helpText = tooLong(helpText, TEXT_LIMITS.helpText) ?? undefined;
   const media = parseMedia(form.mediaUrls);
   if (media.problem) problems.mediaUrls = media.problem;
-  else if (media.urls.length) warnings.push("Media: picture messages (MMS) cost about three times an SMS segment; keep each file under 600 KB so every carrier delivers it.");
+  else if (media.urls.length)
+    warnings.push(
+      "Media: picture messages (MMS) cost about three times an SMS segment; keep each file under 600 KB so every carrier delivers it.",
+    );
 
-  const reported = Object.fromEntries(Object.entries(problems).filter(([, v]) => v !== undefined)) as Partial<Record<CampaignField, string>>;
+  const reported = Object.fromEntries(Object.entries(problems).filter(([, v]) => v !== undefined)) as Partial<
+    Record<CampaignField, string>
+  >;
   if (Object.keys(reported).length > 0) return { ok: false, problems: reported };
   return {
     ok: true,

@@ -9,8 +9,23 @@ const ALIASES: Record<StandardField, readonly string[]> = {
   firstName: ["first name", "firstname", "first", "given name", "givenname", "fname", "forename"],
   lastName: ["last name", "lastname", "last", "surname", "family name", "lname"],
   phone: [
-    "phone", "phone number", "phonenumber", "cell", "cell phone", "cellphone", "mobile", "mobile phone",
-    "mobile number", "cell number", "telephone", "tel", "number", "wireless", "sms", "phone1", "primary phone",
+    "phone",
+    "phone number",
+    "phonenumber",
+    "cell",
+    "cell phone",
+    "cellphone",
+    "mobile",
+    "mobile phone",
+    "mobile number",
+    "cell number",
+    "telephone",
+    "tel",
+    "number",
+    "wireless",
+    "sms",
+    "phone1",
+    "primary phone",
   ],
   zip: ["zip", "zipcode", "zip code", "postal code", "postalcode", "postcode", "zip5", "postal"],
   state: ["state", "st", "state code", "province", "region"],
@@ -74,5 +89,12 @@ export function mapHeaders(headers: readonly string[]): HeaderResult {
 /** Tags in one cell: "volunteer; donor", "volunteer|donor" or "volunteer, donor". */
 export function splitTags(cell: string | undefined): string[] {
   if (!cell) return [];
-  return [...new Set(cell.split(/[;|,]/).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      cell
+        .split(/[;|,]/)
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }

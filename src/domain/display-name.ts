@@ -16,7 +16,8 @@ export function normalizeName(raw: string): string {
 /** What is wrong with a (normalized) name, in words for an organizer; null when it is fine. */
 export function nameProblem(name: string, what: { noun: string; example: string }): string | null {
   if (name === "") return `Give the ${what.noun} a name, like “${what.example}”.`;
-  if (name.length > MAX_NAME_LENGTH) return `Keep the name to ${MAX_NAME_LENGTH} characters or fewer (this one has ${name.length}).`;
+  if (name.length > MAX_NAME_LENGTH)
+    return `Keep the name to ${MAX_NAME_LENGTH} characters or fewer (this one has ${name.length}).`;
   if (!ALLOWED.test(name)) {
     return "Start the name with a letter or number, and use only letters, numbers, spaces and - _ . , ' & ( ) # / + : ! ?";
   }

@@ -82,22 +82,72 @@ const HELP_REPLIES = new Set([...TWILIO_HELP_KEYWORDS, "ayuda", "informacion"]);
 /** A clause that is only one of these (give or take courtesy words), or a whole reply that spells one, is an opt-out. */
 const OPT_OUT_CLAUSES = new Set([
   ...TWILIO_OPT_OUT_KEYWORDS,
-  "optout", "unsub", "remove", "enough", "nomore", "blocked", "nothanks", "nothankyou", "nogracias",
-  "alto", "parar", "para", "pare", "paren", "basta", "baja", "cancelar", "detener", "nomas", // Spanish
-  "arret", "arrete", // French, on Twilio's Canadian list
+  "optout",
+  "unsub",
+  "remove",
+  "enough",
+  "nomore",
+  "blocked",
+  "nothanks",
+  "nothankyou",
+  "nogracias",
+  "alto",
+  "parar",
+  "para",
+  "pare",
+  "paren",
+  "basta",
+  "baja",
+  "cancelar",
+  "detener",
+  "nomas", // Spanish
+  "arret",
+  "arrete", // French, on Twilio's Canadian list
 ]);
 
 /** Words that do not change what a short reply means: "Stop please", "Cancel now!", "No thanks". */
 const COURTESY = new Set([
-  "please", "pls", "plz", "now", "asap", "immediately", "right", "away", "already", "just",
-  "thanks", "thank", "thx", "ty", "you", "u", "me", "it", "all", "ok", "okay", "again",
-  "por", "favor", "ya", "gracias",
+  "please",
+  "pls",
+  "plz",
+  "now",
+  "asap",
+  "immediately",
+  "right",
+  "away",
+  "already",
+  "just",
+  "thanks",
+  "thank",
+  "thx",
+  "ty",
+  "you",
+  "u",
+  "me",
+  "it",
+  "all",
+  "ok",
+  "okay",
+  "again",
+  "por",
+  "favor",
+  "ya",
+  "gracias",
 ]);
 
 /** Opt-out words that count wherever they appear. */
 const OPT_OUT_WORDS = new Set([
-  "stopall", "optout", "unsub", "unsubs", "revoke", "tcpa",
-  "spam", "spamming", "spammer", "spammers", "spammy",
+  "stopall",
+  "optout",
+  "unsub",
+  "unsubs",
+  "revoke",
+  "tcpa",
+  "spam",
+  "spamming",
+  "spammer",
+  "spammers",
+  "spammy",
 ]);
 
 /** Texting, messaging, calling: the things a voter asks us to stop doing. */
@@ -156,7 +206,19 @@ const STOP_SPELLINGS = new Set(["stop", "stpo", "sotp", "stp", "stahp", "stopit"
 const STOP_VISIT_AFTER = new Set(["by", "in", "over", "off"]); // "stop by the office"
 const STOP_NOUN_AFTER = new Set(["sign", "signs", "light", "lights", "shop"]); // "stop sign"
 const STOP_PLACE_BEFORE = new Set([
-  "bus", "pit", "truck", "rest", "whistle", "one", "non", "full", "last", "next", "first", "train", "subway",
+  "bus",
+  "pit",
+  "truck",
+  "rest",
+  "whistle",
+  "one",
+  "non",
+  "full",
+  "last",
+  "next",
+  "first",
+  "train",
+  "subway",
 ]); // "the bus stop", "non-stop", "full stop"
 const STOP_CANT_BEFORE = new Set(["dont", "cant", "cannot", "couldnt"]); // "I can't stop smiling", "Don't stop!"
 

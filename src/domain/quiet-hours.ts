@@ -51,7 +51,10 @@ export const DEFAULT_SEND_WINDOW: SendWindowPolicy = Object.freeze({
 
 const dailySendWindowSchema = z
   .object({
-    start: z.int().min(0).max(MINUTES_PER_DAY - 1),
+    start: z
+      .int()
+      .min(0)
+      .max(MINUTES_PER_DAY - 1),
     end: z.int().min(1).max(MINUTES_PER_DAY),
   })
   .refine((window) => window.start < window.end, { error: "must end after it starts", path: ["end"] });
@@ -95,8 +98,13 @@ export function isWithinSendWindow(
  * contact to. Throws when the policy has no open day, or when its windows never overlap across the
  * recipient's zones within a year (e.g. one short window and recipients unknown, so all US zones).
  */
-export function nextWindowOpening(recipient: Recipient, at: Date, policy: SendWindowPolicy = DEFAULT_SEND_WINDOW): Date {
-  if (!hasOpenDay(policy)) throw new Error("The sending window is closed every day of the week, so no text can ever be sent.");
+export function nextWindowOpening(
+  recipient: Recipient,
+  at: Date,
+  policy: SendWindowPolicy = DEFAULT_SEND_WINDOW,
+): Date {
+  if (!hasOpenDay(policy))
+    throw new Error("The sending window is closed every day of the week, so no text can ever be sent.");
   const zones = recipientZones(recipient);
   const giveUpAt = at.getTime() + 400 * DAY;
   let instant = at.getTime();
@@ -121,7 +129,11 @@ export function nextWindowOpening(recipient: Recipient, at: Date, policy: SendWi
  * their zones), e.g. to bound Twilio's validityPeriod. Null when the window is closed at `at`, and
  * also when it never closes (a policy open around the clock).
  */
-export function windowClosesAt(recipient: Recipient, at: Date, policy: SendWindowPolicy = DEFAULT_SEND_WINDOW): Date | null {
+export function windowClosesAt(
+  recipient: Recipient,
+  at: Date,
+  policy: SendWindowPolicy = DEFAULT_SEND_WINDOW,
+): Date | null {
   const zones = recipientZones(recipient);
   const instant = at.getTime();
   if (!zones.every((zone) => isOpenIn(zone, instant, policy))) return null;
@@ -264,7 +276,13 @@ export function storedPolicyOrDefault(stored: unknown): SendWindowPolicy {
 /** "Mon, 9:00 AM EST": when something happens in the recipient's zone (New York's when unknown). */
 export function localTimeLabel(at: Date, zone: string | null): string {
   const format = (timeZone: string) =>
-    new Intl.DateTimeFormat("en-US", { weekday: "short", hour: "numeric", minute: "2-digit", timeZone, timeZoneName: "short" }).format(at);
+    new Intl.DateTimeFormat("en-US", {
+      weekday: "short",
+      hour: "numeric",
+      minute: "2-digit",
+      timeZone,
+      timeZoneName: "short",
+    }).format(at);
   try {
     return format(zone ?? "America/New_York");
   } catch {

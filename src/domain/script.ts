@@ -25,11 +25,7 @@ export type ScriptPart =
 export type FieldPart = Extract<ScriptPart, { kind: "field" }>;
 
 export type ScriptErrorCode =
-  | "unclosed-field"
-  | "stray-close-brace"
-  | "empty-field"
-  | "invalid-field-name"
-  | "empty-fallback";
+  "unclosed-field" | "stray-close-brace" | "empty-field" | "invalid-field-name" | "empty-fallback";
 
 export interface ScriptError {
   code: ScriptErrorCode;
@@ -47,7 +43,10 @@ const FIELD_NAME = /^\p{L}[\p{L}\p{N} ._-]*$/u;
 
 /** The key a field name is matched by: "Polling Place", "pollingPlace" and "polling_place" agree. */
 export function mergeFieldKey(name: string): string {
-  return name.normalize("NFC").toLowerCase().replace(/[\s._-]+/g, "");
+  return name
+    .normalize("NFC")
+    .toLowerCase()
+    .replace(/[\s._-]+/g, "");
 }
 
 /** Index of the `}` closing a field opened just before `from`, or where the field breaks off. */
@@ -66,7 +65,12 @@ function readField(inner: string, offset: number, length: number): FieldPart | S
   const name = (bar < 0 ? inner : inner.slice(0, bar)).trim();
   const fallback = bar < 0 ? null : inner.slice(bar + 1).trim();
   if (!name) {
-    return { code: "empty-field", message: `${written} has no field name. Write one, e.g. {firstName}.`, offset, length };
+    return {
+      code: "empty-field",
+      message: `${written} has no field name. Write one, e.g. {firstName}.`,
+      offset,
+      length,
+    };
   }
   if (!FIELD_NAME.test(name)) {
     return {
@@ -365,7 +369,10 @@ function lintUnknownFields(text: string, parsed: ParsedScript, knownFields: stri
   return distinctFields(parsed, (field) => !known.has(field.key)).map((field): LintFinding => {
     const [suggestion] = suggestNames(field.name, knownFields, 1);
     if (suggestion === undefined) {
-      const listed = knownFields.slice(0, 8).map((name) => `{${name}}`).join(", ");
+      const listed = knownFields
+        .slice(0, 8)
+        .map((name) => `{${name}}`)
+        .join(", ");
       const choices = listed ? ` Fields you can use: ${listed}${knownFields.length > 8 ? ", …" : ""}.` : " Remove it.";
       return { severity: "error", code: "unknown-field", message: `{${field.name}} is not a field.${choices}` };
     }
@@ -385,7 +392,10 @@ function lintUnknownFields(text: string, parsed: ParsedScript, knownFields: stri
 const FALLBACK_FIXES: Record<string, string> = { firstname: "friend", state: "your state" };
 
 function fallbackExample(field: FieldPart): string {
-  const words = field.name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").toLowerCase();
+  const words = field.name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .toLowerCase();
   return markup(field.name, FALLBACK_FIXES[field.key] ?? `your ${words}`);
 }
 
@@ -612,7 +622,12 @@ export function findLinks(text: string): string[] {
 }
 
 function hostOf(link: string): string {
-  return (link.replace(/^https?:\/\//i, "").replace(/^www\./i, "").split(/[/?#:]/)[0] ?? "").toLowerCase();
+  return (
+    link
+      .replace(/^https?:\/\//i, "")
+      .replace(/^www\./i, "")
+      .split(/[/?#:]/)[0] ?? ""
+  ).toLowerCase();
 }
 
 /** The public shortener a link goes through, or null. */

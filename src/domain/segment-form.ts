@@ -1,4 +1,10 @@
-import { FIELD_OPS, parseAudienceFilter, type AudienceCondition, type AudienceFilter, type Engagement } from "./audience-filter";
+import {
+  FIELD_OPS,
+  parseAudienceFilter,
+  type AudienceCondition,
+  type AudienceFilter,
+  type Engagement,
+} from "./audience-filter";
 
 /**
  * The simple segment form (what the `/segment new` modal asks) turned into one audience filter.
@@ -72,7 +78,8 @@ export type SegmentFormResult =
       empty: boolean;
     };
 
-export const NO_CONDITION_PROBLEM = "Fill in at least one condition below (a tag, state, ZIP, …) or write an advanced filter.";
+export const NO_CONDITION_PROBLEM =
+  "Fill in at least one condition below (a tag, state, ZIP, …) or write an advanced filter.";
 
 /** Conditions from the fields, each tagged with the field a problem should be shown under. */
 function fieldConditions(form: SegmentForm): { field: SegmentFormField; input: unknown }[] {
@@ -88,7 +95,8 @@ function fieldConditions(form: SegmentForm): { field: SegmentFormField; input: u
   if (custom) conditions.push({ field: "customFieldValue", input: custom });
   if (form.engagement) conditions.push({ field: "engagement", input: { engagement: form.engagement } });
   if (form.outcomeTag.trim()) conditions.push({ field: "outcomeTag", input: { hasOutcomeTag: form.outcomeTag } });
-  if (form.campaign) conditions.push({ field: "campaign", input: { inCampaign: form.campaign.id, is: form.campaign.member } });
+  if (form.campaign)
+    conditions.push({ field: "campaign", input: { inCampaign: form.campaign.id, is: form.campaign.member } });
   return conditions;
 }
 
@@ -99,17 +107,30 @@ function customFieldCondition(form: SegmentForm): unknown {
   if (!form.customField) return undefined;
   const { customField: field, customFieldOp: op, customFieldValue: raw } = form;
   if (VALUE_FREE_OPS.includes(op)) return { field, op };
-  if (op === "in") return { field, op, value: raw.split(",").map((v) => v.trim()).filter((v) => v !== "") };
+  if (op === "in")
+    return {
+      field,
+      op,
+      value: raw
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v !== ""),
+    };
   return { field, op, value: raw };
 }
 
 /** The last-texted condition, or the problem with its dates. */
-function lastTextedCondition(form: SegmentForm): { input?: unknown; problems: Partial<Record<SegmentFormField, string>> } {
+function lastTextedCondition(form: SegmentForm): {
+  input?: unknown;
+  problems: Partial<Record<SegmentFormField, string>>;
+} {
   const { lastTextedMode: mode, lastTextedAfter: after, lastTextedBefore: before } = form;
   if (mode === "any") return { problems: {} };
   const problems: Partial<Record<SegmentFormField, string>> = {};
-  if ((mode === "after" || mode === "between") && !after) problems.lastTextedAfter = "Pick the date the last text must be on or after.";
-  if ((mode === "before" || mode === "between") && !before) problems.lastTextedBefore = "Pick the date the last text must come before.";
+  if ((mode === "after" || mode === "between") && !after)
+    problems.lastTextedAfter = "Pick the date the last text must be on or after.";
+  if ((mode === "before" || mode === "between") && !before)
+    problems.lastTextedBefore = "Pick the date the last text must come before.";
   if (Object.keys(problems).length) return { problems };
   const range = mode === "after" ? { after } : mode === "before" ? { before } : { after, before };
   return { input: { lastTexted: range }, problems };
@@ -124,7 +145,9 @@ function parseAdvanced(form: SegmentForm, anyFieldFilled: boolean): SegmentFormR
     return {
       ok: false,
       empty: false,
-      problems: { advanced: `This is not valid JSON (${detail}). Check brackets, quotes and commas, or clear the box to use the fields above.` },
+      problems: {
+        advanced: `This is not valid JSON (${detail}). Check brackets, quotes and commas, or clear the box to use the fields above.`,
+      },
     };
   }
   const parsed = parseAudienceFilter(json);
@@ -138,13 +161,19 @@ export function filterFromForm(form: SegmentForm): SegmentFormResult {
   const lastTexted = lastTextedCondition(form);
   const anyFieldFilled = conditions.length > 0 || form.lastTextedMode !== "any";
   if (!form.customField && form.customFieldValue.trim() && form.advanced.trim() === "") {
-    return { ok: false, empty: false, problems: { customField: "Pick the custom field this value is for, or clear the value." } };
+    return {
+      ok: false,
+      empty: false,
+      problems: { customField: "Pick the custom field this value is for, or clear the value." },
+    };
   }
   if (form.advanced.trim() !== "") return parseAdvanced(form, anyFieldFilled);
 
   const problems: Partial<Record<SegmentFormField, string>> = { ...lastTexted.problems };
   const valid: AudienceCondition[] = [];
-  const all = lastTexted.input ? [...conditions, { field: "lastTextedBefore" as const, input: lastTexted.input }] : conditions;
+  const all = lastTexted.input
+    ? [...conditions, { field: "lastTextedBefore" as const, input: lastTexted.input }]
+    : conditions;
   for (const { field, input } of all) {
     const parsed = parseAudienceFilter(input);
     if (parsed.ok) valid.push(parsed.filter as AudienceCondition);

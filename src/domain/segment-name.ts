@@ -6,6 +6,7 @@ export const MAX_SEGMENT_NAME = MAX_NAME_LENGTH;
 
 export const normalizeSegmentName = normalizeName;
 
-export const segmentNameProblem = (name: string): string | null => nameProblem(name, { noun: "segment", example: "Volunteers NY" });
+export const segmentNameProblem = (name: string): string | null =>
+  nameProblem(name, { noun: "segment", example: "Volunteers NY" });
 
 export const segmentNameKey = nameKey;

@@ -64,51 +64,77 @@ const advice = (forVolunteer: string, extra: Partial<Advice> = {}): Advice => ({
 });
 
 const ADVICE: Record<SendFailureKind, Advice> = {
-  "opted-out": advice("This person has opted out of texts (they replied STOP), so they can't be texted.", { recordOptOut: true }),
+  "opted-out": advice("This person has opted out of texts (they replied STOP), so they can't be texted.", {
+    recordOptOut: true,
+  }),
   "invalid-number": advice("This phone number isn't valid, so it can't be texted."),
   landline: advice("This number is a landline and can't receive texts."),
   "not-in-service": advice("This number isn't in service, so the text wasn't delivered."),
   blocked: advice("The recipient's phone or carrier blocked this text. Don't resend it."),
   "country-not-enabled": advice("Texts to this number's country aren't enabled for the campaign.", {
-    forAdmins: "A text went to a country the Twilio account may not text. If the campaign should reach it, enable the country in Twilio Console → Messaging → Settings → Geo permissions.",
+    forAdmins:
+      "A text went to a country the Twilio account may not text. If the campaign should reach it, enable the country in Twilio Console → Messaging → Settings → Geo permissions.",
   }),
   "too-long": advice("This message is over 1,600 characters, so Twilio refused it. Shorten it and send again.", {
     forAdmins: "A message was over Twilio's 1,600-character limit: shorten the campaign's script.",
   }),
-  unreachable: advice("The phone is off or out of coverage, so the text wasn't delivered. It can be tried once more later.", {
-    retry: "once-later",
-  }),
-  "delivery-failed": advice("The carrier couldn't deliver this text, for no stated reason. It can be tried once more later.", {
-    retry: "once-later",
-  }),
-  expired: advice("The text waited in Twilio's queue until the recipient's texting hours ran out, so it wasn't sent. It can be tried once more in their next window.", {
-    retry: "once-later",
-  }),
-  "carrier-filtered": advice("The carrier filtered this text as spam, so it wasn't delivered. Don't resend it; the campaign's admins have been told.", {
-    alertAdmins: true,
-    forAdmins:
-      "Carriers filtered a text from this campaign as spam (Twilio error 30007). Review the script: say who is texting and for which campaign, keep \"Reply STOP to opt out\", drop links from first messages (or use a branded short link, never a public shortener), and avoid spam-like wording (all caps, urgency, money). Repeated filtering gets the sending number blocked.",
-  }),
-  "unregistered-sender": advice("This text can't go out: the campaign's sending number isn't registered with US carriers yet. The campaign's admins have been told.", {
-    alertAdmins: true,
-    forAdmins:
-      "US carriers blocked a text because the sending number isn't registered for A2P 10DLC (Twilio error 30034). Register the 10DLC campaign (Political use case, with its Campaign Verify token) in Twilio Console → Messaging → Regulatory Compliance, and link the Messaging Service that holds the sending numbers to it. Every text fails until then.",
-  }),
-  "sender-not-set-up": advice("Texting isn't set up correctly for this campaign, so nothing was sent. The campaign's admins have been told.", {
-    alertAdmins: true,
-    forAdmins:
-      "Twilio refused the app's credentials or sender. Check that TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are current, that the Twilio account is active and funded, and that TWILIO_MESSAGING_SERVICE_SID (or TWILIO_FROM_NUMBER) names an SMS-capable, verified sender of that account.",
-  }),
-  "sender-queue-full": advice("The campaign's sending numbers have hours of texts waiting, so this one wasn't sent. Try again later.", {
-    alertAdmins: true,
-    forAdmins: "Twilio's queue for the sending numbers is full (10 hours of texts). Add numbers to the Messaging Service, or send more slowly.",
-  }),
+  unreachable: advice(
+    "The phone is off or out of coverage, so the text wasn't delivered. It can be tried once more later.",
+    {
+      retry: "once-later",
+    },
+  ),
+  "delivery-failed": advice(
+    "The carrier couldn't deliver this text, for no stated reason. It can be tried once more later.",
+    {
+      retry: "once-later",
+    },
+  ),
+  expired: advice(
+    "The text waited in Twilio's queue until the recipient's texting hours ran out, so it wasn't sent. It can be tried once more in their next window.",
+    {
+      retry: "once-later",
+    },
+  ),
+  "carrier-filtered": advice(
+    "The carrier filtered this text as spam, so it wasn't delivered. Don't resend it; the campaign's admins have been told.",
+    {
+      alertAdmins: true,
+      forAdmins:
+        'Carriers filtered a text from this campaign as spam (Twilio error 30007). Review the script: say who is texting and for which campaign, keep "Reply STOP to opt out", drop links from first messages (or use a branded short link, never a public shortener), and avoid spam-like wording (all caps, urgency, money). Repeated filtering gets the sending number blocked.',
+    },
+  ),
+  "unregistered-sender": advice(
+    "This text can't go out: the campaign's sending number isn't registered with US carriers yet. The campaign's admins have been told.",
+    {
+      alertAdmins: true,
+      forAdmins:
+        "US carriers blocked a text because the sending number isn't registered for A2P 10DLC (Twilio error 30034). Register the 10DLC campaign (Political use case, with its Campaign Verify token) in Twilio Console → Messaging → Regulatory Compliance, and link the Messaging Service that holds the sending numbers to it. Every text fails until then.",
+    },
+  ),
+  "sender-not-set-up": advice(
+    "Texting isn't set up correctly for this campaign, so nothing was sent. The campaign's admins have been told.",
+    {
+      alertAdmins: true,
+      forAdmins:
+        "Twilio refused the app's credentials or sender. Check that TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are current, that the Twilio account is active and funded, and that TWILIO_MESSAGING_SERVICE_SID (or TWILIO_FROM_NUMBER) names an SMS-capable, verified sender of that account.",
+    },
+  ),
+  "sender-queue-full": advice(
+    "The campaign's sending numbers have hours of texts waiting, so this one wasn't sent. Try again later.",
+    {
+      alertAdmins: true,
+      forAdmins:
+        "Twilio's queue for the sending numbers is full (10 hours of texts). Add numbers to the Messaging Service, or send more slowly.",
+    },
+  ),
   "twilio-busy": advice("Twilio is busy right now, so the text wasn't sent. Try again in a moment.", {
     retry: "backoff",
   }),
   "twilio-unreachable": advice("The app couldn't reach Twilio, so the text wasn't sent. Try again in a moment.", {
     retry: "backoff",
-    forAdmins: "The app could not connect to Twilio. If this keeps happening, check the server's network and DNS for api.twilio.com.",
+    forAdmins:
+      "The app could not connect to Twilio. If this keeps happening, check the server's network and DNS for api.twilio.com.",
   }),
   rejected: advice("Twilio refused this text."),
 };
@@ -157,7 +183,11 @@ export function classifyTwilioError(error: { code?: number | null; httpStatus?: 
   const kind: SendFailureKind = byCode ?? kindOfStatus(error.httpStatus ?? null);
   const advice = sendFailureAdvice(kind);
   if (kind === "rejected" && code !== null) {
-    return { ...advice, code, forVolunteer: `Twilio refused this text (error ${code}: twilio.com/docs/api/errors/${code}).` };
+    return {
+      ...advice,
+      code,
+      forVolunteer: `Twilio refused this text (error ${code}: twilio.com/docs/api/errors/${code}).`,
+    };
   }
   return { ...advice, code };
 }

@@ -14,7 +14,12 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export function send(res: ServerResponse, status: number, body: string, contentType = "text/plain; charset=utf-8"): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = "text/plain; charset=utf-8",
+): void {
   res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }

@@ -65,7 +65,9 @@ export function startScheduler(deps: JobDeps, jobs: readonly Job[] = JOBS): Sche
     running.add(run);
     return run;
   };
-  const tasks: ScheduledTask[] = jobs.map((job) => cron.schedule(job.schedule, () => execute(job), { name: job.name, noOverlap: true }));
+  const tasks: ScheduledTask[] = jobs.map((job) =>
+    cron.schedule(job.schedule, () => execute(job), { name: job.name, noOverlap: true }),
+  );
   return {
     async runAll() {
       await Promise.all(jobs.map(execute));

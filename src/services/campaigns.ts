@@ -1,6 +1,11 @@
 import type { Database } from "../db/database";
 import type { Prisma } from "../db/generated/client";
-import { compileReachableAudience, describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
+import {
+  compileReachableAudience,
+  describeAudienceFilter,
+  parseAudienceFilter,
+  type AudienceFilter,
+} from "../domain/audience-filter";
 import {
   presetOf,
   SEND_WINDOW_PRESETS,
@@ -20,7 +25,13 @@ import {
   renderScript,
   type LintFinding,
 } from "../domain/script";
-import { applyGsmReplacements, estimateCost, measureSms, suggestGsmReplacements, type SmsMeasure } from "../domain/sms-length";
+import {
+  applyGsmReplacements,
+  estimateCost,
+  measureSms,
+  suggestGsmReplacements,
+  type SmsMeasure,
+} from "../domain/sms-length";
 import { suggestNames } from "../domain/suggest";
 import { customFieldNames } from "./segments";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, usableSql, type MergeContactRow } from "./merge-contacts";
@@ -70,7 +81,10 @@ const CAMPAIGN_FIELDS = {
   createdBy: true,
   createdAt: true,
   segment: { select: { id: true, name: true, filter: true } },
-  scripts: { select: { id: true, kind: true, label: true, body: true, position: true }, orderBy: [{ kind: "asc" as const }, { position: "asc" as const }] },
+  scripts: {
+    select: { id: true, kind: true, label: true, body: true, position: true },
+    orderBy: [{ kind: "asc" as const }, { position: "asc" as const }],
+  },
 } satisfies Prisma.CampaignSelect;
 
 export interface CampaignRecord {
@@ -99,12 +113,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ---- names -------------------------------------------------------------------------------------
 
 /** The campaign with this name (letter case ignored), or the names the organizer may have meant. */
-export async function findCampaign(db: Database, name: string): Promise<{ found: true; campaign: CampaignRecord } | { found: false; suggestions: string[] }> {
+export async function findCampaign(
+  db: Database,
+  name: string,
+): Promise<{ found: true; campaign: CampaignRecord } | { found: false; suggestions: string[] }> {
   const typed = normalizeName(name);
-  const matches = typed ? await db.prisma.campaign.findMany({ where: { name: { equals: typed, mode: "insensitive" } }, select: CAMPAIGN_FIELDS }) : [];
+  const matches = typed
+    ? await db.prisma.campaign.findMany({
+        where: { name: { equals: typed, mode: "insensitive" } },
+        select: CAMPAIGN_FIELDS,
+      })
+    : [];
   const exact = matches.length === 1 ? matches[0] : matches.find((c) => c.name === typed);
   if (exact) return { found: true, campaign: exact };
-  const names = (await db.prisma.campaign.findMany({ select: { name: true }, where: { status: { not: "archived" } } })).map((c) => c.name);
+  const names = (
+    await db.prisma.campaign.findMany({ select: { name: true }, where: { status: { not: "archived" } } })
+  ).map((c) => c.name);
   // "gotv" is ambiguous between "GOTV Nov 3" and "GOTV early vote": offer every name containing it first.
   const containing = names.filter((n) => typed && nameKey(n).includes(nameKey(typed)));
   const suggestions = [...new Set([...containing, ...suggestNames(typed, names)])].slice(0, 5);
@@ -115,8 +139,14 @@ export async function requireCampaign(db: Database, name: string): Promise<Campa
   const lookup = await findCampaign(db, name);
   if (lookup.found) return lookup.campaign;
   const typed = normalizeName(name);
-  const guess = lookup.suggestions.length ? ` Did you mean ${lookup.suggestions.map((s) => `“${s}”`).join(" or ")}?` : "";
-  throw new CampaignError("not_found", `There is no campaign named “${typed}”.${guess} Type /campaign list to see them all.`, lookup.suggestions);
+  const guess = lookup.suggestions.length
+    ? ` Did you mean ${lookup.suggestions.map((s) => `“${s}”`).join(" or ")}?`
+    : "";
+  throw new CampaignError(
+    "not_found",
+    `There is no campaign named “${typed}”.${guess} Type /campaign list to see them all.`,
+    lookup.suggestions,
+  );
 }
 
 export async function campaignById(db: Database, id: string): Promise<CampaignRecord | null> {
@@ -128,15 +158,23 @@ export async function campaignById(db: Database, id: string): Promise<CampaignRe
 export async function campaignNameTaken(db: Database, name: string, exceptId?: string): Promise<boolean> {
   const normalized = normalizeName(name);
   if (!normalized) return false;
-  const where = { name: { equals: normalized, mode: "insensitive" as const }, ...(exceptId ? { id: { not: exceptId } } : {}) };
+  const where = {
+    name: { equals: normalized, mode: "insensitive" as const },
+    ...(exceptId ? { id: { not: exceptId } } : {}),
+  };
   return (await db.prisma.campaign.count({ where })) > 0;
 }
 
 const nameTaken = (name: string) =>
-  new CampaignError("name_taken", `A campaign named “${name}” already exists. Pick another name (campaign names are unique, ignoring capitals).`);
+  new CampaignError(
+    "name_taken",
+    `A campaign named “${name}” already exists. Pick another name (campaign names are unique, ignoring capitals).`,
+  );
 
 /** What the campaign form offers: the newest segments and the contacts' custom fields. */
-export async function campaignFormChoices(db: Database): Promise<{ segments: { id: string; name: string }[]; customFields: string[] }> {
+export async function campaignFormChoices(
+  db: Database,
+): Promise<{ segments: { id: string; name: string }[]; customFields: string[] }> {
   const [segments, customFields] = await Promise.all([
     db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 }),
     customFieldNames(db, 200),
@@ -173,17 +211,30 @@ type Tx = Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0];
 
 async function lockNames(tx: Tx, name: string, exceptId?: string): Promise<void> {
   await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock($1::bigint)", CAMPAIGN_NAME_LOCK.toString());
-  const clash = await tx.campaign.findFirst({ where: { name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) }, select: { id: true } });
+  const clash = await tx.campaign.findFirst({
+    where: { name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) },
+    select: { id: true },
+  });
   if (clash) throw nameTaken(name);
 }
 
 async function requireSegmentRow(tx: Tx, segmentId: string): Promise<void> {
-  const segment = UUID.test(segmentId) ? await tx.segment.findUnique({ where: { id: segmentId }, select: { id: true } }) : null;
-  if (!segment) throw new CampaignError("segment_missing", "That segment was deleted meanwhile. Pick another one, or create it again with /segment new.");
+  const segment = UUID.test(segmentId)
+    ? await tx.segment.findUnique({ where: { id: segmentId }, select: { id: true } })
+    : null;
+  if (!segment)
+    throw new CampaignError(
+      "segment_missing",
+      "That segment was deleted meanwhile. Pick another one, or create it again with /segment new.",
+    );
 }
 
 /** Saves a new draft campaign with its scripts. Throws CampaignError (name_taken, segment_missing). */
-export async function createCampaign(db: Database, draft: CampaignDraft, createdBy: string): Promise<{ id: string; name: string }> {
+export async function createCampaign(
+  db: Database,
+  draft: CampaignDraft,
+  createdBy: string,
+): Promise<{ id: string; name: string }> {
   try {
     return await db.prisma.$transaction(async (tx) => {
       await lockNames(tx, draft.name);
@@ -204,19 +255,33 @@ export async function createCampaign(db: Database, draft: CampaignDraft, created
  * its contacts; a removed one lets its contacts be given another variant when they are sent to.
  * A running campaign must be paused first, so volunteers never send a text that changes under them.
  */
-export async function updateCampaign(db: Database, id: string, draft: CampaignDraft): Promise<{ id: string; name: string }> {
+export async function updateCampaign(
+  db: Database,
+  id: string,
+  draft: CampaignDraft,
+): Promise<{ id: string; name: string }> {
   try {
     return await db.prisma.$transaction(async (tx) => {
       const current = await tx.campaign.findUnique({ where: { id }, select: { status: true, name: true } });
-      if (!current) throw new CampaignError("not_found", "That campaign no longer exists. Type /campaign list to see the ones there are.");
+      if (!current)
+        throw new CampaignError(
+          "not_found",
+          "That campaign no longer exists. Type /campaign list to see the ones there are.",
+        );
       if (current.status === "running") {
-        throw new CampaignError("wrong_status", `“${current.name}” is running. Pause it first with /campaign pause ${current.name}, edit it, then resume it.`);
+        throw new CampaignError(
+          "wrong_status",
+          `“${current.name}” is running. Pause it first with /campaign pause ${current.name}, edit it, then resume it.`,
+        );
       }
-      if (current.status === "archived") throw new CampaignError("wrong_status", `“${current.name}” is archived and cannot be edited.`);
+      if (current.status === "archived")
+        throw new CampaignError("wrong_status", `“${current.name}” is archived and cannot be edited.`);
       await lockNames(tx, draft.name, id);
       await requireSegmentRow(tx, draft.segmentId);
       const rows = scriptRows(draft);
-      await tx.scriptVariant.deleteMany({ where: { campaignId: id, NOT: rows.map((r) => ({ kind: r.kind, label: r.label })) } });
+      await tx.scriptVariant.deleteMany({
+        where: { campaignId: id, NOT: rows.map((r) => ({ kind: r.kind, label: r.label })) },
+      });
       for (const row of rows) {
         await tx.scriptVariant.upsert({
           where: { campaignId_kind_label: { campaignId: id, kind: row.kind, label: row.label } },
@@ -258,7 +323,10 @@ export function formOfCampaign(c: CampaignRecord): CampaignForm {
 
 // ---- list ---------------------------------------------------------------------------------------
 
-export interface CampaignSummary extends Pick<CampaignRecord, "id" | "name" | "status" | "goalType" | "goalTarget" | "goalOutcomeTag" | "createdBy" | "createdAt"> {
+export interface CampaignSummary extends Pick<
+  CampaignRecord,
+  "id" | "name" | "status" | "goalType" | "goalTarget" | "goalOutcomeTag" | "createdBy" | "createdAt"
+> {
   segmentName: string | null;
   /** Contacts in the send queue, and how many were texted. Zero before launch. */
   audience: number;
@@ -266,12 +334,29 @@ export interface CampaignSummary extends Pick<CampaignRecord, "id" | "name" | "s
 }
 
 /** Every campaign not archived (archived ones with `includeArchived`), running ones first, then by name. */
-export async function listCampaigns(db: Database, opts: { includeArchived?: boolean } = {}): Promise<CampaignSummary[]> {
+export async function listCampaigns(
+  db: Database,
+  opts: { includeArchived?: boolean } = {},
+): Promise<CampaignSummary[]> {
   const rows = await db.prisma.campaign.findMany({
     where: opts.includeArchived ? {} : { status: { not: "archived" } },
-    select: { id: true, name: true, status: true, goalType: true, goalTarget: true, goalOutcomeTag: true, createdBy: true, createdAt: true, segment: { select: { name: true } } },
+    select: {
+      id: true,
+      name: true,
+      status: true,
+      goalType: true,
+      goalTarget: true,
+      goalOutcomeTag: true,
+      createdBy: true,
+      createdAt: true,
+      segment: { select: { name: true } },
+    },
   });
-  const counts = await db.prisma.campaignContact.groupBy({ by: ["campaignId", "status"], _count: { _all: true }, where: { campaignId: { in: rows.map((r) => r.id) } } });
+  const counts = await db.prisma.campaignContact.groupBy({
+    by: ["campaignId", "status"],
+    _count: { _all: true },
+    where: { campaignId: { in: rows.map((r) => r.id) } },
+  });
   const order: Record<CampaignStatus, number> = { running: 0, paused: 1, draft: 2, archived: 3 };
   return rows
     .map((r) => {
@@ -367,7 +452,8 @@ async function fieldCoverage(
   const { where, params } = compileReachableAudience(filter);
   const used = new Map<string, string>();
   for (const body of scripts) {
-    for (const part of parseScript(body).parts) if (part.kind === "field" && part.fallback === null) used.set(part.key, part.name);
+    for (const part of parseScript(body).parts)
+      if (part.kind === "field" && part.fallback === null) used.set(part.key, part.name);
   }
   const args = [...params];
   const probes: { name: string; sql: string }[] = [];
@@ -386,13 +472,23 @@ async function fieldCoverage(
     `SELECT count(*)::int AS "reachable"${counts.map((c) => `, ${c}`).join("")} FROM "Contact" c WHERE ${where}`,
     ...args,
   );
-  return { reachable: row?.reachable ?? 0, coverage: Object.fromEntries(probes.map((p, i) => [p.name, row?.[`f${i}`] ?? 0])) };
+  return {
+    reachable: row?.reachable ?? 0,
+    coverage: Object.fromEntries(probes.map((p, i) => [p.name, row?.[`f${i}`] ?? 0])),
+  };
 }
 
 async function sampleContacts(db: Database, filter: AudienceFilter, size: number): Promise<MergeContactRow[]> {
   const { where, params } = compileReachableAudience(filter);
-  const ids = await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT c.id FROM "Contact" c WHERE ${where} LIMIT $${params.length + 1}::int`, ...params, size);
-  return loadMergeContacts(db.prisma, ids.map((r) => r.id));
+  const ids = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT c.id FROM "Contact" c WHERE ${where} LIMIT $${params.length + 1}::int`,
+    ...params,
+    size,
+  );
+  return loadMergeContacts(
+    db.prisma,
+    ids.map((r) => r.id),
+  );
 }
 
 function previewOf(body: string, contact: MergeContactRow): ScriptPreview {
@@ -416,7 +512,11 @@ function findingsOf(about: string, scriptId: string, findings: LintFinding[]): R
   }));
 }
 
-function lintContextFor(c: CampaignRecord, columns: readonly string[], coverage?: { reachable: number; coverage: Record<string, number> }) {
+function lintContextFor(
+  c: CampaignRecord,
+  columns: readonly string[],
+  coverage?: { reachable: number; coverage: Record<string, number> },
+) {
   return {
     knownFields: mergeFieldsFor(columns),
     callToAction: c.callToAction,
@@ -429,10 +529,21 @@ function lintContextFor(c: CampaignRecord, columns: readonly string[], coverage?
  * Everything an organizer needs to judge a campaign: the audience, each variant rendered for three
  * real contacts, segments and cost, what blocks a launch, and progress toward the goal.
  */
-export async function campaignReport(db: Database, campaign: CampaignRecord, pricing: { pricePerSegmentUsd: number }): Promise<CampaignReport> {
+export async function campaignReport(
+  db: Database,
+  campaign: CampaignRecord,
+  pricing: { pricePerSegmentUsd: number },
+): Promise<CampaignReport> {
   const filter = audienceFilterOf(campaign);
   const [columns, progress] = await Promise.all([customColumns(db), campaignProgress(db, campaign)]);
-  const coverage = filter ? await fieldCoverage(db, filter, campaign.scripts.map((s) => s.body), columns) : undefined;
+  const coverage = filter
+    ? await fieldCoverage(
+        db,
+        filter,
+        campaign.scripts.map((s) => s.body),
+        columns,
+      )
+    : undefined;
   const sample = filter ? await sampleContacts(db, filter, ESTIMATE_SAMPLE) : [];
   const ctx = lintContextFor(campaign, columns, coverage);
   const initial = campaign.scripts.filter((s) => s.kind === "initial");
@@ -444,7 +555,10 @@ export async function campaignReport(db: Database, campaign: CampaignRecord, pri
     const averageSegments = measured.length ? measured.reduce((a, b) => a + b, 0) / measured.length : null;
     const index = initial.findIndex((s) => s.id === script.id);
     // Variants split the audience evenly at launch; the first ones take the remainder.
-    const share = script.kind === "initial" ? Math.floor(reachable / initial.length) + (index < reachable % initial.length ? 1 : 0) : 0;
+    const share =
+      script.kind === "initial"
+        ? Math.floor(reachable / initial.length) + (index < reachable % initial.length ? 1 : 0)
+        : 0;
     const estimatedSegments = Math.round((averageSegments ?? measureSms(script.body).segments) * share);
     const sms = measureSms(script.body);
     return {
@@ -463,11 +577,32 @@ export async function campaignReport(db: Database, campaign: CampaignRecord, pri
   });
 
   const findings: ReadinessFinding[] = [];
-  if (!campaign.segment) findings.push({ severity: "error", about: "Audience", message: "Pick an audience: /campaign edit, then choose a segment." });
-  else if (!filter) findings.push({ severity: "error", about: "Audience", message: `The filter of segment “${campaign.segment.name}” is no longer valid. Pick another segment with /campaign edit.` });
-  else if (reachable === 0) findings.push({ severity: "error", about: "Audience", message: `Segment “${campaign.segment.name}” has no reachable contact. Import contacts or pick another segment.` });
-  if (!campaign.conversationChannelId) findings.push({ severity: "error", about: "Replies", message: "Pick the channel where replies appear: /campaign edit." });
-  if (initial.length === 0) findings.push({ severity: "error", about: "Script", message: "Write at least one first message: /campaign edit." });
+  if (!campaign.segment)
+    findings.push({
+      severity: "error",
+      about: "Audience",
+      message: "Pick an audience: /campaign edit, then choose a segment.",
+    });
+  else if (!filter)
+    findings.push({
+      severity: "error",
+      about: "Audience",
+      message: `The filter of segment “${campaign.segment.name}” is no longer valid. Pick another segment with /campaign edit.`,
+    });
+  else if (reachable === 0)
+    findings.push({
+      severity: "error",
+      about: "Audience",
+      message: `Segment “${campaign.segment.name}” has no reachable contact. Import contacts or pick another segment.`,
+    });
+  if (!campaign.conversationChannelId)
+    findings.push({
+      severity: "error",
+      about: "Replies",
+      message: "Pick the channel where replies appear: /campaign edit.",
+    });
+  if (initial.length === 0)
+    findings.push({ severity: "error", about: "Script", message: "Write at least one first message: /campaign edit." });
   for (const script of campaign.scripts) {
     const about = script.kind === "initial" ? `Script ${script.label}` : script.label;
     findings.push(...findingsOf(about, script.id, lintScript(script.body, { ...ctx, kind: script.kind })));
@@ -498,7 +633,9 @@ async function campaignProgress(db: Database, c: CampaignRecord): Promise<Campai
   const [byStatus, replies, outcomes] = await Promise.all([
     db.prisma.campaignContact.groupBy({ by: ["status"], _count: { _all: true }, where: { campaignId: c.id } }),
     db.prisma.conversation.count({ where: { campaignId: c.id, messages: { some: { direction: "inbound" } } } }),
-    c.goalOutcomeTag ? db.prisma.conversation.count({ where: { campaignId: c.id, tags: { has: c.goalOutcomeTag } } }) : Promise.resolve(0),
+    c.goalOutcomeTag
+      ? db.prisma.conversation.count({ where: { campaignId: c.id, tags: { has: c.goalOutcomeTag } } })
+      : Promise.resolve(0),
   ]);
   const count = (status: string) => byStatus.find((s) => s.status === status)?._count._all ?? 0;
   return {
@@ -516,12 +653,22 @@ async function campaignProgress(db: Database, c: CampaignRecord): Promise<Campai
 /** Applies one offered fix (`ReadinessFinding.fix`) to a script of a draft or paused campaign. */
 export async function applyScriptFix(db: Database, ref: { scriptId: string; code: string }): Promise<CampaignRecord> {
   const script = UUID.test(ref.scriptId)
-    ? await db.prisma.scriptVariant.findUnique({ where: { id: ref.scriptId }, select: { id: true, campaignId: true, body: true, kind: true } })
+    ? await db.prisma.scriptVariant.findUnique({
+        where: { id: ref.scriptId },
+        select: { id: true, campaignId: true, body: true, kind: true },
+      })
     : null;
   const campaign = script ? await campaignById(db, script.campaignId) : null;
-  if (!script || !campaign) throw new CampaignError("fix_gone", "That script was changed or removed meanwhile. Type /campaign show to see it as it is now.");
+  if (!script || !campaign)
+    throw new CampaignError(
+      "fix_gone",
+      "That script was changed or removed meanwhile. Type /campaign show to see it as it is now.",
+    );
   if (campaign.status === "running" || campaign.status === "archived") {
-    throw new CampaignError("wrong_status", `“${campaign.name}” is ${campaign.status}; ${campaign.status === "running" ? `pause it first with /campaign pause ${campaign.name}` : "it cannot change"}.`);
+    throw new CampaignError(
+      "wrong_status",
+      `“${campaign.name}” is ${campaign.status}; ${campaign.status === "running" ? `pause it first with /campaign pause ${campaign.name}` : "it cannot change"}.`,
+    );
   }
   let fixed: string | undefined;
   if (ref.code === "gsm-replacements") {
@@ -530,13 +677,26 @@ export async function applyScriptFix(db: Database, ref: { scriptId: string; code
     const filter = audienceFilterOf(campaign);
     const columns = await customColumns(db);
     const coverage = filter ? await fieldCoverage(db, filter, [script.body], columns) : undefined;
-    const finding = lintScript(script.body, { ...lintContextFor(campaign, columns, coverage), kind: script.kind }).find((f) => f.code === ref.code && f.fix);
+    const finding = lintScript(script.body, { ...lintContextFor(campaign, columns, coverage), kind: script.kind }).find(
+      (f) => f.code === ref.code && f.fix,
+    );
     fixed = finding?.fix?.text;
   }
-  if (fixed === undefined || fixed === script.body) throw new CampaignError("fix_gone", "That problem is already fixed. Type /campaign show to see the script as it is now.");
+  if (fixed === undefined || fixed === script.body)
+    throw new CampaignError(
+      "fix_gone",
+      "That problem is already fixed. Type /campaign show to see the script as it is now.",
+    );
   // Only if nobody changed the script since the fix was offered.
-  const { count } = await db.prisma.scriptVariant.updateMany({ where: { id: script.id, body: script.body }, data: { body: fixed } });
-  if (count === 0) throw new CampaignError("fix_gone", "That script was changed meanwhile. Type /campaign show to see it as it is now.");
+  const { count } = await db.prisma.scriptVariant.updateMany({
+    where: { id: script.id, body: script.body },
+    data: { body: fixed },
+  });
+  if (count === 0)
+    throw new CampaignError(
+      "fix_gone",
+      "That script was changed meanwhile. Type /campaign show to see it as it is now.",
+    );
   return (await campaignById(db, campaign.id))!;
 }
 
@@ -545,17 +705,27 @@ export async function applyScriptFix(db: Database, ref: { scriptId: string; code
 // A UUIDv7 made in SQL (millisecond time, then random bits), like the ids Prisma makes (uuid(7)).
 const UUID_V7_SQL = `encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid`;
 
-export type LaunchResult = { launched: false; report: CampaignReport } | { launched: true; campaign: CampaignRecord; queued: number; report: CampaignReport };
+export type LaunchResult =
+  | { launched: false; report: CampaignReport }
+  | { launched: true; campaign: CampaignRecord; queued: number; report: CampaignReport };
 
 /**
  * Launches a draft when nothing blocks it: its audience is fixed (reachable contacts of the
  * segment now, opted-out numbers excluded) and split evenly across the A/B variants, in the same
  * transaction that marks it running. Nothing is sent: volunteers send each text with `/campaign send`.
  */
-export async function launchCampaign(db: Database, found: CampaignRecord, pricing: { pricePerSegmentUsd: number }): Promise<LaunchResult> {
+export async function launchCampaign(
+  db: Database,
+  found: CampaignRecord,
+  pricing: { pricePerSegmentUsd: number },
+): Promise<LaunchResult> {
   // Read again: a button pressed on an old summary must see the campaign as it is now.
   const campaign = await campaignById(db, found.id);
-  if (!campaign) throw new CampaignError("not_found", `“${found.name}” no longer exists. Type /campaign list to see the campaigns there are.`);
+  if (!campaign)
+    throw new CampaignError(
+      "not_found",
+      `“${found.name}” no longer exists. Type /campaign list to see the campaigns there are.`,
+    );
   if (campaign.status !== "draft") throw wrongStatusForLaunch(campaign);
   const report = await campaignReport(db, campaign, pricing);
   if (report.findings.some((f) => f.severity === "error")) return { launched: false, report };
@@ -564,7 +734,10 @@ export async function launchCampaign(db: Database, found: CampaignRecord, pricin
   const { where, params } = compileReachableAudience(filter, { paramOffset: 3 });
   const queued = await db.prisma.$transaction(
     async (tx) => {
-      const marked = await tx.campaign.updateMany({ where: { id: campaign.id, status: "draft" }, data: { status: "running" } });
+      const marked = await tx.campaign.updateMany({
+        where: { id: campaign.id, status: "draft" },
+        data: { status: "running" },
+      });
       if (marked.count === 0) {
         const now = await tx.campaign.findUnique({ where: { id: campaign.id }, select: { status: true } });
         throw wrongStatusForLaunch({ ...campaign, status: now?.status ?? campaign.status });
@@ -608,7 +781,10 @@ export async function changeCampaignStatus(db: Database, name: string, change: S
   const campaign = await requireCampaign(db, name);
   const { from, to } = TRANSITIONS[change];
   if (!from.includes(campaign.status)) throw wrongStatusFor(change, campaign);
-  const { count } = await db.prisma.campaign.updateMany({ where: { id: campaign.id, status: { in: from } }, data: { status: to } });
+  const { count } = await db.prisma.campaign.updateMany({
+    where: { id: campaign.id, status: { in: from } },
+    data: { status: to },
+  });
   if (count === 0) throw wrongStatusFor(change, (await campaignById(db, campaign.id)) ?? campaign);
   return { ...campaign, status: to };
 }
@@ -620,5 +796,8 @@ function wrongStatusFor(change: StatusChange, c: CampaignRecord): CampaignError 
     paused: change === "pause" ? "It is already paused." : "",
     archived: "It is archived, which is final.",
   };
-  return new CampaignError("wrong_status", `“${c.name}” cannot be ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}. ${why[c.status]}`.trim());
+  return new CampaignError(
+    "wrong_status",
+    `“${c.name}” cannot be ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}. ${why[c.status]}`.trim(),
+  );
 }

@@ -64,8 +64,18 @@ const BATCH_CONTACTS = 10_000;
  * core busy. It all runs in one transaction, so a file rejected half-way (broken quoting at line
  * 400,000) changes nothing; other writers of Contact wait, readers do not.
  */
-export async function importContacts(db: Database, source: AsyncIterable<Uint8Array>, options: ImportOptions = {}): Promise<ImportSummary> {
-  const stats = { rowsRead: 0, invalid: 0, duplicates: 0, invalidRows: [] as InvalidRow[], customFields: [] as string[] };
+export async function importContacts(
+  db: Database,
+  source: AsyncIterable<Uint8Array>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const stats = {
+    rowsRead: 0,
+    invalid: 0,
+    duplicates: 0,
+    invalidRows: [] as InvalidRow[],
+    customFields: [] as string[],
+  };
   return db.withBulkSession(async (session) => {
     await session.query(
       `CREATE TEMP TABLE import_batch (id uuid, phone text, first_name text, last_name text, zip text, state text,
@@ -109,9 +119,11 @@ async function* contactChunks(
   // No `info` option: it doubles parsing time. Rows are numbered as a spreadsheet shows them (header = 1).
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
   let feedError: unknown;
-  const feeding = pipeline(Readable.from(checkedUtf8(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser).catch((error: unknown) => {
-    feedError = error;
-  });
+  const feeding = pipeline(Readable.from(checkedUtf8(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser).catch(
+    (error: unknown) => {
+      feedError = error;
+    },
+  );
   let stager: RowStager | undefined;
   const chunker = new ContactChunker();
   let line = 0;
@@ -148,7 +160,10 @@ async function* contactChunks(
   }
   await feeding;
   if (feedError) throw explainParseError(feedError);
-  if (!stager) throw new ImportRejected("The file is empty. Export the contact list as CSV (with a header row) and upload it again.");
+  if (!stager)
+    throw new ImportRejected(
+      "The file is empty. Export the contact list as CSV (with a header row) and upload it again.",
+    );
   options.onProgress?.({ rowsRead: stats.rowsRead, phase: "saving" });
   if (chunker.size > 0) yield chunker.take();
 }
@@ -166,7 +181,10 @@ const RECORDS_PER_TURN = 250;
 async function* bufferedRecords(parser: Readable): AsyncGenerator<string[][]> {
   for (;;) {
     const records: string[][] = [];
-    for (let record: string[] | null; records.length < RECORDS_PER_TURN && (record = parser.read() as string[] | null) !== null; ) {
+    for (
+      let record: string[] | null;
+      records.length < RECORDS_PER_TURN && (record = parser.read() as string[] | null) !== null;
+    ) {
       records.push(record);
     }
     if (records.length > 0) {
@@ -209,7 +227,8 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
         `The file is larger than ${formatBytes(maxBytes)}. Split it into smaller CSV files and import them one after another.`,
       );
     }
-    const data = held.length > 0 ? Buffer.concat([held, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const data =
+      held.length > 0 ? Buffer.concat([held, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     const end = completeCharactersEnd(data);
     if (!isUtf8(data.subarray(0, end))) {
       throw new ImportRejected(
@@ -220,10 +239,13 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
     if (data.subarray(0, end).includes(0)) throw new ImportRejected(NOT_TEXT);
     held = Buffer.from(data.subarray(end));
     // Small pieces: the parser turns each into records at once, and records kept waiting outlive young-generation collections.
-    for (let start = 0; start < end; start += PARSER_PIECE_BYTES) yield data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
+    for (let start = 0; start < end; start += PARSER_PIECE_BYTES)
+      yield data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
   }
   if (held.length > 0) {
-    throw new ImportRejected("The file ends in the middle of a character: it is not valid UTF-8 text. Export it again as CSV UTF-8.");
+    throw new ImportRejected(
+      "The file ends in the middle of a character: it is not valid UTF-8 text. Export it again as CSV UTF-8.",
+    );
   }
 }
 
@@ -248,9 +270,12 @@ const NOT_TEXT = "This file is not text (it contains binary data). Upload the co
 function rejectBinary(start: Uint8Array): void {
   const head = Buffer.from(start.subarray(0, 8));
   if (head.subarray(0, 2).toString("latin1") === "PK") {
-    throw new ImportRejected("This is an Excel or zip file, not a CSV. In Excel choose File → Save As → “CSV UTF-8” and upload that file.");
+    throw new ImportRejected(
+      "This is an Excel or zip file, not a CSV. In Excel choose File → Save As → “CSV UTF-8” and upload that file.",
+    );
   }
-  if (head.subarray(0, 4).toString("latin1") === "%PDF") throw new ImportRejected("This is a PDF, not a CSV. Upload the contact list as a .csv file.");
+  if (head.subarray(0, 4).toString("latin1") === "%PDF")
+    throw new ImportRejected("This is a PDF, not a CSV. Upload the contact list as a .csv file.");
   if (start.subarray(0, 4096).includes(0)) throw new ImportRejected(NOT_TEXT);
 }
 
@@ -302,7 +327,11 @@ const MERGE_CHUNK_SQL = `
   SELECT (SELECT count(*) FROM merged JOIN import_batch USING (id))::int AS inserted,
          (SELECT count(*) FROM import_batch b WHERE NOT b.seen_before AND EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = b.phone))::int AS suppressed`;
 
-async function mergeChunk(session: BulkSession, chunk: ContactChunk, totals: { imported: number; updated: number; suppressed: number }): Promise<void> {
+async function mergeChunk(
+  session: BulkSession,
+  chunk: ContactChunk,
+  totals: { imported: number; updated: number; suppressed: number },
+): Promise<void> {
   await session.query("TRUNCATE import_batch");
   await session.copyText("import_batch", STAGED_COLUMNS, `${chunk.lines.join("\n")}\n`);
   const [merged] = await session.query<{ inserted: number; suppressed: number }>(MERGE_CHUNK_SQL);

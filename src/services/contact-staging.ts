@@ -34,7 +34,17 @@ export interface StagedContact {
 
 /** The temporary table's columns, in the order of a staged line. */
 export const STAGED_COLUMNS = [
-  "id", "phone", "first_name", "last_name", "zip", "state", "time_zone", "tz_source", "tags", "custom", "seen_before",
+  "id",
+  "phone",
+  "first_name",
+  "last_name",
+  "zip",
+  "state",
+  "time_zone",
+  "tz_source",
+  "tags",
+  "custom",
+  "seen_before",
 ] as const;
 
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
@@ -101,7 +111,10 @@ export function foldContact(earlier: StagedContact, later: StagedContact): Stage
     timeZone: laterZone ? later.timeZone : earlier.timeZone,
     timeZoneSource: laterZone ? later.timeZoneSource : earlier.timeZoneSource,
     tags: [...new Set([...earlier.tags, ...later.tags])],
-    custom: later.custom === "{}" ? earlier.custom : JSON.stringify({ ...JSON.parse(earlier.custom), ...JSON.parse(later.custom) }),
+    custom:
+      later.custom === "{}"
+        ? earlier.custom
+        : JSON.stringify({ ...JSON.parse(earlier.custom), ...JSON.parse(later.custom) }),
   };
 }
 
@@ -159,14 +172,24 @@ export class ContactChunker {
  */
 export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): string {
   return [
-    id, c.phone, copyField(c.firstName), copyField(c.lastName), c.zip ?? "\\N", copyField(c.state), c.timeZone ?? "\\N",
-    c.timeZoneSource, copyField(c.tags.join(",")), copyField(c.custom), seenBefore ? "t" : "f",
+    id,
+    c.phone,
+    copyField(c.firstName),
+    copyField(c.lastName),
+    c.zip ?? "\\N",
+    copyField(c.state),
+    c.timeZone ?? "\\N",
+    c.timeZoneSource,
+    copyField(c.tags.join(",")),
+    copyField(c.custom),
+    seenBefore ? "t" : "f",
   ].join("\t");
 }
 
 /** The contact, id and seen-before flag of a line written by stagedLine. */
 export function parseStagedLine(line: string): { contact: StagedContact; id: string; seenBefore: boolean } {
-  const [id, phone, firstName, lastName, zip, state, timeZone, timeZoneSource, tags, custom, seenBefore] = parseCopyLine(line);
+  const [id, phone, firstName, lastName, zip, state, timeZone, timeZoneSource, tags, custom, seenBefore] =
+    parseCopyLine(line);
   return {
     id: id!,
     seenBefore: seenBefore === "t",
@@ -225,7 +248,8 @@ export class PhoneSlots {
   /** The key's place, or the empty place where it would go (linear probing). */
   private placeOf(key: number): number {
     const mask = this.keys.length - 1;
-    let place = (Math.imul(key % 0x100000000 | 0, 0x9e3779b1) ^ Math.imul((key / 0x100000000) | 0, 0x85ebca6b)) & mask;
+    let place =
+      (Math.imul((key % 0x100000000) | 0, 0x9e3779b1) ^ Math.imul((key / 0x100000000) | 0, 0x85ebca6b)) & mask;
     while (this.keys[place] !== 0 && this.keys[place] !== key) place = (place + 1) & mask;
     return place;
   }

@@ -17,7 +17,12 @@ export class ConversationControlError extends Error {
   override name = "ConversationControlError";
 }
 
-async function change(deps: ControlDeps, conversationId: string, actionKey: string, apply: (tx: Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0]) => Promise<void>): Promise<void> {
+async function change(
+  deps: ControlDeps,
+  conversationId: string,
+  actionKey: string,
+  apply: (tx: Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0]) => Promise<void>,
+): Promise<void> {
   await deps.db.prisma.$transaction(async (tx) => {
     const exists = await tx.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
     if (!exists) throw new ConversationControlError("This conversation no longer exists.");
@@ -36,7 +41,10 @@ export const toggleTag = (deps: ControlDeps, conversationId: string, tag: string
   change(deps, conversationId, actionKey, async (tx) => {
     const { tags } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { tags: true } });
     const clean = tag.trim().toLowerCase().slice(0, 40);
-    await tx.conversation.update({ where: { id: conversationId }, data: { tags: tags.includes(clean) ? tags.filter((t) => t !== clean) : [...tags, clean] } });
+    await tx.conversation.update({
+      where: { id: conversationId },
+      data: { tags: tags.includes(clean) ? tags.filter((t) => t !== clean) : [...tags, clean] },
+    });
   });
 
 export const setFollowUp = (deps: ControlDeps, conversationId: string, hours: number, actionKey: string) =>
@@ -48,7 +56,10 @@ export const setFollowUp = (deps: ControlDeps, conversationId: string, hours: nu
 /** A volunteer opts the voter out from the thread: like an admin suppression, a later START does not undo it. */
 export const optOutFromThread = (deps: ControlDeps, conversationId: string, user: string, actionKey: string) =>
   change(deps, conversationId, actionKey, async (tx) => {
-    const { contact } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { contact: { select: { phone: true } } } });
+    const { contact } = await tx.conversation.findUniqueOrThrow({
+      where: { id: conversationId },
+      select: { contact: { select: { phone: true } } },
+    });
     await recordOptOut(tx, contact.phone, "admin", `opted out from Slack by ${user}`, deps.clock());
     await tx.optOut.update({ where: { phone: contact.phone }, data: { adminLock: true } });
   });
@@ -57,29 +68,60 @@ export const optOutFromThread = (deps: ControlDeps, conversationId: string, user
  * A canned reply, rendered for this contact, queued as a thread reply the inbox sends (once: keyed
  * on the click). A field the contact lacks stops it, with the reason, rather than sending a blank.
  */
-export async function sendCannedReply(deps: ControlDeps, conversationId: string, cannedId: string, user: string, actionKey: string): Promise<{ eventId: string } | null> {
+export async function sendCannedReply(
+  deps: ControlDeps,
+  conversationId: string,
+  cannedId: string,
+  user: string,
+  actionKey: string,
+): Promise<{ eventId: string } | null> {
   const conversation = await deps.db.prisma.conversation.findUnique({
     where: { id: conversationId },
-    select: { contactId: true, slackChannelId: true, slackThreadTs: true, campaign: { select: { cannedReplies: { where: { id: cannedId }, select: { body: true, title: true } } } } },
+    select: {
+      contactId: true,
+      slackChannelId: true,
+      slackThreadTs: true,
+      campaign: { select: { cannedReplies: { where: { id: cannedId }, select: { body: true, title: true } } } },
+    },
   });
   const canned = conversation?.campaign?.cannedReplies[0];
   if (!conversation || !canned) throw new ConversationControlError("That canned reply no longer exists.");
-  if (!conversation.slackChannelId || !conversation.slackThreadTs) throw new ConversationControlError("This thread is still being set up; try again in a moment.");
+  if (!conversation.slackChannelId || !conversation.slackThreadTs)
+    throw new ConversationControlError("This thread is still being set up; try again in a moment.");
   const [contact] = await loadMergeContacts(deps.db.prisma, [conversation.contactId]);
-  const rendered = renderScript(canned.body, contactMergeValues(contact ?? {}, { timeZone: contact?.timeZone ?? undefined }));
+  const rendered = renderScript(
+    canned.body,
+    contactMergeValues(contact ?? {}, { timeZone: contact?.timeZone ?? undefined }),
+  );
   if (rendered.missing.length) {
-    throw new ConversationControlError(`“${canned.title}” needs ${rendered.missing.map((m) => `{${m}}`).join(", ")}, which ${contact ? maskPhone(contact.phone) : "this contact"} does not have: reply by hand instead.`);
+    throw new ConversationControlError(
+      `“${canned.title}” needs ${rendered.missing.map((m) => `{${m}}`).join(", ")}, which ${contact ? maskPhone(contact.phone) : "this contact"} does not have: reply by hand instead.`,
+    );
   }
-  return recordThreadReply(deps.db, { channel: conversation.slackChannelId, ts: actionKey, threadTs: conversation.slackThreadTs, user, text: rendered.text, canned: true });
+  return recordThreadReply(deps.db, {
+    channel: conversation.slackChannelId,
+    ts: actionKey,
+    threadTs: conversation.slackThreadTs,
+    user,
+    text: rendered.text,
+    canned: true,
+  });
 }
 
 /** A campaign's canned replies, by title. */
 export function listCannedReplies(db: Database, campaignId: string): Promise<{ title: string; body: string }[]> {
-  return db.prisma.cannedReply.findMany({ where: { campaignId }, orderBy: { title: "asc" }, select: { title: true, body: true } });
+  return db.prisma.cannedReply.findMany({
+    where: { campaignId },
+    orderBy: { title: "asc" },
+    select: { title: true, body: true },
+  });
 }
 
 /** Saves a canned reply for a campaign (title unique per campaign). */
-export async function saveCannedReply(db: Database, input: { campaignId: string; title: string; body: string; createdBy: string }): Promise<void> {
+export async function saveCannedReply(
+  db: Database,
+  input: { campaignId: string; title: string; body: string; createdBy: string },
+): Promise<void> {
   await db.prisma.cannedReply.upsert({
     where: { campaignId_title: { campaignId: input.campaignId, title: input.title } },
     create: input,

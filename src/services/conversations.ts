@@ -5,7 +5,13 @@ import { prepared } from "../db/prepared";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { sendFailureAdvice } from "../domain/twilio-errors";
 import { maskPhone } from "../domain/phone";
-import { isWithinSendWindow, localTimeLabel, nextWindowOpening, storedPolicyOrDefault, windowClosesAt } from "../domain/quiet-hours";
+import {
+  isWithinSendWindow,
+  localTimeLabel,
+  nextWindowOpening,
+  storedPolicyOrDefault,
+  windowClosesAt,
+} from "../domain/quiet-hours";
 import { escapeForSlack, quoteForSlack, slackToPlainText } from "../domain/slack-text";
 import { measureSms } from "../domain/sms-length";
 import type { Logger } from "../logger";
@@ -49,7 +55,13 @@ export interface ThreadRenderer {
   /** A short line from the app in the thread (opt-out recorded, reply not sent, …). */
   note(text: string): SlackMessageJson;
   /** A text no conversation claims, for the unmatched channel. */
-  unmatched(view: { maskedPhone: string; contactName: string | null; body: string; mediaUrls: string[]; why: string }): SlackMessageJson;
+  unmatched(view: {
+    maskedPhone: string;
+    contactName: string | null;
+    body: string;
+    mediaUrls: string[];
+    why: string;
+  }): SlackMessageJson;
   /** A voter's text the inbox had to set aside, for the unmatched channel. */
   setAside(view: { maskedPhone: string; body: string; why: string }): SlackMessageJson;
 }
@@ -71,7 +83,10 @@ type Tx = Prisma.TransactionClient;
 /** Settle hook name: stores the thread's ts on its conversation once Slack posted the root. */
 export const THREAD_ROOT_HOOK = "conversation-thread";
 
-export const threadRootSettled = async (tx: Tx, s: { ref: string | null; channel: string; ts: string | null; outcome: "sent" | "failed" }): Promise<void> => {
+export const threadRootSettled = async (
+  tx: Tx,
+  s: { ref: string | null; channel: string; ts: string | null; outcome: "sent" | "failed" },
+): Promise<void> => {
   if (s.outcome !== "sent" || !s.ref || !s.ts) return;
   await tx.conversation.update({ where: { id: s.ref }, data: { slackChannelId: s.channel, slackThreadTs: s.ts } });
 };
@@ -152,7 +167,9 @@ export async function threadView(db: Tx | Database["prisma"], conversationId: st
 /** Where a conversation's thread lives: the campaign's channel, else the unmatched one. */
 async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: ConversationRow): Promise<string | null> {
   if (conversation.slackChannelId) return conversation.slackChannelId;
-  const campaign = conversation.campaignId ? await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { conversationChannelId: true } }) : null;
+  const campaign = conversation.campaignId
+    ? await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { conversationChannelId: true } })
+    : null;
   return campaign?.conversationChannelId ?? deps.unmatchedChannel;
 }
 
@@ -160,7 +177,13 @@ async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: Conve
  * Queues `message` in the conversation's thread, opening the thread first when it has none: the
  * root is queued and replies name it as their parent, so they follow it before Slack answers.
  */
-async function postInThread(tx: Tx, deps: ConversationDeps, conversation: ConversationRow, message: SlackMessageJson, dedupeKey: string): Promise<boolean> {
+async function postInThread(
+  tx: Tx,
+  deps: ConversationDeps,
+  conversation: ConversationRow,
+  message: SlackMessageJson,
+  dedupeKey: string,
+): Promise<boolean> {
   const channel = await threadChannel(tx, deps, conversation);
   if (!channel) {
     deps.logger.warn({ conversation: conversation.id }, "conversation has no Slack channel: kept in the database only");
@@ -186,26 +209,57 @@ async function postInThread(tx: Tx, deps: ConversationDeps, conversation: Conver
     parent = { parentId: rootId };
   }
   const args = "args" in parent ? { ...message, ...parent.args } : message;
-  await enqueueSlackPost(tx, { channel, method: "chat.postMessage", args, dedupeKey, ...("parentId" in parent ? { parentId: parent.parentId } : {}) });
+  await enqueueSlackPost(tx, {
+    channel,
+    method: "chat.postMessage",
+    args,
+    dedupeKey,
+    ...("parentId" in parent ? { parentId: parent.parentId } : {}),
+  });
   return true;
 }
 
 /** Redraws the thread's root (tags, assignee, opt-out) in place. */
-export async function refreshThreadRoot(tx: Tx, deps: Pick<ConversationDeps, "render" | "logger">, conversationId: string, dedupeKey: string): Promise<void> {
+export async function refreshThreadRoot(
+  tx: Tx,
+  deps: Pick<ConversationDeps, "render" | "logger">,
+  conversationId: string,
+  dedupeKey: string,
+): Promise<void> {
   const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, select: CONVERSATION_FIELDS });
   if (!conversation?.slackChannelId && !conversation?.rootOutboxId) return;
   const view = await threadView(tx, conversationId);
   const message = deps.render.root(view!);
   if (conversation.slackChannelId && conversation.slackThreadTs) {
-    await enqueueSlackPost(tx, { channel: conversation.slackChannelId, method: "chat.update", args: { ...message, ts: conversation.slackThreadTs }, dedupeKey });
+    await enqueueSlackPost(tx, {
+      channel: conversation.slackChannelId,
+      method: "chat.update",
+      args: { ...message, ts: conversation.slackThreadTs },
+      dedupeKey,
+    });
     return;
   }
-  const root = await tx.slackOutbox.findUnique({ where: { id: conversation.rootOutboxId! }, select: { channel: true } });
-  if (root) await enqueueSlackPost(tx, { channel: root.channel, method: "chat.update", args: message, parentId: conversation.rootOutboxId!, dedupeKey });
+  const root = await tx.slackOutbox.findUnique({
+    where: { id: conversation.rootOutboxId! },
+    select: { channel: true },
+  });
+  if (root)
+    await enqueueSlackPost(tx, {
+      channel: root.channel,
+      method: "chat.update",
+      args: message,
+      parentId: conversation.rootOutboxId!,
+      dedupeKey,
+    });
 }
 
 /** Texts the app sends on its own in a conversation (help, opt-out confirmation), recorded before they go. */
-async function queueAutoReply(tx: Tx, deps: ConversationDeps, to: { phone: string; contactId: string | null; conversationId: string | null }, body: string): Promise<string> {
+async function queueAutoReply(
+  tx: Tx,
+  deps: ConversationDeps,
+  to: { phone: string; contactId: string | null; conversationId: string | null },
+  body: string,
+): Promise<string> {
   const id = newId();
   await tx.message.create({
     data: {
@@ -226,10 +280,21 @@ async function queueAutoReply(tx: Tx, deps: ConversationDeps, to: { phone: strin
 }
 
 /** Sends a recorded reply; an unknown outcome is left for reconciliation, never resent. */
-export async function sendRecordedReply(deps: Pick<ConversationDeps, "db" | "sms">, messageId: string, validityPeriodSeconds?: number): Promise<"sent" | "failed" | "unconfirmed"> {
-  const message = await deps.db.prisma.message.findUnique({ where: { id: messageId }, select: { toPhone: true, body: true, status: true } });
+export async function sendRecordedReply(
+  deps: Pick<ConversationDeps, "db" | "sms">,
+  messageId: string,
+  validityPeriodSeconds?: number,
+): Promise<"sent" | "failed" | "unconfirmed"> {
+  const message = await deps.db.prisma.message.findUnique({
+    where: { id: messageId },
+    select: { toPhone: true, body: true, status: true },
+  });
   if (message?.status !== CLAIMED) return "failed";
-  const result = await deps.sms.send({ to: message.toPhone, body: message.body, ...(validityPeriodSeconds ? { validityPeriodSeconds } : {}) });
+  const result = await deps.sms.send({
+    to: message.toPhone,
+    body: message.body,
+    ...(validityPeriodSeconds ? { validityPeriodSeconds } : {}),
+  });
   if (result.outcome === "accepted") {
     await recordAccepted(deps.db, messageId, result);
     return "sent";
@@ -241,7 +306,8 @@ export async function sendRecordedReply(deps: Pick<ConversationDeps, "db" | "sms
   await deps.db.prisma.$transaction(async (tx) => {
     await tx.message.update({ where: { id: messageId }, data: { status: NOT_SENT, errorCode: result.code } });
     // Twilio 21610: the carrier says this number opted out; no campaign may text it again.
-    if (sendFailureAdvice(result.kind).recordOptOut) await recordOptOut(tx, message.toPhone, "carrier", `Twilio ${result.code ?? "21610"} on a reply`, new Date());
+    if (sendFailureAdvice(result.kind).recordOptOut)
+      await recordOptOut(tx, message.toPhone, "carrier", `Twilio ${result.code ?? "21610"} on a reply`, new Date());
   });
   return "failed";
 }
@@ -300,15 +366,31 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
     const now = deps.clock();
     const event = { id: row.eventId, payload: row.payload };
     if (!row.messageId) {
-      deps.logger.error({ event: event.id, sid: row.payload.MessageSid }, "inbound event without its message; marked processed");
+      deps.logger.error(
+        { event: event.id, sid: row.payload.MessageSid },
+        "inbound event without its message; marked processed",
+      );
       await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
       return { kind: "already-processed", classification: null, replies: [] };
     }
-    const message = { id: row.messageId, fromPhone: row.fromPhone!, body: row.body ?? "", mediaUrls: row.mediaUrls ?? [], contactId: row.contactId };
+    const message = {
+      id: row.messageId,
+      fromPhone: row.fromPhone!,
+      body: row.body ?? "",
+      mediaUrls: row.mediaUrls ?? [],
+      contactId: row.contactId,
+    };
     const phone = message.fromPhone;
     const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
     const twilioKind = (event.payload.OptOutType ?? "").toUpperCase();
-    const classification = twilioKind === "STOP" ? "opt-out" : twilioKind === "START" ? "opt-in" : twilioKind === "HELP" ? "help" : classifyReply(message.body);
+    const classification =
+      twilioKind === "STOP"
+        ? "opt-out"
+        : twilioKind === "START"
+          ? "opt-in"
+          : twilioKind === "HELP"
+            ? "help"
+            : classifyReply(message.body);
     // Twilio answers its own keywords; our confirmation on top would fail with 21610.
     const twilioAnswered = twilioKind !== "" || isTwilioKeyword(message.body);
 
@@ -330,23 +412,46 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
     const campaign = conversation?.campaignId ? { senderIdentity: row.senderIdentity, helpText: row.helpText } : null;
 
     if (classification === "opt-out") {
-      const added = await recordOptOut(tx, phone, twilioAnswered ? "keyword" : "reply_phrase", message.body.slice(0, 500), now);
-      notes.push(`:no_entry_sign: Opted out${twilioAnswered ? " (Twilio confirmed it to them)" : ""}: this number gets no more texts from any campaign.`);
+      const added = await recordOptOut(
+        tx,
+        phone,
+        twilioAnswered ? "keyword" : "reply_phrase",
+        message.body.slice(0, 500),
+        now,
+      );
+      notes.push(
+        `:no_entry_sign: Opted out${twilioAnswered ? " (Twilio confirmed it to them)" : ""}: this number gets no more texts from any campaign.`,
+      );
       if (added && !twilioAnswered) {
         const who = campaign?.senderIdentity ? ` from ${campaign.senderIdentity.replace(/[.!]+$/, "")}` : "";
-        replies.push(await queueAutoReply(tx, deps, { phone, contactId: message.contactId, conversationId: conversation?.id ?? null }, `You're unsubscribed and will get no more texts${who}.`));
+        replies.push(
+          await queueAutoReply(
+            tx,
+            deps,
+            { phone, contactId: message.contactId, conversationId: conversation?.id ?? null },
+            `You're unsubscribed and will get no more texts${who}.`,
+          ),
+        );
       }
     } else if (classification === "opt-in") {
       await lockPhone(tx, phone);
       const optOut = await tx.optOut.findUnique({ where: { phone }, select: { adminLock: true } });
-      if (optOut?.adminLock) notes.push(":lock: They texted START, but an admin suppressed this number: it stays opted out.");
+      if (optOut?.adminLock)
+        notes.push(":lock: They texted START, but an admin suppressed this number: it stays opted out.");
       else if (optOut) {
         await tx.optOut.delete({ where: { phone } });
         notes.push(":arrow_forward: Opted back in (START): campaigns may text this number again.");
       }
     } else if (classification === "help") {
       const help = campaign?.helpText ?? "Reply STOP to opt out.";
-      replies.push(await queueAutoReply(tx, deps, { phone, contactId: message.contactId, conversationId: conversation?.id ?? null }, help));
+      replies.push(
+        await queueAutoReply(
+          tx,
+          deps,
+          { phone, contactId: message.contactId, conversationId: conversation?.id ?? null },
+          help,
+        ),
+      );
       notes.push(`:information_source: They asked for help; the campaign's help text was sent: “${help}”`);
     }
 
@@ -356,19 +461,36 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
         await enqueueSlackPost(tx, {
           channel: deps.unmatchedChannel,
           method: "chat.postMessage",
-          args: deps.render.unmatched({ maskedPhone: maskPhone(phone), contactName: contact ? nameOf(contact, phone) : null, body: message.body, mediaUrls: message.mediaUrls, why: [why, ...notes].join(" ") }),
+          args: deps.render.unmatched({
+            maskedPhone: maskPhone(phone),
+            contactName: contact ? nameOf(contact, phone) : null,
+            body: message.body,
+            mediaUrls: message.mediaUrls,
+            why: [why, ...notes].join(" "),
+          }),
           dedupeKey: `sms:${message.id}`,
         });
       } else {
-        deps.logger.warn({ message: message.id }, "inbound text with no conversation and no SLACK_UNMATCHED_CHANNEL: kept in the database only");
+        deps.logger.warn(
+          { message: message.id },
+          "inbound text with no conversation and no SLACK_UNMATCHED_CHANNEL: kept in the database only",
+        );
       }
       await tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
       return { kind: "unmatched", classification, replies };
     }
 
-    await postInThread(tx, deps, conversation, deps.render.voterText({ contactName: nameOf(contact, phone), body: message.body, mediaUrls: message.mediaUrls }), `sms:${message.id}`);
-    for (const [i, note] of notes.entries()) await postInThread(tx, deps, conversation, deps.render.note(note), `sms-note:${message.id}:${i}`);
-    if (classification === "opt-out" || classification === "opt-in") await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
+    await postInThread(
+      tx,
+      deps,
+      conversation,
+      deps.render.voterText({ contactName: nameOf(contact, phone), body: message.body, mediaUrls: message.mediaUrls }),
+      `sms:${message.id}`,
+    );
+    for (const [i, note] of notes.entries())
+      await postInThread(tx, deps, conversation, deps.render.note(note), `sms-note:${message.id}:${i}`);
+    if (classification === "opt-out" || classification === "opt-in")
+      await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
     // The message joins its conversation, which moves up, and the event is done: one statement.
     await tx.$executeRawUnsafe(
       prepared(`WITH joined AS (UPDATE "Message" SET "conversationId" = $2::uuid, "updatedAt" = $3 WHERE id = $1::uuid),
@@ -410,7 +532,8 @@ export async function recordThreadReply(db: Database, reply: ThreadReplyEvent): 
   return row ? { eventId: row.id } : null;
 }
 
-export type ThreadReplyOutcome = "sent" | "not-a-conversation" | "blocked" | "failed" | "unconfirmed" | "already-processed";
+export type ThreadReplyOutcome =
+  "sent" | "not-a-conversation" | "blocked" | "failed" | "unconfirmed" | "already-processed";
 
 /**
  * Sends a volunteer's thread reply as one SMS, exactly once: the inbox row is keyed on the Slack
@@ -418,7 +541,11 @@ export type ThreadReplyOutcome = "sent" | "not-a-conversation" | "blocked" | "fa
  * and closed sending hours stop it, with a note in the thread saying why. Mentions and Slack
  * formatting are turned into plain text first.
  */
-export async function processThreadReply(deps: ConversationDeps, eventId: string, names: Record<string, string> = {}): Promise<ThreadReplyOutcome> {
+export async function processThreadReply(
+  deps: ConversationDeps,
+  eventId: string,
+  names: Record<string, string> = {},
+): Promise<ThreadReplyOutcome> {
   const claimed = await deps.db.prisma.$transaction(async (tx) => {
     const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent }[]>(
       `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
@@ -430,7 +557,11 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
     const done = () => tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
     const conversation = await tx.conversation.findUnique({
       where: { slackChannelId_slackThreadTs: { slackChannelId: reply.channel, slackThreadTs: reply.threadTs } },
-      select: { ...CONVERSATION_FIELDS, contact: { select: { phone: true, zip: true, timeZone: true } }, campaign: { select: { quietHoursPolicy: true } } },
+      select: {
+        ...CONVERSATION_FIELDS,
+        contact: { select: { phone: true, zip: true, timeZone: true } },
+        campaign: { select: { quietHoursPolicy: true } },
+      },
     });
     if (!conversation) {
       await done();
@@ -441,18 +572,27 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
       await done();
       return { kind: "blocked" as const };
     };
-    if (reply.files) return note(`<@${reply.user}>, files cannot be sent as texts yet: nothing went out. Reply with the words, and a public link to the picture if it matters.`);
+    if (reply.files)
+      return note(
+        `<@${reply.user}>, files cannot be sent as texts yet: nothing went out. Reply with the words, and a public link to the picture if it matters.`,
+      );
     const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
     if (!body) return note(`<@${reply.user}>, that reply has no text to send: nothing went out.`);
-    if (body.length > 1600) return note(`<@${reply.user}>, that reply is ${body.length} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`);
+    if (body.length > 1600)
+      return note(
+        `<@${reply.user}>, that reply is ${body.length} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`,
+      );
     const phone = conversation.contact.phone;
     await lockPhone(tx, phone);
-    if (await tx.optOut.findUnique({ where: { phone }, select: { phone: true } })) return note(`<@${reply.user}>, this voter opted out: nothing went out, and nothing ever will.`);
+    if (await tx.optOut.findUnique({ where: { phone }, select: { phone: true } }))
+      return note(`<@${reply.user}>, this voter opted out: nothing went out, and nothing ever will.`);
     const policy = storedPolicyOrDefault(conversation.campaign?.quietHoursPolicy);
     const recipient = { phone, zip: conversation.contact.zip };
     if (!isWithinSendWindow(recipient, now, policy)) {
       const opens = nextWindowOpening(recipient, now, policy);
-      return note(`<@${reply.user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${localTimeLabel(opens, conversation.contact.timeZone)}.`);
+      return note(
+        `<@${reply.user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${localTimeLabel(opens, conversation.contact.timeZone)}.`,
+      );
     }
     const closes = windowClosesAt(recipient, now, policy);
     const id = newId();
@@ -473,9 +613,14 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
         createdAt: now,
       },
     });
-    await tx.conversation.update({ where: { id: conversation.id }, data: { updatedAt: now, assignee: conversation.assignee ?? reply.user } });
+    await tx.conversation.update({
+      where: { id: conversation.id },
+      data: { updatedAt: now, assignee: conversation.assignee ?? reply.user },
+    });
     await done();
-    const validity = closes ? Math.max(1, Math.min(36_000, Math.floor((closes.getTime() - now.getTime()) / 1000))) : undefined;
+    const validity = closes
+      ? Math.max(1, Math.min(36_000, Math.floor((closes.getTime() - now.getTime()) / 1000)))
+      : undefined;
     return { kind: "claimed" as const, messageId: id, validity, conversation, reply };
   });
   if (claimed.kind !== "claimed") return claimed.kind;
@@ -483,12 +628,32 @@ export async function processThreadReply(deps: ConversationDeps, eventId: string
   const { reply, conversation } = claimed;
   await deps.db.prisma.$transaction(async (tx) => {
     if (result === "sent" && reply.canned) {
-      await postInThread(tx, deps, conversation, deps.render.note(`:white_check_mark: <@${reply.user}> sent a canned reply:\n${quoteForSlack(reply.text)}`), `reply-result:${reply.channel}:${reply.ts}`);
+      await postInThread(
+        tx,
+        deps,
+        conversation,
+        deps.render.note(`:white_check_mark: <@${reply.user}> sent a canned reply:\n${quoteForSlack(reply.text)}`),
+        `reply-result:${reply.channel}:${reply.ts}`,
+      );
     } else if (result === "sent") {
-      await enqueueSlackPost(tx, { channel: reply.channel, method: "reactions.add", args: { name: "white_check_mark", timestamp: reply.ts, text: "sent" }, dedupeKey: `reply-result:${reply.channel}:${reply.ts}` });
+      await enqueueSlackPost(tx, {
+        channel: reply.channel,
+        method: "reactions.add",
+        args: { name: "white_check_mark", timestamp: reply.ts, text: "sent" },
+        dedupeKey: `reply-result:${reply.channel}:${reply.ts}`,
+      });
     } else {
-      const why = result === "unconfirmed" ? "Twilio did not confirm it; it will be checked before anything is sent again" : "Twilio did not take it; try again in a minute";
-      await postInThread(tx, deps, conversation, deps.render.note(`:x: <@${reply.user}>, your reply was not sent: ${why}.`), `reply-result:${reply.channel}:${reply.ts}`);
+      const why =
+        result === "unconfirmed"
+          ? "Twilio did not confirm it; it will be checked before anything is sent again"
+          : "Twilio did not take it; try again in a minute";
+      await postInThread(
+        tx,
+        deps,
+        conversation,
+        deps.render.note(`:x: <@${reply.user}>, your reply was not sent: ${why}.`),
+        `reply-result:${reply.channel}:${reply.ts}`,
+      );
     }
   });
   return result;
@@ -566,13 +731,17 @@ export class ConversationInbox {
           } else {
             const reply = event.payload as unknown as ThreadReplyEvent;
             const mentioned = [...(reply.text ?? "").matchAll(/<@([A-Z0-9]+)>/g)].map((m) => m[1]!);
-            const names = mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
+            const names =
+              mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
             if ((await processThreadReply(this.deps, event.id, names)) !== "already-processed") progressed = true;
           }
           processed++;
         } catch (error) {
           await recordInboxFailure(this.deps, event, error).catch((failure: unknown) =>
-            this.deps.logger.error({ err: failure, event: event.id }, "could not record an inbox event's failure; it will be tried again"),
+            this.deps.logger.error(
+              { err: failure, event: event.id },
+              "could not record an inbox event's failure; it will be tried again",
+            ),
           );
         }
       }
@@ -594,31 +763,58 @@ export class ConversationInbox {
  * stored as it came, is no longer retried, and someone is told in Slack, so nothing a voter or a
  * volunteer sent is dropped in silence.
  */
-async function recordInboxFailure(deps: ConversationDeps, event: { id: string; source: string; payload: unknown }, error: unknown): Promise<void> {
+async function recordInboxFailure(
+  deps: ConversationDeps,
+  event: { id: string; source: string; payload: unknown },
+  error: unknown,
+): Promise<void> {
   const why = (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
-  const { attempts } = await deps.db.prisma.inboundEvent.update({ where: { id: event.id }, data: { attempts: { increment: 1 }, lastError: why }, select: { attempts: true } });
+  const { attempts } = await deps.db.prisma.inboundEvent.update({
+    where: { id: event.id },
+    data: { attempts: { increment: 1 }, lastError: why },
+    select: { attempts: true },
+  });
   if (attempts < MAX_INBOX_ATTEMPTS) {
-    deps.logger.error({ err: error, event: event.id, source: event.source, attempts }, "inbox event failed; will retry");
+    deps.logger.error(
+      { err: error, event: event.id, source: event.source, attempts },
+      "inbox event failed; will retry",
+    );
     return;
   }
   // Only the process that sets it aside reports it.
-  const { count } = await deps.db.prisma.inboundEvent.updateMany({ where: { id: event.id, failedAt: null }, data: { failedAt: deps.clock() } });
-  deps.logger.error({ err: error, event: event.id, source: event.source, attempts }, "inbox event set aside after repeated failures: kept unprocessed, reported in Slack");
+  const { count } = await deps.db.prisma.inboundEvent.updateMany({
+    where: { id: event.id, failedAt: null },
+    data: { failedAt: deps.clock() },
+  });
+  deps.logger.error(
+    { err: error, event: event.id, source: event.source, attempts },
+    "inbox event set aside after repeated failures: kept unprocessed, reported in Slack",
+  );
   if (count === 1) {
     await reportSetAside(deps, event, why).catch((failure: unknown) =>
-      deps.logger.error({ err: failure, event: event.id }, "an inbox event was set aside but the Slack report could not be queued: it is kept in the database only"),
+      deps.logger.error(
+        { err: failure, event: event.id },
+        "an inbox event was set aside but the Slack report could not be queued: it is kept in the database only",
+      ),
     );
   }
 }
 
 /** Tells the right people about an inbox event set aside: the voter's text in the unmatched channel, a volunteer's reply in its thread. */
-async function reportSetAside(deps: ConversationDeps, event: { id: string; source: string; payload: unknown }, why: string): Promise<void> {
+async function reportSetAside(
+  deps: ConversationDeps,
+  event: { id: string; source: string; payload: unknown },
+  why: string,
+): Promise<void> {
   const failure = `it failed ${MAX_INBOX_ATTEMPTS} times (${why.slice(0, 200)}), so it was set aside and is kept as inbox event ${event.id}`;
   // The error's words go to Slack: escaped, as voter text is.
   if (event.source === "twilio.sms") {
     const payload = (event.payload ?? {}) as Record<string, string | undefined>;
     if (!deps.unmatchedChannel) {
-      deps.logger.error({ event: event.id }, "a voter's text was set aside and SLACK_UNMATCHED_CHANNEL is not set: it is kept in the database only");
+      deps.logger.error(
+        { event: event.id },
+        "a voter's text was set aside and SLACK_UNMATCHED_CHANNEL is not set: it is kept in the database only",
+      );
       return;
     }
     await enqueueSlackPost(deps.db.prisma, {
@@ -635,13 +831,21 @@ async function reportSetAside(deps: ConversationDeps, event: { id: string; sourc
   }
   const reply = (event.payload ?? {}) as Partial<ThreadReplyEvent>;
   if (event.source !== "slack.reply" || !reply.channel || !reply.threadTs) {
-    deps.logger.error({ event: event.id, source: event.source }, "an inbox event was set aside and has no Slack thread to report it in");
+    deps.logger.error(
+      { event: event.id, source: event.source },
+      "an inbox event was set aside and has no Slack thread to report it in",
+    );
     return;
   }
   await enqueueSlackPost(deps.db.prisma, {
     channel: reply.channel,
     method: "chat.postMessage",
-    args: { ...deps.render.note(`:warning: A reply in this thread could not be sent: ${escapeForSlack(failure)}. Nothing went out to the voter: send it again.`), thread_ts: reply.threadTs },
+    args: {
+      ...deps.render.note(
+        `:warning: A reply in this thread could not be sent: ${escapeForSlack(failure)}. Nothing went out to the voter: send it again.`,
+      ),
+      thread_ts: reply.threadTs,
+    },
     dedupeKey: `inbox-set-aside:${event.id}`,
   });
 }

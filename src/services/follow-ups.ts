@@ -59,14 +59,20 @@ export async function remindDueFollowUps(deps: FollowUpDeps): Promise<FollowUpRu
     );
     for (const row of page) {
       const followUpAt = new Date(row.followUpAt);
-      if (!row.optedOut && !isWithinSendWindow({ phone: row.phone, zip: row.zip }, now, storedPolicyOrDefault(row.quietHoursPolicy))) {
+      if (
+        !row.optedOut &&
+        !isWithinSendWindow({ phone: row.phone, zip: row.zip }, now, storedPolicyOrDefault(row.quietHoursPolicy))
+      ) {
         run.waiting++;
         continue;
       }
       const key = `${row.id}:${followUpAt.toISOString()}`;
       const cleared = await deps.db.prisma.$transaction(async (tx) => {
         // Only the run that clears this follow-up (still the same time) reminds anyone.
-        const { count } = await tx.conversation.updateMany({ where: { id: row.id, followUpAt }, data: { followUpAt: null } });
+        const { count } = await tx.conversation.updateMany({
+          where: { id: row.id, followUpAt },
+          data: { followUpAt: null },
+        });
         if (count === 0) return false;
         if (!row.optedOut) {
           await enqueueSlackPost(tx, {

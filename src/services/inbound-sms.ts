@@ -16,7 +16,8 @@ export interface InboundSms {
   raw: Record<string, string>;
 }
 
-export type InboundResult = { stored: true; messageId: string; contactId: string | null } | { stored: false; duplicate: true };
+export type InboundResult =
+  { stored: true; messageId: string; contactId: string | null } | { stored: false; duplicate: true };
 
 /**
  * Stores an inbound text exactly once: the dedupe row and the message are written in one
@@ -34,7 +35,16 @@ export async function recordInboundSms(sql: SqlRunner, sms: InboundSms): Promise
             ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $2, 'received', now(), now()
      FROM event
      RETURNING id, "contactId"`),
-    [newId(), sms.sid, JSON.stringify(sms.raw), newId(), sms.from, sms.to, sms.body, JSON.stringify(sms.media.map((m) => m.url))],
+    [
+      newId(),
+      sms.sid,
+      JSON.stringify(sms.raw),
+      newId(),
+      sms.from,
+      sms.to,
+      sms.body,
+      JSON.stringify(sms.media.map((m) => m.url)),
+    ],
   );
   return row ? { stored: true, messageId: row.id, contactId: row.contactId } : { stored: false, duplicate: true };
 }
@@ -53,7 +63,10 @@ export type DeliveryStatusResult = "updated" | "unchanged" | "duplicate" | "unkn
  * A callback for a message we have not stored yet (the send's answer may still be in flight) is
  * kept unprocessed in the inbox for reconciliation instead of being dropped.
  */
-export async function recordDeliveryStatus(prisma: PrismaClient, update: DeliveryStatus): Promise<DeliveryStatusResult> {
+export async function recordDeliveryStatus(
+  prisma: PrismaClient,
+  update: DeliveryStatus,
+): Promise<DeliveryStatusResult> {
   const eventKey = { source: "twilio.status", externalId: `${update.sid}:${update.status}` };
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.inboundEvent.createMany({

@@ -18,10 +18,17 @@ export type OptOutSource = "keyword" | "reply_phrase" | "admin" | "carrier";
  * Suppresses a number everywhere: every campaign's queue, now and later. Takes the phone lock, so
  * a send deciding about this number waits for it. True when the number was not suppressed before.
  */
-export async function recordOptOut(tx: Tx, phone: string, source: OptOutSource, reason: string, now: Date): Promise<boolean> {
+export async function recordOptOut(
+  tx: Tx,
+  phone: string,
+  source: OptOutSource,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
   await lockPhone(tx, phone);
   const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true } });
-  if (!existing) await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
+  if (!existing)
+    await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
   // Queued sends are checked against the opt-out list at the click too; this keeps them off volunteers' cards.
   await tx.$executeRawUnsafe(
     `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = 'opted out', "assignedTo" = NULL, "updatedAt" = $2

@@ -64,7 +64,17 @@ export interface SegmentDetails extends SegmentSummary {
 }
 
 export type SegmentLookup =
-  | { found: true; segment: { id: string; name: string; filter: unknown; createdBy: string; createdAt: Date; campaigns: { name: string }[] } }
+  | {
+      found: true;
+      segment: {
+        id: string;
+        name: string;
+        filter: unknown;
+        createdBy: string;
+        createdAt: Date;
+        campaigns: { name: string }[];
+      };
+    }
   | { found: false; suggestions: string[] };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,7 +102,10 @@ export async function countAudience(db: Database, filter: AudienceFilter): Promi
 }
 
 /** The count and one-line description the segment form shows while it is edited. */
-export async function previewAudience(db: Database, filter: AudienceFilter): Promise<{ reachable: number; description: string }> {
+export async function previewAudience(
+  db: Database,
+  filter: AudienceFilter,
+): Promise<{ reachable: number; description: string }> {
   const [reachable, names] = await Promise.all([countAudience(db, filter), campaignNames(db, [filter])]);
   return { reachable, description: describeAudienceFilter(filter, { campaignName: (id) => names.get(id) }) };
 }
@@ -112,13 +125,23 @@ export async function createSegment(
   const name = normalizeSegmentName(input.name);
   const problem = segmentNameProblem(name);
   if (problem) throw new SegmentError("invalid_name", problem);
-  const taken = () => new SegmentError("name_taken", `A segment named “${name}” already exists. Pick another name, or delete the old one first with /segment delete ${name}.`);
+  const taken = () =>
+    new SegmentError(
+      "name_taken",
+      `A segment named “${name}” already exists. Pick another name, or delete the old one first with /segment delete ${name}.`,
+    );
   try {
     return await db.prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock($1::bigint)", SEGMENT_NAME_LOCK.toString());
-      const clash = await tx.segment.findFirst({ where: { name: { equals: name, mode: "insensitive" } }, select: { id: true } });
+      const clash = await tx.segment.findFirst({
+        where: { name: { equals: name, mode: "insensitive" } },
+        select: { id: true },
+      });
       if (clash) throw taken();
-      return tx.segment.create({ data: { name, filter: input.filter as object, createdBy: input.createdBy }, select: { id: true, name: true } });
+      return tx.segment.create({
+        data: { name, filter: input.filter as object, createdBy: input.createdBy },
+        select: { id: true, name: true },
+      });
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw taken();
@@ -146,7 +169,11 @@ export async function findSegment(db: Database, name: string): Promise<SegmentLo
 function notFound(name: string, suggestions: readonly string[]): SegmentError {
   const typed = normalizeSegmentName(name);
   const guess = suggestions.length ? ` Did you mean ${suggestions.map((s) => `“${s}”`).join(" or ")}?` : "";
-  return new SegmentError("not_found", `There is no segment named “${typed}”.${guess} Type /segment list to see them all.`, suggestions);
+  return new SegmentError(
+    "not_found",
+    `There is no segment named “${typed}”.${guess} Type /segment list to see them all.`,
+    suggestions,
+  );
 }
 
 async function requireSegment(db: Database, name: string) {
@@ -180,7 +207,10 @@ function brokenFilter(name: string, problems: readonly string[]): SegmentError {
 export async function listSegments(db: Database): Promise<SegmentSummary[]> {
   const rows = await db.prisma.segment.findMany({ select: SEGMENT_FIELDS });
   const parsed = rows.map((row) => ({ row, result: parseAudienceFilter(row.filter) }));
-  const names = await campaignNames(db, parsed.flatMap(({ result }) => (result.ok ? [result.filter] : [])));
+  const names = await campaignNames(
+    db,
+    parsed.flatMap(({ result }) => (result.ok ? [result.filter] : [])),
+  );
   return parsed
     .map(({ row, result }) => ({
       id: row.id,
@@ -239,13 +269,25 @@ export async function deleteSegment(db: Database, ref: string | { id: string }):
       : UUID.test(ref.id)
         ? await db.prisma.segment.findUnique({ where: { id: ref.id }, select: { id: true, name: true } })
         : null;
-  if (!segment) throw new SegmentError("not_found", "That segment was already deleted. Type /segment list to see the ones left.");
+  if (!segment)
+    throw new SegmentError("not_found", "That segment was already deleted. Type /segment list to see the ones left.");
   // One statement, so a campaign that picks this segment meanwhile either blocks the delete or waits for it.
   const { count } = await db.prisma.segment.deleteMany({ where: { id: segment.id, campaigns: { none: {} } } });
   if (count === 1) return { id: segment.id, name: segment.name };
-  const campaigns = await db.prisma.campaign.findMany({ where: { segmentId: segment.id }, select: { name: true }, orderBy: { name: "asc" } });
-  if (campaigns.length === 0) throw new SegmentError("not_found", `“${segment.name}” was already deleted. Type /segment list to see the ones left.`);
-  throw inUse(segment.name, campaigns.map((c) => c.name));
+  const campaigns = await db.prisma.campaign.findMany({
+    where: { segmentId: segment.id },
+    select: { name: true },
+    orderBy: { name: "asc" },
+  });
+  if (campaigns.length === 0)
+    throw new SegmentError(
+      "not_found",
+      `“${segment.name}” was already deleted. Type /segment list to see the ones left.`,
+    );
+  throw inUse(
+    segment.name,
+    campaigns.map((c) => c.name),
+  );
 }
 
 function inUse(name: string, campaigns: readonly string[]): SegmentError {
@@ -258,12 +300,21 @@ function inUse(name: string, campaigns: readonly string[]): SegmentError {
 }
 
 /** The segment `/segment delete` asks about, or why it cannot be deleted (unknown name, used by a campaign). */
-export async function prepareDeletion(db: Database, name: string): Promise<{ id: string; name: string; description: string }> {
+export async function prepareDeletion(
+  db: Database,
+  name: string,
+): Promise<{ id: string; name: string; description: string }> {
   const segment = await requireSegment(db, name);
-  if (segment.campaigns.length) throw inUse(segment.name, segment.campaigns.map((c) => c.name));
+  if (segment.campaigns.length)
+    throw inUse(
+      segment.name,
+      segment.campaigns.map((c) => c.name),
+    );
   const parsed = parseAudienceFilter(segment.filter);
   const names = parsed.ok ? await campaignNames(db, [parsed.filter]) : new Map<string, string>();
-  const description = parsed.ok ? describeAudienceFilter(parsed.filter, { campaignName: (id) => names.get(id) }) : "saved filter no longer valid";
+  const description = parsed.ok
+    ? describeAudienceFilter(parsed.filter, { campaignName: (id) => names.get(id) })
+    : "saved filter no longer valid";
   return { id: segment.id, name: segment.name, description };
 }
 

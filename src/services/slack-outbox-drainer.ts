@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "../db/generated/client";
 import { prepared } from "../db/prepared";
-import { gcra, retryDelayMs, SLACK_CHANNEL_RATE, SLACK_RETRY_POLICY, type ChannelRate, type RetryPolicy } from "../domain/slack-rate";
+import {
+  gcra,
+  retryDelayMs,
+  SLACK_CHANNEL_RATE,
+  SLACK_RETRY_POLICY,
+  type ChannelRate,
+  type RetryPolicy,
+} from "../domain/slack-rate";
 import type { Logger } from "../logger";
 import {
   PARENT_TS_ARGUMENT,
@@ -208,7 +215,8 @@ export class SlackOutboxDrainer {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 250;
     this.clock = options.clock;
-    if (!Number.isInteger(this.lanes) || this.lanes < 1) throw new RangeError(`lanes must be a whole number ≥ 1 (got ${this.lanes}).`);
+    if (!Number.isInteger(this.lanes) || this.lanes < 1)
+      throw new RangeError(`lanes must be a whole number ≥ 1 (got ${this.lanes}).`);
   }
 
   /** Starts draining in the background until `stop()`. */
@@ -313,7 +321,11 @@ export class SlackOutboxDrainer {
   }
 
   private async nextDueInMs(): Promise<number | null> {
-    const [row] = await this.prisma.$queryRawUnsafe<{ waitMs: number | null }[]>(NEXT_DUE_SQL, this.now(), this.toleranceMs);
+    const [row] = await this.prisma.$queryRawUnsafe<{ waitMs: number | null }[]>(
+      NEXT_DUE_SQL,
+      this.now(),
+      this.toleranceMs,
+    );
     return row?.waitMs ?? null;
   }
 
@@ -339,11 +351,19 @@ export class SlackOutboxDrainer {
     const args: Record<string, unknown> = { ...claim.payload, channel: claim.channel };
     if (claim.parentId) {
       if (claim.parentStatus === "failed") {
-        return { kind: "failed", error: `its parent post ${claim.parentId} failed: ${claim.parentError ?? "unknown error"}`, reachedSlack: false };
+        return {
+          kind: "failed",
+          error: `its parent post ${claim.parentId} failed: ${claim.parentError ?? "unknown error"}`,
+          reachedSlack: false,
+        };
       }
       if (claim.parentStatus !== "sent" || !claim.parentTs) {
         // FIFO makes this unreachable (the parent is earlier in the same channel); wait rather than post out of thread.
-        return { kind: "retry", error: `its parent post ${claim.parentId} has no ts yet`, delayMs: this.retryDelay(claim) };
+        return {
+          kind: "retry",
+          error: `its parent post ${claim.parentId} has no ts yet`,
+          delayMs: this.retryDelay(claim),
+        };
       }
       args[PARENT_TS_ARGUMENT[claim.method]] = claim.parentTs;
     }
@@ -362,7 +382,11 @@ export class SlackOutboxDrainer {
         return { kind: "failed", error: outcome.error, reachedSlack: true };
       case "retry":
         if (claim.attempts >= this.retry.maxAttempts) {
-          return { kind: "failed", error: `gave up after ${claim.attempts} attempts: ${outcome.error}`, reachedSlack: true };
+          return {
+            kind: "failed",
+            error: `gave up after ${claim.attempts} attempts: ${outcome.error}`,
+            reachedSlack: true,
+          };
         }
         return { kind: "retry", error: outcome.error, delayMs: this.retryDelay(claim) };
     }
@@ -396,7 +420,10 @@ export class SlackOutboxDrainer {
       return;
     }
     if (!hook) {
-      this.logger.error({ outboxId: claim.id, hook: claim.settleHook }, "Slack outbox: no settle hook of this name is registered");
+      this.logger.error(
+        { outboxId: claim.id, hook: claim.settleHook },
+        "Slack outbox: no settle hook of this name is registered",
+      );
       await this.writeOutcome(this.prisma, claim, settle, `no settle hook named ${claim.settleHook}`);
       return;
     }
@@ -415,17 +442,32 @@ export class SlackOutboxDrainer {
         { err: error, outboxId: claim.id, channel: claim.channel, hook: claim.settleHook, ref: claim.settleRef },
         "Slack outbox: settle hook failed; the post is recorded without it",
       );
-      await this.writeOutcome(this.prisma, claim, settle, `settle hook ${claim.settleHook} failed: ${error instanceof Error ? error.message : String(error)}`);
+      await this.writeOutcome(
+        this.prisma,
+        claim,
+        settle,
+        `settle hook ${claim.settleHook} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
   /** Writes the outcome and releases the channel; false when another drainer had settled the post already. */
-  private async writeOutcome(db: Prisma.TransactionClient, claim: Claim, settle: Settle, note?: string): Promise<boolean> {
+  private async writeOutcome(
+    db: Prisma.TransactionClient,
+    claim: Claim,
+    settle: Settle,
+    note?: string,
+  ): Promise<boolean> {
     const error =
-      settle.kind === "failed" ? (note ? `${settle.error} (${note})` : settle.error)
-      : settle.kind === "retry" ? settle.error
-      : settle.kind === "rateLimited" ? `ratelimited (Retry-After ${settle.retryAfterMs} ms)`
-      : (note ?? null);
+      settle.kind === "failed"
+        ? note
+          ? `${settle.error} (${note})`
+          : settle.error
+        : settle.kind === "retry"
+          ? settle.error
+          : settle.kind === "rateLimited"
+            ? `ratelimited (Retry-After ${settle.retryAfterMs} ms)`
+            : (note ?? null);
     const [row] = await db.$queryRawUnsafe<{ changed: number }[]>(
       SETTLE_SQL,
       this.now(),
@@ -443,7 +485,10 @@ export class SlackOutboxDrainer {
     );
     if (row?.changed !== 1) {
       // Our lease expired mid-call and another drainer settled the post: Slack may show it twice.
-      this.logger.warn({ outboxId: claim.id, channel: claim.channel }, "Slack outbox: post was settled by another drainer after this one's lease expired");
+      this.logger.warn(
+        { outboxId: claim.id, channel: claim.channel },
+        "Slack outbox: post was settled by another drainer after this one's lease expired",
+      );
       return false;
     }
     return true;
@@ -467,10 +512,16 @@ export class SlackOutboxDrainer {
         this.logger.debug({ ...context, ts: settle.ts }, "Slack outbox: posted");
         break;
       case "rateLimited":
-        this.logger.warn({ ...context, retryAfterMs: settle.retryAfterMs }, "Slack outbox: channel rate-limited by Slack; paused");
+        this.logger.warn(
+          { ...context, retryAfterMs: settle.retryAfterMs },
+          "Slack outbox: channel rate-limited by Slack; paused",
+        );
         break;
       case "retry":
-        this.logger.warn({ ...context, error: settle.error, retryInMs: settle.delayMs }, "Slack outbox: post failed for now; will retry");
+        this.logger.warn(
+          { ...context, error: settle.error, retryInMs: settle.delayMs },
+          "Slack outbox: post failed for now; will retry",
+        );
         break;
       case "failed":
         this.logger.error({ ...context, error: settle.error }, "Slack outbox: post failed for good; marked failed");

@@ -133,27 +133,39 @@ function checkPost(post: SlackPost): void {
     );
   }
   if (!SLACK_OUTBOX_METHODS.includes(post.method)) {
-    throw new SlackOutboxError(`The Slack outbox posts with ${SLACK_OUTBOX_METHODS.join(", ")}; ${JSON.stringify(post.method)} is none of them.`);
+    throw new SlackOutboxError(
+      `The Slack outbox posts with ${SLACK_OUTBOX_METHODS.join(", ")}; ${JSON.stringify(post.method)} is none of them.`,
+    );
   }
   const args = post.args as Record<string, unknown>;
-  if (typeof args !== "object" || args === null || Array.isArray(args)) throw new SlackOutboxError("A Slack post's args must be an object of Web API arguments.");
+  if (typeof args !== "object" || args === null || Array.isArray(args))
+    throw new SlackOutboxError("A Slack post's args must be an object of Web API arguments.");
   if ("channel" in args) throw new SlackOutboxError("Give the channel as the post's `channel`, not inside its args.");
   const tsArgument = PARENT_TS_ARGUMENT[post.method];
   const hasTs = typeof args[tsArgument] === "string" && args[tsArgument] !== "";
   if (post.parentId !== undefined && hasTs) {
-    throw new SlackOutboxError(`Give either parentId or args.${tsArgument}, not both: the parent's ts fills in ${tsArgument}.`);
+    throw new SlackOutboxError(
+      `Give either parentId or args.${tsArgument}, not both: the parent's ts fills in ${tsArgument}.`,
+    );
   }
   if (post.method !== "chat.postMessage" && post.parentId === undefined && !hasTs) {
-    throw new SlackOutboxError(`${post.method} needs the message it applies to: args.${tsArgument}, or parentId for a post still in the outbox.`);
+    throw new SlackOutboxError(
+      `${post.method} needs the message it applies to: args.${tsArgument}, or parentId for a post still in the outbox.`,
+    );
   }
   if (post.method === "reactions.add") {
-    if (typeof args.name !== "string" || args.name === "") throw new SlackOutboxError("reactions.add needs args.name, the emoji name without colons.");
+    if (typeof args.name !== "string" || args.name === "")
+      throw new SlackOutboxError("reactions.add needs args.name, the emoji name without colons.");
   } else if (typeof args.text !== "string" || args.text.trim() === "") {
     // Slack shows `text` in notifications and to screen readers when blocks are present.
-    throw new SlackOutboxError(`${post.method} needs args.text, also when it has blocks: Slack uses it for notifications and accessibility.`);
+    throw new SlackOutboxError(
+      `${post.method} needs args.text, also when it has blocks: Slack uses it for notifications and accessibility.`,
+    );
   }
   if (post.dedupeKey !== undefined && (typeof post.dedupeKey !== "string" || post.dedupeKey === "")) {
-    throw new SlackOutboxError("A dedupe key must be a non-empty string (leave it out to queue without deduplication).");
+    throw new SlackOutboxError(
+      "A dedupe key must be a non-empty string (leave it out to queue without deduplication).",
+    );
   }
   if (post.onSettled !== undefined && (typeof post.onSettled.hook !== "string" || post.onSettled.hook === "")) {
     throw new SlackOutboxError("onSettled needs the name of a hook registered with the drainer.");
@@ -161,13 +173,20 @@ function checkPost(post: SlackPost): void {
 }
 
 async function checkParent(db: Db, post: SlackPost): Promise<void> {
-  const parent = await db.slackOutbox.findUnique({ where: { id: post.parentId }, select: { channel: true, method: true } });
+  const parent = await db.slackOutbox.findUnique({
+    where: { id: post.parentId },
+    select: { channel: true, method: true },
+  });
   if (!parent) throw new SlackOutboxError(`The parent post ${post.parentId} is not in the Slack outbox.`);
   if (parent.channel !== post.channel) {
-    throw new SlackOutboxError(`A post refers only to a message in its own channel: the parent is in ${parent.channel}, this post in ${post.channel}.`);
+    throw new SlackOutboxError(
+      `A post refers only to a message in its own channel: the parent is in ${parent.channel}, this post in ${post.channel}.`,
+    );
   }
   if (parent.method !== "chat.postMessage") {
-    throw new SlackOutboxError(`The parent must be a chat.postMessage (a message with a ts); ${post.parentId} is a ${parent.method}.`);
+    throw new SlackOutboxError(
+      `The parent must be a chat.postMessage (a message with a ts); ${post.parentId} is a ${parent.method}.`,
+    );
   }
 }
 
@@ -190,7 +209,9 @@ export async function slackOutboxSummary(db: Db): Promise<SlackOutboxSummary> {
     queued: count("queued"),
     sent: count("sent"),
     failed: count("failed"),
-    backlog: byChannel.map((row) => ({ channel: row.channel, queued: row._count._all })).sort((a, b) => b.queued - a.queued),
+    backlog: byChannel
+      .map((row) => ({ channel: row.channel, queued: row._count._all }))
+      .sort((a, b) => b.queued - a.queued),
   };
 }
 
@@ -203,7 +224,11 @@ const PRUNE_BATCH = 5_000;
  * for ever. Kept: failed posts (the record of what never reached Slack), posts something still
  * points at (a reply, edit or reaction under them, or a thread root whose ts is not stored yet).
  */
-export async function pruneSentSlackPosts(db: Db, now: Date, keepDays = KEEP_SENT_POSTS_DAYS): Promise<{ pruned: number }> {
+export async function pruneSentSlackPosts(
+  db: Db,
+  now: Date,
+  keepDays = KEEP_SENT_POSTS_DAYS,
+): Promise<{ pruned: number }> {
   const before = new Date(now.getTime() - keepDays * 86_400_000);
   let pruned = 0;
   for (;;) {

@@ -5,7 +5,14 @@ import { prepared } from "../db/prepared";
 import { allowsAnotherText, type FrequencyCap } from "../domain/frequency-cap";
 import { isOutboundStatus, OUTBOUND_STATUSES, statusesReplacedBy } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
-import { isWithinSendWindow, localTimeLabel, nextWindowOpening, storedPolicyOrDefault, windowClosesAt, type SendWindowPolicy } from "../domain/quiet-hours";
+import {
+  isWithinSendWindow,
+  localTimeLabel,
+  nextWindowOpening,
+  storedPolicyOrDefault,
+  windowClosesAt,
+  type SendWindowPolicy,
+} from "../domain/quiet-hours";
 import { contactMergeValues, renderScript } from "../domain/script";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
@@ -29,7 +36,13 @@ export const RECONCILE_AFTER_MS = 60_000;
 /** A window closing sooner than this defers the text instead: Twilio would drop it anyway. */
 const MIN_VALIDITY_SECONDS = 60;
 /** Failures after which the contact stays in the volunteer's batch; any other failure sets it aside. */
-const STAY_IN_BATCH: ReadonlySet<SendFailureKind> = new Set(["twilio-busy", "twilio-unreachable", "sender-queue-full", "unregistered-sender", "sender-not-set-up"]);
+const STAY_IN_BATCH: ReadonlySet<SendFailureKind> = new Set([
+  "twilio-busy",
+  "twilio-unreachable",
+  "sender-queue-full",
+  "unregistered-sender",
+  "sender-not-set-up",
+]);
 /** Cards to try before giving up on finding a sendable one in one request. */
 const MAX_CARDS_PER_DRAW = 200;
 
@@ -74,7 +87,17 @@ export type SendOutcome =
   | { kind: "sent"; note: CardNote; sid: string }
   | { kind: "blocked"; note: CardNote }
   | { kind: "unconfirmed"; note: CardNote }
-  | { kind: "failed"; note: CardNote; failure: SendFailureKind; retry: boolean; alertAdmins: boolean; forAdmins: string | null; campaignId: string; campaignName: string; adminUserId: string }
+  | {
+      kind: "failed";
+      note: CardNote;
+      failure: SendFailureKind;
+      retry: boolean;
+      alertAdmins: boolean;
+      forAdmins: string | null;
+      campaignId: string;
+      campaignName: string;
+      adminUserId: string;
+    }
   | { kind: "already-handled"; message: string };
 
 interface CampaignRules {
@@ -141,15 +164,32 @@ const CARD_ROW_SELECT = `
     WHERE sv."campaignId" = cc."campaignId" AND sv.kind = 'initial'
     ORDER BY (sv.id IS NOT DISTINCT FROM cc."variantId") DESC, sv.position LIMIT 1) v ON true`;
 
-const displayName = (c: { firstName?: string | null; lastName?: string | null }) => [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
-const noteFor = (contact: { firstName?: string | null; lastName?: string | null; phone: string }, outcome: CardNote["outcome"], reason: string): CardNote => ({
+const displayName = (c: { firstName?: string | null; lastName?: string | null }) =>
+  [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
+const noteFor = (
+  contact: { firstName?: string | null; lastName?: string | null; phone: string },
+  outcome: CardNote["outcome"],
+  reason: string,
+): CardNote => ({
   contactName: displayName(contact),
   maskedPhone: maskPhone(contact.phone),
   outcome,
   reason,
 });
 
-function rulesOf(row: Pick<CardRow, "campaignId" | "campaignName" | "campaignStatus" | "frequencyCapCount" | "frequencyCapDays" | "quietHoursPolicy" | "mediaCount" | "createdBy">): CampaignRules {
+function rulesOf(
+  row: Pick<
+    CardRow,
+    | "campaignId"
+    | "campaignName"
+    | "campaignStatus"
+    | "frequencyCapCount"
+    | "frequencyCapDays"
+    | "quietHoursPolicy"
+    | "mediaCount"
+    | "createdBy"
+  >,
+): CampaignRules {
   return {
     id: row.campaignId,
     name: row.campaignName,
@@ -171,13 +211,28 @@ async function campaignRules(db: SqlRunner, campaignId: string): Promise<Campaig
   return row ? rulesOf(row) : null;
 }
 
-async function cardRows(db: SqlRunner, where: string, params: unknown[], now: Date, intentId: string | null = null, prefix = ""): Promise<CardRow[]> {
-  const sql = (prefix + CARD_ROW_SELECT).replaceAll("$NOW", `$${params.length + 1}`).replace("$INTENT", `$${params.length + 2}`) + ` ${where}`;
+async function cardRows(
+  db: SqlRunner,
+  where: string,
+  params: unknown[],
+  now: Date,
+  intentId: string | null = null,
+  prefix = "",
+): Promise<CardRow[]> {
+  const sql =
+    (prefix + CARD_ROW_SELECT).replaceAll("$NOW", `$${params.length + 1}`).replace("$INTENT", `$${params.length + 2}`) +
+    ` ${where}`;
   const rows = await db.query<CardRow>(prepared(sql), [...params, now, intentId]);
-  return rows.map((r) => ({ ...r, lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null, leftInBatch: Number(r.leftInBatch ?? 0) }));
+  return rows.map((r) => ({
+    ...r,
+    lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null,
+    leftInBatch: Number(r.leftInBatch ?? 0),
+  }));
 }
 
-type Gate = { ok: true; body: string; validitySeconds: number } | { ok: false; outcome: "skipped" | "deferred"; reason: string; deferredUntil?: Date };
+type Gate =
+  | { ok: true; body: string; validitySeconds: number }
+  | { ok: false; outcome: "skipped" | "deferred"; reason: string; deferredUntil?: Date };
 
 /** Every rule a first text must pass at `now`, for one queue entry (see CardRow for what it holds). */
 function checkGates(row: CardRow, campaign: CampaignRules, now: Date): Gate {
@@ -185,21 +240,39 @@ function checkGates(row: CardRow, campaign: CampaignRules, now: Date): Gate {
   const recipient = { phone: row.phone, zip: row.zip };
   if (!isWithinSendWindow(recipient, now, campaign.window)) {
     const opens = nextWindowOpening(recipient, now, campaign.window);
-    return { ok: false, outcome: "deferred", reason: `outside their sending hours: back in the queue ${localTimeLabel(opens, row.timeZone)}`, deferredUntil: opens };
+    return {
+      ok: false,
+      outcome: "deferred",
+      reason: `outside their sending hours: back in the queue ${localTimeLabel(opens, row.timeZone)}`,
+      deferredUntil: opens,
+    };
   }
   const closes = windowClosesAt(recipient, now, campaign.window);
   const validitySeconds = closes ? Math.floor((closes.getTime() - now.getTime()) / 1000) : 36_000;
   if (validitySeconds < MIN_VALIDITY_SECONDS) {
     const opens = nextWindowOpening(recipient, new Date(closes!.getTime() + 1000), campaign.window);
-    return { ok: false, outcome: "deferred", reason: `their sending hours end in under a minute: back in the queue ${localTimeLabel(opens, row.timeZone)}`, deferredUntil: opens };
+    return {
+      ok: false,
+      outcome: "deferred",
+      reason: `their sending hours end in under a minute: back in the queue ${localTimeLabel(opens, row.timeZone)}`,
+      deferredUntil: opens,
+    };
   }
   if (!allowsAnotherText(row.textsInCapWindow, campaign.cap)) {
-    return { ok: false, outcome: "skipped", reason: `frequency cap: already ${row.textsInCapWindow} first texts in ${campaign.cap.days} days (limit ${campaign.cap.count})` };
+    return {
+      ok: false,
+      outcome: "skipped",
+      reason: `frequency cap: already ${row.textsInCapWindow} first texts in ${campaign.cap.days} days (limit ${campaign.cap.count})`,
+    };
   }
   if (row.variantBody === null) return { ok: false, outcome: "skipped", reason: "the campaign has no first message" };
   const rendered = renderScript(row.variantBody, contactMergeValues(row, { timeZone: row.timeZone ?? undefined }));
   if (rendered.missing.length) {
-    return { ok: false, outcome: "skipped", reason: `held back: no ${rendered.missing.map((m) => `{${m}}`).join(", ")} for this contact` };
+    return {
+      ok: false,
+      outcome: "skipped",
+      reason: `held back: no ${rendered.missing.map((m) => `{${m}}`).join(", ")} for this contact`,
+    };
   }
   return { ok: true, body: rendered.text, validitySeconds: Math.min(validitySeconds, 36_000) };
 }
@@ -210,11 +283,20 @@ function checkGates(row: CardRow, campaign: CampaignRules, now: Date): Gate {
  * volunteers from ever taking the same contact. One query per source, each served by the
  * (campaignId, status) index, so a claim stays quick however much of a big campaign is sent.
  */
-async function claimBatch(db: Database, campaignId: string, volunteer: string, now: Date, size: number): Promise<number> {
+async function claimBatch(
+  db: Database,
+  campaignId: string,
+  volunteer: string,
+  now: Date,
+  size: number,
+): Promise<number> {
   const sources: { where: string; params: unknown[] }[] = [
     { where: `status = 'deferred' AND "deferredUntil" <= $4`, params: [now] },
     { where: `status = 'pending'`, params: [] },
-    { where: `status = 'assigned' AND "assignedAt" < $4 AND "assignedTo" <> $2`, params: [new Date(now.getTime() - IDLE_BATCH_MS)] },
+    {
+      where: `status = 'assigned' AND "assignedAt" < $4 AND "assignedTo" <> $2`,
+      params: [new Date(now.getTime() - IDLE_BATCH_MS)],
+    },
   ];
   let claimed = 0;
   for (const source of sources) {
@@ -236,7 +318,13 @@ async function claimBatch(db: Database, campaignId: string, volunteer: string, n
 }
 
 /** Marks an assigned contact skipped or deferred, only while it is still this volunteer's. */
-async function setAside(db: SqlRunner, entryId: string, volunteer: string, gate: Extract<Gate, { ok: false }>, now: Date): Promise<boolean> {
+async function setAside(
+  db: SqlRunner,
+  entryId: string,
+  volunteer: string,
+  gate: Extract<Gate, { ok: false }>,
+  now: Date,
+): Promise<boolean> {
   const updated = await db.query(
     prepared(`UPDATE "CampaignContact" SET status = $3::text::"CampaignContactStatus", "skipReason" = $4, "updatedAt" = $5,
        "deferredUntil" = CASE WHEN $3 = 'deferred' THEN $6::timestamptz ELSE "deferredUntil" END,
@@ -258,7 +346,14 @@ const TOUCH_AFTER_MS = 5 * 60_000;
  */
 export async function drawCard(
   db: Database,
-  input: { campaignId: string; volunteer: string; now: Date; batchSize?: number; notes?: CardNote[]; sentInSession?: number },
+  input: {
+    campaignId: string;
+    volunteer: string;
+    now: Date;
+    batchSize?: number;
+    notes?: CardNote[];
+    sentInSession?: number;
+  },
 ): Promise<CardDraw> {
   const { campaignId, volunteer, now } = input;
   const notes = [...(input.notes ?? [])];
@@ -277,7 +372,8 @@ export async function drawCard(
     if (campaign.status !== "running") break;
     const gate = checkGates(row, campaign, now);
     if (!gate.ok) {
-      if (await setAside(db.sql, row.entryId, volunteer, gate, now)) notes.push(noteFor(row, gate.outcome, gate.reason));
+      if (await setAside(db.sql, row.entryId, volunteer, gate, now))
+        notes.push(noteFor(row, gate.outcome, gate.reason));
       continue;
     }
     return {
@@ -302,16 +398,33 @@ export async function drawCard(
   }
   campaign ??= await campaignRules(db.sql, campaignId);
   if (!campaign) return { kind: "not-running", campaignName: "this campaign", status: "deleted", notes };
-  if (campaign.status !== "running") return { kind: "not-running", campaignName: campaign.name, status: campaign.status, notes };
-  const deferred = await db.prisma.campaignContact.findFirst({ where: { campaignId, status: "deferred" }, orderBy: { deferredUntil: "asc" }, select: { deferredUntil: true } });
-  return { kind: "done", campaignName: campaign.name, sentInSession, notes, nextDeferredAt: deferred?.deferredUntil ?? null };
+  if (campaign.status !== "running")
+    return { kind: "not-running", campaignName: campaign.name, status: campaign.status, notes };
+  const deferred = await db.prisma.campaignContact.findFirst({
+    where: { campaignId, status: "deferred" },
+    orderBy: { deferredUntil: "asc" },
+    select: { deferredUntil: true },
+  });
+  return {
+    kind: "done",
+    campaignName: campaign.name,
+    sentInSession,
+    notes,
+    nextDeferredAt: deferred?.deferredUntil ?? null,
+  };
 }
 
 /**
  * The first entry of the volunteer's batch (a stable order: by phone), with the size of the batch.
  * With `touch`, the same statement refreshes the batch's activity: 30 idle minutes return it to the pool.
  */
-async function nextAssigned(db: Database, campaignId: string, volunteer: string, now: Date, touch: boolean): Promise<CardRow[]> {
+async function nextAssigned(
+  db: Database,
+  campaignId: string,
+  volunteer: string,
+  now: Date,
+  touch: boolean,
+): Promise<CardRow[]> {
   const touched = touch
     ? `WITH touched AS (UPDATE "CampaignContact" SET "assignedAt" = $NOW
          WHERE "campaignId" = $1::uuid AND "assignedTo" = $2 AND status = 'assigned'
@@ -330,7 +443,10 @@ async function nextAssigned(db: Database, campaignId: string, volunteer: string,
 }
 
 /** The volunteer passes on a contact: it is not texted by this campaign. */
-export async function skipCard(db: Database, input: { campaignContactId: string; volunteer: string; now: Date }): Promise<CardNote | null> {
+export async function skipCard(
+  db: Database,
+  input: { campaignContactId: string; volunteer: string; now: Date },
+): Promise<CardNote | null> {
   const [entry] = await db.sql.query<{ firstName: string | null; lastName: string | null; phone: string }>(
     prepared(`UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "updatedAt" = $4
      FROM "Contact" c WHERE cc.id = $1::uuid AND cc.status = 'assigned' AND cc."assignedTo" = $2 AND c.id = cc."contactId"
@@ -368,13 +484,18 @@ export async function sendCard(
     // Read after the lock (a statement of its own, so its snapshot sees what the lock's holder committed).
     const [row] = await cardRows(tx, `WHERE cc.id = $1::uuid`, [campaignContactId], now, intentId);
     if (!row) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };
-    if (row.intentUsed) return { kind: "already-handled" as const, message: "This card was already sent: one click, one text." };
+    if (row.intentUsed)
+      return { kind: "already-handled" as const, message: "This card was already sent: one click, one text." };
     if (row.entryStatus !== "assigned" || row.assignedTo !== volunteer) {
-      const why = row.entryStatus === "sent" ? "This contact was already texted." : "This contact is no longer in your batch (it was skipped, deferred or returned to the pool after 30 idle minutes).";
+      const why =
+        row.entryStatus === "sent"
+          ? "This contact was already texted."
+          : "This contact is no longer in your batch (it was skipped, deferred or returned to the pool after 30 idle minutes).";
       return { kind: "already-handled" as const, message: why };
     }
     const campaign = rulesOf(row);
-    if (campaign.status !== "running") return { kind: "already-handled" as const, message: `The campaign is ${campaign.status}: nothing was sent.` };
+    if (campaign.status !== "running")
+      return { kind: "already-handled" as const, message: `The campaign is ${campaign.status}: nothing was sent.` };
     const gate = checkGates(row, campaign, now);
     if (!gate.ok) {
       await setAside(tx, row.entryId, volunteer, gate, now);
@@ -391,15 +512,45 @@ export async function sendCard(
          SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, $4, $4
          FROM conv, "Campaign" camp WHERE camp.id = $2::uuid)
        UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "variantId" = $13::uuid, "updatedAt" = $4 WHERE id = $14::uuid`),
-      [newId(), campaign.id, row.contactId, now, messageId, settings.sender, row.phone, gate.body, CLAIMED, volunteer, intentId, measureSms(gate.body).segments, row.variantId, row.entryId],
+      [
+        newId(),
+        campaign.id,
+        row.contactId,
+        now,
+        messageId,
+        settings.sender,
+        row.phone,
+        gate.body,
+        CLAIMED,
+        volunteer,
+        intentId,
+        measureSms(gate.body).segments,
+        row.variantId,
+        row.entryId,
+      ],
     );
-    return { kind: "claimed" as const, messageId, row, campaign, body: gate.body, validitySeconds: gate.validitySeconds };
+    return {
+      kind: "claimed" as const,
+      messageId,
+      row,
+      campaign,
+      body: gate.body,
+      validitySeconds: gate.validitySeconds,
+    };
   });
   if (claim.kind !== "claimed") return claim;
 
   const { row, campaign } = claim;
-  const mediaUrls = campaign.mediaCount ? (await db.prisma.campaign.findUnique({ where: { id: campaign.id }, select: { mediaUrls: true } }))?.mediaUrls ?? [] : [];
-  const result = await gateway.send({ to: row.phone, body: claim.body, mediaUrls, validityPeriodSeconds: claim.validitySeconds });
+  const mediaUrls = campaign.mediaCount
+    ? ((await db.prisma.campaign.findUnique({ where: { id: campaign.id }, select: { mediaUrls: true } }))?.mediaUrls ??
+      [])
+    : [];
+  const result = await gateway.send({
+    to: row.phone,
+    body: claim.body,
+    mediaUrls,
+    validityPeriodSeconds: claim.validitySeconds,
+  });
   if (result.outcome === "accepted") {
     await recordAccepted(db, claim.messageId, result);
     return { kind: "sent", sid: result.sid, note: noteFor(row, "sent", "sent") };
@@ -415,9 +566,12 @@ export async function sendCard(
     await tx.message.update({ where: { id: claim.messageId }, data: { status: NOT_SENT, errorCode: result.code } });
     await tx.campaignContact.update({
       where: { id: campaignContactId },
-      data: retry ? { status: "assigned", skipReason: null, updatedAt: now } : { status: "skipped", skipReason: result.message, updatedAt: now },
+      data: retry
+        ? { status: "assigned", skipReason: null, updatedAt: now }
+        : { status: "skipped", skipReason: result.message, updatedAt: now },
     });
-    if (advice.recordOptOut) await recordOptOut(tx, row.phone, "carrier", `Twilio ${result.code ?? "21610"} on send`, now);
+    if (advice.recordOptOut)
+      await recordOptOut(tx, row.phone, "carrier", `Twilio ${result.code ?? "21610"} on send`, now);
   });
   return {
     kind: "failed",
@@ -436,7 +590,11 @@ export async function sendCard(
  * Stores Twilio's SID and status and, in the same statement, reads any status callbacks that
  * beat the send's own answer (they wait unprocessed in the inbox) so they are applied now.
  */
-export async function recordAccepted(db: Database, messageId: string, result: { sid: string; status: string; segments: number | null }): Promise<void> {
+export async function recordAccepted(
+  db: Database,
+  messageId: string,
+  result: { sid: string; status: string; segments: number | null },
+): Promise<void> {
   const keys = OUTBOUND_STATUSES.map((status) => `${result.sid}:${status}`);
   const early = await db.sql.query<{ id: string; externalId: string; payload: Record<string, string> }>(
     prepared(`WITH stored AS (UPDATE "Message" SET "twilioSid" = $1, status = $2, segments = COALESCE($3::int, segments), "updatedAt" = now() WHERE id = $4::uuid RETURNING id)
@@ -448,11 +606,19 @@ export async function recordAccepted(db: Database, messageId: string, result: { 
 }
 
 /** Status callbacks that beat the send's own answer were kept in the inbox: apply them now. */
-async function applyEarlyStatusCallbacks(db: Database, sid: string, early?: { id: string; externalId: string; payload: unknown }[]): Promise<void> {
+async function applyEarlyStatusCallbacks(
+  db: Database,
+  sid: string,
+  early?: { id: string; externalId: string; payload: unknown }[],
+): Promise<void> {
   const events =
     early ??
     (await db.prisma.inboundEvent.findMany({
-      where: { source: "twilio.status", externalId: { in: OUTBOUND_STATUSES.map((status) => `${sid}:${status}`) }, processedAt: null },
+      where: {
+        source: "twilio.status",
+        externalId: { in: OUTBOUND_STATUSES.map((status) => `${sid}:${status}`) },
+        processedAt: null,
+      },
       select: { id: true, externalId: true, payload: true },
     }));
   for (const event of events) {
@@ -460,7 +626,10 @@ async function applyEarlyStatusCallbacks(db: Database, sid: string, early?: { id
     if (!isOutboundStatus(status)) continue;
     const errorCode = Number((event.payload as Record<string, string>).ErrorCode) || null;
     await db.prisma.$transaction([
-      db.prisma.message.updateMany({ where: { twilioSid: sid, status: { in: statusesReplacedBy(status) } }, data: { status, ...(errorCode ? { errorCode } : {}) } }),
+      db.prisma.message.updateMany({
+        where: { twilioSid: sid, status: { in: statusesReplacedBy(status) } },
+        data: { status, ...(errorCode ? { errorCode } : {}) },
+      }),
       db.prisma.inboundEvent.update({ where: { id: event.id }, data: { processedAt: new Date() } }),
     ]);
   }
@@ -471,9 +640,17 @@ async function applyEarlyStatusCallbacks(db: Database, sid: string, early?: { id
  * looked up at Twilio: found, they take its SID and status; not found, they are marked not sent and
  * their contact is set aside with the reason. Never resent automatically: only a person may send.
  */
-export async function reconcileUnconfirmedSends(db: Database, gateway: SmsGateway, now: Date): Promise<{ confirmed: number; notSent: number }> {
+export async function reconcileUnconfirmedSends(
+  db: Database,
+  gateway: SmsGateway,
+  now: Date,
+): Promise<{ confirmed: number; notSent: number }> {
   const stale = await db.prisma.message.findMany({
-    where: { direction: "outbound", status: { in: [CLAIMED, UNCONFIRMED] }, createdAt: { lt: new Date(now.getTime() - RECONCILE_AFTER_MS) } },
+    where: {
+      direction: "outbound",
+      status: { in: [CLAIMED, UNCONFIRMED] },
+      createdAt: { lt: new Date(now.getTime() - RECONCILE_AFTER_MS) },
+    },
     select: { id: true, toPhone: true, body: true, createdAt: true, campaignId: true, contactId: true },
     take: 100,
   });
@@ -482,7 +659,10 @@ export async function reconcileUnconfirmedSends(db: Database, gateway: SmsGatewa
   for (const message of stale) {
     const found = await gateway.findSent({ to: message.toPhone, after: message.createdAt, body: message.body });
     if (found) {
-      const { count } = await db.prisma.message.updateMany({ where: { id: message.id, status: { in: [CLAIMED, UNCONFIRMED] } }, data: { twilioSid: found.sid, status: found.status } });
+      const { count } = await db.prisma.message.updateMany({
+        where: { id: message.id, status: { in: [CLAIMED, UNCONFIRMED] } },
+        data: { twilioSid: found.sid, status: found.status },
+      });
       if (count) {
         confirmed++;
         await applyEarlyStatusCallbacks(db, found.sid);
@@ -490,12 +670,19 @@ export async function reconcileUnconfirmedSends(db: Database, gateway: SmsGatewa
       continue;
     }
     await db.prisma.$transaction(async (tx) => {
-      const { count } = await tx.message.updateMany({ where: { id: message.id, status: { in: [CLAIMED, UNCONFIRMED] } }, data: { status: NOT_SENT } });
+      const { count } = await tx.message.updateMany({
+        where: { id: message.id, status: { in: [CLAIMED, UNCONFIRMED] } },
+        data: { status: NOT_SENT },
+      });
       if (count === 0 || !message.campaignId || !message.contactId) return;
       notSent++;
       await tx.campaignContact.updateMany({
         where: { campaignId: message.campaignId, contactId: message.contactId, status: "sent" },
-        data: { status: "skipped", skipReason: "the send could not be confirmed with Twilio and was not repeated; check before texting again", updatedAt: now },
+        data: {
+          status: "skipped",
+          skipReason: "the send could not be confirmed with Twilio and was not repeated; check before texting again",
+          updatedAt: now,
+        },
       });
     });
   }

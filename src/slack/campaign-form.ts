@@ -1,4 +1,11 @@
-import { EMPTY_CAMPAIGN_FORM, FOLLOW_UP_LABELS, followUpField, scriptField, VARIANT_LABELS, type CampaignForm } from "../domain/campaign-form";
+import {
+  EMPTY_CAMPAIGN_FORM,
+  FOLLOW_UP_LABELS,
+  followUpField,
+  scriptField,
+  VARIANT_LABELS,
+  type CampaignForm,
+} from "../domain/campaign-form";
 import { formAction, type CampaignBlock } from "./blocks/campaign";
 import type { ViewStateValues } from "./segment-form";
 

@@ -34,9 +34,18 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   const started = performance.now();
   // Posts go through the durable outbox like every bot post: the progress message, then its updates.
   const channel = await progressChannel(client, request);
-  const root = await enqueueSlackPost(deps.db.prisma, { channel, method: "chat.postMessage", args: asJson(importProgressMessage(fileName, 0, "reading")) });
+  const root = await enqueueSlackPost(deps.db.prisma, {
+    channel,
+    method: "chat.postMessage",
+    args: asJson(importProgressMessage(fileName, 0, "reading")),
+  });
   const update = async (message: SlackMessage) => {
-    await enqueueSlackPost(deps.db.prisma, { channel, method: "chat.update", args: asJson(message), parentId: root.id });
+    await enqueueSlackPost(deps.db.prisma, {
+      channel,
+      method: "chat.update",
+      args: asJson(message),
+      parentId: root.id,
+    });
     deps.outbox.wake();
   };
   deps.outbox.wake();
@@ -81,7 +90,10 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     }
     log.error({ err: error }, "import failed");
     await update(
-      importRejectedMessage(fileName, "Something went wrong on our side and nothing was imported. Try again in a minute; if it fails again, tell your admin."),
+      importRejectedMessage(
+        fileName,
+        "Something went wrong on our side and nothing was imported. Try again in a minute; if it fails again, tell your admin.",
+      ),
     );
   }
 }
@@ -103,7 +115,10 @@ async function progressChannel(client: webApi.WebClient, request: SlackImportReq
 /** The ts Slack gave the progress message, once the outbox posted it (null after 30 s). */
 async function postedTs(deps: SlackDeps, outboxId: string): Promise<string | null> {
   for (let waited = 0; waited < 30_000; waited += 200) {
-    const row = await deps.db.prisma.slackOutbox.findUnique({ where: { id: outboxId }, select: { resultTs: true, status: true } });
+    const row = await deps.db.prisma.slackOutbox.findUnique({
+      where: { id: outboxId },
+      select: { resultTs: true, status: true },
+    });
     if (row?.resultTs || row?.status === "failed") return row.resultTs ?? null;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -111,7 +126,11 @@ async function postedTs(deps: SlackDeps, outboxId: string): Promise<string | nul
 }
 
 /** Slack serves uploaded files to the bot token; an HTML answer is its sign-in page, not the file. */
-async function downloadSlackFile(deps: SlackDeps, client: webApi.WebClient, fileId: string): Promise<AsyncIterable<Uint8Array>> {
+async function downloadSlackFile(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  fileId: string,
+): Promise<AsyncIterable<Uint8Array>> {
   const info = await client.files.info({ file: fileId });
   const url = info.file?.url_private_download;
   if (!url) throw new ImportRejected("Slack did not give us the file. Upload it again.");

@@ -30,7 +30,10 @@ const DONE_ALREADY = new Set(["already_reacted"]);
  * (the outbox pauses the channel) and never retries by itself (the default retries 5xx and network
  * errors for about 30 minutes); the outbox retries durably. The timeout stays well under the lease.
  */
-export function outboxWebClient(token: string, options: { apiUrl?: string; logger: Logger; timeoutMs?: number }): WebClient {
+export function outboxWebClient(
+  token: string,
+  options: { apiUrl?: string; logger: Logger; timeoutMs?: number },
+): WebClient {
   return new WebClient(token, {
     ...(options.apiUrl && { slackApiUrl: options.apiUrl }),
     logger: boltLogger(options.logger.child({ component: "slack-outbox-client" })),
@@ -56,7 +59,13 @@ export class WebClientSlackPoster implements SlackPoster {
 
 /** Sorts a WebClient error into what the outbox does next. */
 export function classifySlackError(error: unknown): SlackPostOutcome {
-  const coded = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
+  const coded = error as {
+    code?: string;
+    retryAfter?: number;
+    data?: { error?: string };
+    statusCode?: number;
+    message?: string;
+  };
   switch (coded.code) {
     case ErrorCode.RateLimitedError:
       return { kind: "rate_limited", retryAfterMs: Math.max(1, coded.retryAfter ?? 1) * 1000 };
@@ -68,7 +77,9 @@ export function classifySlackError(error: unknown): SlackPostOutcome {
     case ErrorCode.HTTPError: {
       const status = coded.statusCode ?? 0;
       const described = `HTTP ${status} from Slack`;
-      return status >= 500 || status === 408 ? { kind: "retry", error: described } : { kind: "rejected", error: described };
+      return status >= 500 || status === 408
+        ? { kind: "retry", error: described }
+        : { kind: "rejected", error: described };
     }
     default:
       // Network errors, timeouts, and anything unexpected: worth another try.

@@ -19,4 +19,5 @@ export async function tellUser(
 }
 
 /** Slack's error code from a failed Web API call, if it is one. */
-export const slackErrorCode = (error: unknown): string | undefined => (error as { data?: { error?: string } }).data?.error;
+export const slackErrorCode = (error: unknown): string | undefined =>
+  (error as { data?: { error?: string } }).data?.error;

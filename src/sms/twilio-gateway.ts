@@ -30,7 +30,12 @@ export interface SendRetryPolicy {
   budgetMs: number;
 }
 
-export const DEFAULT_SEND_RETRY: SendRetryPolicy = Object.freeze({ attempts: 4, baseDelayMs: 250, maxDelayMs: 1_000, budgetMs: 3_000 });
+export const DEFAULT_SEND_RETRY: SendRetryPolicy = Object.freeze({
+  attempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 1_000,
+  budgetMs: 3_000,
+});
 
 /** Twilio answers a send in well under a second; past this the outcome is unknown and gets reconciled. */
 export const DEFAULT_TWILIO_TIMEOUT_MS = 10_000;
@@ -86,7 +91,11 @@ type Attempt =
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function createTwilioGateway(settings: Config["twilio"], publicUrl: string, opts: TwilioGatewayOptions = {}): SmsGateway {
+export function createTwilioGateway(
+  settings: Config["twilio"],
+  publicUrl: string,
+  opts: TwilioGatewayOptions = {},
+): SmsGateway {
   const sender = senderOf(settings);
   const retry = { ...DEFAULT_SEND_RETRY, ...opts.retry };
   if (!(retry.attempts >= 1)) throw new RangeError(`retry.attempts must be at least 1 (got ${retry.attempts})`);
@@ -101,7 +110,8 @@ export function createTwilioGateway(settings: Config["twilio"], publicUrl: strin
     try {
       const message = await client.messages.create(params);
       // A 2xx without a message in it (a proxy's page, say) proves nothing either way.
-      if (typeof message.sid !== "string" || !message.sid) return { kind: "maybe-sent", detail: "Twilio answered without a message SID" };
+      if (typeof message.sid !== "string" || !message.sid)
+        return { kind: "maybe-sent", detail: "Twilio answered without a message SID" };
       const segments = Number(message.numSegments);
       // Through a Messaging Service num_segments is 0 until a sender is picked.
       return { kind: "accepted", sid: message.sid, status: message.status, segments: segments > 0 ? segments : null };
@@ -127,10 +137,14 @@ export function createTwilioGateway(settings: Config["twilio"], publicUrl: strin
           return { outcome: "accepted", sid, status, segments, attempts };
         }
         if (attempt.kind === "maybe-sent") {
-          logger?.warn({ to: maskPhone(sms.to), attempts, detail: attempt.detail }, "twilio send: outcome unknown, not retried");
+          logger?.warn(
+            { to: maskPhone(sms.to), attempts, detail: attempt.detail },
+            "twilio send: outcome unknown, not retried",
+          );
           return {
             outcome: "unknown",
-            message: "We couldn't confirm whether this text went out. It will be checked with Twilio before anything is sent again.",
+            message:
+              "We couldn't confirm whether this text went out. It will be checked with Twilio before anything is sent again.",
             detail: attempt.detail,
             attempts,
           };
@@ -182,13 +196,16 @@ type Sender = { kind: "service"; messagingServiceSid: string } | { kind: "from";
 function senderOf(settings: Config["twilio"]): Sender {
   if (settings.messagingServiceSid) return { kind: "service", messagingServiceSid: settings.messagingServiceSid };
   if (settings.fromNumber) return { kind: "from", from: settings.fromNumber };
-  throw new Error("The Twilio gateway needs a sender: set TWILIO_MESSAGING_SERVICE_SID (preferred) or TWILIO_FROM_NUMBER.");
+  throw new Error(
+    "The Twilio gateway needs a sender: set TWILIO_MESSAGING_SERVICE_SID (preferred) or TWILIO_FROM_NUMBER.",
+  );
 }
 
 function createParams(sms: OutboundSms, sender: Sender, statusCallback: string): MessageListInstanceCreateOptions {
   if (!sms.to) throw new TypeError("A text needs a recipient: `to` is empty.");
   const mediaUrl = sms.mediaUrls ? [...sms.mediaUrls] : [];
-  if (mediaUrl.length > MAX_MEDIA) throw new RangeError(`A text carries at most ${MAX_MEDIA} media files (got ${mediaUrl.length}).`);
+  if (mediaUrl.length > MAX_MEDIA)
+    throw new RangeError(`A text carries at most ${MAX_MEDIA} media files (got ${mediaUrl.length}).`);
   const params: MessageListInstanceCreateOptions = {
     to: sms.to,
     body: sms.body,
@@ -213,7 +230,8 @@ function validityPeriod(seconds: number): number {
 function readFailure(error: unknown): Attempt {
   if (error instanceof twilio.RestException) {
     const detail = `HTTP ${error.status}${error.code ? ` error ${error.code}` : ""}: ${error.message}`;
-    if (provesNotAccepted(error.status)) return { kind: "refused", httpStatus: error.status, code: error.code ?? null, detail };
+    if (provesNotAccepted(error.status))
+      return { kind: "refused", httpStatus: error.status, code: error.code ?? null, detail };
     return { kind: "maybe-sent", detail };
   }
   const detail = describeNetworkError(error);

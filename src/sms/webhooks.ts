@@ -45,7 +45,11 @@ const statusSchema = z
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** Reads, size-limits and signature-checks a Twilio webhook; answers the failure itself and returns null. */
-async function verifiedParams(req: IncomingMessage, res: ServerResponse, deps: TwilioWebhookDeps): Promise<Record<string, string> | null> {
+async function verifiedParams(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: TwilioWebhookDeps,
+): Promise<Record<string, string> | null> {
   let raw: string;
   try {
     raw = await readBody(req, WEBHOOK_BODY_LIMIT);
@@ -60,7 +64,10 @@ async function verifiedParams(req: IncomingMessage, res: ServerResponse, deps: T
   const signature = req.headers["x-twilio-signature"];
   const url = deps.publicUrl + (req.url ?? "");
   if (typeof signature !== "string" || !twilio.validateRequest(deps.authToken, signature, url, params)) {
-    deps.logger.warn({ path: req.url, hasSignature: typeof signature === "string" }, "twilio webhook: bad signature, ignored");
+    deps.logger.warn(
+      { path: req.url, hasSignature: typeof signature === "string" },
+      "twilio webhook: bad signature, ignored",
+    );
     send(res, 403, "Invalid or missing X-Twilio-Signature.");
     return null;
   }

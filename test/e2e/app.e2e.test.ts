@@ -77,7 +77,9 @@ describe.each(BACKENDS)("the app, end to end (%s)", (_name, create) => {
     });
 
     it("acknowledges an event it has no listener for (so Slack does not retry it)", async () => {
-      const res = await slack(eventBody({ type: "app_mention", user: "U1", text: "hi", channel: "C1", ts: "1.000100" }));
+      const res = await slack(
+        eventBody({ type: "app_mention", user: "U1", text: "hi", channel: "C1", ts: "1.000100" }),
+      );
       expect(res.status).toBe(200);
     });
   });
@@ -94,7 +96,12 @@ describe.each(BACKENDS)("the app, end to end (%s)", (_name, create) => {
 
       const stored = await h.app.db.prisma.message.findMany({ where: { twilioSid: params.MessageSid } });
       expect(stored).toHaveLength(1);
-      expect(stored[0]).toMatchObject({ direction: "inbound", fromPhone: VOTER, toPhone: SENDER, body: "Who is this? 🤔" });
+      expect(stored[0]).toMatchObject({
+        direction: "inbound",
+        fromPhone: VOTER,
+        toPhone: SENDER,
+        body: "Who is this? 🤔",
+      });
     });
 
     it("keeps MMS media URLs", async () => {
@@ -136,9 +143,18 @@ describe.each(BACKENDS)("the app, end to end (%s)", (_name, create) => {
     it("updates the stored message's status and error code", async () => {
       const sid = `SM${"5".repeat(32)}`;
       await h.app.db.prisma.message.create({
-        data: { direction: "outbound", fromPhone: SENDER, toPhone: VOTER, body: "Hi", twilioSid: sid, status: "accepted" },
+        data: {
+          direction: "outbound",
+          fromPhone: SENDER,
+          toPhone: VOTER,
+          body: "Hi",
+          twilioSid: sid,
+          status: "accepted",
+        },
       });
-      expect((await twilio("/twilio/status", statusCallbackParams({ messageSid: sid, status: "sent" }))).status).toBe(204);
+      expect((await twilio("/twilio/status", statusCallbackParams({ messageSid: sid, status: "sent" }))).status).toBe(
+        204,
+      );
       const failed = statusCallbackParams({ messageSid: sid, status: "undelivered", errorCode: 30007 });
       expect((await twilio("/twilio/status", failed)).status).toBe(204);
       expect(await h.app.db.prisma.message.findUnique({ where: { twilioSid: sid } })).toMatchObject({
@@ -152,13 +168,18 @@ describe.each(BACKENDS)("the app, end to end (%s)", (_name, create) => {
       await h.app.db.prisma.message.create({
         data: { direction: "outbound", fromPhone: SENDER, toPhone: VOTER, body: "Hi", twilioSid: sid, status: "sent" },
       });
-      const res = await twilio("/twilio/status", statusCallbackParams({ messageSid: sid, status: "failed" }), { badSignature: true });
+      const res = await twilio("/twilio/status", statusCallbackParams({ messageSid: sid, status: "failed" }), {
+        badSignature: true,
+      });
       expect(res.status).toBe(403);
       expect((await h.app.db.prisma.message.findUnique({ where: { twilioSid: sid } }))?.status).toBe("sent");
     });
 
     it("answers 400 to a signed callback with an unknown status, naming the field", async () => {
-      const params = { ...statusCallbackParams({ messageSid: `SM${"7".repeat(32)}`, status: "sent" }), MessageStatus: "teleported" };
+      const params = {
+        ...statusCallbackParams({ messageSid: `SM${"7".repeat(32)}`, status: "sent" }),
+        MessageStatus: "teleported",
+      };
       const res = await twilio("/twilio/status", params);
       expect(res.status).toBe(400);
       expect(res.text).toContain("MessageStatus");

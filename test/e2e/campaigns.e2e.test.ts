@@ -1,4 +1,10 @@
-import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody, viewSubmissionPayload } from "../fakes/signing";
+import {
+  blockActionsPayload,
+  interactionBody,
+  postToSlackApp,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from "../fakes/signing";
 import { startHarness, SIGNING_SECRET, type Harness } from "../support/app-harness";
 import { BACKENDS } from "../support/databases";
 
@@ -8,8 +14,22 @@ const ORGANIZER = "U0ORGANIZER";
 
 // Six volunteers (one opted out, one without a first name) and a donor; Ward for some.
 const CONTACTS = [
-  { phone: "+12125550101", firstName: "Ana", lastName: "Nguyen", state: "NY", tags: ["volunteer"], customFields: { Ward: "4" } },
-  { phone: "+12125550102", firstName: "Ben", lastName: "Smith", state: "NY", tags: ["volunteer"], customFields: { Ward: "5" } },
+  {
+    phone: "+12125550101",
+    firstName: "Ana",
+    lastName: "Nguyen",
+    state: "NY",
+    tags: ["volunteer"],
+    customFields: { Ward: "4" },
+  },
+  {
+    phone: "+12125550102",
+    firstName: "Ben",
+    lastName: "Smith",
+    state: "NY",
+    tags: ["volunteer"],
+    customFields: { Ward: "5" },
+  },
   { phone: "+12125550103", firstName: "Cy", lastName: "Lee", state: "NY", tags: ["volunteer"] },
   { phone: "+12015550104", firstName: "Dee", lastName: "Diaz", state: "NJ", tags: ["volunteer"] },
   { phone: "+12125550105", firstName: null, lastName: "Ong", state: "NY", tags: ["volunteer"] },
@@ -22,16 +42,31 @@ type View = Record<string, unknown> & { blocks: Array<Record<string, unknown>>; 
 type StateValues = Record<string, Record<string, Record<string, unknown>>>;
 
 const action = (block: string) => `campaign.${block}`;
-const typed = (block: string, value: string): StateValues => ({ [block]: { [action(block)]: { type: "plain_text_input", value } } });
-const numberTyped = (block: string, value: string): StateValues => ({ [block]: { [action(block)]: { type: "number_input", value } } });
-const chosen = (block: string, value: string | null): StateValues => ({
-  [block]: { [action(block)]: { type: "static_select", selected_option: value === null ? null : { text: { type: "plain_text", text: value }, value } } },
+const typed = (block: string, value: string): StateValues => ({
+  [block]: { [action(block)]: { type: "plain_text_input", value } },
 });
-const channel = (id: string | null): StateValues => ({ channel: { [action("channel")]: { type: "conversations_select", selected_conversation: id } } });
-const ticked = (yes: boolean): StateValues => ({ addMissing: { [action("addMissing")]: { type: "checkboxes", selected_options: yes ? [{ value: "yes" }] : [] } } });
+const numberTyped = (block: string, value: string): StateValues => ({
+  [block]: { [action(block)]: { type: "number_input", value } },
+});
+const chosen = (block: string, value: string | null): StateValues => ({
+  [block]: {
+    [action(block)]: {
+      type: "static_select",
+      selected_option: value === null ? null : { text: { type: "plain_text", text: value }, value },
+    },
+  },
+});
+const channel = (id: string | null): StateValues => ({
+  channel: { [action("channel")]: { type: "conversations_select", selected_conversation: id } },
+});
+const ticked = (yes: boolean): StateValues => ({
+  addMissing: { [action("addMissing")]: { type: "checkboxes", selected_options: yes ? [{ value: "yes" }] : [] } },
+});
 
-const SCRIPT_A = "Hi {firstName|friend}, this is Sam with Neighbors for B. Can we count on your vote on Nov 3? Reply STOP to opt out.";
-const SCRIPT_B = "Hello {firstName|there}! Sam with Neighbors for B here. Can we count on your vote on Nov 3? Reply STOP to opt out.";
+const SCRIPT_A =
+  "Hi {firstName|friend}, this is Sam with Neighbors for B. Can we count on your vote on Nov 3? Reply STOP to opt out.";
+const SCRIPT_B =
+  "Hello {firstName|there}! Sam with Neighbors for B here. Can we count on your vote on Nov 3? Reply STOP to opt out.";
 
 describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
   let h: Harness;
@@ -41,16 +76,29 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
     h = await startHarness(create);
     await h.app.db.prisma.contact.createMany({ data: CONTACTS });
     await h.app.db.prisma.optOut.create({ data: { phone: OPTED_OUT, source: "keyword" } });
-    volunteersId = (await h.app.db.prisma.segment.create({ data: { name: "Volunteers", filter: { tags: { any: ["volunteer"] } }, createdBy: ORGANIZER } })).id;
+    volunteersId = (
+      await h.app.db.prisma.segment.create({
+        data: { name: "Volunteers", filter: { tags: { any: ["volunteer"] } }, createdBy: ORGANIZER },
+      })
+    ).id;
   });
   afterAll(() => h.close());
   beforeEach(() => h.slack.reset());
 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });
   const command = (text: string, responseId = "r") =>
-    slack(slashCommandBody({ command: "/campaign", text, channel_id: CHANNEL, user_id: ORGANIZER, response_url: h.slack.responseUrl(responseId) }));
+    slack(
+      slashCommandBody({
+        command: "/campaign",
+        text,
+        channel_id: CHANNEL,
+        user_id: ORGANIZER,
+        response_url: h.slack.responseUrl(responseId),
+      }),
+    );
   const responseTo = (responseId: string) => h.slack.waitFor("response_url", (c) => c.args.responseId === responseId);
-  const metadata = (extra: Record<string, unknown> = {}) => JSON.stringify({ channelId: CHANNEL, mode: "new", fields: ["Ward"], ...extra });
+  const metadata = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ channelId: CHANNEL, mode: "new", fields: ["Ward"], ...extra });
 
   function validForm(name: string): StateValues {
     return {
@@ -78,18 +126,32 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
   }
 
   const submit = (values: StateValues, privateMetadata = metadata()) =>
-    slack(interactionBody(viewSubmissionPayload({ callbackId: "campaign_form", privateMetadata, values, userId: ORGANIZER })));
+    slack(
+      interactionBody(
+        viewSubmissionPayload({ callbackId: "campaign_form", privateMetadata, values, userId: ORGANIZER }),
+      ),
+    );
 
-  const summaryFor = (name: string) => h.slack.waitFor("chat.postEphemeral", (c) => String(c.args.text).startsWith(`${name} (`));
+  const summaryFor = (name: string) =>
+    h.slack.waitFor("chat.postEphemeral", (c) => String(c.args.text).startsWith(`${name} (`));
   const allText = (args: Record<string, unknown>) => JSON.stringify(args.blocks);
 
   it("/campaign new opens a form at once, then offers the segments, the channel typed in, and the contacts' fields", async () => {
-    const res = await slack(slashCommandBody({ command: "/campaign", text: "new", channel_id: CHANNEL, user_id: ORGANIZER, trigger_id: "1.2.campaign" }));
+    const res = await slack(
+      slashCommandBody({
+        command: "/campaign",
+        text: "new",
+        channel_id: CHANNEL,
+        user_id: ORGANIZER,
+        trigger_id: "1.2.campaign",
+      }),
+    );
     expect(res.status).toBe(200);
     const open = await h.slack.waitFor("views.open");
     expect(open.args).toMatchObject({ trigger_id: "1.2.campaign", view: { callback_id: "campaign_form" } });
     const view = (await h.slack.waitFor("views.update")).args.view as View;
-    const element = (id: string) => (view.blocks.find((b) => b.block_id === id) as { element: Record<string, unknown> }).element;
+    const element = (id: string) =>
+      (view.blocks.find((b) => b.block_id === id) as { element: Record<string, unknown> }).element;
     expect((element("segment").options as { value: string }[]).map((o) => o.value)).toEqual([volunteersId]);
     expect(element("channel")).toMatchObject({ type: "conversations_select", initial_conversation: CHANNEL });
     expect(element("sendWindow").initial_option).toMatchObject({ value: "standard" });
@@ -103,9 +165,26 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
     const res = await submit(validForm("GOTV Nov 3"));
     expect(res.status).toBe(200);
     expect(res.text).toBe("");
-    const campaign = await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { name: "GOTV Nov 3" }, include: { scripts: { orderBy: [{ kind: "asc" }, { position: "asc" }] } } });
-    expect(campaign).toMatchObject({ status: "draft", goalType: "turnout", goalTarget: 500, goalOutcomeTag: "pledged to vote", conversationChannelId: REPLIES, segmentId: volunteersId, createdBy: ORGANIZER, frequencyCapCount: 3, frequencyCapDays: 7 });
-    expect(campaign.scripts.map((s) => `${s.kind}:${s.label}`)).toEqual(["initial:A", "initial:B", "follow_up:Follow-up 1"]);
+    const campaign = await h.app.db.prisma.campaign.findUniqueOrThrow({
+      where: { name: "GOTV Nov 3" },
+      include: { scripts: { orderBy: [{ kind: "asc" }, { position: "asc" }] } },
+    });
+    expect(campaign).toMatchObject({
+      status: "draft",
+      goalType: "turnout",
+      goalTarget: 500,
+      goalOutcomeTag: "pledged to vote",
+      conversationChannelId: REPLIES,
+      segmentId: volunteersId,
+      createdBy: ORGANIZER,
+      frequencyCapCount: 3,
+      frequencyCapDays: 7,
+    });
+    expect(campaign.scripts.map((s) => `${s.kind}:${s.label}`)).toEqual([
+      "initial:A",
+      "initial:B",
+      "follow_up:Follow-up 1",
+    ]);
 
     const summary = await summaryFor("GOTV Nov 3");
     expect(summary.args).toMatchObject({ channel: CHANNEL, user: ORGANIZER });
@@ -126,29 +205,102 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
     expect(res.json).toMatchObject({ response_action: "errors" });
     const errors = (res.json as { errors: Record<string, string> }).errors;
     expect(Object.keys(errors).sort()).toEqual(
-      ["name", "goalType", "goalTarget", "goalOutcomeTag", "callToAction", "senderIdentity", "scriptA", "channel", "segment", "sendWindow", "capCount", "capDays"].sort(),
+      [
+        "name",
+        "goalType",
+        "goalTarget",
+        "goalOutcomeTag",
+        "callToAction",
+        "senderIdentity",
+        "scriptA",
+        "channel",
+        "segment",
+        "sendWindow",
+        "capCount",
+        "capDays",
+      ].sort(),
     );
     expect(errors.channel).toBe("Pick the channel where voters' replies will appear as threads.");
     expect(await h.app.db.prisma.campaign.count()).toBe(before);
   });
 
   it.each([
-    ["a taken name, in other letter case", { ...typed("name", "gotv NOV 3") }, "name", /^A campaign named “gotv NOV 3” already exists/],
+    [
+      "a taken name, in other letter case",
+      { ...typed("name", "gotv NOV 3") },
+      "name",
+      /^A campaign named “gotv NOV 3” already exists/,
+    ],
     ["a name Slack would mangle", typed("name", "`launch`"), "name", /^Start the name with a letter or number/],
-    ["a goal target that is not a number", numberTyped("goalTarget", "1.5"), "goalTarget", /^Enter the goal as a whole number/],
-    ["a misspelled merge field", typed("scriptA", SCRIPT_A.replace("{firstName|friend}", "{frstName}")), "scriptA", /^\{frstName\} is not a field\. Did you mean \{firstName\}\?$/],
-    ["a custom field that does not exist", typed("followUp1", "Hi, your ward is {Wrd}."), "followUp1", /^\{Wrd\} is not a field\. Did you mean \{Ward\}\?$/],
-    ["a first message without opt-out language", typed("scriptA", SCRIPT_A.replace(" Reply STOP to opt out.", "")), "scriptA", /^Say how to opt out.*Or tick “Add what's missing for me”/],
-    ["a first message without a sender", typed("scriptA", "Hi {firstName|friend}! Can we count on your vote on Nov 3? Reply STOP to opt out."), "scriptA", /^Say who is texting and for whom/],
-    ["a first message without a call to action", typed("scriptA", "Hi {firstName|friend}, this is Sam with Neighbors for B. Reply STOP to opt out."), "scriptA", /^No call to action/],
+    [
+      "a goal target that is not a number",
+      numberTyped("goalTarget", "1.5"),
+      "goalTarget",
+      /^Enter the goal as a whole number/,
+    ],
+    [
+      "a misspelled merge field",
+      typed("scriptA", SCRIPT_A.replace("{firstName|friend}", "{frstName}")),
+      "scriptA",
+      /^\{frstName\} is not a field\. Did you mean \{firstName\}\?$/,
+    ],
+    [
+      "a custom field that does not exist",
+      typed("followUp1", "Hi, your ward is {Wrd}."),
+      "followUp1",
+      /^\{Wrd\} is not a field\. Did you mean \{Ward\}\?$/,
+    ],
+    [
+      "a first message without opt-out language",
+      typed("scriptA", SCRIPT_A.replace(" Reply STOP to opt out.", "")),
+      "scriptA",
+      /^Say how to opt out.*Or tick “Add what's missing for me”/,
+    ],
+    [
+      "a first message without a sender",
+      typed("scriptA", "Hi {firstName|friend}! Can we count on your vote on Nov 3? Reply STOP to opt out."),
+      "scriptA",
+      /^Say who is texting and for whom/,
+    ],
+    [
+      "a first message without a call to action",
+      typed("scriptA", "Hi {firstName|friend}, this is Sam with Neighbors for B. Reply STOP to opt out."),
+      "scriptA",
+      /^No call to action/,
+    ],
     ["a variant that repeats another", typed("scriptB", SCRIPT_A), "scriptB", /^Script B is the same as script A/],
-    ["a text over 1,600 characters", typed("scriptB", `${SCRIPT_B} ${"More. ".repeat(280)}`), "scriptB", /texts over 1,600 are rejected/],
-    ["Mustache braces", typed("scriptA", SCRIPT_A.replace("{firstName|friend}", "{{firstName}}")), "scriptA", /would be sent with its braces/],
+    [
+      "a text over 1,600 characters",
+      typed("scriptB", `${SCRIPT_B} ${"More. ".repeat(280)}`),
+      "scriptB",
+      /texts over 1,600 are rejected/,
+    ],
+    [
+      "Mustache braces",
+      typed("scriptA", SCRIPT_A.replace("{firstName|friend}", "{{firstName}}")),
+      "scriptA",
+      /would be sent with its braces/,
+    ],
     ["no frequency cap", numberTyped("capCount", "0"), "capCount", /^Enter the number of texts from 1 to 10\.$/],
-    ["a cap window over 90 days", numberTyped("capDays", "120"), "capDays", /^Enter the number of days from 1 to 90\.$/],
-    ["an unknown sending-hours choice", chosen("sendWindow", "always"), "sendWindow", /^Pick the hours texts may go out/],
+    [
+      "a cap window over 90 days",
+      numberTyped("capDays", "120"),
+      "capDays",
+      /^Enter the number of days from 1 to 90\.$/,
+    ],
+    [
+      "an unknown sending-hours choice",
+      chosen("sendWindow", "always"),
+      "sendWindow",
+      /^Pick the hours texts may go out/,
+    ],
     ["a media link without https", typed("mediaUrls", "http://example.org/a.jpg"), "mediaUrls", /is not an https link/],
-    ["a HELP answer over 300 characters", typed("helpText", "x".repeat(301)), "helpText", /^Keep this to 300 characters/],
+    [
+      "a HELP answer over 300 characters",
+      typed("helpText", "x".repeat(301)),
+      "helpText",
+      /^Keep this to 300 characters/,
+    ],
   ])("shows the problem with %s under its field and saves nothing", async (_what, change, field, message) => {
     const before = await h.app.db.prisma.campaign.count();
     const res = await submit({ ...validForm("Problem campaign"), ...change });
@@ -158,13 +310,26 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
 
   it("tells the organizer, under the audience field, when the segment was deleted while the form was open", async () => {
     const res = await submit({ ...validForm("Orphan"), ...chosen("segment", "0190f0f0-0000-7000-8000-00000000dead") });
-    expect(res.json).toEqual({ response_action: "errors", errors: { segment: "That segment was deleted meanwhile. Pick another one, or create it again with /segment new." } });
+    expect(res.json).toEqual({
+      response_action: "errors",
+      errors: {
+        segment: "That segment was deleted meanwhile. Pick another one, or create it again with /segment new.",
+      },
+    });
   });
 
   it("inserts missing compliance text when the organizer ticks the box, and says what it added", async () => {
-    await submit({ ...validForm("Fixed for me"), ...typed("scriptA", "Hi {firstName|friend}, the election is Nov 3."), ...ticked(true) });
-    const script = await h.app.db.prisma.scriptVariant.findFirstOrThrow({ where: { campaign: { name: "Fixed for me" }, label: "A" } });
-    expect(script.body).toBe("Hi {firstName|friend}, this is Sam with Neighbors for B. The election is Nov 3. Can we count on your vote on Nov 3? Reply STOP to opt out.");
+    await submit({
+      ...validForm("Fixed for me"),
+      ...typed("scriptA", "Hi {firstName|friend}, the election is Nov 3."),
+      ...ticked(true),
+    });
+    const script = await h.app.db.prisma.scriptVariant.findFirstOrThrow({
+      where: { campaign: { name: "Fixed for me" }, label: "A" },
+    });
+    expect(script.body).toBe(
+      "Hi {firstName|friend}, this is Sam with Neighbors for B. The election is Nov 3. Can we count on your vote on Nov 3? Reply STOP to opt out.",
+    );
     const text = allText((await summaryFor("Fixed for me")).args);
     expect(text).toContain("*Added for you:*");
     expect(text).toContain("Script A: added “Reply STOP to opt out.”");
@@ -173,7 +338,9 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
   it("lists campaigns, and shows one with previews; unknown and partial names get suggestions", async () => {
     const list = await command("list");
     expect(list.json).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("GOTV Nov 3") });
-    expect(JSON.stringify(list.json)).toContain("*GOTV Nov 3* (draft) · Turnout (get out the vote): 500 × “pledged to vote” · audience Volunteers · not launched");
+    expect(JSON.stringify(list.json)).toContain(
+      "*GOTV Nov 3* (draft) · Turnout (get out the vote): 500 × “pledged to vote” · audience Volunteers · not launched",
+    );
 
     await command("show gotv nov 3", "show");
     const shown = await responseTo("show");
@@ -181,30 +348,50 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
     expect(allText(shown.args)).toContain("Hi Ana, this is Sam");
 
     await command("show gotv", "partial");
-    expect((await responseTo("partial")).args.text).toMatch(/There is no campaign named “gotv”\. Did you mean “GOTV Nov 3”/);
-    expect((await command("launch")).json).toMatchObject({ text: expect.stringContaining("Give the campaign's name, e.g. `/campaign launch GOTV Nov 3`") });
+    expect((await responseTo("partial")).args.text).toMatch(
+      /There is no campaign named “gotv”\. Did you mean “GOTV Nov 3”/,
+    );
+    expect((await command("launch")).json).toMatchObject({
+      text: expect.stringContaining("Give the campaign's name, e.g. `/campaign launch GOTV Nov 3`"),
+    });
   });
 
   it("opens /campaign edit filled in with the campaign, and saves the edit", async () => {
     const campaign = await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { name: "GOTV Nov 3" } });
     await command("edit GOTV Nov 3");
     const view = (await h.slack.waitFor("views.update")).args.view as View;
-    const element = (id: string) => (view.blocks.find((b) => b.block_id === id) as { element: Record<string, unknown> }).element;
+    const element = (id: string) =>
+      (view.blocks.find((b) => b.block_id === id) as { element: Record<string, unknown> }).element;
     expect(element("name").initial_value).toBe("GOTV Nov 3");
     expect(element("scriptB").initial_value).toBe(SCRIPT_B);
     expect(element("segment").initial_option).toMatchObject({ value: volunteersId });
     expect(JSON.parse(view.private_metadata)).toMatchObject({ mode: "edit", campaignId: campaign.id });
 
-    const edited = await submit({ ...validForm("GOTV Nov 3"), ...numberTyped("goalTarget", "600") }, view.private_metadata);
+    const edited = await submit(
+      { ...validForm("GOTV Nov 3"), ...numberTyped("goalTarget", "600") },
+      view.private_metadata,
+    );
     expect(edited.text).toBe("");
     expect((await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).goalTarget).toBe(600);
     expect(allText((await summaryFor("GOTV Nov 3")).args)).toContain("Saved changes to *GOTV Nov 3*");
   });
 
   it("refuses to launch while something blocks it, fixes a script in one click, then launches from the button", async () => {
-    await submit({ ...validForm("Ward drive"), ...typed("scriptA", "Hi {firstName}, this is Sam with Neighbors for B. Ward {Ward|your ward} votes Nov 3: can we count on your vote on Nov 3? Reply STOP to opt out."), ...typed("scriptB", "") });
+    await submit({
+      ...validForm("Ward drive"),
+      ...typed(
+        "scriptA",
+        "Hi {firstName}, this is Sam with Neighbors for B. Ward {Ward|your ward} votes Nov 3: can we count on your vote on Nov 3? Reply STOP to opt out.",
+      ),
+      ...typed("scriptB", ""),
+    });
     await summaryFor("Ward drive");
-    await h.app.db.prisma.optOut.createMany({ data: CONTACTS.filter((c) => c.tags.includes("volunteer") && c.phone !== OPTED_OUT).map((c) => ({ phone: c.phone, source: "admin" as const })) });
+    await h.app.db.prisma.optOut.createMany({
+      data: CONTACTS.filter((c) => c.tags.includes("volunteer") && c.phone !== OPTED_OUT).map((c) => ({
+        phone: c.phone,
+        source: "admin" as const,
+      })),
+    });
     try {
       await command("launch Ward drive", "blocked");
       const blocked = await responseTo("blocked");
@@ -220,13 +407,35 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
     await command("show Ward drive", "warned");
     const warned = await responseTo("warned");
     const fix = JSON.parse(allText(warned.args)) as Array<{ accessory?: { action_id: string; value: string } }>;
-    const button = fix.find((b) => b.accessory?.action_id.startsWith("campaign_fix.field-missing-for-some"))!.accessory!;
-    await slack(interactionBody(blockActionsPayload({ actionId: button.action_id, value: button.value, userId: ORGANIZER, responseUrl: h.slack.responseUrl("fixed") })));
+    const button = fix.find((b) =>
+      b.accessory?.action_id.startsWith("campaign_fix.field-missing-for-some"),
+    )!.accessory!;
+    await slack(
+      interactionBody(
+        blockActionsPayload({
+          actionId: button.action_id,
+          value: button.value,
+          userId: ORGANIZER,
+          responseUrl: h.slack.responseUrl("fixed"),
+        }),
+      ),
+    );
     const fixed = await responseTo("fixed");
     expect(fixed.args.replace_original).toBe(true);
-    expect((await h.app.db.prisma.scriptVariant.findFirstOrThrow({ where: { campaignId: campaign.id } })).body).toMatch(/^Hi \{firstName\|friend\}/);
+    expect((await h.app.db.prisma.scriptVariant.findFirstOrThrow({ where: { campaignId: campaign.id } })).body).toMatch(
+      /^Hi \{firstName\|friend\}/,
+    );
 
-    await slack(interactionBody(blockActionsPayload({ actionId: "campaign_launch", value: campaign.id, userId: ORGANIZER, responseUrl: h.slack.responseUrl("launched") })));
+    await slack(
+      interactionBody(
+        blockActionsPayload({
+          actionId: "campaign_launch",
+          value: campaign.id,
+          userId: ORGANIZER,
+          responseUrl: h.slack.responseUrl("launched"),
+        }),
+      ),
+    );
     expect((await responseTo("launched")).args.text).toBe(
       ":rocket: *Ward drive* is running: 5 contacts are queued. Nothing is sent automatically: volunteers send each text with `/campaign send Ward drive`.",
     );
@@ -235,14 +444,28 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
 
   it("launches by command, then pauses, resumes and archives, answering what cannot be done", async () => {
     await command("launch GOTV Nov 3", "launch");
-    expect((await responseTo("launch")).args.text).toMatch(/^:rocket: \*GOTV Nov 3\* is running: 5 contacts are queued, split evenly across 2 script variants\./);
-    expect((await command("edit GOTV Nov 3")).json).toMatchObject({ text: expect.stringContaining("is running. Pause it first with /campaign pause GOTV Nov 3") });
-    expect((await command("resume GOTV Nov 3")).json).toMatchObject({ text: ":warning: “GOTV Nov 3” cannot be resumed. It is already running." });
-    expect((await command("pause gotv nov 3")).json).toMatchObject({ text: expect.stringMatching(/^:double_vertical_bar: Paused \*GOTV Nov 3\*/) });
+    expect((await responseTo("launch")).args.text).toMatch(
+      /^:rocket: \*GOTV Nov 3\* is running: 5 contacts are queued, split evenly across 2 script variants\./,
+    );
+    expect((await command("edit GOTV Nov 3")).json).toMatchObject({
+      text: expect.stringContaining("is running. Pause it first with /campaign pause GOTV Nov 3"),
+    });
+    expect((await command("resume GOTV Nov 3")).json).toMatchObject({
+      text: ":warning: “GOTV Nov 3” cannot be resumed. It is already running.",
+    });
+    expect((await command("pause gotv nov 3")).json).toMatchObject({
+      text: expect.stringMatching(/^:double_vertical_bar: Paused \*GOTV Nov 3\*/),
+    });
     expect((await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { name: "GOTV Nov 3" } })).status).toBe("paused");
-    expect((await command("resume GOTV Nov 3")).json).toMatchObject({ text: expect.stringMatching(/^:arrow_forward: Resumed/) });
-    expect((await command("archive GOTV Nov 3")).json).toMatchObject({ text: expect.stringMatching(/^:file_cabinet: Archived/) });
-    expect((await command("pause Ward drve")).json).toMatchObject({ text: ":warning: There is no campaign named “Ward drve”. Did you mean “Ward drive”? Type /campaign list to see them all." });
+    expect((await command("resume GOTV Nov 3")).json).toMatchObject({
+      text: expect.stringMatching(/^:arrow_forward: Resumed/),
+    });
+    expect((await command("archive GOTV Nov 3")).json).toMatchObject({
+      text: expect.stringMatching(/^:file_cabinet: Archived/),
+    });
+    expect((await command("pause Ward drve")).json).toMatchObject({
+      text: ":warning: There is no campaign named “Ward drve”. Did you mean “Ward drive”? Type /campaign list to see them all.",
+    });
     expect(h.twilio.messages).toHaveLength(0); // launching never sends: volunteers do, one click at a time
   });
 });

@@ -31,10 +31,15 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
     );
 
   it("/contacts import opens the upload modal at once", async () => {
-    const res = await slack(slashCommandBody({ command: "/contacts", text: "import", channel_id: CHANNEL, trigger_id: "123.456.abc" }));
+    const res = await slack(
+      slashCommandBody({ command: "/contacts", text: "import", channel_id: CHANNEL, trigger_id: "123.456.abc" }),
+    );
     expect(res.status).toBe(200);
     const open = await h.slack.waitFor("views.open");
-    expect(open.args).toMatchObject({ trigger_id: "123.456.abc", view: { callback_id: "contacts_import", type: "modal" } });
+    expect(open.args).toMatchObject({
+      trigger_id: "123.456.abc",
+      view: { callback_id: "contacts_import", type: "modal" },
+    });
     expect(JSON.stringify(open.args.view)).toContain('"type":"file_input"');
   });
 
@@ -54,7 +59,11 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
 
     const posted = await h.slack.waitFor("chat.postMessage", (c) => c.args.channel === CHANNEL);
     expect(String(posted.args.text)).toContain("Importing *ward-4.csv*");
-    const summary = await h.slack.waitFor("chat.update", (c) => String(c.args.text).includes("Imported *ward-4.csv*"), 15_000);
+    const summary = await h.slack.waitFor(
+      "chat.update",
+      (c) => String(c.args.text).includes("Imported *ward-4.csv*"),
+      15_000,
+    );
     const text = String(summary.args.text);
     expect(text).toContain("Rows read: *5*");
     expect(text).toContain("New contacts: *2*");
@@ -64,9 +73,16 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
 
     const upload = await h.slack.waitFor("files.completeUploadExternal");
     // The skipped rows go in the summary's thread: the progress message's ts, posted through the outbox.
-    const progressTs = (await h.app.db.prisma.slackOutbox.findFirstOrThrow({ where: { channel: CHANNEL, method: "chat.postMessage" }, orderBy: { createdAt: "desc" } })).resultTs;
+    const progressTs = (
+      await h.app.db.prisma.slackOutbox.findFirstOrThrow({
+        where: { channel: CHANNEL, method: "chat.postMessage" },
+        orderBy: { createdAt: "desc" },
+      })
+    ).resultTs;
     expect(upload.args.thread_ts).toBe(progressTs);
-    const report = [...h.slack.uploads.values()].map((b) => b.toString()).find((t) => t.startsWith("line,phone,reason"));
+    const report = [...h.slack.uploads.values()]
+      .map((b) => b.toString())
+      .find((t) => t.startsWith("line,phone,reason"));
     expect(report).toBe('line,phone,reason\n3,12345,"""12345"" is not a valid phone number"\n5,,no phone number\n');
 
     const ana = await h.app.db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125550143" } });
@@ -78,13 +94,23 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
     const missing = await submitModal(null);
     expect(missing.json).toEqual({ response_action: "errors", errors: { file: "Choose a CSV file to import." } });
 
-    const workbook = h.slack.addFile({ name: "voters.xlsx", bytes: Buffer.from("PK\u0003\u0004"), mimetype: "application/vnd.ms-excel" });
+    const workbook = h.slack.addFile({
+      name: "voters.xlsx",
+      bytes: Buffer.from("PK\u0003\u0004"),
+      mimetype: "application/vnd.ms-excel",
+    });
     const notCsv = await submitModal(workbook);
-    expect(notCsv.json).toMatchObject({ response_action: "errors", errors: { file: expect.stringContaining('"voters.xlsx" is not a CSV') } });
+    expect(notCsv.json).toMatchObject({
+      response_action: "errors",
+      errors: { file: expect.stringContaining('"voters.xlsx" is not a CSV') },
+    });
 
     const ok = h.slack.addFile({ name: "ok.csv", bytes: Buffer.from("phone\n2125550199\n"), mimetype: "text/csv" });
     const badRegion = await submitModal(ok, "USA");
-    expect(badRegion.json).toMatchObject({ response_action: "errors", errors: { region: "Use a two-letter country code, such as US." } });
+    expect(badRegion.json).toMatchObject({
+      response_action: "errors",
+      errors: { region: "Use a two-letter country code, such as US." },
+    });
     expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
     expect(await h.app.db.prisma.contact.count()).toBe(before);
   });
@@ -93,16 +119,28 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
     h.slack.addChannel({ id: "C0NOTMEMBER", is_member: false });
     const file = h.slack.addFile({ name: "dm.csv", bytes: Buffer.from("phone\n2125550177\n"), mimetype: "text/csv" });
     await submitModal(file, "US", "C0NOTMEMBER");
-    const summary = await h.slack.waitFor("chat.update", (c) => String(c.args.text).includes("Imported *dm.csv*"), 15_000);
+    const summary = await h.slack.waitFor(
+      "chat.update",
+      (c) => String(c.args.text).includes("Imported *dm.csv*"),
+      15_000,
+    );
     expect(summary.args.channel).not.toBe("C0NOTMEMBER");
     expect(h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === "C0NOTMEMBER")).toHaveLength(0);
   });
 
   it("turns a file rejected while reading into a clear message, changing nothing", async () => {
     const before = await h.app.db.prisma.contact.count();
-    const file = h.slack.addFile({ name: "export.csv", bytes: Buffer.from("name,email\nAna,ana@example.org\n"), mimetype: "text/csv" });
+    const file = h.slack.addFile({
+      name: "export.csv",
+      bytes: Buffer.from("name,email\nAna,ana@example.org\n"),
+      mimetype: "text/csv",
+    });
     await submitModal(file);
-    const answer = await h.slack.waitFor("chat.update", (c) => String(c.args.text).includes("Could not import *export.csv*"), 15_000);
+    const answer = await h.slack.waitFor(
+      "chat.update",
+      (c) => String(c.args.text).includes("Could not import *export.csv*"),
+      15_000,
+    );
     expect(String(answer.args.text)).toContain('No phone column found. The file\'s columns are: "name", "email"');
     expect(await h.app.db.prisma.contact.count()).toBe(before);
   });

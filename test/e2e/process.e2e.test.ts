@@ -13,9 +13,17 @@ import { openDatabase } from "../../src/db/database";
 const ROOT = path.resolve(__dirname, "../..");
 
 /** The real entry point (what `npm start` runs, without the build step), as its own process. */
-function startMain(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startMain(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   // Node itself with tsx's loader, not the tsx CLI: the CLI relays signals and SIGKILLs a child that is slow to acknowledge one.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -47,7 +55,14 @@ describe("the app process (src/main.ts)", () => {
     expect(await exited).toBe(2);
     const text = output();
     expect(text).toContain("The app cannot start: 7 settings need fixing.");
-    for (const name of ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_URL", "PORT"]) {
+    for (const name of [
+      "SLACK_BOT_TOKEN",
+      "SLACK_SIGNING_SECRET",
+      "TWILIO_ACCOUNT_SID",
+      "TWILIO_AUTH_TOKEN",
+      "PUBLIC_URL",
+      "PORT",
+    ]) {
       expect(text).toContain(`- ${name} `);
     }
     expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);

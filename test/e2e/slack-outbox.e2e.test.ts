@@ -13,7 +13,11 @@ const OTHER = "C0UNMATCHED";
 /** A database that outlives one app process, like a real deployment's. */
 async function createPgliteOnDisk(): Promise<TestDatabaseTarget> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "p2p-outbox-"));
-  return { name: "pglite", target: { kind: "pglite", dataDir }, dispose: () => rm(dataDir, { recursive: true, force: true }) };
+  return {
+    name: "pglite",
+    target: { kind: "pglite", dataDir },
+    dispose: () => rm(dataDir, { recursive: true, force: true }),
+  };
 }
 
 describe.each([
@@ -27,9 +31,24 @@ describe.each([
     const made = await create();
     const before = await openDatabase(made.target);
     await applyMigrations(before);
-    rootId = (await enqueueSlackPost(before.prisma, { channel: CHANNEL, method: "chat.postMessage", args: { text: "Ana replied" } })).id;
-    await enqueueSlackPost(before.prisma, { channel: CHANNEL, method: "chat.postMessage", args: { text: "in the thread" }, parentId: rootId });
-    await enqueueSlackPost(before.prisma, { channel: OTHER, method: "chat.postMessage", args: { text: "unknown number texted" } });
+    rootId = (
+      await enqueueSlackPost(before.prisma, {
+        channel: CHANNEL,
+        method: "chat.postMessage",
+        args: { text: "Ana replied" },
+      })
+    ).id;
+    await enqueueSlackPost(before.prisma, {
+      channel: CHANNEL,
+      method: "chat.postMessage",
+      args: { text: "in the thread" },
+      parentId: rootId,
+    });
+    await enqueueSlackPost(before.prisma, {
+      channel: OTHER,
+      method: "chat.postMessage",
+      args: { text: "unknown number texted" },
+    });
     await before.prisma.$executeRawUnsafe(
       `UPDATE "SlackOutboxChannel" SET "leaseToken" = gen_random_uuid(), "leaseUntil" = now() - interval '1 second' WHERE channel = $1`,
       CHANNEL,
@@ -45,12 +64,18 @@ describe.each([
     await h.slack.waitFor("chat.postMessage", (c) => c.args.text === "unknown number texted", 10_000);
     const inChannel = h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === CHANNEL);
     expect(inChannel.map((c) => c.args.text)).toEqual(["Ana replied", "in the thread"]);
-    expect(reply.args.thread_ts).toBe((await h.app.db.prisma.slackOutbox.findUniqueOrThrow({ where: { id: rootId } })).resultTs);
+    expect(reply.args.thread_ts).toBe(
+      (await h.app.db.prisma.slackOutbox.findUniqueOrThrow({ where: { id: rootId } })).resultTs,
+    );
     expect(new Set(h.slack.callsTo("chat.postMessage").map((c) => c.token))).toEqual(new Set([BOT_TOKEN]));
   });
 
   it("posts what is queued while it runs", async () => {
-    const { id } = await enqueueSlackPost(h.app.db.prisma, { channel: OTHER, method: "chat.postMessage", args: { text: "another unknown number" } });
+    const { id } = await enqueueSlackPost(h.app.db.prisma, {
+      channel: OTHER,
+      method: "chat.postMessage",
+      args: { text: "another unknown number" },
+    });
     await h.slack.waitFor("chat.postMessage", (c) => c.args.text === "another unknown number", 10_000);
     // Slack's answer is recorded right after the fake saw the call.
     const settled = async () => {

@@ -14,11 +14,21 @@ const CHANNEL = "C0TEXTING";
 const MONDAY_10AM_NY = new Date("2026-11-30T15:00:00Z");
 const MONDAY_3AM_NY = new Date("2026-11-30T08:00:00Z");
 
-type Block = { type: string; block_id?: string; text?: { text: string }; elements?: Array<{ action_id?: string; value?: string; text?: string | { text: string } }> };
+type Block = {
+  type: string;
+  block_id?: string;
+  text?: { text: string };
+  elements?: Array<{ action_id?: string; value?: string; text?: string | { text: string } }>;
+};
 type Card = { text: string; blocks: Block[]; replace_original?: boolean };
 
 /** `count` NY contacts tagged `tag`, phones +1212555NNNN from `first`. */
-function contactsTagged(tag: string, first: number, count: number, extra: (i: number) => Record<string, unknown> = () => ({})) {
+function contactsTagged(
+  tag: string,
+  first: number,
+  count: number,
+  extra: (i: number) => Record<string, unknown> = () => ({}),
+) {
   return Array.from({ length: count }, (_, i) => ({
     phone: `+1212555${String(first + i).padStart(4, "0")}`,
     firstName: `${tag}${i}`,
@@ -46,46 +56,95 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
   });
 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });
-  const responseTo = async (id: string) => (await h.slack.waitFor("response_url", (c) => c.args.responseId === id)).args as unknown as Card;
+  const responseTo = async (id: string) =>
+    (await h.slack.waitFor("response_url", (c) => c.args.responseId === id)).args as unknown as Card;
 
   /** A launched campaign texting the contacts tagged `tag`. */
   const launched = (name: string, tag: string) => launchedCampaign(h.app.db, { name, tag, createdBy: ORGANIZER });
 
   async function startTexting(campaign: string, volunteer: string, responseId: string): Promise<Card> {
-    await slack(slashCommandBody({ command: "/campaign", text: `send ${campaign}`, user_id: volunteer, channel_id: CHANNEL, response_url: h.slack.responseUrl(responseId) }));
+    await slack(
+      slashCommandBody({
+        command: "/campaign",
+        text: `send ${campaign}`,
+        user_id: volunteer,
+        channel_id: CHANNEL,
+        response_url: h.slack.responseUrl(responseId),
+      }),
+    );
     return responseTo(responseId);
   }
 
-  const buttonOf = (card: Card, actionId: string) => card.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId);
+  const buttonOf = (card: Card, actionId: string) =>
+    card.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId);
 
-  async function click(card: Card, actionId: "texting_send" | "texting_skip", volunteer: string, responseId: string): Promise<Card> {
+  async function click(
+    card: Card,
+    actionId: "texting_send" | "texting_skip",
+    volunteer: string,
+    responseId: string,
+  ): Promise<Card> {
     const button = buttonOf(card, actionId);
     if (!button?.value) throw new Error(`no ${actionId} button on: ${card.text}`);
-    await slack(interactionBody(blockActionsPayload({ actionId, value: button.value, userId: volunteer, channelId: CHANNEL, responseUrl: h.slack.responseUrl(responseId) })));
+    await slack(
+      interactionBody(
+        blockActionsPayload({
+          actionId,
+          value: button.value,
+          userId: volunteer,
+          channelId: CHANNEL,
+          responseUrl: h.slack.responseUrl(responseId),
+        }),
+      ),
+    );
     return responseTo(responseId);
   }
 
-  const cardText = (card: Card) => card.blocks.map((b) => b.text?.text ?? (b.elements ?? []).map((e) => (typeof e.text === "string" ? e.text : e.text?.text ?? "")).join(" ")).join("\n");
+  const cardText = (card: Card) =>
+    card.blocks
+      .map(
+        (b) =>
+          b.text?.text ??
+          (b.elements ?? []).map((e) => (typeof e.text === "string" ? e.text : (e.text?.text ?? ""))).join(" "),
+      )
+      .join("\n");
 
   it("claims a batch, shows a card with the masked phone and the rendered text, and one click sends one text", async () => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("solo", 1000, 3) });
     const campaign = await launched("Solo", "solo");
     const card = await startTexting("Solo", ANA, "first");
     expect(cardText(card)).toContain("text *solo0 Voter* (•••-•••-1000, NY)");
-    expect(cardText(card)).toContain(">Hi solo0, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.");
+    expect(cardText(card)).toContain(
+      ">Hi solo0, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
+    );
     expect(cardText(card)).toContain("3 left in your batch");
-    expect(await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id, assignedTo: ANA, status: "assigned" } })).toBe(3);
+    expect(
+      await h.app.db.prisma.campaignContact.count({
+        where: { campaignId: campaign.id, assignedTo: ANA, status: "assigned" },
+      }),
+    ).toBe(3);
     expect(h.twilio.messages).toHaveLength(0); // drawing a card never sends
 
     const next = await click(card, "texting_send", ANA, "sent");
     expect(next.replace_original).toBe(true);
     expect(h.twilio.messages).toHaveLength(1);
     const [sent] = h.twilio.messages;
-    expect(sent).toMatchObject({ to: "+12125551000", body: "Hi solo0, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", statusCallback: `${PUBLIC_URL}/twilio/status` });
+    expect(sent).toMatchObject({
+      to: "+12125551000",
+      body: "Hi solo0, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
+      statusCallback: `${PUBLIC_URL}/twilio/status`,
+    });
     // 10:00 in New York: the window closes at 20:00, ten hours on.
     expect(sent!.validityPeriod).toBe(36_000);
     const message = await h.app.db.prisma.message.findFirstOrThrow({ where: { toPhone: "+12125551000" } });
-    expect(message).toMatchObject({ twilioSid: sent!.sid, initiated: true, sentBy: ANA, campaignId: campaign.id, fromPhone: SENDER, direction: "outbound" });
+    expect(message).toMatchObject({
+      twilioSid: sent!.sid,
+      initiated: true,
+      sentBy: ANA,
+      campaignId: campaign.id,
+      fromPhone: SENDER,
+      direction: "outbound",
+    });
     expect(cardText(next)).toContain(":white_check_mark: solo0 Voter •••-•••-1000: sent");
     expect(cardText(next)).toContain("text *solo1 Voter*");
   });
@@ -94,7 +153,10 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("twice", 1100, 2) });
     await launched("Twice", "twice");
     const card = await startTexting("Twice", ANA, "twice");
-    const [a, b] = await Promise.all([click(card, "texting_send", ANA, "click-a"), click(card, "texting_send", ANA, "click-b")]);
+    const [a, b] = await Promise.all([
+      click(card, "texting_send", ANA, "click-a"),
+      click(card, "texting_send", ANA, "click-b"),
+    ]);
     expect(h.twilio.messages.filter((m) => m.to === "+12125551100")).toHaveLength(1);
     const texts = [cardText(a), cardText(b)];
     expect(texts.filter((t) => t.includes("already sent") || t.includes("already texted"))).toHaveLength(1);
@@ -107,10 +169,20 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("race", 2000, 120) });
     const campaign = await launched("Race", "race");
     await Promise.all([startTexting("Race", ANA, "race-ana"), startTexting("Race", BEN, "race-ben")]);
-    const byVolunteer = await h.app.db.prisma.campaignContact.groupBy({ by: ["assignedTo"], where: { campaignId: campaign.id, status: "assigned" }, _count: { _all: true } });
-    expect(byVolunteer.map((g) => [g.assignedTo, g._count._all]).sort()).toEqual([[ANA, 50], [BEN, 50]]);
+    const byVolunteer = await h.app.db.prisma.campaignContact.groupBy({
+      by: ["assignedTo"],
+      where: { campaignId: campaign.id, status: "assigned" },
+      _count: { _all: true },
+    });
+    expect(byVolunteer.map((g) => [g.assignedTo, g._count._all]).sort()).toEqual([
+      [ANA, 50],
+      [BEN, 50],
+    ]);
     const cards = await Promise.all([responseTo("race-ana"), responseTo("race-ben")]);
-    await Promise.all([click(cards[0]!, "texting_send", ANA, "race-ana-2"), click(cards[1]!, "texting_send", BEN, "race-ben-2")]);
+    await Promise.all([
+      click(cards[0]!, "texting_send", ANA, "race-ana-2"),
+      click(cards[1]!, "texting_send", BEN, "race-ben-2"),
+    ]);
     expect(new Set(h.twilio.messages.map((m) => m.to)).size).toBe(2);
     // Ben cannot send Ana's card.
     const stolen = await click(cards[0]!, "texting_send", BEN, "race-steal");
@@ -122,18 +194,28 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("idle", 3000, 60) });
     const campaign = await launched("Idle", "idle");
     const anaCard = await startTexting("Idle", ANA, "idle-ana");
-    const anas = await h.app.db.prisma.campaignContact.findMany({ where: { campaignId: campaign.id, assignedTo: ANA }, select: { id: true } });
+    const anas = await h.app.db.prisma.campaignContact.findMany({
+      where: { campaignId: campaign.id, assignedTo: ANA },
+      select: { id: true },
+    });
     expect(anas).toHaveLength(50);
     now = new Date(MONDAY_10AM_NY.getTime() + 20 * 60_000);
     await click(anaCard, "texting_skip", ANA, "idle-ana-2"); // Ana is still at it: her batch stays hers
     now = new Date(MONDAY_10AM_NY.getTime() + 45 * 60_000);
     await startTexting("Idle", BEN, "idle-ben");
-    expect(await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id, assignedTo: BEN } })).toBe(10);
+    expect(await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id, assignedTo: BEN } })).toBe(
+      10,
+    );
     now = new Date(MONDAY_10AM_NY.getTime() + 51 * 60_000);
     // Ben's card came from the last 10; with Ana idle for 31 minutes, his next batch takes hers.
-    await h.app.db.prisma.campaignContact.updateMany({ where: { campaignId: campaign.id, assignedTo: BEN }, data: { status: "skipped" } });
+    await h.app.db.prisma.campaignContact.updateMany({
+      where: { campaignId: campaign.id, assignedTo: BEN },
+      data: { status: "skipped" },
+    });
     await startTexting("Idle", BEN, "idle-ben-2");
-    const bens = await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id, assignedTo: BEN, status: "assigned", id: { in: anas.map((a) => a.id) } } });
+    const bens = await h.app.db.prisma.campaignContact.count({
+      where: { campaignId: campaign.id, assignedTo: BEN, status: "assigned", id: { in: anas.map((a) => a.id) } },
+    });
     expect(bens).toBe(49); // all of Ana's but the one she skipped
   });
 
@@ -145,7 +227,11 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     expect(cardText(next)).toContain(":fast_forward: skip0 Voter •••-•••-1200: you skipped it");
     expect(cardText(next)).toContain("text *skip1 Voter*");
     expect(h.twilio.messages).toHaveLength(0);
-    expect(await h.app.db.prisma.campaignContact.findFirst({ where: { campaignId: campaign.id, contact: { phone: "+12125551200" } } })).toMatchObject({ status: "skipped" });
+    expect(
+      await h.app.db.prisma.campaignContact.findFirst({
+        where: { campaignId: campaign.id, contact: { phone: "+12125551200" } },
+      }),
+    ).toMatchObject({ status: "skipped" });
   });
 
   it("defers contacts outside their sending hours and offers them again once their window opens", async () => {
@@ -154,7 +240,9 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     now = MONDAY_3AM_NY;
     const done = await startTexting("Night", ANA, "night");
     expect(cardText(done)).toContain("No one left to text in *Night* right now.");
-    expect(cardText(done)).toMatch(/:alarm_clock: night0 Voter •••-•••-1300: outside their sending hours: back in the queue Mon, 9:00 AM EST/);
+    expect(cardText(done)).toMatch(
+      /:alarm_clock: night0 Voter •••-•••-1300: outside their sending hours: back in the queue Mon, 9:00 AM EST/,
+    );
     const deferred = await h.app.db.prisma.campaignContact.findMany({ where: { campaignId: campaign.id } });
     expect(deferred.map((d) => [d.status, d.deferredUntil?.toISOString()])).toEqual([
       ["deferred", "2026-11-30T14:00:00.000Z"],
@@ -173,11 +261,21 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
   it("skips a contact at the frequency cap, and one opted out after the card was drawn", async () => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("cap", 1400, 2) });
     await h.app.db.prisma.message.createMany({
-      data: [1, 2, 3].map((d) => ({ direction: "outbound" as const, fromPhone: SENDER, toPhone: "+12125551400", body: "earlier", status: "delivered", initiated: true, createdAt: new Date(MONDAY_10AM_NY.getTime() - d * 86_400_000) })),
+      data: [1, 2, 3].map((d) => ({
+        direction: "outbound" as const,
+        fromPhone: SENDER,
+        toPhone: "+12125551400",
+        body: "earlier",
+        status: "delivered",
+        initiated: true,
+        createdAt: new Date(MONDAY_10AM_NY.getTime() - d * 86_400_000),
+      })),
     });
     await launched("Cap", "cap");
     const card = await startTexting("Cap", ANA, "cap");
-    expect(cardText(card)).toContain(":fast_forward: cap0 Voter •••-•••-1400: frequency cap: already 3 first texts in 7 days (limit 3)");
+    expect(cardText(card)).toContain(
+      ":fast_forward: cap0 Voter •••-•••-1400: frequency cap: already 3 first texts in 7 days (limit 3)",
+    );
     expect(cardText(card)).toContain("text *cap1 Voter*");
 
     await h.app.db.prisma.optOut.create({ data: { phone: "+12125551401", source: "reply_phrase" } });
@@ -193,9 +291,15 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     const card = await startTexting("Errors", ANA, "errors");
     h.twilio.failNext({ code: 21610 });
     const afterOptOut = await click(card, "texting_send", ANA, "errors-1");
-    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125551500" } })).toMatchObject({ source: "carrier" });
+    expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125551500" } })).toMatchObject({
+      source: "carrier",
+    });
     // The other campaign's queued text to that number is set aside too.
-    expect(await h.app.db.prisma.campaignContact.findFirst({ where: { campaignId: other.id, contact: { phone: "+12125551500" } } })).toMatchObject({ status: "skipped", skipReason: "opted out" });
+    expect(
+      await h.app.db.prisma.campaignContact.findFirst({
+        where: { campaignId: other.id, contact: { phone: "+12125551500" } },
+      }),
+    ).toMatchObject({ status: "skipped", skipReason: "opted out" });
     expect(cardText(afterOptOut)).toMatch(/:x: errors0 Voter •••-•••-1500: /);
 
     h.twilio.failNext({ code: 30007 });
@@ -206,7 +310,11 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     h.twilio.failNext({ code: 30007 });
     await click(afterFiltered, "texting_send", ANA, "errors-3");
     expect(await h.app.db.prisma.slackOutbox.count({ where: { channel: ORGANIZER } })).toBe(1);
-    expect(await h.app.db.prisma.message.count({ where: { toPhone: { startsWith: "+1212555150" }, status: "failed", errorCode: { in: [21610, 30007] } } })).toBe(3);
+    expect(
+      await h.app.db.prisma.message.count({
+        where: { toPhone: { startsWith: "+1212555150" }, status: "failed", errorCode: { in: [21610, 30007] } },
+      }),
+    ).toBe(3);
   });
 
   it("keeps the contact in the batch when Twilio stays busy, so the volunteer can click again", async () => {
@@ -234,8 +342,12 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     expect(stored).toMatchObject({ status: "unconfirmed", twilioSid: null });
 
     const gateway = createTwilioGateway(h.config.twilio, PUBLIC_URL);
-    await expect(reconcileUnconfirmedSends(h.app.db, gateway, new Date(MONDAY_10AM_NY.getTime() + 120_000))).resolves.toEqual({ confirmed: 1, notSent: 0 });
-    expect(await h.app.db.prisma.message.findUniqueOrThrow({ where: { id: stored.id } })).toMatchObject({ twilioSid: h.twilio.messages[0]!.sid });
+    await expect(
+      reconcileUnconfirmedSends(h.app.db, gateway, new Date(MONDAY_10AM_NY.getTime() + 120_000)),
+    ).resolves.toEqual({ confirmed: 1, notSent: 0 });
+    expect(await h.app.db.prisma.message.findUniqueOrThrow({ where: { id: stored.id } })).toMatchObject({
+      twilioSid: h.twilio.messages[0]!.sid,
+    });
     expect(h.twilio.messages).toHaveLength(1);
   });
 

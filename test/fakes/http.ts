@@ -68,7 +68,9 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** `n` random lowercase hex characters. */
 export function randomHex(n: number): string {
-  return randomBytes(Math.ceil(n / 2)).toString("hex").slice(0, n);
+  return randomBytes(Math.ceil(n / 2))
+    .toString("hex")
+    .slice(0, n);
 }
 
 /** `n` random characters from Slack's ID alphabet (uppercase letters and digits). */

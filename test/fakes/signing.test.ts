@@ -46,21 +46,45 @@ describe("Slack request signing", () => {
     const headers = signSlackRequest("secret", body);
     const ts = Number(headers["x-slack-request-timestamp"]);
     expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(5);
-    const expected = "v0=" + createHmac("sha256", "secret").update(Buffer.from(`v0:${ts}:${body}`, "utf8")).digest("hex");
+    const expected =
+      "v0=" +
+      createHmac("sha256", "secret")
+        .update(Buffer.from(`v0:${ts}:${body}`, "utf8"))
+        .digest("hex");
     expect(headers["x-slack-signature"]).toBe(expected);
     expect(headers["content-type"]).toBe("application/json");
 
     const verify = (secret: string) =>
-      isValidSlackRequest({ signingSecret: secret, body, headers: { "x-slack-signature": headers["x-slack-signature"], "x-slack-request-timestamp": ts }, logger: quiet });
+      isValidSlackRequest({
+        signingSecret: secret,
+        body,
+        headers: { "x-slack-signature": headers["x-slack-signature"], "x-slack-request-timestamp": ts },
+        logger: quiet,
+      });
     expect(verify("secret")).toBe(true);
     expect(verify("other")).toBe(false);
   });
 
   it("builds a slash command body with Slack's fields, order and encoding", () => {
-    const body = slashCommandBody({ command: "/text", text: "start campaign 1", response_url: "https://hooks.slack.com/commands/T/1/x" });
+    const body = slashCommandBody({
+      command: "/text",
+      text: "start campaign 1",
+      response_url: "https://hooks.slack.com/commands/T/1/x",
+    });
     expect([...new URLSearchParams(body).keys()]).toEqual([
-      "token", "team_id", "team_domain", "channel_id", "channel_name", "user_id", "user_name",
-      "command", "text", "api_app_id", "is_enterprise_install", "response_url", "trigger_id",
+      "token",
+      "team_id",
+      "team_domain",
+      "channel_id",
+      "channel_name",
+      "user_id",
+      "user_name",
+      "command",
+      "text",
+      "api_app_id",
+      "is_enterprise_install",
+      "response_url",
+      "trigger_id",
     ]);
     expect(body).toContain("command=%2Ftext");
     expect(body).toContain("text=start+campaign+1");
@@ -72,7 +96,11 @@ describe("Slack request signing", () => {
     const body = interactionBody(payload);
     expect(body.startsWith("payload=")).toBe(true);
     expect(JSON.parse(new URLSearchParams(body).get("payload")!)).toEqual(payload);
-    expect(JSON.parse(urlVerificationBody("abc"))).toEqual({ token: expect.any(String), challenge: "abc", type: "url_verification" });
+    expect(JSON.parse(urlVerificationBody("abc"))).toEqual({
+      token: expect.any(String),
+      challenge: "abc",
+      type: "url_verification",
+    });
   });
 });
 
@@ -123,9 +151,14 @@ describe("signed requests against a real Bolt app", () => {
 
   it("routes a slash command, whose respond() lands on the fake response_url", async () => {
     const responseUrl = slack.responseUrl("cmd-1");
-    const res = await postToSlackApp(appUrl, { secret: SECRET, body: slashCommandBody({ command: "/text", text: "hello", response_url: responseUrl }) });
+    const res = await postToSlackApp(appUrl, {
+      secret: SECRET,
+      body: slashCommandBody({ command: "/text", text: "hello", response_url: responseUrl }),
+    });
     expect(res.status).toBe(200);
-    expect(seen.command).toContainEqual(expect.objectContaining({ command: "/text", text: "hello", team_id: "T0FAKE" }));
+    expect(seen.command).toContainEqual(
+      expect.objectContaining({ command: "/text", text: "hello", team_id: "T0FAKE" }),
+    );
     const call = await slack.waitFor("response_url", (c) => c.args.responseId === "cmd-1");
     expect(call.args).toMatchObject({ text: "got hello", response_type: "ephemeral" });
     // Bolt's own WebClient went to the fake too (auth.test when it authorizes the request).
@@ -133,14 +166,24 @@ describe("signed requests against a real Bolt app", () => {
   });
 
   it("routes block_actions and view_submission payloads", async () => {
-    const action = await postToSlackApp(appUrl, { secret: SECRET, body: interactionBody(blockActionsPayload({ actionId: "send", value: "intent-7" })) });
+    const action = await postToSlackApp(appUrl, {
+      secret: SECRET,
+      body: interactionBody(blockActionsPayload({ actionId: "send", value: "intent-7" })),
+    });
     expect(action.status).toBe(200);
-    expect(seen.action).toContainEqual(expect.objectContaining({ action_id: "send", value: "intent-7", type: "button" }));
+    expect(seen.action).toContainEqual(
+      expect.objectContaining({ action_id: "send", value: "intent-7", type: "button" }),
+    );
 
     const values = { msg: { body: { type: "plain_text_input", value: "Hi there" } } };
-    const view = await postToSlackApp(appUrl, { secret: SECRET, body: interactionBody(viewSubmissionPayload({ callbackId: "compose", values, privateMetadata: "{\"c\":1}" })) });
+    const view = await postToSlackApp(appUrl, {
+      secret: SECRET,
+      body: interactionBody(viewSubmissionPayload({ callbackId: "compose", values, privateMetadata: '{"c":1}' })),
+    });
     expect(view.status).toBe(200);
-    expect(seen.view).toContainEqual(expect.objectContaining({ callback_id: "compose", private_metadata: "{\"c\":1}", state: { values } }));
+    expect(seen.view).toContainEqual(
+      expect.objectContaining({ callback_id: "compose", private_metadata: '{"c":1}', state: { values } }),
+    );
   });
 
   it("delivers a thread-reply message event", async () => {
@@ -149,17 +192,25 @@ describe("signed requests against a real Bolt app", () => {
     expect(res.status).toBe(200);
     // Bolt acks events before listeners finish; wait for the listener.
     for (let i = 0; i < 50 && seen.message!.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(seen.message).toContainEqual(expect.objectContaining({ text: "reply to voter", thread_ts: "1700000000.000100", channel: "G1" }));
+    expect(seen.message).toContainEqual(
+      expect.objectContaining({ text: "reply to voter", thread_ts: "1700000000.000100", channel: "G1" }),
+    );
   });
 
   it("rejects a bad signature and a stale timestamp with 401", async () => {
     const body = slashCommandBody({ text: "nope" });
     expect((await postToSlackApp(appUrl, { secret: SECRET, body, badSignature: true })).status).toBe(401);
-    expect((await postToSlackApp(appUrl, { secret: SECRET, body, timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
+    expect(
+      (await postToSlackApp(appUrl, { secret: SECRET, body, timestamp: Math.floor(Date.now() / 1000) - 600 })).status,
+    ).toBe(401);
   });
 
   it("confirms Bolt 5.1 refuses a form body sent with a charset suffix", async () => {
-    const res = await postToSlackApp(appUrl, { secret: SECRET, body: slashCommandBody({ text: "charset" }), contentType: "application/x-www-form-urlencoded; charset=utf-8" });
+    const res = await postToSlackApp(appUrl, {
+      secret: SECRET,
+      body: slashCommandBody({ text: "charset" }),
+      contentType: "application/x-www-form-urlencoded; charset=utf-8",
+    });
     expect(res.status).toBe(400);
     expect(seen.command).not.toContainEqual(expect.objectContaining({ text: "charset" }));
   });
@@ -172,7 +223,15 @@ describe("Twilio webhook signing", () => {
   it("matches twilio.validateRequest for SMS, MMS and awkward characters", () => {
     const cases = [
       inboundSmsParams({ from: "+12125550100", to: "+12125550199", body: "STOP texting me" }),
-      inboundSmsParams({ from: "+12125550100", to: "+12125550199", body: "", media: [{ url: "https://api.twilio.com/m/1", contentType: "image/jpeg" }, { url: "https://api.twilio.com/m/2", contentType: "image/png" }] }),
+      inboundSmsParams({
+        from: "+12125550100",
+        to: "+12125550199",
+        body: "",
+        media: [
+          { url: "https://api.twilio.com/m/1", contentType: "image/jpeg" },
+          { url: "https://api.twilio.com/m/2", contentType: "image/png" },
+        ],
+      }),
       inboundSmsParams({ from: "+12125550100", to: "+12125550199", body: "¿Qué? 😀 a&b=c+d %20" }),
       statusCallbackParams({ messageSid: `SM${"a".repeat(32)}`, status: "undelivered", errorCode: 30007 }),
     ];
@@ -188,18 +247,35 @@ describe("Twilio webhook signing", () => {
 
   it("builds realistic inbound and status-callback params", () => {
     const sms = inboundSmsParams({ from: "+12125550100", to: "+12125550199", body: "hi" });
-    expect(sms).toMatchObject({ From: "+12125550100", To: "+12125550199", Body: "hi", NumMedia: "0", NumSegments: "1", SmsStatus: "received", ApiVersion: "2010-04-01" });
+    expect(sms).toMatchObject({
+      From: "+12125550100",
+      To: "+12125550199",
+      Body: "hi",
+      NumMedia: "0",
+      NumSegments: "1",
+      SmsStatus: "received",
+      ApiVersion: "2010-04-01",
+    });
     expect(sms.MessageSid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(sms.AccountSid).toMatch(/^AC[0-9a-f]{32}$/);
     expect(sms.SmsSid).toBe(sms.MessageSid);
     expect(sms).toHaveProperty("FromZip");
     expect(sms).toHaveProperty("FromState");
 
-    const mms = inboundSmsParams({ from: "+1", to: "+2", body: "", media: [{ url: "https://x/1", contentType: "image/gif" }] });
+    const mms = inboundSmsParams({
+      from: "+1",
+      to: "+2",
+      body: "",
+      media: [{ url: "https://x/1", contentType: "image/gif" }],
+    });
     expect(mms).toMatchObject({ NumMedia: "1", MediaUrl0: "https://x/1", MediaContentType0: "image/gif" });
     expect(mms.MessageSid).toMatch(/^MM[0-9a-f]{32}$/);
 
-    expect(statusCallbackParams({ messageSid: "SMx", status: "delivered" })).toMatchObject({ MessageSid: "SMx", MessageStatus: "delivered", SmsStatus: "delivered" });
+    expect(statusCallbackParams({ messageSid: "SMx", status: "delivered" })).toMatchObject({
+      MessageSid: "SMx",
+      MessageStatus: "delivered",
+      SmsStatus: "delivered",
+    });
     expect(statusCallbackParams({ messageSid: "SMx", status: "delivered" })).not.toHaveProperty("ErrorCode");
     expect(statusCallbackParams({ messageSid: "SMx", status: "failed", errorCode: 30034 }).ErrorCode).toBe("30034");
   });
@@ -210,7 +286,8 @@ describe("Twilio webhook signing", () => {
     const server = http.createServer(async (req, res) => {
       const params = Object.fromEntries(new URLSearchParams((await readBody(req)).toString("utf8")));
       const signature = req.headers["x-twilio-signature"];
-      const valid = typeof signature === "string" && twilio.validateRequest(TOKEN, signature, `${PUBLIC}${req.url}`, params);
+      const valid =
+        typeof signature === "string" && twilio.validateRequest(TOKEN, signature, `${PUBLIC}${req.url}`, params);
       if (!valid) {
         res.writeHead(403, { "content-type": "text/plain" }).end("invalid signature");
         return;
@@ -222,11 +299,19 @@ describe("Twilio webhook signing", () => {
     try {
       const params = inboundSmsParams({ from: "+12125550100", to: "+12125550199", body: "Yes, count me in!" });
       const ok = await postTwilioWebhook(base, PUBLIC, "/twilio/sms", TOKEN, params);
-      expect(ok).toEqual({ status: 200, text: '<?xml version="1.0" encoding="UTF-8"?><Response/>', contentType: "text/xml" });
+      expect(ok).toEqual({
+        status: 200,
+        text: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+        contentType: "text/xml",
+      });
       expect(received).toEqual([params]);
 
-      expect((await postTwilioWebhook(base, PUBLIC, "/twilio/sms", TOKEN, params, { badSignature: true })).status).toBe(403);
-      expect((await postTwilioWebhook(base, PUBLIC, "/twilio/sms", TOKEN, params, { omitSignature: true })).status).toBe(403);
+      expect((await postTwilioWebhook(base, PUBLIC, "/twilio/sms", TOKEN, params, { badSignature: true })).status).toBe(
+        403,
+      );
+      expect(
+        (await postTwilioWebhook(base, PUBLIC, "/twilio/sms", TOKEN, params, { omitSignature: true })).status,
+      ).toBe(403);
       expect(received).toHaveLength(1);
     } finally {
       await closeServer(server);

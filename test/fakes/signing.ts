@@ -11,7 +11,14 @@
  * name+value, sorted by name, in `X-Twilio-Signature`.
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { FAKE_APP_ID, FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_DOMAIN, FAKE_TEAM_ID, type SlackFile } from "./slack-api";
+import {
+  FAKE_APP_ID,
+  FAKE_BOT_ID,
+  FAKE_BOT_USER_ID,
+  FAKE_TEAM_DOMAIN,
+  FAKE_TEAM_ID,
+  type SlackFile,
+} from "./slack-api";
 import { FAKE_TWILIO_ACCOUNT_SID, twilioSid } from "./twilio-api";
 
 export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
@@ -93,7 +100,10 @@ export function interactionBody(payload: object): string {
 }
 
 /** An Events API `event_callback` envelope (JSON). */
-export function eventBody(event: Record<string, unknown>, opts: { eventId?: string; teamId?: string; eventTime?: number } = {}): string {
+export function eventBody(
+  event: Record<string, unknown>,
+  opts: { eventId?: string; teamId?: string; eventTime?: number } = {},
+): string {
   const teamId = opts.teamId ?? FAKE_TEAM_ID;
   return JSON.stringify({
     token: FAKE_VERIFICATION_TOKEN,
@@ -105,7 +115,9 @@ export function eventBody(event: Record<string, unknown>, opts: { eventId?: stri
     type: "event_callback",
     event_id: opts.eventId ?? `Ev${randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`,
     event_time: opts.eventTime ?? nowSeconds(),
-    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { enterprise_id: null, team_id: teamId, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: false,
   });
 }
@@ -151,7 +163,8 @@ export function messageEvent(opts: MessageEventOptions): Record<string, unknown>
     client_msg_id: randomUUID(),
   };
   if (opts.threadTs) Object.assign(event, { thread_ts: opts.threadTs, parent_user_id: FAKE_BOT_USER_ID });
-  if (opts.files?.length) Object.assign(event, { subtype: "file_share", files: opts.files, upload: false, display_as_bot: false });
+  if (opts.files?.length)
+    Object.assign(event, { subtype: "file_share", files: opts.files, upload: false, display_as_bot: false });
   if (opts.fromBot) {
     Object.assign(event, { subtype: "bot_message", bot_id: FAKE_BOT_ID, app_id: FAKE_APP_ID });
     delete event.client_msg_id;
@@ -211,8 +224,17 @@ export function blockActionsPayload(opts: BlockActionsOptions): Record<string, u
     ...base,
     container: { type: "message", message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
     channel: { id: channelId, name: "texting" },
-    message: opts.message ?? { type: "message", user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, text: "", ts: messageTs, blocks: [] },
-    response_url: opts.responseUrl ?? `https://hooks.slack.com/actions/${FAKE_TEAM_ID}/1234567890/${randomUUID().replace(/-/g, "")}`,
+    message: opts.message ?? {
+      type: "message",
+      user: FAKE_BOT_USER_ID,
+      bot_id: FAKE_BOT_ID,
+      text: "",
+      ts: messageTs,
+      blocks: [],
+    },
+    response_url:
+      opts.responseUrl ??
+      `https://hooks.slack.com/actions/${FAKE_TEAM_ID}/1234567890/${randomUUID().replace(/-/g, "")}`,
   };
 }
 

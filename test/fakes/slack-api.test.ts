@@ -18,7 +18,12 @@ describe("fake Slack Web API", () => {
   beforeEach(() => {
     fake.reset();
     // No retries: a failed call must surface at once, not after the default 30-minute policy.
-    client = new WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: quiet });
+    client = new WebClient(TOKEN, {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger: quiet,
+    });
   });
 
   it("answers auth.test like Slack and records the bearer token", async () => {
@@ -32,7 +37,13 @@ describe("fake Slack Web API", () => {
   it("receives chat.postMessage blocks parsed from the form body and returns increasing ts", async () => {
     const blocks = [
       { type: "section", block_id: "b1", text: { type: "mrkdwn", text: "*Hello* voter" } },
-      { type: "actions", block_id: "b2", elements: [{ type: "button", action_id: "send", text: { type: "plain_text", text: "Send" }, value: "intent-1" }] },
+      {
+        type: "actions",
+        block_id: "b2",
+        elements: [
+          { type: "button", action_id: "send", text: { type: "plain_text", text: "Send" }, value: "intent-1" },
+        ],
+      },
     ];
     const first = await client.chat.postMessage({ channel: "C123", text: "fallback", blocks, unfurl_links: false });
     const second = await client.chat.postMessage({ channel: "C123", text: "again", thread_ts: first.ts });
@@ -59,7 +70,9 @@ describe("fake Slack Web API", () => {
 
   it("surfaces ok:false as the SDK's platform error with data.error", async () => {
     fake.failNext("chat.postMessage", { error: "channel_not_found" });
-    const err = (await client.chat.postMessage({ channel: "C404", text: "hi" }).catch((e: unknown) => e)) as WebAPIPlatformError;
+    const err = (await client.chat
+      .postMessage({ channel: "C404", text: "hi" })
+      .catch((e: unknown) => e)) as WebAPIPlatformError;
     expect(err.code).toBe(ErrorCode.PlatformError);
     expect(err.data.error).toBe("channel_not_found");
     expect(fake.calls[0]).toMatchObject({ status: 200, error: "channel_not_found" });
@@ -68,20 +81,30 @@ describe("fake Slack Web API", () => {
   });
 
   it("rejects a wrong token with invalid_auth and unknown methods with unknown_method", async () => {
-    const stranger = new WebClient("xoxb-wrong", { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+    const stranger = new WebClient("xoxb-wrong", {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      logger: quiet,
+    });
     await expect(stranger.auth.test()).rejects.toMatchObject({ data: { error: "invalid_auth" } });
     await expect(client.apiCall("nope.nothing")).rejects.toMatchObject({ data: { error: "unknown_method" } });
   });
 
   it("validates Block Kit limits like Slack", async () => {
     const tooMany = Array.from({ length: 51 }, () => ({ type: "divider" }));
-    await expect(client.chat.postMessage({ channel: "C1", text: "x", blocks: tooMany })).rejects.toMatchObject({ data: { error: "invalid_blocks" } });
-    await expect(client.chat.postMessage({ channel: "C1" } as never)).rejects.toMatchObject({ data: { error: "no_text" } });
+    await expect(client.chat.postMessage({ channel: "C1", text: "x", blocks: tooMany })).rejects.toMatchObject({
+      data: { error: "invalid_blocks" },
+    });
+    await expect(client.chat.postMessage({ channel: "C1" } as never)).rejects.toMatchObject({
+      data: { error: "no_text" },
+    });
   });
 
   it("answers 429 with Retry-After, which the SDK reports as a rate-limited error", async () => {
     fake.failNext("chat.postMessage", { status: 429, retryAfterSeconds: 7 });
-    const err = (await client.chat.postMessage({ channel: "C1", text: "x" }).catch((e: unknown) => e)) as WebAPIRateLimitedError;
+    const err = (await client.chat
+      .postMessage({ channel: "C1", text: "x" })
+      .catch((e: unknown) => e)) as WebAPIRateLimitedError;
     expect(err.code).toBe(ErrorCode.RateLimitedError);
     expect(err.retryAfter).toBe(7);
     expect(fake.calls[0]).toMatchObject({ status: 429, error: "ratelimited" });
@@ -99,8 +122,13 @@ describe("fake Slack Web API", () => {
   it("enforces a per-channel rate limit when asked", async () => {
     fake.setRateLimit("chat.postMessage", { perChannelPerSecond: 1 });
     await client.chat.postMessage({ channel: "C1", text: "1" });
-    await expect(client.chat.postMessage({ channel: "C1", text: "2" })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 1 });
-    await expect(client.chat.postMessage({ channel: "C2", text: "other channel" })).resolves.toMatchObject({ ok: true });
+    await expect(client.chat.postMessage({ channel: "C1", text: "2" })).rejects.toMatchObject({
+      code: ErrorCode.RateLimitedError,
+      retryAfter: 1,
+    });
+    await expect(client.chat.postMessage({ channel: "C2", text: "other channel" })).resolves.toMatchObject({
+      ok: true,
+    });
     fake.setRateLimit("chat.postMessage", null);
     await expect(client.chat.postMessage({ channel: "C1", text: "3" })).resolves.toMatchObject({ ok: true });
   });
@@ -109,15 +137,24 @@ describe("fake Slack Web API", () => {
     let now = Date.UTC(2026, 10, 3, 15);
     const timed = await startFakeSlack({ tokens: [TOKEN], clock: () => now });
     try {
-      const timedClient = new WebClient(TOKEN, { slackApiUrl: timed.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: quiet });
+      const timedClient = new WebClient(TOKEN, {
+        slackApiUrl: timed.apiUrl,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        logger: quiet,
+      });
       timed.setRateLimit("chat.postMessage", { perChannelPerSecond: 1, burst: 3 });
       for (const text of ["1", "2", "3"]) await timedClient.chat.postMessage({ channel: "C1", text });
       await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).rejects.toMatchObject({ retryAfter: 1 });
       now += 999;
-      await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError });
+      await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).rejects.toMatchObject({
+        code: ErrorCode.RateLimitedError,
+      });
       now += 1;
       await expect(timedClient.chat.postMessage({ channel: "C1", text: "4" })).resolves.toMatchObject({ ok: true });
-      expect(timed.callsTo("chat.postMessage").map((c) => [c.status, c.at.getTime() - Date.UTC(2026, 10, 3, 15)])).toEqual([
+      expect(
+        timed.callsTo("chat.postMessage").map((c) => [c.status, c.at.getTime() - Date.UTC(2026, 10, 3, 15)]),
+      ).toEqual([
         [200, 0],
         [200, 0],
         [200, 0],
@@ -132,7 +169,12 @@ describe("fake Slack Web API", () => {
 
   it("runs the filesUploadV2 flow and serves the bytes back with the token only", async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10]);
-    const res = await client.filesUploadV2({ channel_id: "C1", file: bytes, filename: "photo.png", title: "Voter photo" });
+    const res = await client.filesUploadV2({
+      channel_id: "C1",
+      file: bytes,
+      filename: "photo.png",
+      title: "Voter photo",
+    });
     expect(res.ok).toBe(true);
 
     const getUrl = fake.callsTo("files.getUploadURLExternal")[0]!;
@@ -166,30 +208,62 @@ describe("fake Slack Web API", () => {
   });
 
   it("opens and updates modals with ids and hashes, rejecting a stale hash", async () => {
-    const view = { type: "modal" as const, callback_id: "compose", title: { type: "plain_text" as const, text: "Compose" }, blocks: [] };
+    const view = {
+      type: "modal" as const,
+      callback_id: "compose",
+      title: { type: "plain_text" as const, text: "Compose" },
+      blocks: [],
+    };
     const opened = await client.views.open({ trigger_id: "1.2.abc", view });
-    expect(opened.view).toMatchObject({ id: expect.stringMatching(/^V/), callback_id: "compose", hash: expect.any(String) });
+    expect(opened.view).toMatchObject({
+      id: expect.stringMatching(/^V/),
+      callback_id: "compose",
+      hash: expect.any(String),
+    });
     const viewId = opened.view!.id!;
-    const updated = await client.views.update({ view_id: viewId, hash: opened.view!.hash, view: { ...view, private_metadata: "x" } });
+    const updated = await client.views.update({
+      view_id: viewId,
+      hash: opened.view!.hash,
+      view: { ...view, private_metadata: "x" },
+    });
     expect(updated.view).toMatchObject({ id: viewId, private_metadata: "x" });
     expect(updated.view!.hash).not.toBe(opened.view!.hash);
-    await expect(client.views.update({ view_id: viewId, hash: opened.view!.hash, view })).rejects.toMatchObject({ data: { error: "hash_conflict" } });
-    await expect(client.views.open({ trigger_id: "1.2.abc", view: { ...view, title: { type: "plain_text", text: "A title far longer than 24" } } })).rejects.toMatchObject({
+    await expect(client.views.update({ view_id: viewId, hash: opened.view!.hash, view })).rejects.toMatchObject({
+      data: { error: "hash_conflict" },
+    });
+    await expect(
+      client.views.open({
+        trigger_id: "1.2.abc",
+        view: { ...view, title: { type: "plain_text", text: "A title far longer than 24" } },
+      }),
+    ).rejects.toMatchObject({
       data: { error: "invalid_arguments" },
     });
     expect(fake.callsTo("views.open")[0]!.args.view).toEqual(view);
   });
 
   it("answers the other methods the app uses", async () => {
-    await expect(client.chat.postEphemeral({ channel: "C1", user: "U1", text: "only you" })).resolves.toMatchObject({ message_ts: expect.any(String) });
-    await expect(client.chat.update({ channel: "C1", ts: "1700000000.000100", text: "edited" })).resolves.toMatchObject({ channel: "C1", ts: "1700000000.000100", text: "edited" });
+    await expect(client.chat.postEphemeral({ channel: "C1", user: "U1", text: "only you" })).resolves.toMatchObject({
+      message_ts: expect.any(String),
+    });
+    await expect(client.chat.update({ channel: "C1", ts: "1700000000.000100", text: "edited" })).resolves.toMatchObject(
+      { channel: "C1", ts: "1700000000.000100", text: "edited" },
+    );
     await expect(client.chat.delete({ channel: "C1", ts: "1700000000.000100" })).resolves.toMatchObject({ ok: true });
     await client.reactions.add({ channel: "C1", timestamp: "1700000000.000100", name: "white_check_mark" });
-    await expect(client.reactions.add({ channel: "C1", timestamp: "1700000000.000100", name: "white_check_mark" })).rejects.toMatchObject({ data: { error: "already_reacted" } });
+    await expect(
+      client.reactions.add({ channel: "C1", timestamp: "1700000000.000100", name: "white_check_mark" }),
+    ).rejects.toMatchObject({ data: { error: "already_reacted" } });
     fake.addChannel({ id: "G1", name: "voters-private", is_private: true });
-    await expect(client.conversations.info({ channel: "G1" })).resolves.toMatchObject({ channel: { id: "G1", name: "voters-private", is_private: true, is_member: true } });
-    await expect(client.users.info({ user: "U7" })).resolves.toMatchObject({ user: { id: "U7", tz: "America/New_York", profile: { display_name: expect.any(String) } } });
-    await expect(client.views.publish({ user_id: "U7", view: { type: "home", blocks: [] } })).resolves.toMatchObject({ view: { type: "home" } });
+    await expect(client.conversations.info({ channel: "G1" })).resolves.toMatchObject({
+      channel: { id: "G1", name: "voters-private", is_private: true, is_member: true },
+    });
+    await expect(client.users.info({ user: "U7" })).resolves.toMatchObject({
+      user: { id: "U7", tz: "America/New_York", profile: { display_name: expect.any(String) } },
+    });
+    await expect(client.views.publish({ user_id: "U7", view: { type: "home", blocks: [] } })).resolves.toMatchObject({
+      view: { type: "home" },
+    });
   });
 
   it("lets a test override a method's answer", async () => {
@@ -203,7 +277,11 @@ describe("fake Slack Web API", () => {
 
   it("records response_url posts", async () => {
     const url = fake.responseUrl("cmd-1");
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "Sent!", response_type: "ephemeral" }) });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "Sent!", response_type: "ephemeral" }),
+    });
     expect(await res.json()).toEqual({ ok: true });
     const call = await fake.waitFor("response_url", (c) => c.args.responseId === "cmd-1");
     expect(call.args).toMatchObject({ text: "Sent!", response_type: "ephemeral", responseId: "cmd-1" });
@@ -214,7 +292,9 @@ describe("fake Slack Web API", () => {
     await client.chat.postMessage({ channel: "CEARLY", text: "not this one" });
     await client.chat.postMessage({ channel: "CLATER", text: "this one" });
     await expect(waiting).resolves.toMatchObject({ args: { text: "this one" } });
-    await expect(fake.waitFor("views.open", undefined, 50)).rejects.toThrow(/no views\.open call within 50 ms .*chat\.postMessage×2/);
+    await expect(fake.waitFor("views.open", undefined, 50)).rejects.toThrow(
+      /no views\.open call within 50 ms .*chat\.postMessage×2/,
+    );
   });
 
   it("delays answers when asked", async () => {

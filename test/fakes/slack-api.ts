@@ -148,7 +148,14 @@ export interface FakeSlack {
   addChannel(channel: Partial<SlackChannel> & { id: string }): SlackChannel;
   addUser(user: Partial<SlackUser> & { id: string }): SlackUser;
   /** Seeds a file (as if a user shared it) whose url_private_download serves `bytes`. */
-  addFile(file: { name: string; bytes: Buffer; mimetype?: string; id?: string; user?: string; title?: string }): SlackFile;
+  addFile(file: {
+    name: string;
+    bytes: Buffer;
+    mimetype?: string;
+    id?: string;
+    user?: string;
+    title?: string;
+  }): SlackFile;
   close(): Promise<void>;
 }
 
@@ -287,7 +294,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return user;
   }
 
-  function fileMeta(id: string, name: string, size: number, mimetype?: string, user = FAKE_BOT_USER_ID, title = name): SlackFile {
+  function fileMeta(
+    id: string,
+    name: string,
+    size: number,
+    mimetype?: string,
+    user = FAKE_BOT_USER_ID,
+    title = name,
+  ): SlackFile {
     const ext = name.includes(".") ? name.split(".").pop()!.toLowerCase() : "";
     const now = Math.floor(Date.now() / 1000);
     return {
@@ -307,7 +321,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     };
   }
 
-  function addFile(file: { name: string; bytes: Buffer; mimetype?: string; id?: string; user?: string; title?: string }): SlackFile {
+  function addFile(file: {
+    name: string;
+    bytes: Buffer;
+    mimetype?: string;
+    id?: string;
+    user?: string;
+    title?: string;
+  }): SlackFile {
     const meta = fileMeta(file.id ?? newId("F"), file.name, file.bytes.length, file.mimetype, file.user, file.title);
     files.set(meta.id, { meta, bytes: file.bytes });
     return meta;
@@ -327,7 +348,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return channel;
   }
 
-  function viewResult(id: string, submitted: Record<string, unknown>, previous?: Record<string, unknown>): Record<string, unknown> {
+  function viewResult(
+    id: string,
+    submitted: Record<string, unknown>,
+    previous?: Record<string, unknown>,
+  ): Record<string, unknown> {
     const view: Record<string, unknown> = {
       id,
       team_id: teamId,
@@ -356,7 +381,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   function requireView(args: Record<string, unknown>): Record<string, unknown> {
     const view = args.view;
-    if (!view || typeof view !== "object") throw new SlackApiError("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing required field: view"] } });
+    if (!view || typeof view !== "object")
+      throw new SlackApiError("invalid_arguments", {
+        response_metadata: { messages: ["[ERROR] missing required field: view"] },
+      });
     validateView(view as Record<string, unknown>);
     return view as Record<string, unknown>;
   }
@@ -419,7 +447,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const channel = requireChannel(args);
       const ts = str(args.message_ts);
       if (!ts) throw new SlackApiError("message_not_found");
-      return { channel, permalink: `https://${FAKE_TEAM_DOMAIN}.slack.com/archives/${channel}/p${ts.replace(".", "")}` };
+      return {
+        channel,
+        permalink: `https://${FAKE_TEAM_DOMAIN}.slack.com/archives/${channel}/p${ts.replace(".", "")}`,
+      };
     },
     "reactions.add": (args) => {
       const channel = requireChannel(args);
@@ -432,11 +463,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
 
     "views.open": (args) => {
-      if (!str(args.trigger_id)) throw new SlackApiError("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing required field: trigger_id"] } });
+      if (!str(args.trigger_id))
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: { messages: ["[ERROR] missing required field: trigger_id"] },
+        });
       return { view: viewResult(newId("V"), requireView(args)) };
     },
     "views.push": (args) => {
-      if (!str(args.trigger_id)) throw new SlackApiError("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing required field: trigger_id"] } });
+      if (!str(args.trigger_id))
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: { messages: ["[ERROR] missing required field: trigger_id"] },
+        });
       return { view: viewResult(newId("V"), requireView(args)) };
     },
     "views.update": (args) => {
@@ -447,7 +484,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         id = [...views.values()].find((v) => v.external_id === externalId)?.id as string | undefined;
         if (!id) throw new SlackApiError("not_found");
       }
-      if (!id) throw new SlackApiError("invalid_arguments", { response_metadata: { messages: ["[ERROR] view_id or external_id is required"] } });
+      if (!id)
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: { messages: ["[ERROR] view_id or external_id is required"] },
+        });
       const previous = views.get(id);
       // Slack rejects an update carrying a stale hash; that is how apps detect races.
       if (previous && str(args.hash) && args.hash !== previous.hash) throw new SlackApiError("hash_conflict");
@@ -455,7 +495,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { view: viewResult(id, submitted, previous) };
     },
     "views.publish": (args) => {
-      if (!str(args.user_id)) throw new SlackApiError("invalid_arguments", { response_metadata: { messages: ["[ERROR] missing required field: user_id"] } });
+      if (!str(args.user_id))
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: { messages: ["[ERROR] missing required field: user_id"] },
+        });
       return { view: viewResult(newId("V"), { type: "home", ...requireView(args) }) };
     },
 
@@ -474,7 +517,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (!name) throw new SlackApiError("invalid_name_required");
       if ([...channels.values()].some((c) => c.name === name)) throw new SlackApiError("name_taken");
       const isPrivate = args.is_private === true || args.is_private === "true";
-      return { channel: addChannel({ id: newId(isPrivate ? "G" : "C"), name, is_private: isPrivate, is_group: isPrivate, is_channel: !isPrivate }) };
+      return {
+        channel: addChannel({
+          id: newId(isPrivate ? "G" : "C"),
+          name,
+          is_private: isPrivate,
+          is_group: isPrivate,
+          is_channel: !isPrivate,
+        }),
+      };
     },
     "conversations.invite": (args) => {
       const id = requireChannel(args);
@@ -491,7 +542,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const filename = str(args.filename);
       const length = Number(args.length);
       if (!filename || !Number.isInteger(length) || length < 0) {
-        throw new SlackApiError("invalid_arguments", { response_metadata: { messages: ["[ERROR] filename and length are required"] } });
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: { messages: ["[ERROR] filename and length are required"] },
+        });
       }
       const meta = fileMeta(newId("F"), filename, length, undefined, FAKE_BOT_USER_ID);
       files.set(meta.id, { meta, bytes: undefined });
@@ -554,7 +607,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const status = failure.status ?? (failure.retryAfterSeconds !== undefined ? 429 : 200);
       return {
         status,
-        body: { ok: false, error: failure.error ?? (status === 429 ? "ratelimited" : status === 200 ? "internal_error" : "fatal_error") },
+        body: {
+          ok: false,
+          error: failure.error ?? (status === 429 ? "ratelimited" : status === 200 ? "internal_error" : "fatal_error"),
+        },
         headers: retryAfter !== undefined ? { "retry-after": String(retryAfter) } : undefined,
       };
     }
@@ -566,7 +622,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (limit !== undefined && str(args.channel)) {
       const retryAfter = overLimit(`${method}:${String(args.channel)}`, limit, clock());
       if (retryAfter !== undefined) {
-        return { status: 429, body: { ok: false, error: "ratelimited" }, headers: { "retry-after": String(retryAfter) } };
+        return {
+          status: 429,
+          body: { ok: false, error: "ratelimited" },
+          headers: { "retry-after": String(retryAfter) },
+        };
       }
     }
     const handler = customHandlers.get(method) ?? builtins[method];
@@ -588,11 +648,21 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       args = { ...formToRecord(query), ...(await parseArgs(raw, req.headers["content-type"])) };
     } catch (err) {
       args = { raw: raw.toString("utf8") };
-      answer = { status: 200, body: { ok: false, error: err instanceof SlackApiError ? err.code : "invalid_form_data" } };
+      answer = {
+        status: 200,
+        body: { ok: false, error: err instanceof SlackApiError ? err.code : "invalid_form_data" },
+      };
     }
     const token = bearer(req.headers.authorization) ?? str(args.token);
     answer ??= answerFor(method, args, token);
-    record({ method, args, token, at: new Date(clock()), status: answer.status, error: answer.body.ok === false ? String(answer.body.error) : undefined });
+    record({
+      method,
+      args,
+      token,
+      at: new Date(clock()),
+      status: answer.status,
+      error: answer.body.ok === false ? String(answer.body.error) : undefined,
+    });
     if (latencyMs > 0) await sleep(latencyMs);
     sendJson(res, answer.status, answer.body, answer.headers);
   }
@@ -606,14 +676,27 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const stored = files.get(fileId);
     if (failure || !stored) {
       const status = failure?.status ?? 404;
-      record({ method: "file_upload", args: { fileId, contentType }, token, at: new Date(clock()), status, error: failure?.error ?? "file_not_found" });
+      record({
+        method: "file_upload",
+        args: { fileId, contentType },
+        token,
+        at: new Date(clock()),
+        status,
+        error: failure?.error ?? "file_not_found",
+      });
       return sendText(res, status, failure ? "upload failed" : "file not found");
     }
     const bytes = mediaType(contentType) === "multipart/form-data" ? await firstMultipartFile(raw, contentType!) : raw;
     stored.bytes = bytes;
     stored.meta.size = bytes.length;
     uploads.set(fileId, bytes);
-    record({ method: "file_upload", args: { fileId, contentType, size: bytes.length }, token, at: new Date(clock()), status: 200 });
+    record({
+      method: "file_upload",
+      args: { fileId, contentType, size: bytes.length },
+      token,
+      at: new Date(clock()),
+      status: 200,
+    });
     if (latencyMs > 0) await sleep(latencyMs);
     // Slack's upload endpoint answers plain text, and the WebClient only checks for status 200.
     sendText(res, 200, `OK - ${bytes.length}`);
@@ -627,11 +710,22 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const token = bearer(req.headers.authorization);
     const stored = files.get(fileId);
     const authorized = token !== undefined && (!opts.tokens || opts.tokens.includes(token));
-    record({ method: "file_download", args: { fileId, authorized }, token, at: new Date(clock()), status: stored ? 200 : 404 });
+    record({
+      method: "file_download",
+      args: { fileId, authorized },
+      token,
+      at: new Date(clock()),
+      status: stored ? 200 : 404,
+    });
     if (latencyMs > 0) await sleep(latencyMs);
     if (!stored?.bytes) return sendText(res, 404, "Not Found");
     if (!authorized) {
-      return sendText(res, 200, "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Fake Team</body></html>", "text/html; charset=utf-8");
+      return sendText(
+        res,
+        200,
+        "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Fake Team</body></html>",
+        "text/html; charset=utf-8",
+      );
     }
     sendText(res, 200, stored.bytes, stored.meta.mimetype, {
       "content-disposition": `attachment; filename="${stored.meta.name.replace(/"/g, "")}"`,
@@ -639,7 +733,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   }
 
   /** response_url posts: Bolt's respond() sends JSON. */
-  async function handleResponseUrl(req: http.IncomingMessage, res: http.ServerResponse, responseId: string): Promise<void> {
+  async function handleResponseUrl(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    responseId: string,
+  ): Promise<void> {
     const raw = await readBody(req);
     let args: Record<string, unknown>;
     try {
@@ -650,7 +748,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const failure = takeFailure("response_url");
     const status = failure?.status ?? (failure ? 404 : 200);
     const body = failure ? { ok: false, error: failure.error ?? "expired_url" } : { ok: true };
-    record({ method: "response_url", args, token: bearer(req.headers.authorization), at: new Date(clock()), status, error: failure ? String(body.error) : undefined });
+    record({
+      method: "response_url",
+      args,
+      token: bearer(req.headers.authorization),
+      at: new Date(clock()),
+      status,
+      error: failure ? String(body.error) : undefined,
+    });
     if (latencyMs > 0) await sleep(latencyMs);
     sendJson(res, status, body);
   }
@@ -661,7 +766,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const [, root, id] = path.split("/").map(decodeURIComponent);
       if (root === "api" && id) return handleApi(req, res, id);
       if (root === "upload" && id && req.method === "POST") return handleUpload(req, res, id);
-      if ((root === "download" || root === "files-pri") && id && req.method === "GET") return handleDownload(req, res, id);
+      if ((root === "download" || root === "files-pri") && id && req.method === "GET")
+        return handleDownload(req, res, id);
       if (root === "response" && id && req.method === "POST") return handleResponseUrl(req, res, id);
       sendText(res, 404, "Not Found");
     }),
@@ -751,7 +857,8 @@ async function parseArgs(raw: Buffer, contentType: string | undefined): Promise<
   else if (type === "multipart/form-data") {
     args = {};
     const form = await new Response(raw, { headers: { "content-type": contentType! } }).formData();
-    for (const [key, value] of form) args[key] = typeof value === "string" ? value : Buffer.from(await value.arrayBuffer());
+    for (const [key, value] of form)
+      args[key] = typeof value === "string" ? value : Buffer.from(await value.arrayBuffer());
   } else args = formToRecord(new URLSearchParams(raw.toString("utf8")));
 
   for (const field of JSON_FIELDS) {
@@ -788,12 +895,17 @@ function validateView(view: Record<string, unknown>): void {
   const title = (view.title as { text?: string } | undefined)?.text;
   const submit = (view.submit as { text?: string } | undefined)?.text;
   if ((view.type ?? "modal") === "modal" && !title) problems.push("title is required");
-  if (title && title.length > LIMITS.modalTitle) problems.push(`title must be less than ${LIMITS.modalTitle + 1} characters`);
-  if (submit && submit.length > LIMITS.modalTitle) problems.push(`submit must be less than ${LIMITS.modalTitle + 1} characters`);
+  if (title && title.length > LIMITS.modalTitle)
+    problems.push(`title must be less than ${LIMITS.modalTitle + 1} characters`);
+  if (submit && submit.length > LIMITS.modalTitle)
+    problems.push(`submit must be less than ${LIMITS.modalTitle + 1} characters`);
   if (typeof view.private_metadata === "string" && view.private_metadata.length > LIMITS.privateMetadata) {
     problems.push(`private_metadata must be less than ${LIMITS.privateMetadata + 1} characters`);
   }
-  if (problems.length) throw new SlackApiError("invalid_arguments", { response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+  if (problems.length)
+    throw new SlackApiError("invalid_arguments", {
+      response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+    });
   validateBlocks(view.blocks ?? [], LIMITS.modalBlocks, "invalid_arguments");
 }
 
@@ -814,15 +926,25 @@ function validateBlocks(blocks: unknown, max: number, errorCode: string): void {
       blockIds.add(block.block_id);
     }
     const text = (block.text as { text?: string } | undefined)?.text;
-    if (block.type === "section" && text && text.length > LIMITS.sectionText) problems.push(`must be less than ${LIMITS.sectionText + 1} characters ${at}/text/text`);
-    const elements = [...((block.elements as unknown[]) ?? []), ...(block.accessory ? [block.accessory] : []), ...(block.element ? [block.element] : [])];
+    if (block.type === "section" && text && text.length > LIMITS.sectionText)
+      problems.push(`must be less than ${LIMITS.sectionText + 1} characters ${at}/text/text`);
+    const elements = [
+      ...((block.elements as unknown[]) ?? []),
+      ...(block.accessory ? [block.accessory] : []),
+      ...(block.element ? [block.element] : []),
+    ];
     for (const el of elements as Array<Record<string, unknown>>) {
-      if (el?.type === "button" && typeof el.value === "string" && el.value.length > LIMITS.buttonValue) problems.push(`button value must be less than ${LIMITS.buttonValue + 1} characters ${at}`);
-      if (el?.type === "static_select" && Array.isArray(el.options) && el.options.length > LIMITS.staticSelectOptions) problems.push(`no more than ${LIMITS.staticSelectOptions} options allowed ${at}`);
+      if (el?.type === "button" && typeof el.value === "string" && el.value.length > LIMITS.buttonValue)
+        problems.push(`button value must be less than ${LIMITS.buttonValue + 1} characters ${at}`);
+      if (el?.type === "static_select" && Array.isArray(el.options) && el.options.length > LIMITS.staticSelectOptions)
+        problems.push(`no more than ${LIMITS.staticSelectOptions} options allowed ${at}`);
     }
   });
   if (problems.length) {
-    throw new SlackApiError(errorCode, { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+    throw new SlackApiError(errorCode, {
+      errors: problems,
+      response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+    });
   }
 }
 

@@ -19,7 +19,11 @@ describe("fake Twilio REST API", () => {
   beforeEach(() => fake.reset());
 
   it("creates a message through a messaging service: status accepted, from null", async () => {
-    const msg = await client.messages.create({ to: "+12125550100", messagingServiceSid: SERVICE_SID, body: "Hi Ana, it's Sam with Vote Forward. Reply STOP to opt out" });
+    const msg = await client.messages.create({
+      to: "+12125550100",
+      messagingServiceSid: SERVICE_SID,
+      body: "Hi Ana, it's Sam with Vote Forward. Reply STOP to opt out",
+    });
 
     expect(msg.sid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(msg).toMatchObject({
@@ -41,7 +45,15 @@ describe("fake Twilio REST API", () => {
     expect(msg.subresourceUris).toMatchObject({ media: expect.stringContaining(`/Messages/${msg.sid}/Media.json`) });
 
     expect(fake.messages).toHaveLength(1);
-    expect(fake.messages[0]).toMatchObject({ sid: msg.sid, to: "+12125550100", from: null, messagingServiceSid: SERVICE_SID, mediaUrls: [], statusCallback: null, validityPeriod: null });
+    expect(fake.messages[0]).toMatchObject({
+      sid: msg.sid,
+      to: "+12125550100",
+      from: null,
+      messagingServiceSid: SERVICE_SID,
+      mediaUrls: [],
+      statusCallback: null,
+      validityPeriod: null,
+    });
   });
 
   it("creates a message from a number with media, status callback and validity period", async () => {
@@ -58,7 +70,13 @@ describe("fake Twilio REST API", () => {
     expect(msg.sid).toMatch(/^MM[0-9a-f]{32}$/); // Twilio gives MMS an MM sid
     expect(msg).toMatchObject({ from: "+12125550199", messagingServiceSid: null, status: "queued", numMedia: "2" });
     const recorded = fake.messages[0]!;
-    expect(recorded).toMatchObject({ from: "+12125550199", body: "See attached", mediaUrls: mediaUrl, statusCallback: "https://app.example.org/twilio/status", validityPeriod: 600 });
+    expect(recorded).toMatchObject({
+      from: "+12125550199",
+      body: "See attached",
+      mediaUrls: mediaUrl,
+      statusCallback: "https://app.example.org/twilio/status",
+      validityPeriod: 600,
+    });
     // The SDK repeats MediaUrl once per URL (qs arrayFormat "repeat").
     expect(recorded.params.MediaUrl).toEqual(mediaUrl);
     expect(recorded.params.ValidityPeriod).toBe("600");
@@ -80,25 +98,34 @@ describe("fake Twilio REST API", () => {
     expect(smsSegments("{".repeat(80))).toBe(1); // extension characters count twice
     expect(smsSegments("é".repeat(160))).toBe(1); // é is in GSM-7
     expect(smsSegments(`${"a".repeat(69)}😀`)).toBe(2); // emoji: UCS-2, two UTF-16 units
-    const msg = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "ü".repeat(10) + "ж".repeat(70) });
+    const msg = await client.messages.create({
+      to: "+12125550100",
+      from: "+12125550199",
+      body: "ü".repeat(10) + "ж".repeat(70),
+    });
     expect(msg.numSegments).toBe("2");
   });
 
   it("surfaces an injected 21610 as RestException with code and status", async () => {
     fake.failNext({ code: 21610 });
-    const err = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ to: "+12125550100", from: "+12125550199", body: "x" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(twilio.RestException);
     expect(err).toMatchObject({ code: 21610, status: 400, moreInfo: "https://www.twilio.com/docs/errors/21610" });
     expect(fake.messages).toHaveLength(0);
     expect(fake.requests[0]).toMatchObject({ method: "POST", status: 400, code: 21610 });
     // Used up: the next send goes through.
-    await expect(client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" })).resolves.toMatchObject({ status: "queued" });
+    await expect(
+      client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }),
+    ).resolves.toMatchObject({ status: "queued" });
   });
 
   it("maps other injected codes to Twilio's statuses, for as many requests as asked", async () => {
     fake.failNext({ code: 20429, times: 2 });
     fake.failNext({ code: 30007 });
-    const send = () => client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    const send = () =>
+      client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
     expect(await send()).toMatchObject({ status: 429, code: 20429 });
     expect(await send()).toMatchObject({ status: 429, code: 20429 });
     expect(await send()).toMatchObject({ status: 400, code: 30007 });
@@ -106,7 +133,9 @@ describe("fake Twilio REST API", () => {
 
   it("answers a bare server error with a plain body (no Twilio code)", async () => {
     fake.failNext({ status: 500 });
-    const err = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ to: "+12125550100", from: "+12125550199", body: "x" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(twilio.RestException);
     // The SDK cannot parse the body, so it has no code and falls back to a generic message.
     expect(err).toMatchObject({ status: 500, message: "[HTTP 500] Failed to execute request" });
@@ -114,14 +143,24 @@ describe("fake Twilio REST API", () => {
   });
 
   it("validates like Twilio: missing sender, invalid To, long body", async () => {
-    await expect(client.messages.create({ to: "+12125550100", body: "x" })).rejects.toMatchObject({ code: 21603, status: 400 });
-    await expect(client.messages.create({ to: "555-0100", from: "+12125550199", body: "x" })).rejects.toMatchObject({ code: 21211, status: 400 });
-    await expect(client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x".repeat(1601) })).rejects.toMatchObject({ code: 21617 });
+    await expect(client.messages.create({ to: "+12125550100", body: "x" })).rejects.toMatchObject({
+      code: 21603,
+      status: 400,
+    });
+    await expect(client.messages.create({ to: "555-0100", from: "+12125550199", body: "x" })).rejects.toMatchObject({
+      code: 21211,
+      status: 400,
+    });
+    await expect(
+      client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x".repeat(1601) }),
+    ).rejects.toMatchObject({ code: 21617 });
   });
 
   it("rejects wrong credentials with 401 and error 20003", async () => {
     const intruder = createTwilioClient({ accountSid: fake.accountSid, authToken: "wrong-token", apiUrl: fake.url });
-    const err = await intruder.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    const err = await intruder.messages
+      .create({ to: "+12125550100", from: "+12125550199", body: "x" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(twilio.RestException);
     expect(err).toMatchObject({ status: 401, code: 20003, message: "Authenticate" });
     expect(fake.messages).toHaveLength(0);
@@ -138,7 +177,9 @@ describe("fake Twilio REST API", () => {
 
   it("drops the connection without answering, optionally after creating the message", async () => {
     fake.dropConnectionNext();
-    const err = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ to: "+12125550100", from: "+12125550199", body: "x" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(twilio.RestException);
     expect((err as { code?: string }).code).toBe("ECONNRESET");
@@ -174,7 +215,9 @@ describe("fake Twilio REST API", () => {
 
     const after = await client.messages.list({ to: "+12125550100", dateSentAfter: before });
     expect(after.map((m) => m.sid)).toEqual([sent.sid]);
-    expect(fake.requests.at(-1)!.params).toMatchObject({ "DateSent>": expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/) });
+    expect(fake.requests.at(-1)!.params).toMatchObject({
+      "DateSent>": expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+    });
     expect(await client.messages.list({ to: "+12125550100", dateSentBefore: before })).toEqual([]);
     // Unfiltered, the queued message lists first: it has no date_sent yet.
     expect((await client.messages.list({ to: "+12125550100" })).map((m) => m.sid)).toEqual([queued.sid, sent.sid]);
@@ -183,18 +226,24 @@ describe("fake Twilio REST API", () => {
   it("refuses connections until told to accept them again, recording nothing meanwhile", async () => {
     await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "keeps a connection alive" });
     await fake.refuseConnections();
-    const err = await client.messages.create({ to: "+12125550100", from: "+12125550199", body: "x" }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ to: "+12125550100", from: "+12125550199", body: "x" })
+      .catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe("ECONNREFUSED");
     expect(fake.requests).toHaveLength(1);
 
     await fake.acceptConnections();
-    await expect(client.messages.create({ to: "+12125550100", from: "+12125550199", body: "y" })).resolves.toMatchObject({ body: "y" });
+    await expect(
+      client.messages.create({ to: "+12125550100", from: "+12125550199", body: "y" }),
+    ).resolves.toMatchObject({ body: "y" });
     expect(fake.requests).toHaveLength(2);
   });
 
   it("hosts media at public Twilio-style URLs", async () => {
     const url = fake.hostMedia(Buffer.from("gif-bytes"), "image/gif");
-    expect(url).toMatch(new RegExp(`^${fake.url}/2010-04-01/Accounts/${fake.accountSid}/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$`));
+    expect(url).toMatch(
+      new RegExp(`^${fake.url}/2010-04-01/Accounts/${fake.accountSid}/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}$`),
+    );
     const res = await fetch(url);
     expect(res.headers.get("content-type")).toBe("image/gif");
     expect(await res.text()).toBe("gif-bytes");

@@ -125,7 +125,12 @@ const ERROR_MESSAGES: Record<number, string> = {
   30034: "Message from an unregistered number.",
 };
 
-const HTTP_REASONS: Record<number, string> = { 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+const HTTP_REASONS: Record<number, string> = {
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
 
 type Answer = { status: number; body: unknown; code?: number; headers?: Record<string, string>; plain?: boolean };
 
@@ -133,7 +138,12 @@ function twilioError(code: number, status: number, message?: string): Answer {
   return {
     status,
     code,
-    body: { code, message: message ?? ERROR_MESSAGES[code] ?? `Error ${code}`, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+    body: {
+      code,
+      message: message ?? ERROR_MESSAGES[code] ?? `Error ${code}`,
+      more_info: `https://www.twilio.com/docs/errors/${code}`,
+      status,
+    },
   };
 }
 
@@ -199,7 +209,8 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     // Validation in the order Twilio reports it.
     if (!to) return twilioError(21604, 400);
     if (!from && !messagingServiceSid) return twilioError(21603, 400);
-    if (!/^\+[1-9]\d{1,14}$/.test(to) && !to.includes(":")) return twilioError(21211, 400, `The 'To' number ${to} is not a valid phone number.`);
+    if (!/^\+[1-9]\d{1,14}$/.test(to) && !to.includes(":"))
+      return twilioError(21211, 400, `The 'To' number ${to} is not a valid phone number.`);
     if (!body && mediaUrls.length === 0 && !one("ContentSid")) return twilioError(21602, 400);
     if (body.length > 1600) return twilioError(21617, 400);
 
@@ -240,7 +251,10 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       sid,
       // A message sent through a Messaging Service starts "accepted" (the service picks the sender).
       status: messagingServiceSid ? "accepted" : "queued",
-      subresource_uris: { media: `${accountPath}/Messages/${sid}/Media.json`, feedback: `${accountPath}/Messages/${sid}/Feedback.json` },
+      subresource_uris: {
+        media: `${accountPath}/Messages/${sid}/Media.json`,
+        feedback: `${accountPath}/Messages/${sid}/Feedback.json`,
+      },
       to,
       uri,
     };
@@ -271,7 +285,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       .reverse()
       .filter((r) => (to === null || r.to === to) && (from === null || r.from === from))
       // A message not yet sent has no date_sent, so no DateSent filter matches it.
-      .filter((r) => bounds.every(([bound, test]) => r.date_sent !== null && test(new Date(String(r.date_sent)), bound)))
+      .filter((r) =>
+        bounds.every(([bound, test]) => r.date_sent !== null && test(new Date(String(r.date_sent)), bound)),
+      )
       .sort(newestFirst);
     const listUri = (p: number) => {
       const q = new URLSearchParams(query);
@@ -297,7 +313,12 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
   }
 
-  function route(method: string, path: string, params: Record<string, string | string[]>, query: URLSearchParams): Answer {
+  function route(
+    method: string,
+    path: string,
+    params: Record<string, string | string[]>,
+    query: URLSearchParams,
+  ): Answer {
     if (method === "POST" && path === `${accountPath}/Messages.json`) return createMessage(params);
     if (method === "GET" && path === `${accountPath}/Messages.json`) return listMessages(query);
     const fetch = new RegExp(`^${accountPath}/Messages/((?:SM|MM)[0-9a-f]{32})\\.json$`).exec(path);
@@ -326,7 +347,15 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     // GETs carry their filters in the query string; POSTs in a form body.
     const params = formToRecord(method === "GET" ? requestUrl.searchParams : new URLSearchParams(raw.toString("utf8")));
     const log = (answer: Answer, dropped = false): void => {
-      requests.push({ method, path, params, status: answer.status, code: answer.code, dropped: dropped || undefined, at: new Date() });
+      requests.push({
+        method,
+        path,
+        params,
+        status: answer.status,
+        code: answer.code,
+        dropped: dropped || undefined,
+        at: new Date(),
+      });
     };
 
     let answer: Answer;

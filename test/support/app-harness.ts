@@ -20,7 +20,11 @@ export interface Harness {
 }
 
 /** The real app on a random port, against fake Slack and Twilio servers and a fresh database. */
-export async function startHarness(create: () => Promise<TestDatabaseTarget>, options: AppOptions = {}, slackSettings: Partial<Config["slack"]> = {}): Promise<Harness> {
+export async function startHarness(
+  create: () => Promise<TestDatabaseTarget>,
+  options: AppOptions = {},
+  slackSettings: Partial<Config["slack"]> = {},
+): Promise<Harness> {
   const [slack, twilio, made] = await Promise.all([
     startFakeSlack({ tokens: [BOT_TOKEN] }),
     startFakeTwilio({ now: options.clock }),

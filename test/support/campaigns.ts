@@ -4,14 +4,20 @@ import { mergeFieldsFor } from "../../src/domain/script";
 import { campaignById, createCampaign, launchCampaign } from "../../src/services/campaigns";
 
 /** A compliant first message: names the sender, asks something, says how to opt out. */
-export const FIRST_TEXT = "Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.";
+export const FIRST_TEXT =
+  "Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.";
 
 /**
  * A campaign created and launched through the real services, texting the contacts tagged `tag`:
  * for tests and benchmarks about what happens after launch. `form` overrides any field.
  */
-export async function launchedCampaign(db: Database, input: { name: string; tag: string; createdBy: string; form?: Partial<CampaignForm> }): Promise<{ id: string; name: string }> {
-  const segment = await db.prisma.segment.create({ data: { name: `${input.name} audience`, filter: { tags: { any: [input.tag] } }, createdBy: input.createdBy } });
+export async function launchedCampaign(
+  db: Database,
+  input: { name: string; tag: string; createdBy: string; form?: Partial<CampaignForm> },
+): Promise<{ id: string; name: string }> {
+  const segment = await db.prisma.segment.create({
+    data: { name: `${input.name} audience`, filter: { tags: { any: [input.tag] } }, createdBy: input.createdBy },
+  });
   const result = validateCampaignForm(
     {
       ...EMPTY_CAMPAIGN_FORM,

@@ -37,7 +37,9 @@ export const BACKENDS = [
 ] as const;
 
 /** Opens a fresh, migrated database of the given kind; `close` also drops it. */
-export async function openMigratedDatabase(create: () => Promise<TestDatabaseTarget>): Promise<Database & { dispose(): Promise<void> }> {
+export async function openMigratedDatabase(
+  create: () => Promise<TestDatabaseTarget>,
+): Promise<Database & { dispose(): Promise<void> }> {
   const made = await create();
   const db = await openDatabase(made.target);
   await applyMigrations(db);

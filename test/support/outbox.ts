@@ -1,6 +1,10 @@
 import pino from "pino";
 import type { Logger } from "../../src/logger";
-import { SlackOutboxDrainer, type DrainReport, type SlackOutboxDrainerOptions } from "../../src/services/slack-outbox-drainer";
+import {
+  SlackOutboxDrainer,
+  type DrainReport,
+  type SlackOutboxDrainerOptions,
+} from "../../src/services/slack-outbox-drainer";
 import type { SlackPoster } from "../../src/services/slack-outbox";
 import { outboxWebClient, WebClientSlackPoster } from "../../src/slack/outbox-poster";
 import type { FakeSlack } from "../fakes/slack-api";
@@ -31,7 +35,11 @@ export function virtualDrainer(
  * Drains until nothing is queued, moving the virtual clock to each next due time. Drainers run
  * side by side, as separate processes would. Returns the summed reports.
  */
-export async function drainToEnd(clock: VirtualClock, drainers: SlackOutboxDrainer[], maxRounds = 100_000): Promise<Omit<DrainReport, "nextDueInMs">> {
+export async function drainToEnd(
+  clock: VirtualClock,
+  drainers: SlackOutboxDrainer[],
+  maxRounds = 100_000,
+): Promise<Omit<DrainReport, "nextDueInMs">> {
   const total = { posted: 0, rateLimited: 0, retried: 0, failed: 0 };
   for (let round = 0; round < maxRounds; round++) {
     const reports = await Promise.all(drainers.map((d) => d.drainDue()));

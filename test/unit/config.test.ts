@@ -35,7 +35,9 @@ describe("loadConfig", () => {
   it("reads the SMS price for cost estimates, defaulting to Twilio's US list price", () => {
     expect(loadConfig(valid).smsSegmentPriceUsd).toBe(0.0083);
     expect(loadConfig({ ...valid, SMS_SEGMENT_PRICE_USD: "0.0079" }).smsSegmentPriceUsd).toBe(0.0079);
-    expect(problemsOf({ ...valid, SMS_SEGMENT_PRICE_USD: "0.83c" })).toEqual([expect.stringMatching(/^SMS_SEGMENT_PRICE_USD must be a price in dollars/)]);
+    expect(problemsOf({ ...valid, SMS_SEGMENT_PRICE_USD: "0.83c" })).toEqual([
+      expect.stringMatching(/^SMS_SEGMENT_PRICE_USD must be a price in dollars/),
+    ]);
     expect(problemsOf({ ...valid, SMS_SEGMENT_PRICE_USD: "2" })).toEqual([expect.stringMatching(/not cents/)]);
   });
 

@@ -17,8 +17,13 @@ export function campaignFixClicked(deps: SlackDeps) {
         const report = await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
         await respond({ replace_original: true, ...campaignReportMessage(report) });
       } catch (error) {
-        if (!(error instanceof CampaignError)) deps.logger.error({ err: error, user: body.user.id }, "campaign fix failed");
-        await respond(error instanceof CampaignError ? campaignProblemMessage(error.message) : campaignFailureMessage("the script was not changed"));
+        if (!(error instanceof CampaignError))
+          deps.logger.error({ err: error, user: body.user.id }, "campaign fix failed");
+        await respond(
+          error instanceof CampaignError
+            ? campaignProblemMessage(error.message)
+            : campaignFailureMessage("the script was not changed"),
+        );
       }
     });
   };
@@ -31,11 +36,20 @@ export function campaignLaunchClicked(deps: SlackDeps) {
     deps.background.run("campaign-launch", async () => {
       try {
         const campaign = await campaignById(deps.db, action.value ?? "");
-        if (!campaign) throw new CampaignError("not_found", "That campaign no longer exists. Type /campaign list to see the campaigns there are.");
+        if (!campaign)
+          throw new CampaignError(
+            "not_found",
+            "That campaign no longer exists. Type /campaign list to see the campaigns there are.",
+          );
         await respond({ replace_original: true, ...(await launchAnswer(deps, campaign)) });
       } catch (error) {
-        if (!(error instanceof CampaignError)) deps.logger.error({ err: error, user: body.user.id }, "campaign launch failed");
-        await respond(error instanceof CampaignError ? campaignProblemMessage(error.message) : campaignFailureMessage("the campaign was not launched"));
+        if (!(error instanceof CampaignError))
+          deps.logger.error({ err: error, user: body.user.id }, "campaign launch failed");
+        await respond(
+          error instanceof CampaignError
+            ? campaignProblemMessage(error.message)
+            : campaignFailureMessage("the campaign was not launched"),
+        );
       }
     });
   };

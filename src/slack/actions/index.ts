@@ -1,7 +1,19 @@
 import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign";
-import { THREAD_ASSIGN, THREAD_CANNED, THREAD_FOLLOW_UP, THREAD_OPT_OUT, THREAD_RELEASE, THREAD_TAG } from "../blocks/conversation";
+import {
+  THREAD_ASSIGN,
+  THREAD_CANNED,
+  THREAD_FOLLOW_UP,
+  THREAD_OPT_OUT,
+  THREAD_RELEASE,
+  THREAD_TAG,
+} from "../blocks/conversation";
 import { TEXTING_SEND, TEXTING_SKIP } from "../blocks/texting";
-import { SEGMENT_DELETE_CANCEL, SEGMENT_DELETE_CONFIRM, SEGMENT_FIELD_ACTIONS, SEGMENT_TAG_ACTIONS } from "../blocks/segment";
+import {
+  SEGMENT_DELETE_CANCEL,
+  SEGMENT_DELETE_CONFIRM,
+  SEGMENT_FIELD_ACTIONS,
+  SEGMENT_TAG_ACTIONS,
+} from "../blocks/segment";
 import type { SlackDeps } from "../deps";
 import type { SlackListenerRegistrar } from "../registrar";
 import { campaignFixClicked, campaignLaunchClicked } from "./campaign-buttons";
@@ -9,7 +21,14 @@ import { segmentDeleteCancelled, segmentDeleteConfirmed } from "./segment-delete
 import { segmentFieldChanged } from "./segment-live-count";
 import { segmentTagOptions } from "./segment-tag-options";
 import { textingSendClicked, textingSkipClicked } from "./texting";
-import { threadAssignClicked, threadCannedPicked, threadFollowUpPicked, threadOptOutClicked, threadReleaseClicked, threadTagPicked } from "./thread-controls";
+import {
+  threadAssignClicked,
+  threadCannedPicked,
+  threadFollowUpPicked,
+  threadOptOutClicked,
+  threadReleaseClicked,
+  threadTagPicked,
+} from "./thread-controls";
 
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.action(CAMPAIGN_FIX_ACTIONS, campaignFixClicked(deps));

@@ -1,6 +1,11 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { deleteSegment, SegmentError } from "../../services/segments";
-import { segmentDeletedMessage, segmentFailureMessage, segmentKeptMessage, segmentProblemMessage } from "../blocks/segment";
+import {
+  segmentDeletedMessage,
+  segmentFailureMessage,
+  segmentKeptMessage,
+  segmentProblemMessage,
+} from "../blocks/segment";
 import type { SlackDeps } from "../deps";
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;

@@ -72,14 +72,19 @@ class PreviewCache {
   }
 }
 
-async function audienceStatus(deps: SlackDeps, values: ViewStateValues, preview: (filter: AudienceFilter) => Promise<Preview>): Promise<AudienceStatus> {
+async function audienceStatus(
+  deps: SlackDeps,
+  values: ViewStateValues,
+  preview: (filter: AudienceFilter) => Promise<Preview>,
+): Promise<AudienceStatus> {
   const { name, form } = readSegmentForm(values);
   const result = filterFromForm(form);
   const normalized = normalizeSegmentName(name);
   let nameProblem: string | undefined;
   if (normalized) {
     nameProblem = segmentNameProblem(normalized) ?? undefined;
-    if (!nameProblem && (await segmentNameTaken(deps.db, normalized))) nameProblem = `A segment named “${normalized}” already exists: pick another name.`;
+    if (!nameProblem && (await segmentNameTaken(deps.db, normalized)))
+      nameProblem = `A segment named “${normalized}” already exists: pick another name.`;
   }
   if (result.ok) {
     return { kind: "count", ...(await preview(result.filter)), fieldsIgnored: result.fieldsIgnored, nameProblem };
@@ -87,7 +92,12 @@ async function audienceStatus(deps: SlackDeps, values: ViewStateValues, preview:
   return result.empty ? { kind: "prompt", nameProblem } : { kind: "problems", problems: result.problems, nameProblem };
 }
 
-async function updateStatus(deps: SlackDeps, client: webApi.WebClient, view: ViewOutput, status: AudienceStatus): Promise<void> {
+async function updateStatus(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  view: ViewOutput,
+  status: AudienceStatus,
+): Promise<void> {
   try {
     await client.views.update({ view_id: view.id, hash: view.hash, view: withAudienceStatus(view, status) });
   } catch (error) {

@@ -16,7 +16,6 @@ function readValue(action: ButtonAction): Partial<SendButtonValue> {
   }
 }
 
-
 /**
  * The Send button of a texting card: exactly one text for one click (the service claims the
  * card's intent), then the volunteer's next card in place of this one. A double click, a Slack
@@ -31,16 +30,26 @@ export function textingSendClicked(deps: SlackDeps) {
       try {
         if (!value.c || !value.cc || !value.i) throw new Error("texting card without campaign, contact or intent");
         const now = deps.clock();
-        const outcome = await sendCard(deps.db, deps.sms, { campaignContactId: value.cc, intentId: value.i, volunteer, now }, { sender: deps.sender });
+        const outcome = await sendCard(
+          deps.db,
+          deps.sms,
+          { campaignContactId: value.cc, intentId: value.i, volunteer, now },
+          { sender: deps.sender },
+        );
         const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
         const lead = outcome.kind === "already-handled" ? `:information_source: ${outcome.message}` : undefined;
         if (outcome.kind === "failed" && outcome.alertAdmins) await alertOrganizer(deps, outcome, now);
-        const sentInSession = (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
+        const sentInSession =
+          (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
         const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes, sentInSession });
         await respond({ replace_original: true, ...textingMessage(draw, lead) });
       } catch (error) {
         deps.logger.error({ err: error, user: volunteer, card: value }, "texting send failed");
-        await respond(campaignFailureMessage("we could not tell whether this text went out; it will be checked with Twilio before anything is sent again. Type /campaign send to continue"));
+        await respond(
+          campaignFailureMessage(
+            "we could not tell whether this text went out; it will be checked with Twilio before anything is sent again. Type /campaign send to continue",
+          ),
+        );
       }
     });
   };
@@ -51,7 +60,11 @@ export function textingSendClicked(deps: SlackDeps) {
  * unregistered sender), through the durable outbox. One alert per campaign, problem and hour,
  * however many volunteers hit it and however many processes serve them: the hour is in the key.
  */
-async function alertOrganizer(deps: SlackDeps, failed: Extract<SendOutcome, { kind: "failed" }>, now: Date): Promise<void> {
+async function alertOrganizer(
+  deps: SlackDeps,
+  failed: Extract<SendOutcome, { kind: "failed" }>,
+  now: Date,
+): Promise<void> {
   const hour = now.toISOString().slice(0, 13);
   const message = adminAlertMessage(failed.campaignName, failed.note.reason, failed.forAdmins);
   await enqueueSlackPost(deps.db.prisma, {
@@ -73,7 +86,13 @@ export function textingSkipClicked(deps: SlackDeps) {
         if (!value.c || !value.cc) throw new Error("texting card without campaign or contact");
         const now = deps.clock();
         const note = await skipCard(deps.db, { campaignContactId: value.cc, volunteer, now });
-        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes: note ? [note] : [], sentInSession: Number(value.n) || 0 });
+        const draw = await drawCard(deps.db, {
+          campaignId: value.c,
+          volunteer,
+          now,
+          notes: note ? [note] : [],
+          sentInSession: Number(value.n) || 0,
+        });
         await respond({ replace_original: true, ...textingMessage(draw) });
       } catch (error) {
         deps.logger.error({ err: error, user: volunteer, card: value }, "texting skip failed");

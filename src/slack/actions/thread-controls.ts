@@ -1,10 +1,26 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from "@slack/bolt";
-import { assignConversation, ConversationControlError, optOutFromThread, sendCannedReply, setFollowUp, toggleTag } from "../../services/conversation-controls";
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  StaticSelectAction,
+} from "@slack/bolt";
+import {
+  assignConversation,
+  ConversationControlError,
+  optOutFromThread,
+  sendCannedReply,
+  setFollowUp,
+  toggleTag,
+} from "../../services/conversation-controls";
 import { slackThreadRenderer } from "../blocks/conversation";
 import type { SlackDeps } from "../deps";
 
 type ControlArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>> & AllMiddlewareArgs;
-type Control = (deps: SlackDeps, input: { conversationId: string; choice: string; user: string; actionKey: string }) => Promise<void>;
+type Control = (
+  deps: SlackDeps,
+  input: { conversationId: string; choice: string; user: string; actionKey: string },
+) => Promise<void>;
 
 /** One thread control: acknowledge, change the conversation, tell the volunteer only if it failed. */
 function control(deps: SlackDeps, name: string, run: Control) {
@@ -17,14 +33,23 @@ function control(deps: SlackDeps, name: string, run: Control) {
       await run(deps, { conversationId, choice, user, actionKey: action.action_ts });
       deps.inbox.wake();
     } catch (error) {
-      if (!(error instanceof ConversationControlError)) deps.logger.error({ err: error, control: name, user, conversationId }, "thread control failed");
-      const message = error instanceof ConversationControlError ? error.message : "Something went wrong on our side; try again in a minute.";
+      if (!(error instanceof ConversationControlError))
+        deps.logger.error({ err: error, control: name, user, conversationId }, "thread control failed");
+      const message =
+        error instanceof ConversationControlError
+          ? error.message
+          : "Something went wrong on our side; try again in a minute.";
       await respond({ response_type: "ephemeral", replace_original: false, text: `:warning: ${message}` });
     }
   };
 }
 
-const controlDeps = (deps: SlackDeps) => ({ db: deps.db, render: slackThreadRenderer, logger: deps.logger, clock: deps.clock });
+const controlDeps = (deps: SlackDeps) => ({
+  db: deps.db,
+  render: slackThreadRenderer,
+  logger: deps.logger,
+  clock: deps.clock,
+});
 
 export const threadAssignClicked = (deps: SlackDeps) =>
   control(deps, "assign", (d, i) => assignConversation(controlDeps(d), i.conversationId, i.user, i.actionKey));
@@ -33,7 +58,9 @@ export const threadReleaseClicked = (deps: SlackDeps) =>
 export const threadTagPicked = (deps: SlackDeps) =>
   control(deps, "tag", (d, i) => toggleTag(controlDeps(d), i.conversationId, i.choice, i.actionKey));
 export const threadFollowUpPicked = (deps: SlackDeps) =>
-  control(deps, "follow-up", (d, i) => setFollowUp(controlDeps(d), i.conversationId, Number(i.choice) || 0, i.actionKey));
+  control(deps, "follow-up", (d, i) =>
+    setFollowUp(controlDeps(d), i.conversationId, Number(i.choice) || 0, i.actionKey),
+  );
 export const threadOptOutClicked = (deps: SlackDeps) =>
   control(deps, "opt-out", (d, i) => optOutFromThread(controlDeps(d), i.conversationId, i.user, i.actionKey));
 export const threadCannedPicked = (deps: SlackDeps) =>

@@ -79,7 +79,8 @@ export function importSummaryMessage(fileName: string, summary: ImportSummary, s
     `• Invalid rows skipped: *${count(summary.invalid)}*${summary.invalid ? " (see the attached CSV for each line and reason)" : ""}`,
     `• Opted-out numbers (kept, never texted): *${count(summary.suppressed)}*`,
   ];
-  if (summary.customFields.length) lines.push(`Custom fields: ${summary.customFields.map((f) => `\`${f}\``).join(", ")}`);
+  if (summary.customFields.length)
+    lines.push(`Custom fields: ${summary.customFields.map((f) => `\`${f}\``).join(", ")}`);
   const text = lines.join("\n");
   return { text, blocks: [section(text)] };
 }

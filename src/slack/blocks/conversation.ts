@@ -32,9 +32,13 @@ function root(view: ThreadView): SlackMessageJson {
   const owner = view.assignee ? `<@${view.assignee}>` : "nobody yet";
   const followUp = view.followUpAt ? ` · follow up ${view.followUpAt.toISOString().slice(0, 10)}` : "";
   // Names come from imported files: escaped like voter text, so a name cannot ping or link.
-  const text = escapeForSlack(`${view.contactName} (${view.maskedPhone}) replied${view.campaignName ? ` to ${view.campaignName}` : ""}`);
+  const text = escapeForSlack(
+    `${view.contactName} (${view.maskedPhone}) replied${view.campaignName ? ` to ${view.campaignName}` : ""}`,
+  );
   const value = view.conversationId;
-  const tagOptions = [...new Set([...(view.outcomeTag ? [view.outcomeTag] : []), ...COMMON_TAGS])].map((t) => option(t, `${value}|${t}`));
+  const tagOptions = [...new Set([...(view.outcomeTag ? [view.outcomeTag] : []), ...COMMON_TAGS])].map((t) =>
+    option(t, `${value}|${t}`),
+  );
   const controls = view.optedOut
     ? []
     : [
@@ -46,9 +50,21 @@ function root(view: ThreadView): SlackMessageJson {
               ? { type: "button", action_id: THREAD_RELEASE, text: plain("Release"), value }
               : { type: "button", action_id: THREAD_ASSIGN, text: plain("Assign to me"), value },
             { type: "static_select", action_id: THREAD_TAG, placeholder: plain("Tag"), options: tagOptions },
-            { type: "static_select", action_id: THREAD_FOLLOW_UP, placeholder: plain("Follow up"), options: FOLLOW_UP_CHOICES.map((c) => option(c.label, `${value}|${c.hours}`)) },
+            {
+              type: "static_select",
+              action_id: THREAD_FOLLOW_UP,
+              placeholder: plain("Follow up"),
+              options: FOLLOW_UP_CHOICES.map((c) => option(c.label, `${value}|${c.hours}`)),
+            },
             ...(view.cannedReplies.length
-              ? [{ type: "static_select", action_id: THREAD_CANNED, placeholder: plain("Canned reply"), options: view.cannedReplies.slice(0, 100).map((r) => option(r.title, `${value}|${r.id}`)) }]
+              ? [
+                  {
+                    type: "static_select",
+                    action_id: THREAD_CANNED,
+                    placeholder: plain("Canned reply"),
+                    options: view.cannedReplies.slice(0, 100).map((r) => option(r.title, `${value}|${r.id}`)),
+                  },
+                ]
               : []),
             {
               type: "button",
@@ -58,7 +74,10 @@ function root(view: ThreadView): SlackMessageJson {
               value,
               confirm: {
                 title: plain("Opt this voter out?"),
-                text: { type: "mrkdwn", text: "No campaign will text this number again, and a START from them will not undo it." },
+                text: {
+                  type: "mrkdwn",
+                  text: "No campaign will text this number again, and a START from them will not undo it.",
+                },
                 confirm: plain("Opt out"),
                 deny: plain("Cancel"),
               },
@@ -71,7 +90,9 @@ function root(view: ThreadView): SlackMessageJson {
     unfurl_links: false,
     unfurl_media: false,
     blocks: [
-      section(`:speech_balloon: *${escapeForSlack(view.contactName)}* (${view.maskedPhone})${view.campaignName ? ` · ${escapeMrkdwn(view.campaignName)}` : ""}${status}`),
+      section(
+        `:speech_balloon: *${escapeForSlack(view.contactName)}* (${view.maskedPhone})${view.campaignName ? ` · ${escapeMrkdwn(view.campaignName)}` : ""}${status}`,
+      ),
       ...(view.firstText ? [section(`*First text:*\n${quoteForSlack(view.firstText)}`)] : []),
       context(`Tags: ${tags} · Volunteer: ${owner}${followUp} · Reply in this thread to text them.`),
       ...controls,
@@ -80,23 +101,41 @@ function root(view: ThreadView): SlackMessageJson {
 }
 
 function voterText(view: { contactName: string; body: string; mediaUrls: string[] }): SlackMessageJson {
-  const media = view.mediaUrls.length ? `\n_${view.mediaUrls.length} picture${view.mediaUrls.length === 1 ? "" : "s"}: ${view.mediaUrls.map((u) => escapeForSlack(u)).join(" ")}_` : "";
+  const media = view.mediaUrls.length
+    ? `\n_${view.mediaUrls.length} picture${view.mediaUrls.length === 1 ? "" : "s"}: ${view.mediaUrls.map((u) => escapeForSlack(u)).join(" ")}_`
+    : "";
   // Posted under the voter's name (chat:write.customize); plain escaped text, no links unfurled, no mentions parsed.
-  return { text: `${escapeForSlack(view.body) || "(empty message)"}${media}`.slice(0, 3_900), username: view.contactName.slice(0, 80), icon_emoji: ":iphone:", unfurl_links: false, unfurl_media: false, parse: "none" };
+  return {
+    text: `${escapeForSlack(view.body) || "(empty message)"}${media}`.slice(0, 3_900),
+    username: view.contactName.slice(0, 80),
+    icon_emoji: ":iphone:",
+    unfurl_links: false,
+    unfurl_media: false,
+    parse: "none",
+  };
 }
 
 function note(text: string): SlackMessageJson {
   return { text, unfurl_links: false };
 }
 
-function unmatched(view: { maskedPhone: string; contactName: string | null; body: string; mediaUrls: string[]; why: string }): SlackMessageJson {
+function unmatched(view: {
+  maskedPhone: string;
+  contactName: string | null;
+  body: string;
+  mediaUrls: string[];
+  why: string;
+}): SlackMessageJson {
   const who = view.contactName ? `${escapeMrkdwn(view.contactName)} (${view.maskedPhone})` : view.maskedPhone;
   const text = `:mailbox_with_mail: Text from ${who}, which no conversation claims (${escapeMrkdwn(view.why)}):\n${quoteForSlack(view.body)}`;
   return { text: text.slice(0, 3_900), unfurl_links: false, unfurl_media: false };
 }
 
 function setAside(view: { maskedPhone: string; body: string; why: string }): SlackMessageJson {
-  return { text: `:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(view.why)}\n${quoteForSlack(view.body)}`, unfurl_links: false };
+  return {
+    text: `:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(view.why)}\n${quoteForSlack(view.body)}`,
+    unfurl_links: false,
+  };
 }
 
 export const slackThreadRenderer: ThreadRenderer = { root, voterText, note, unmatched, setAside };

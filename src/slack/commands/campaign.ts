@@ -42,7 +42,11 @@ export { CAMPAIGN_COMMAND };
 
 /** `/campaign …`: create, check, launch and steer texting campaigns. Answers are visible only to the organizer. */
 export function campaignCommand(deps: SlackDeps) {
-  const named = (name: string, summary: string, run: (args: CommandArgs, campaignName: string) => Promise<void>): Subcommand => ({
+  const named = (
+    name: string,
+    summary: string,
+    run: (args: CommandArgs, campaignName: string) => Promise<void>,
+  ): Subcommand => ({
     name,
     args: "<name>",
     summary,
@@ -54,15 +58,28 @@ export function campaignCommand(deps: SlackDeps) {
       await run(args, rest);
     },
   });
-  const status = (change: StatusChange, summary: string) => named(change, summary, (args, name) => changeStatus(deps, args, name, change));
+  const status = (change: StatusChange, summary: string) =>
+    named(change, summary, (args, name) => changeStatus(deps, args, name, change));
   return slashCommand(CAMPAIGN_COMMAND, "create, check, launch and steer texting campaigns.", [
-    { name: "new", summary: "create a campaign (goal, scripts, audience, sending rules) as a draft", run: (args) => openForm(deps, args, null) },
+    {
+      name: "new",
+      summary: "create a campaign (goal, scripts, audience, sending rules) as a draft",
+      run: (args) => openForm(deps, args, null),
+    },
     { name: "list", summary: "every campaign with its status and progress", run: (args) => listAll(deps, args) },
-    named("show", "goal, audience, each script previewed for real contacts, cost, and what blocks launch", (args, name) => show(deps, args, name)),
+    named(
+      "show",
+      "goal, audience, each script previewed for real contacts, cost, and what blocks launch",
+      (args, name) => show(deps, args, name),
+    ),
     named("edit", "change a draft or paused campaign", (args, name) => openForm(deps, args, name)),
-    named("launch", "start a draft once every check passes (nothing is sent until volunteers click)", (args, name) => launch(deps, args, name)),
+    named("launch", "start a draft once every check passes (nothing is sent until volunteers click)", (args, name) =>
+      launch(deps, args, name),
+    ),
     named("send", "text this campaign's contacts, one click per text", (args, name) => startTexting(deps, args, name)),
-    named("replies", "save canned replies volunteers send from a conversation's thread", (args, name) => openCannedReplies(deps, args, name)),
+    named("replies", "save canned replies volunteers send from a conversation's thread", (args, name) =>
+      openCannedReplies(deps, args, name),
+    ),
     status("pause", "stop sending until resumed"),
     status("resume", "let volunteers send again"),
     status("archive", "end a campaign for good (conversations and reports stay)"),
@@ -70,7 +87,13 @@ export function campaignCommand(deps: SlackDeps) {
 }
 
 /** Answers a CampaignError with its message; anything else is logged and answered with `failed`. */
-async function answerError(deps: SlackDeps, say: (m: ReturnType<typeof campaignProblemMessage>) => Promise<unknown>, error: unknown, context: Record<string, unknown>, failed: string) {
+async function answerError(
+  deps: SlackDeps,
+  say: (m: ReturnType<typeof campaignProblemMessage>) => Promise<unknown>,
+  error: unknown,
+  context: Record<string, unknown>,
+  failed: string,
+) {
   if (error instanceof CampaignError) {
     await say(campaignProblemMessage(error.message));
     return;
@@ -83,25 +106,47 @@ async function answerError(deps: SlackDeps, say: (m: ReturnType<typeof campaignP
  * The form opens at once (trigger_id lasts about 3 s) with a loading view, then fills in: the
  * segments and contact fields to offer, and for `edit` the campaign as saved.
  */
-async function openForm(deps: SlackDeps, { ack, client, command, respond }: CommandArgs, name: string | null): Promise<void> {
+async function openForm(
+  deps: SlackDeps,
+  { ack, client, command, respond }: CommandArgs,
+  name: string | null,
+): Promise<void> {
   let campaign: CampaignRecord | null = null;
   if (name !== null) {
     try {
       campaign = await requireCampaign(deps.db, name);
-      if (campaign.status === "running") throw new CampaignError("wrong_status", `“${campaign.name}” is running. Pause it first with /campaign pause ${campaign.name}, edit it, then resume it.`);
-      if (campaign.status === "archived") throw new CampaignError("wrong_status", `“${campaign.name}” is archived and cannot be edited.`);
+      if (campaign.status === "running")
+        throw new CampaignError(
+          "wrong_status",
+          `“${campaign.name}” is running. Pause it first with /campaign pause ${campaign.name}, edit it, then resume it.`,
+        );
+      if (campaign.status === "archived")
+        throw new CampaignError("wrong_status", `“${campaign.name}” is archived and cannot be edited.`);
     } catch (error) {
-      await answerError(deps, ack, error, { user: command.user_id, campaign: name }, "the campaign could not be opened");
+      await answerError(
+        deps,
+        ack,
+        error,
+        { user: command.user_id, campaign: name },
+        "the campaign could not be opened",
+      );
       return;
     }
   }
   await ack();
   const mode = campaign ? "edit" : "new";
-  const base: Omit<CampaignModalMetadata, "fields"> = { channelId: command.channel_id, mode, ...(campaign ? { campaignId: campaign.id } : {}) };
+  const base: Omit<CampaignModalMetadata, "fields"> = {
+    channelId: command.channel_id,
+    mode,
+    ...(campaign ? { campaignId: campaign.id } : {}),
+  };
   const log = deps.logger.child({ flow: `campaign-${mode}`, user: command.user_id });
   let opened: Awaited<ReturnType<typeof client.views.open>>;
   try {
-    opened = await client.views.open({ trigger_id: command.trigger_id, view: campaignLoadingModal(modalMetadata(base, []), mode) });
+    opened = await client.views.open({
+      trigger_id: command.trigger_id,
+      view: campaignLoadingModal(modalMetadata(base, []), mode),
+    });
   } catch (error) {
     log.error({ err: error }, "campaign form did not open");
     await respond(campaignFormFailedMessage(slackErrorCode(error) ?? "no answer"));
@@ -112,15 +157,23 @@ async function openForm(deps: SlackDeps, { ack, client, command, respond }: Comm
   deps.background.run("campaign-form", async () => {
     try {
       const choices = await campaignFormChoices(deps.db);
-      if (campaign?.segment && !choices.segments.some((s) => s.id === campaign.segment!.id)) choices.segments.unshift(campaign.segment);
+      if (campaign?.segment && !choices.segments.some((s) => s.id === campaign.segment!.id))
+        choices.segments.unshift(campaign.segment);
       const metadata = modalMetadata(base, choices.customFields);
-      const form: CampaignForm = campaign ? formOfCampaign(campaign) : { ...EMPTY_CAMPAIGN_FORM, channelId: command.channel_id };
-      const view = choices.segments.length === 0 ? campaignNeedsSegmentModal(metadata) : campaignModal(metadata, mode, choices, form);
+      const form: CampaignForm = campaign
+        ? formOfCampaign(campaign)
+        : { ...EMPTY_CAMPAIGN_FORM, channelId: command.channel_id };
+      const view =
+        choices.segments.length === 0
+          ? campaignNeedsSegmentModal(metadata)
+          : campaignModal(metadata, mode, choices, form);
       await client.views.update({ view_id: viewId, hash: opened.view?.hash, view });
     } catch (error) {
       if (slackErrorCode(error) === "not_found") return; // closed while loading
       log.error({ err: error }, "campaign form could not load");
-      await client.views.update({ view_id: viewId, view: campaignUnavailableModal(modalMetadata(base, []), mode) }).catch(() => undefined);
+      await client.views
+        .update({ view_id: viewId, view: campaignUnavailableModal(modalMetadata(base, []), mode) })
+        .catch(() => undefined);
     }
   });
 }
@@ -139,9 +192,17 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
   deps.background.run("campaign-show", async () => {
     try {
       const campaign = await requireCampaign(deps.db, name);
-      await respond(campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })));
+      await respond(
+        campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })),
+      );
     } catch (error) {
-      await answerError(deps, respond, error, { user: command.user_id, campaign: name }, "the campaign could not be shown");
+      await answerError(
+        deps,
+        respond,
+        error,
+        { user: command.user_id, campaign: name },
+        "the campaign could not be shown",
+      );
     }
   });
 }
@@ -152,7 +213,13 @@ async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, n
     try {
       await respond(await launchAnswer(deps, await requireCampaign(deps.db, name)));
     } catch (error) {
-      await answerError(deps, respond, error, { user: command.user_id, campaign: name }, "the campaign was not launched");
+      await answerError(
+        deps,
+        respond,
+        error,
+        { user: command.user_id, campaign: name },
+        "the campaign was not launched",
+      );
     }
   });
 }
@@ -162,11 +229,19 @@ export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord) {
   const result = await launchCampaign(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
   if (!result.launched) return campaignBlockedMessage(result.report);
   deps.logger.info({ campaign: campaign.id, queued: result.queued }, "campaign launched");
-  return campaignLaunchedMessage(campaign.name, result.queued, campaign.scripts.filter((s) => s.kind === "initial").length);
+  return campaignLaunchedMessage(
+    campaign.name,
+    result.queued,
+    campaign.scripts.filter((s) => s.kind === "initial").length,
+  );
 }
 
 /** The canned-reply form opens at once; the contacts' fields for its hint arrive when read. */
-async function openCannedReplies(deps: SlackDeps, { ack, client, command, respond }: CommandArgs, name: string): Promise<void> {
+async function openCannedReplies(
+  deps: SlackDeps,
+  { ack, client, command, respond }: CommandArgs,
+  name: string,
+): Promise<void> {
   let campaign: CampaignRecord;
   try {
     campaign = await requireCampaign(deps.db, name);
@@ -179,7 +254,10 @@ async function openCannedReplies(deps: SlackDeps, { ack, client, command, respon
   const existing = await listCannedReplies(deps.db, campaign.id);
   let opened: Awaited<ReturnType<typeof client.views.open>>;
   try {
-    opened = await client.views.open({ trigger_id: command.trigger_id, view: cannedReplyModal(modalMetadata(base, []), campaign.name, existing, []) });
+    opened = await client.views.open({
+      trigger_id: command.trigger_id,
+      view: cannedReplyModal(modalMetadata(base, []), campaign.name, existing, []),
+    });
   } catch (error) {
     deps.logger.error({ err: error, user: command.user_id }, "canned reply form did not open");
     await respond(campaignFormFailedMessage(slackErrorCode(error) ?? "no answer"));
@@ -190,9 +268,16 @@ async function openCannedReplies(deps: SlackDeps, { ack, client, command, respon
   deps.background.run("canned-reply-form", async () => {
     const fields = await customFieldNames(deps.db, 200);
     const metadata = modalMetadata(base, fields);
-    await client.views.update({ view_id: viewId, hash: opened.view?.hash, view: cannedReplyModal(metadata, campaign.name, existing, fields) }).catch((error: unknown) => {
-      if (slackErrorCode(error) !== "hash_conflict" && slackErrorCode(error) !== "not_found") deps.logger.error({ err: error }, "canned reply form could not load fields");
-    });
+    await client.views
+      .update({
+        view_id: viewId,
+        hash: opened.view?.hash,
+        view: cannedReplyModal(metadata, campaign.name, existing, fields),
+      })
+      .catch((error: unknown) => {
+        if (slackErrorCode(error) !== "hash_conflict" && slackErrorCode(error) !== "not_found")
+          deps.logger.error({ err: error }, "canned reply form could not load fields");
+      });
   });
 }
 
@@ -202,19 +287,43 @@ async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandA
   deps.background.run("texting-start", async () => {
     try {
       const campaign = await requireCampaign(deps.db, name);
-      await respond(textingMessage(await drawCard(deps.db, { campaignId: campaign.id, volunteer: command.user_id, now: deps.clock() })));
+      await respond(
+        textingMessage(
+          await drawCard(deps.db, { campaignId: campaign.id, volunteer: command.user_id, now: deps.clock() }),
+        ),
+      );
     } catch (error) {
-      await answerError(deps, respond, error, { user: command.user_id, campaign: name }, "no texting card could be drawn");
+      await answerError(
+        deps,
+        respond,
+        error,
+        { user: command.user_id, campaign: name },
+        "no texting card could be drawn",
+      );
     }
   });
 }
 
-async function changeStatus(deps: SlackDeps, { ack, command }: CommandArgs, name: string, change: StatusChange): Promise<void> {
+async function changeStatus(
+  deps: SlackDeps,
+  { ack, command }: CommandArgs,
+  name: string,
+  change: StatusChange,
+): Promise<void> {
   try {
     const campaign = await changeCampaignStatus(deps.db, name, change);
-    deps.logger.info({ campaign: campaign.id, status: campaign.status, user: command.user_id }, "campaign status changed");
+    deps.logger.info(
+      { campaign: campaign.id, status: campaign.status, user: command.user_id },
+      "campaign status changed",
+    );
     await ack(campaignStatusMessage(campaign.name, campaign.status));
   } catch (error) {
-    await answerError(deps, ack, error, { user: command.user_id, campaign: name, change }, `the campaign was not ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}`);
+    await answerError(
+      deps,
+      ack,
+      error,
+      { user: command.user_id, campaign: name, change },
+      `the campaign was not ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}`,
+    );
   }
 }

@@ -29,7 +29,16 @@ export function slashCommand(command: string, intro: string, subcommands: readon
     }
     const subcommand = subcommands.find((s) => s.name === name);
     if (!subcommand) {
-      await args.ack(unknownSubcommand(command, word, suggestNames(name, help.map((s) => s.name))));
+      await args.ack(
+        unknownSubcommand(
+          command,
+          word,
+          suggestNames(
+            name,
+            help.map((s) => s.name),
+          ),
+        ),
+      );
       return;
     }
     await subcommand.run(args, text.slice(word.length).trim());

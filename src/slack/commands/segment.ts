@@ -21,7 +21,11 @@ export { SEGMENT_COMMAND };
 /** `/segment …`: save audiences, see who is in them. Answers are visible only to the organizer. */
 export function segmentCommand(deps: SlackDeps) {
   return slashCommand(SEGMENT_COMMAND, "save audiences (who a campaign texts) and see who is in them.", [
-    { name: "new", summary: "build a segment in a form that counts reachable contacts as you go", run: (args) => openSegmentForm(deps, args) },
+    {
+      name: "new",
+      summary: "build a segment in a form that counts reachable contacts as you go",
+      run: (args) => openSegmentForm(deps, args),
+    },
     { name: "list", summary: "every saved segment with its conditions", run: (args) => listAll(deps, args) },
     {
       name: "show",
@@ -29,7 +33,12 @@ export function segmentCommand(deps: SlackDeps) {
       summary: "reachable count, breakdown by state and time zone, five sample contacts",
       run: (args, name) => show(deps, args, name),
     },
-    { name: "delete", args: "<name>", summary: "delete a segment no campaign uses (asks first)", run: (args, name) => askToDelete(deps, args, name) },
+    {
+      name: "delete",
+      args: "<name>",
+      summary: "delete a segment no campaign uses (asks first)",
+      run: (args, name) => askToDelete(deps, args, name),
+    },
   ]);
 }
 

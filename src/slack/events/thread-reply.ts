@@ -13,10 +13,34 @@ type MessageArgs = SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs;
  */
 export function threadReplyReceived(deps: SlackDeps) {
   return async ({ message }: MessageArgs): Promise<void> => {
-    const m = message as { subtype?: string; bot_id?: string; channel?: string; ts?: string; thread_ts?: string; user?: string; text?: string };
+    const m = message as {
+      subtype?: string;
+      bot_id?: string;
+      channel?: string;
+      ts?: string;
+      thread_ts?: string;
+      user?: string;
+      text?: string;
+    };
     // A file shared in a thread is kept too: it cannot go out as a text, and the volunteer must be told so.
-    if ((m.subtype !== undefined && m.subtype !== "file_share") || m.bot_id || !m.thread_ts || m.thread_ts === m.ts || !m.channel || !m.ts || !m.user) return;
-    const stored = await recordThreadReply(deps.db, { channel: m.channel, ts: m.ts, threadTs: m.thread_ts, user: m.user, text: m.text ?? "", ...(m.subtype === "file_share" ? { files: true } : {}) });
+    if (
+      (m.subtype !== undefined && m.subtype !== "file_share") ||
+      m.bot_id ||
+      !m.thread_ts ||
+      m.thread_ts === m.ts ||
+      !m.channel ||
+      !m.ts ||
+      !m.user
+    )
+      return;
+    const stored = await recordThreadReply(deps.db, {
+      channel: m.channel,
+      ts: m.ts,
+      threadTs: m.thread_ts,
+      user: m.user,
+      text: m.text ?? "",
+      ...(m.subtype === "file_share" ? { files: true } : {}),
+    });
     if (stored) deps.inbox.wake();
   };
 }

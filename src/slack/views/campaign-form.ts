@@ -14,21 +14,33 @@ import { tellUser } from "../tell-user";
  * the modal closes, and the organizer gets the summary: audience, previews, cost, warnings.
  */
 export function campaignFormSubmitted(deps: SlackDeps) {
-  return async ({ ack, view, body, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    view,
+    body,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const metadata = JSON.parse(view.private_metadata) as CampaignModalMetadata;
-    const result = validateCampaignForm(readCampaignForm(view.state.values as ViewStateValues), { knownFields: mergeFieldsFor(metadata.fields) });
+    const result = validateCampaignForm(readCampaignForm(view.state.values as ViewStateValues), {
+      knownFields: mergeFieldsFor(metadata.fields),
+    });
     if (!result.ok) {
       await ack({ response_action: "errors", errors: result.problems });
       return;
     }
     let saved: { id: string; name: string };
     try {
-      saved = metadata.mode === "edit" && metadata.campaignId
-        ? await updateCampaign(deps.db, metadata.campaignId, result.draft)
-        : await createCampaign(deps.db, result.draft, body.user.id);
+      saved =
+        metadata.mode === "edit" && metadata.campaignId
+          ? await updateCampaign(deps.db, metadata.campaignId, result.draft)
+          : await createCampaign(deps.db, result.draft, body.user.id);
     } catch (error) {
-      if (!(error instanceof CampaignError)) deps.logger.error({ err: error, user: body.user.id }, "campaign not saved");
-      const message = error instanceof CampaignError ? error.message : "Something went wrong on our side and the campaign was not saved. Try again in a minute.";
+      if (!(error instanceof CampaignError))
+        deps.logger.error({ err: error, user: body.user.id }, "campaign not saved");
+      const message =
+        error instanceof CampaignError
+          ? error.message
+          : "Something went wrong on our side and the campaign was not saved. Try again in a minute.";
       const field = error instanceof CampaignError && error.reason === "segment_missing" ? "segment" : "name";
       await ack({ response_action: "errors", errors: { [field]: message } });
       return;
@@ -36,7 +48,13 @@ export function campaignFormSubmitted(deps: SlackDeps) {
     await ack();
     deps.logger.info({ campaign: saved.id, user: body.user.id, mode: metadata.mode }, "campaign saved");
     const to = { channelId: metadata.channelId, userId: body.user.id };
-    deps.background.run("campaign-saved", () => summarize(deps, client, to, saved.id, { mode: metadata.mode, warnings: result.warnings, inserted: result.inserted }));
+    deps.background.run("campaign-saved", () =>
+      summarize(deps, client, to, saved.id, {
+        mode: metadata.mode,
+        warnings: result.warnings,
+        inserted: result.inserted,
+      }),
+    );
   };
 }
 

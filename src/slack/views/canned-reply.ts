@@ -9,26 +9,46 @@ import { tellUser } from "../tell-user";
 
 /** A canned reply was submitted: merge-field mistakes go back under the text; a good one is saved. */
 export function cannedReplySubmitted(deps: SlackDeps) {
-  return async ({ ack, view, body, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    view,
+    body,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const metadata = JSON.parse(view.private_metadata) as CannedReplyMetadata;
     const values = view.state.values as ViewStateValues;
     const title = (values.title?.[cannedAction("title")]?.value ?? "").trim().replace(/\s+/g, " ");
     const text = (values.body?.[cannedAction("body")]?.value ?? "").trim();
     const errors: Record<string, string> = {};
     if (!title) errors.title = "Give the reply a short title, like “Polling place”.";
-    const problems = lintScript(text, { knownFields: mergeFieldsFor(metadata.fields), kind: "follow_up" }).filter((f) => f.severity === "error");
-    if (problems.length) errors.body = problems.slice(0, 2).map((p) => p.message).join(" ");
+    const problems = lintScript(text, { knownFields: mergeFieldsFor(metadata.fields), kind: "follow_up" }).filter(
+      (f) => f.severity === "error",
+    );
+    if (problems.length)
+      errors.body = problems
+        .slice(0, 2)
+        .map((p) => p.message)
+        .join(" ");
     if (Object.keys(errors).length) {
       await ack({ response_action: "errors", errors });
       return;
     }
     const campaign = await campaignById(deps.db, metadata.campaignId);
     if (!campaign) {
-      await ack({ response_action: "errors", errors: { title: "This campaign was deleted meanwhile; nothing was saved." } });
+      await ack({
+        response_action: "errors",
+        errors: { title: "This campaign was deleted meanwhile; nothing was saved." },
+      });
       return;
     }
     await saveCannedReply(deps.db, { campaignId: campaign.id, title, body: text, createdBy: body.user.id });
     await ack();
-    deps.background.run("canned-reply-saved", () => tellUser(client, { channelId: metadata.channelId, userId: body.user.id }, cannedReplySavedMessage(campaign.name, title)));
+    deps.background.run("canned-reply-saved", () =>
+      tellUser(
+        client,
+        { channelId: metadata.channelId, userId: body.user.id },
+        cannedReplySavedMessage(campaign.name, title),
+      ),
+    );
   };
 }

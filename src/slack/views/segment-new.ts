@@ -14,7 +14,12 @@ import { tellUser } from "../tell-user";
  * contacts it reaches.
  */
 export function segmentNewSubmitted(deps: SlackDeps) {
-  return async ({ ack, view, body, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    view,
+    body,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const { name, form } = readSegmentForm(view.state.values as ViewStateValues);
     const result = filterFromForm(form);
     const errors: Record<string, string> = result.ok ? {} : { ...result.problems };
@@ -29,17 +34,28 @@ export function segmentNewSubmitted(deps: SlackDeps) {
       saved = await createSegment(deps.db, { name, filter: result.filter, createdBy: body.user.id });
     } catch (error) {
       if (!(error instanceof SegmentError)) deps.logger.error({ err: error, user: body.user.id }, "segment not saved");
-      const message = error instanceof SegmentError ? error.message : "Something went wrong on our side and the segment was not saved. Try again in a minute.";
+      const message =
+        error instanceof SegmentError
+          ? error.message
+          : "Something went wrong on our side and the segment was not saved. Try again in a minute.";
       await ack({ response_action: "errors", errors: { name: message } });
       return;
     }
     await ack();
     const { channelId } = JSON.parse(view.private_metadata) as SegmentModalMetadata;
-    deps.background.run("segment-saved", () => confirmSaved(deps, client, { channelId, userId: body.user.id }, saved.name, result.filter));
+    deps.background.run("segment-saved", () =>
+      confirmSaved(deps, client, { channelId, userId: body.user.id }, saved.name, result.filter),
+    );
   };
 }
 
-async function confirmSaved(deps: SlackDeps, client: webApi.WebClient, to: { channelId: string; userId: string }, name: string, filter: AudienceFilter) {
+async function confirmSaved(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  to: { channelId: string; userId: string },
+  name: string,
+  filter: AudienceFilter,
+) {
   const { reachable, description } = await previewAudience(deps.db, filter);
   await tellUser(client, to, segmentSavedMessage(name, reachable, description));
 }

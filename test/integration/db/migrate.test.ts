@@ -6,7 +6,10 @@ import { BACKENDS, createPostgresDatabase } from "../../support/databases";
 
 async function migrationNames(): Promise<string[]> {
   const entries = await readdir(path.join(PRISMA_DIR, "migrations"), { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 describe.each(BACKENDS)("migrations on boot (%s)", (_name, create) => {
@@ -18,9 +21,9 @@ describe.each(BACKENDS)("migrations on boot (%s)", (_name, create) => {
       expect(await applyMigrations(db)).toEqual(expected);
       expect(await applyMigrations(db)).toEqual([]);
 
-      const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string; finished_at: Date | null; checksum: string }[]>(
-        "SELECT migration_name, finished_at, checksum FROM _prisma_migrations ORDER BY migration_name",
-      );
+      const rows = await db.prisma.$queryRawUnsafe<
+        { migration_name: string; finished_at: Date | null; checksum: string }[]
+      >("SELECT migration_name, finished_at, checksum FROM _prisma_migrations ORDER BY migration_name");
       expect(rows.map((r) => r.migration_name)).toEqual(expected);
       for (const row of rows) {
         expect(row.finished_at).toBeInstanceOf(Date);

@@ -11,8 +11,14 @@ describe("prepared statements (PostgreSQL)", () => {
       // One transaction keeps every query on one pooled connection, whose prepared statements we list.
       const { answers, statements } = await db.prisma.$transaction(async (tx) => {
         const answers = [];
-        for (let n = 0; n < 3; n++) answers.push(...(await tx.$queryRawUnsafe<{ next: number }[]>(registered, n)), ...(await tx.$queryRawUnsafe<{ next: number }[]>(plain, n)));
-        const statements = await tx.$queryRawUnsafe<{ name: string; statement: string }[]>(`SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE '%prepared.test%'`);
+        for (let n = 0; n < 3; n++)
+          answers.push(
+            ...(await tx.$queryRawUnsafe<{ next: number }[]>(registered, n)),
+            ...(await tx.$queryRawUnsafe<{ next: number }[]>(plain, n)),
+          );
+        const statements = await tx.$queryRawUnsafe<{ name: string; statement: string }[]>(
+          `SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE '%prepared.test%'`,
+        );
         return { answers, statements };
       });
       expect(answers.map((a) => a.next)).toEqual([1, 2, 2, 3, 3, 4]);

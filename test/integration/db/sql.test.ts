@@ -39,7 +39,10 @@ describe.each(BACKENDS)("plain SQL (%s)", (_name, create) => {
         await tx.query(`INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin')`, [phone(1)]);
       }),
     ).rejects.toThrow();
-    const rows = await db.sql.query<{ phone: string }>(`SELECT phone FROM "OptOut" WHERE phone = ANY($1::text[]) ORDER BY phone`, [[phone(1), phone(2), phone(3)]]);
+    const rows = await db.sql.query<{ phone: string }>(
+      `SELECT phone FROM "OptOut" WHERE phone = ANY($1::text[]) ORDER BY phone`,
+      [[phone(1), phone(2), phone(3)]],
+    );
     expect(rows.map((r) => r.phone)).toEqual([phone(1)]);
   });
 });
@@ -51,8 +54,13 @@ describe("plain SQL (postgres): connections the server closes", () => {
     await admin.connect();
     try {
       // Two idle connections in the pool, then the server ends both (as on a restart or failover).
-      const [[first]] = await Promise.all([db.sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"), db.prisma.$queryRawUnsafe("SELECT pg_sleep(0.05)::text")]);
-      const ended = await admin.query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      const [[first]] = await Promise.all([
+        db.sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"),
+        db.prisma.$queryRawUnsafe("SELECT pg_sleep(0.05)::text"),
+      ]);
+      const ended = await admin.query(
+        `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
       expect(ended.rows.length).toBeGreaterThanOrEqual(2);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const [next] = await db.sql.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
@@ -68,7 +76,13 @@ describe("plain SQL (postgres): connections the server closes", () => {
     for (let round = 0; round < 20; round++) {
       const made = await createPostgresDatabase();
       const db = await openDatabase(made.target);
-      await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? db.sql.query("SELECT pg_sleep(0.02)::text") : db.prisma.$queryRawUnsafe("SELECT pg_sleep(0.02)::text"))));
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 2
+            ? db.sql.query("SELECT pg_sleep(0.02)::text")
+            : db.prisma.$queryRawUnsafe("SELECT pg_sleep(0.02)::text"),
+        ),
+      );
       await db.close();
       // What dropping the database in tests (or a restart in production) does right after a close.
       await made.dispose();

@@ -21,7 +21,14 @@ const TAGS = ["volunteer", "donor", "student", "senior", "spanish"]; // tag k wh
 const HOSTILE_TAG = `'; drop table "contact"; --`;
 const STATES = ["NY", "NJ", "CA", "AZ", null]; // by i % 5
 const ZIPS = ["10001", "10023", "07030", "94110", "85001", null]; // by i % 6
-const ZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "America/Phoenix", "America/Indiana/Indianapolis", null]; // by i / 5
+const ZONES = [
+  "America/New_York",
+  "America/Chicago",
+  "America/Los_Angeles",
+  "America/Phoenix",
+  "America/Indiana/Indianapolis",
+  null,
+]; // by i / 5
 const COUNTIES = ["Kings", "Queens", "kings", "Bronx", "", null, undefined]; // by i % 7; undefined: no key
 const OPTED_OUT = [4, 13];
 const CAMPAIGN_A = randomUUID(); // even i
@@ -41,7 +48,9 @@ interface SeedContact {
 }
 
 function seedContact(i: number): SeedContact {
-  const customFields: SeedContact["customFields"] = { Notes: i % 3 === 0 ? "Likes 100% DOGS_and cats" : "prefers email" };
+  const customFields: SeedContact["customFields"] = {
+    Notes: i % 3 === 0 ? "Likes 100% DOGS_and cats" : "prefers email",
+  };
   const county = COUNTIES[i % 7];
   if (county !== undefined) customFields.County = county;
   if (i % 2 === 0) customFields.Precinct = String(i % 4);
@@ -63,7 +72,15 @@ function seedContact(i: number): SeedContact {
 const contacts = Array.from({ length: COUNT }, (_, i) => seedContact(i));
 const contactAt = (i: number) => contacts[i] as SeedContact;
 /** A contact outside the seeded phone range, with no history: only the reachable counts see it. */
-const outsider: SeedContact = { ...seedContact(-1), phone: "+13125550100", tags: ["volunteer"], state: "NY", zip: null, timeZone: null, customFields: {} };
+const outsider: SeedContact = {
+  ...seedContact(-1),
+  phone: "+13125550100",
+  tags: ["volunteer"],
+  state: "NY",
+  zip: null,
+  timeZone: null,
+  customFields: {},
+};
 
 /** Outbound texts: everyone with i % 3 ≠ 0 on Jan (1 + i); i % 6 = 1 again in March. Replies: i % 4 = 1, and 0 (wrote in first). */
 const messages = contacts.flatMap(({ i, id }) => [
@@ -73,7 +90,13 @@ const messages = contacts.flatMap(({ i, id }) => [
 ]);
 /** Conversations: i % 5 = 2 (tagged "Pledged to Vote" when i % 10 = 2, else "moved"), plus one for contact 3 outside campaigns. */
 const conversations = [
-  ...contacts.filter(({ i }) => i % 5 === 2).map(({ i, id }) => ({ contactId: id, campaignId: CAMPAIGN_A, tags: i % 10 === 2 ? ["Pledged to Vote"] : ["moved"] })),
+  ...contacts
+    .filter(({ i }) => i % 5 === 2)
+    .map(({ i, id }) => ({
+      contactId: id,
+      campaignId: CAMPAIGN_A,
+      tags: i % 10 === 2 ? ["Pledged to Vote"] : ["moved"],
+    })),
   { contactId: contactAt(3).id, campaignId: null, tags: ["spanish speaker", "pledged to vote"] },
 ];
 const clickers = contacts.filter(({ i }) => i % 7 === 3);
@@ -138,7 +161,9 @@ function conditionHolds(condition: AudienceCondition, c: SeedContact): boolean {
     }
   }
   if ("hasOutcomeTag" in condition) {
-    return conversations.some((v) => v.contactId === c.id && v.tags.some((t) => lower(t) === lower(condition.hasOutcomeTag)));
+    return conversations.some(
+      (v) => v.contactId === c.id && v.tags.some((t) => lower(t) === lower(condition.hasOutcomeTag)),
+    );
   }
   if ("lastTexted" in condition) {
     if (outbound.length === 0) return false;
@@ -157,7 +182,11 @@ function holds(filter: AudienceFilter, c: SeedContact): boolean {
 }
 
 /** The seeded phones whose index satisfies `rule`, sorted. */
-const phonesWhere = (rule: (i: number) => boolean) => contacts.filter(({ i }) => rule(i)).map((c) => c.phone).sort();
+const phonesWhere = (rule: (i: number) => boolean) =>
+  contacts
+    .filter(({ i }) => rule(i))
+    .map((c) => c.phone)
+    .sort();
 
 // ---------------------------------------------------------------------------------------------
 
@@ -175,18 +204,39 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
     });
     await p.contact.createMany({
       data: [...contacts, outsider].map(({ id, phone, tags, customFields, state, zip, timeZone }) => ({
-        id, phone, tags, customFields, state, zip, timeZone,
+        id,
+        phone,
+        tags,
+        customFields,
+        state,
+        zip,
+        timeZone,
       })),
     });
     await p.message.createMany({
       data: [
-        ...messages.map((m) => ({ ...m, fromPhone: "+15555550999", toPhone: "+15555550000", body: "Hi", status: "delivered" })),
-        { direction: "inbound", contactId: null, fromPhone: "+15555551111", toPhone: "+15555550999", body: "who is this", status: "received" },
+        ...messages.map((m) => ({
+          ...m,
+          fromPhone: "+15555550999",
+          toPhone: "+15555550000",
+          body: "Hi",
+          status: "delivered",
+        })),
+        {
+          direction: "inbound",
+          contactId: null,
+          fromPhone: "+15555551111",
+          toPhone: "+15555550999",
+          body: "who is this",
+          status: "received",
+        },
       ],
     });
     await p.conversation.createMany({ data: conversations });
     for (const [n, contactId] of [...clickers.map((c) => c.id), null].entries()) {
-      const link = await p.shortLink.create({ data: { code: `code${n}`, targetUrl: "https://example.org/vote", contactId } });
+      const link = await p.shortLink.create({
+        data: { code: `code${n}`, targetUrl: "https://example.org/vote", contactId },
+      });
       await p.linkClick.create({ data: { shortLinkId: link.id, contactId } });
     }
     await p.campaignContact.createMany({ data: memberships });
@@ -222,7 +272,9 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
     expect(await county("in", ["bronx", "QUEENS"])).toEqual(phonesWhere((i) => i % 7 === 1 || i % 7 === 3));
     expect(await county("empty")).toEqual(phonesWhere((i) => i % 7 >= 4));
     expect(await county("notEmpty")).toEqual(phonesWhere((i) => i % 7 < 4));
-    expect(await phones({ field: "Notes", op: "contains", value: "100% dogs_AND" })).toEqual(phonesWhere((i) => i % 3 === 0));
+    expect(await phones({ field: "Notes", op: "contains", value: "100% dogs_AND" })).toEqual(
+      phonesWhere((i) => i % 3 === 0),
+    );
     expect(await phones({ field: "Notes", op: "contains", value: "1_0" })).toEqual([]);
     expect(await phones({ field: "Ward", op: "equals", value: "12" })).toEqual(phonesWhere((i) => i === 7 || i === 8));
     expect(await phones({ field: "county", op: "notEmpty" })).toEqual([]); // field names are exact
@@ -232,7 +284,9 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
     expect(await phones({ state: ["NY", "nj"] })).toEqual(phonesWhere((i) => i % 5 <= 1));
     expect(await phones({ zipPrefix: ["100"] })).toEqual(phonesWhere((i) => i % 6 <= 1));
     expect(await phones({ zipPrefix: ["0", "941"] })).toEqual(phonesWhere((i) => i % 6 === 2 || i % 6 === 3));
-    expect(await phones({ timeZone: ["America/Indiana/Indianapolis", "america/phoenix"] })).toEqual(phonesWhere((i) => i >= 15 && i < 25));
+    expect(await phones({ timeZone: ["America/Indiana/Indianapolis", "america/phoenix"] })).toEqual(
+      phonesWhere((i) => i >= 15 && i < 25),
+    );
   });
 
   it("matches engagement from messages and link clicks", async () => {
@@ -245,10 +299,16 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
   });
 
   it("matches the last outbound text against before (exclusive) and after (inclusive)", async () => {
-    expect(await phones({ lastTexted: { before: "2026-01-15" } })).toEqual(phonesWhere((i) => i % 3 !== 0 && i % 6 !== 1 && i <= 13));
+    expect(await phones({ lastTexted: { before: "2026-01-15" } })).toEqual(
+      phonesWhere((i) => i % 3 !== 0 && i % 6 !== 1 && i <= 13),
+    );
     expect(await phones({ lastTexted: { after: "2026-03-07" } })).toEqual(phonesWhere((i) => [7, 13, 19].includes(i)));
-    expect(await phones({ lastTexted: { after: "2026-01-30T10:00:00-05:00" } })).toEqual(phonesWhere((i) => [1, 7, 13, 19, 25, 29].includes(i)));
-    expect(await phones({ lastTexted: { before: "2026-01-30T15:00:00Z", after: "2026-01-29T15:00:00Z" } })).toEqual(phonesWhere((i) => i === 28));
+    expect(await phones({ lastTexted: { after: "2026-01-30T10:00:00-05:00" } })).toEqual(
+      phonesWhere((i) => [1, 7, 13, 19, 25, 29].includes(i)),
+    );
+    expect(await phones({ lastTexted: { before: "2026-01-30T15:00:00Z", after: "2026-01-29T15:00:00Z" } })).toEqual(
+      phonesWhere((i) => i === 28),
+    );
     expect(await phones({ lastTexted: { after: "2026-01-20", before: "2026-03-07" } })).toEqual(
       phonesWhere((i) => [1, 20, 22, 23, 25, 26, 28, 29].includes(i)),
     );
@@ -271,9 +331,9 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
     expect(await phones(filter)).toEqual(
       phonesWhere((i) => (i % 5 === 0 || (i & 16) !== 0) && i % 3 === 0 && ((i % 6 <= 1 && i % 2 === 0) || i % 7 >= 4)),
     );
-    expect(await phones({ any: [{ state: ["AZ"] }, { all: [{ state: ["CA"] }, { tags: { all: ["donor"] } }] }] })).toEqual(
-      phonesWhere((i) => i % 5 === 3 || (i % 5 === 2 && (i & 2) !== 0)),
-    );
+    expect(
+      await phones({ any: [{ state: ["AZ"] }, { all: [{ state: ["CA"] }, { tags: { all: ["donor"] } }] }] }),
+    ).toEqual(phonesWhere((i) => i % 5 === 3 || (i % 5 === 2 && (i & 2) !== 0)));
   });
 
   const studentFilter = audienceFilterSchema.parse({ tags: { any: ["student"] } });
@@ -290,11 +350,16 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
   it("breaks reachable contacts down by state and time zone", async () => {
     const expected = (key: (c: SeedContact) => string | null) => {
       const counts = new Map<string | null, number>();
-      for (const c of contacts.filter(({ i }) => reachableStudent(i))) counts.set(key(c), (counts.get(key(c)) ?? 0) + 1);
+      for (const c of contacts.filter(({ i }) => reachableStudent(i)))
+        counts.set(key(c), (counts.get(key(c)) ?? 0) + 1);
       return [...counts].map(([value, n]) => ({ value, contacts: n }));
     };
-    const sorted = (rows: AudienceBreakdownRow[]) => [...rows].sort((a, b) => String(a.value).localeCompare(String(b.value)));
-    for (const [by, key] of [["state", (c: SeedContact) => c.state], ["timeZone", (c: SeedContact) => c.timeZone]] as const) {
+    const sorted = (rows: AudienceBreakdownRow[]) =>
+      [...rows].sort((a, b) => String(a.value).localeCompare(String(b.value)));
+    for (const [by, key] of [
+      ["state", (c: SeedContact) => c.state],
+      ["timeZone", (c: SeedContact) => c.timeZone],
+    ] as const) {
       const { sql, params } = audienceBreakdownSql(studentFilter, by);
       const rows = await db.prisma.$queryRawUnsafe<AudienceBreakdownRow[]>(sql, ...params);
       expect(sorted(rows)).toEqual(sorted(expected(key)));
@@ -309,33 +374,62 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
     const allowed = new Set(phonesWhere(reachableStudent));
     for (const row of rows) {
       expect(allowed.has(row.phone)).toBe(true);
-      expect(row).toEqual(expect.objectContaining({ id: contacts.find((c) => c.phone === row.phone)?.id, firstName: null }));
+      expect(row).toEqual(
+        expect.objectContaining({ id: contacts.find((c) => c.phone === row.phone)?.id, firstName: null }),
+      );
     }
   });
 
   it("agrees with the reference evaluator on random filters", async () => {
     const condition = fc.oneof(
-      fc.record(
-        { any: fc.subarray([...TAGS, "nobody"], { minLength: 1 }), all: fc.subarray(TAGS, { minLength: 1, maxLength: 2 }), none: fc.subarray(TAGS, { minLength: 1 }) },
-        { requiredKeys: [] },
-      ).filter((t) => Object.keys(t).length > 0).map((tags) => ({ tags })),
+      fc
+        .record(
+          {
+            any: fc.subarray([...TAGS, "nobody"], { minLength: 1 }),
+            all: fc.subarray(TAGS, { minLength: 1, maxLength: 2 }),
+            none: fc.subarray(TAGS, { minLength: 1 }),
+          },
+          { requiredKeys: [] },
+        )
+        .filter((t) => Object.keys(t).length > 0)
+        .map((tags) => ({ tags })),
       fc.record({
         field: fc.constantFrom("County", "Notes", "Ward", "Missing"),
         op: fc.constantFrom("equals", "contains"),
         value: fc.constantFrom("kings", "QUEENS", "e", "12", "dogs", "email"),
       }),
-      fc.record({ field: fc.constantFrom("County", "Ward"), op: fc.constant("in"), value: fc.subarray(["Kings", "bronx", "12", ""], { minLength: 1 }).filter((v) => !v.includes("")) }),
+      fc.record({
+        field: fc.constantFrom("County", "Ward"),
+        op: fc.constant("in"),
+        value: fc.subarray(["Kings", "bronx", "12", ""], { minLength: 1 }).filter((v) => !v.includes("")),
+      }),
       fc.record({ field: fc.constantFrom("County", "Precinct", "Missing"), op: fc.constantFrom("empty", "notEmpty") }),
       fc.record({ state: fc.subarray(["NY", "NJ", "CA", "AZ", "TX"], { minLength: 1 }) }),
       fc.record({ zipPrefix: fc.subarray(["1", "10", "100", "0", "85001", "9"], { minLength: 1 }) }),
-      fc.record({ timeZone: fc.subarray(ZONES.filter((z): z is string => z !== null), { minLength: 1 }) }),
+      fc.record({
+        timeZone: fc.subarray(
+          ZONES.filter((z): z is string => z !== null),
+          { minLength: 1 },
+        ),
+      }),
       fc.record({ engagement: fc.constantFrom("never_texted", "texted_no_reply", "replied", "clicked_link") }),
       fc.record({ hasOutcomeTag: fc.constantFrom("pledged to vote", "Moved", "spanish speaker", "none") }),
       fc
-        .record({ after: fc.constantFrom("2026-01-10", "2026-01-25", "2026-03-07"), before: fc.constantFrom("2026-01-20", "2026-03-05", "2026-04-01") }, { requiredKeys: [] })
-        .filter(({ after, before }) => (after !== undefined || before !== undefined) && (!after || !before || after < before))
+        .record(
+          {
+            after: fc.constantFrom("2026-01-10", "2026-01-25", "2026-03-07"),
+            before: fc.constantFrom("2026-01-20", "2026-03-05", "2026-04-01"),
+          },
+          { requiredKeys: [] },
+        )
+        .filter(
+          ({ after, before }) => (after !== undefined || before !== undefined) && (!after || !before || after < before),
+        )
         .map((lastTexted) => ({ lastTexted })),
-      fc.record({ inCampaign: fc.constantFrom(CAMPAIGN_A, CAMPAIGN_B, randomUUID()), is: fc.boolean() }, { requiredKeys: ["inCampaign"] }),
+      fc.record(
+        { inCampaign: fc.constantFrom(CAMPAIGN_A, CAMPAIGN_B, randomUUID()), is: fc.boolean() },
+        { requiredKeys: ["inCampaign"] },
+      ),
     );
     const filter = fc.letrec<{ node: unknown }>((tie) => ({
       node: fc.oneof(

@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import type { Database } from "../../../src/db/database";
-import { EMPTY_CAMPAIGN_FORM, validateCampaignForm, type CampaignDraft, type CampaignForm } from "../../../src/domain/campaign-form";
+import {
+  EMPTY_CAMPAIGN_FORM,
+  validateCampaignForm,
+  type CampaignDraft,
+  type CampaignForm,
+} from "../../../src/domain/campaign-form";
 import { mergeFieldsFor } from "../../../src/domain/script";
 import {
   applyScriptFix,
@@ -54,8 +59,16 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     db = await openMigratedDatabase(create);
     await db.prisma.contact.createMany({ data: contacts });
     await db.prisma.optOut.create({ data: { phone: OPTED_OUT, source: "keyword" } });
-    segmentId = (await db.prisma.segment.create({ data: { name: "Volunteers", filter: { tags: { any: ["volunteer"] } }, createdBy: ORGANIZER } })).id;
-    emptySegmentId = (await db.prisma.segment.create({ data: { name: "Donors", filter: { tags: { any: ["donor"] } }, createdBy: ORGANIZER } })).id;
+    segmentId = (
+      await db.prisma.segment.create({
+        data: { name: "Volunteers", filter: { tags: { any: ["volunteer"] } }, createdBy: ORGANIZER },
+      })
+    ).id;
+    emptySegmentId = (
+      await db.prisma.segment.create({
+        data: { name: "Donors", filter: { tags: { any: ["donor"] } }, createdBy: ORGANIZER },
+      })
+    ).id;
   });
   afterAll(() => db.dispose());
 
@@ -68,7 +81,12 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
       goalOutcomeTag: "pledged",
       callToAction: "Will you vote on Nov 3?",
       senderIdentity: "Sam with Neighbors for B",
-      scripts: ["Hi {firstName|friend}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", "", "", ""],
+      scripts: [
+        "Hi {firstName|friend}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
+        "",
+        "",
+        "",
+      ],
       channelId: "C0REPLIES",
       segmentId,
       ...overrides,
@@ -79,26 +97,54 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
   }
 
   it("creates a draft with its scripts, and refuses a name taken in other letter case", async () => {
-    const saved = await createCampaign(db, draft({ name: "Spring Drive", followUps: ["Hi {firstName|friend}, any thoughts?", ""] }), ORGANIZER);
+    const saved = await createCampaign(
+      db,
+      draft({ name: "Spring Drive", followUps: ["Hi {firstName|friend}, any thoughts?", ""] }),
+      ORGANIZER,
+    );
     const campaign = (await campaignById(db, saved.id))!;
-    expect(campaign).toMatchObject({ name: "Spring Drive", status: "draft", goalTarget: 5, goalOutcomeTag: "pledged", createdBy: ORGANIZER, segment: { id: segmentId } });
-    expect(campaign.scripts.map((s) => [s.kind, s.label])).toEqual([["initial", "A"], ["follow_up", "Follow-up 1"]]);
+    expect(campaign).toMatchObject({
+      name: "Spring Drive",
+      status: "draft",
+      goalTarget: 5,
+      goalOutcomeTag: "pledged",
+      createdBy: ORGANIZER,
+      segment: { id: segmentId },
+    });
+    expect(campaign.scripts.map((s) => [s.kind, s.label])).toEqual([
+      ["initial", "A"],
+      ["follow_up", "Follow-up 1"],
+    ]);
     const taken = await campaignError(createCampaign(db, draft({ name: "SPRING drive" }), ORGANIZER), "name_taken");
-    expect(taken.message).toBe("A campaign named “SPRING drive” already exists. Pick another name (campaign names are unique, ignoring capitals).");
-    expect(formOfCampaign(campaign)).toMatchObject({ name: "Spring Drive", goalTarget: "5", sendWindow: "standard", segmentId, followUps: ["Hi {firstName|friend}, any thoughts?", ""] });
+    expect(taken.message).toBe(
+      "A campaign named “SPRING drive” already exists. Pick another name (campaign names are unique, ignoring capitals).",
+    );
+    expect(formOfCampaign(campaign)).toMatchObject({
+      name: "Spring Drive",
+      goalTarget: "5",
+      sendWindow: "standard",
+      segmentId,
+      followUps: ["Hi {firstName|friend}, any thoughts?", ""],
+    });
   });
 
   it("property: of many concurrent creations with names differing only in case, exactly one is saved", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom("race", "RACE", "Race", "rAcE"), { minLength: 2, maxLength: 5 }), async (names) => {
-        // A fresh name every run, shrinking included: a name left by an earlier run would fail them all.
-        const salt = ++runs;
-        const base = `Race ${salt}`;
-        const results = await Promise.allSettled(names.map((n) => createCampaign(db, draft({ name: `${n} ${salt}` }), ORGANIZER)));
-        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-        for (const r of results) if (r.status === "rejected") expect((r.reason as CampaignError).reason).toBe("name_taken");
-        expect(await db.prisma.campaign.count({ where: { name: { equals: base, mode: "insensitive" } } })).toBe(1);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.constantFrom("race", "RACE", "Race", "rAcE"), { minLength: 2, maxLength: 5 }),
+        async (names) => {
+          // A fresh name every run, shrinking included: a name left by an earlier run would fail them all.
+          const salt = ++runs;
+          const base = `Race ${salt}`;
+          const results = await Promise.allSettled(
+            names.map((n) => createCampaign(db, draft({ name: `${n} ${salt}` }), ORGANIZER)),
+          );
+          expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+          for (const r of results)
+            if (r.status === "rejected") expect((r.reason as CampaignError).reason).toBe("name_taken");
+          expect(await db.prisma.campaign.count({ where: { name: { equals: base, mode: "insensitive" } } })).toBe(1);
+        },
+      ),
       { numRuns: 5 },
     );
   });
@@ -134,20 +180,42 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     expect(a).toMatchObject({ label: "A", contacts: 5, sms: { encoding: "GSM-7", segments: 1 } });
     expect(b).toMatchObject({ label: "B", contacts: 4, sms: { encoding: "UCS-2" }, replaceable: ["—"] });
     expect(a!.previews).toHaveLength(3);
-    expect(a!.previews[0]).toMatchObject({ contactName: "Voter0 Doe", maskedPhone: expect.stringMatching(/1000$/), text: expect.stringMatching(/^Hi Voter0, this is Sam/) });
+    expect(a!.previews[0]).toMatchObject({
+      contactName: "Voter0 Doe",
+      maskedPhone: expect.stringMatching(/1000$/),
+      text: expect.stringMatching(/^Hi Voter0, this is Sam/),
+    });
     expect(a!.previews[0]!.maskedPhone).not.toContain("555");
     expect(a!.estimatedSegments).toBe(5);
     expect(a!.estimatedCostUsd).toBe(0.05);
     const messages = report.findings.map((f) => `${f.severity} ${f.about}: ${f.message}`);
     expect(messages).toHaveLength(3);
-    expect(messages).toContain("warning Script A: 1 of 9 contacts have no {firstName} and will be held back. Add a fallback like {firstName|friend} to text them too.");
-    expect(messages).toContain("warning Script B: 4 of 9 contacts have no {Ward} and will be held back. Add a fallback like {Ward|your ward} to text them too.");
-    expect(messages).toContain("warning Script B: — makes this a UCS-2 text: 70 characters a segment instead of 160, so it costs more.");
+    expect(messages).toContain(
+      "warning Script A: 1 of 9 contacts have no {firstName} and will be held back. Add a fallback like {firstName|friend} to text them too.",
+    );
+    expect(messages).toContain(
+      "warning Script B: 4 of 9 contacts have no {Ward} and will be held back. Add a fallback like {Ward|your ward} to text them too.",
+    );
+    expect(messages).toContain(
+      "warning Script B: — makes this a UCS-2 text: 70 characters a segment instead of 160, so it costs more.",
+    );
     expect(report.findings.filter((f) => f.severity === "error")).toEqual([]);
   });
 
   it("applies an offered fix to the script, once", async () => {
-    const saved = await createCampaign(db, draft({ name: "Fixable", scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", "Hi {firstName|friend}, this is Sam with Neighbors for B. Nov 3 — will you vote? Reply STOP to opt out.", "", ""] }), ORGANIZER);
+    const saved = await createCampaign(
+      db,
+      draft({
+        name: "Fixable",
+        scripts: [
+          "Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
+          "Hi {firstName|friend}, this is Sam with Neighbors for B. Nov 3 — will you vote? Reply STOP to opt out.",
+          "",
+          "",
+        ],
+      }),
+      ORGANIZER,
+    );
     const report = await campaignReport(db, (await campaignById(db, saved.id))!, PRICE);
     const fallback = report.findings.find((f) => f.fix?.code === "field-missing-for-some")!.fix!;
     const dash = report.findings.find((f) => f.fix?.code === "gsm-replacements")!.fix!;
@@ -165,29 +233,74 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     const blocked = await createCampaign(db, draft({ name: "Empty audience", segmentId: emptySegmentId }), ORGANIZER);
     const refused = await launchCampaign(db, (await campaignById(db, blocked.id))!, PRICE);
     expect(refused.launched).toBe(false);
-    expect(refused.report.findings[0]).toMatchObject({ severity: "error", about: "Audience", message: "Segment “Donors” has no reachable contact. Import contacts or pick another segment." });
+    expect(refused.report.findings[0]).toMatchObject({
+      severity: "error",
+      about: "Audience",
+      message: "Segment “Donors” has no reachable contact. Import contacts or pick another segment.",
+    });
     expect(await db.prisma.campaignContact.count({ where: { campaignId: blocked.id } })).toBe(0);
     expect((await campaignById(db, blocked.id))!.status).toBe("draft");
 
-    const ward = await createCampaign(db, draft({ name: "Ward only", segmentId: emptySegmentId, scripts: ["Hi {firstName|friend}, Sam with Neighbors for B: ward {Ward}. Will you vote on Nov 3? Reply STOP to opt out.", "", "", ""] }), ORGANIZER);
-    await db.prisma.campaign.update({ where: { id: ward.id }, data: { segmentId: (await db.prisma.segment.create({ data: { name: "No ward", filter: { field: "Ward", op: "empty" }, createdBy: ORGANIZER } })).id } });
+    const ward = await createCampaign(
+      db,
+      draft({
+        name: "Ward only",
+        segmentId: emptySegmentId,
+        scripts: [
+          "Hi {firstName|friend}, Sam with Neighbors for B: ward {Ward}. Will you vote on Nov 3? Reply STOP to opt out.",
+          "",
+          "",
+          "",
+        ],
+      }),
+      ORGANIZER,
+    );
+    await db.prisma.campaign.update({
+      where: { id: ward.id },
+      data: {
+        segmentId: (
+          await db.prisma.segment.create({
+            data: { name: "No ward", filter: { field: "Ward", op: "empty" }, createdBy: ORGANIZER },
+          })
+        ).id,
+      },
+    });
     const noWard = await launchCampaign(db, (await campaignById(db, ward.id))!, PRICE);
     expect(noWard.launched).toBe(false);
-    expect(noWard.report.findings[0]).toMatchObject({ severity: "error", about: "Script A", message: expect.stringMatching(/^No contact in this audience has \{Ward\}: all 4 would be held back/) });
+    expect(noWard.report.findings[0]).toMatchObject({
+      severity: "error",
+      about: "Script A",
+      message: expect.stringMatching(/^No contact in this audience has \{Ward\}: all 4 would be held back/),
+    });
 
     const ab = await createCampaign(
       db,
-      draft({ name: "AB", scripts: ["Hi {firstName|friend}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.", "Hello {firstName|friend}! Sam with Neighbors for B here. Will you vote on Nov 3? Reply STOP to opt out.", "Hey, Sam with Neighbors for B here. Will you vote on Nov 3? Reply STOP to opt out.", ""] }),
+      draft({
+        name: "AB",
+        scripts: [
+          "Hi {firstName|friend}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
+          "Hello {firstName|friend}! Sam with Neighbors for B here. Will you vote on Nov 3? Reply STOP to opt out.",
+          "Hey, Sam with Neighbors for B here. Will you vote on Nov 3? Reply STOP to opt out.",
+          "",
+        ],
+      }),
       ORGANIZER,
     );
     const launched = await launchCampaign(db, (await campaignById(db, ab.id))!, PRICE);
     expect(launched).toMatchObject({ launched: true, queued: 9 });
-    const queue = await db.prisma.campaignContact.findMany({ where: { campaignId: ab.id }, include: { contact: true, variant: true } });
+    const queue = await db.prisma.campaignContact.findMany({
+      where: { campaignId: ab.id },
+      include: { contact: true, variant: true },
+    });
     expect(queue.map((q) => q.contact.phone)).not.toContain(OPTED_OUT);
     expect(queue.every((q) => q.status === "pending")).toBe(true);
     const perVariant = new Map<string, number>();
     for (const q of queue) perVariant.set(q.variant!.label, (perVariant.get(q.variant!.label) ?? 0) + 1);
-    expect([...perVariant.entries()].sort()).toEqual([["A", 3], ["B", 3], ["C", 3]]);
+    expect([...perVariant.entries()].sort()).toEqual([
+      ["A", 3],
+      ["B", 3],
+      ["C", 3],
+    ]);
     expect(queue.every((q) => /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(q.id))).toBe(true);
 
     const again = await campaignError(launchCampaign(db, (await campaignById(db, ab.id))!, PRICE), "wrong_status");
@@ -202,7 +315,9 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
         const salt = ++runs;
         const saved = await createCampaign(db, draft({ name: `Launch race ${salt}` }), ORGANIZER);
         const campaign = (await campaignById(db, saved.id))!;
-        const results = await Promise.allSettled(Array.from({ length: clicks }, () => launchCampaign(db, campaign, PRICE)));
+        const results = await Promise.allSettled(
+          Array.from({ length: clicks }, () => launchCampaign(db, campaign, PRICE)),
+        );
         expect(results.filter((r) => r.status === "fulfilled" && r.value.launched)).toHaveLength(1);
         expect(await db.prisma.campaignContact.count({ where: { campaignId: saved.id } })).toBe(9);
       }),
@@ -218,15 +333,33 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     await launchCampaign(db, (await campaignById(db, saved.id))!, PRICE);
     await campaignError(updateCampaign(db, saved.id, draft({ name: "Lifecycle" })), "wrong_status");
     expect((await changeCampaignStatus(db, "Lifecycle", "pause")).status).toBe("paused");
-    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "pause"), "wrong_status")).message).toBe("“Lifecycle” cannot be paused. It is already paused.");
-    await updateCampaign(db, saved.id, draft({ name: "Lifecycle", scripts: ["Hi {firstName|friend}, this is Sam with Neighbors for B. Can you vote early, before Nov 3? Reply STOP to opt out.", "", "", ""] }));
+    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "pause"), "wrong_status")).message).toBe(
+      "“Lifecycle” cannot be paused. It is already paused.",
+    );
+    await updateCampaign(
+      db,
+      saved.id,
+      draft({
+        name: "Lifecycle",
+        scripts: [
+          "Hi {firstName|friend}, this is Sam with Neighbors for B. Can you vote early, before Nov 3? Reply STOP to opt out.",
+          "",
+          "",
+          "",
+        ],
+      }),
+    );
     const edited = (await campaignById(db, saved.id))!;
     expect(edited.scripts[0]!.body).toMatch(/vote early/);
     // The variant kept its id, so the queued contacts keep it.
-    expect(await db.prisma.campaignContact.count({ where: { campaignId: saved.id, variantId: edited.scripts[0]!.id } })).toBe(9);
+    expect(
+      await db.prisma.campaignContact.count({ where: { campaignId: saved.id, variantId: edited.scripts[0]!.id } }),
+    ).toBe(9);
     expect((await changeCampaignStatus(db, "Lifecycle", "resume")).status).toBe("running");
     expect((await changeCampaignStatus(db, "Lifecycle", "archive")).status).toBe("archived");
-    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "resume"), "wrong_status")).message).toBe("“Lifecycle” cannot be resumed. It is archived, which is final.");
+    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "resume"), "wrong_status")).message).toBe(
+      "“Lifecycle” cannot be resumed. It is archived, which is final.",
+    );
     expect((await listCampaigns(db)).map((c) => c.name)).not.toContain("Lifecycle");
   });
 

@@ -40,7 +40,13 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     expect(summary.customFields).toEqual(["Precinct", "Polling Place"]);
 
     const ana = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125550143" } });
-    expect(ana).toMatchObject({ firstName: "Anita", lastName: "Nguyen", zip: "10001", timeZone: "America/New_York", timeZoneSource: "zip" });
+    expect(ana).toMatchObject({
+      firstName: "Anita",
+      lastName: "Nguyen",
+      zip: "10001",
+      timeZone: "America/New_York",
+      timeZoneSource: "zip",
+    });
     expect([...ana.tags].sort()).toEqual(["donor", "volunteer"]);
     expect(ana.customFields).toEqual({ Precinct: "P-13", "Polling Place": "PS 41" });
     const chloe = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+14155550188" } });
@@ -49,10 +55,19 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
 
   it("merges into existing contacts without erasing what the file leaves empty, and counts opted-out numbers as suppressed", async () => {
     await db.prisma.contact.create({
-      data: { phone: "+13125550101", firstName: "Old", lastName: "Keep", zip: "60601", tags: ["precinct captain"], customFields: { Ward: "4" } },
+      data: {
+        phone: "+13125550101",
+        firstName: "Old",
+        lastName: "Keep",
+        zip: "60601",
+        tags: ["precinct captain"],
+        customFields: { Ward: "4" },
+      },
     });
     await db.prisma.optOut.create({ data: { phone: "+13125550102", source: "keyword" } });
-    const summary = await run("phone,first_name,last_name,tags,ward\n312-555-0101,New,,donor,\n312-555-0102,Opted,Out,,7\n");
+    const summary = await run(
+      "phone,first_name,last_name,tags,ward\n312-555-0101,New,,donor,\n312-555-0102,Opted,Out,,7\n",
+    );
     expect(summary).toMatchObject({ rowsRead: 2, imported: 1, updated: 1, suppressed: 1, invalid: 0 });
     const merged = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+13125550101" } });
     expect(merged).toMatchObject({ firstName: "New", lastName: "Keep", zip: "60601", customFields: { Ward: "4" } });
@@ -65,7 +80,9 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     const csv = `first,last,phone,Note\n${rows.join("\n")}\n`;
     const summary = await importContacts(db, bytesOf(csv, csv.length));
     expect(summary).toMatchObject({ imported: 3000, invalid: 0 });
-    const contacts = await db.prisma.contact.findMany({ select: { firstName: true, lastName: true, customFields: true } });
+    const contacts = await db.prisma.contact.findMany({
+      select: { firstName: true, lastName: true, customFields: true },
+    });
     expect(contacts.filter((c) => c.firstName !== "Chloé" || c.lastName !== "Gar€ía")).toEqual([]);
     expect(contacts.filter((c) => !/^🎉 \d+$/u.test((c.customFields as { Note: string }).Note))).toEqual([]);
   });
@@ -93,12 +110,24 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     it("no phone column, naming the columns it found", () =>
       rejects("name,email\nAna,ana@example.org\n", /No phone column found\. The file's columns are: "name", "email"/));
     it("broken quoting after many good rows, with the line", () =>
-      rejects(`first,last,phone\n${goodRows}\n"Unclosed,Quote,(646) 555-9999\n`, /broken quoting near line 302: a quoted value is never closed/));
+      rejects(
+        `first,last,phone\n${goodRows}\n"Unclosed,Quote,(646) 555-9999\n`,
+        /broken quoting near line 302: a quoted value is never closed/,
+      ));
     it("invalid UTF-8", () =>
-      rejects(Buffer.concat([Buffer.from("phone,first\n(646) 555-0100,Jos"), Buffer.from([0xe9]), Buffer.from("\n")]), /not UTF-8/));
-    it("an Excel workbook", () => rejects(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), /Excel or zip file, not a CSV/));
-    it("binary data far into the file", () => rejects(Buffer.concat([Buffer.from(`phone\n${goodRows}\n`), Buffer.from([0x00, 0x0a])]), /not text \(it contains binary data\)/));
-    it("a file over the size limit", () => rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
+      rejects(
+        Buffer.concat([Buffer.from("phone,first\n(646) 555-0100,Jos"), Buffer.from([0xe9]), Buffer.from("\n")]),
+        /not UTF-8/,
+      ));
+    it("an Excel workbook", () =>
+      rejects(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), /Excel or zip file, not a CSV/));
+    it("binary data far into the file", () =>
+      rejects(
+        Buffer.concat([Buffer.from(`phone\n${goodRows}\n`), Buffer.from([0x00, 0x0a])]),
+        /not text \(it contains binary data\)/,
+      ));
+    it("a file over the size limit", () =>
+      rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
   });
 });
 
@@ -120,22 +149,39 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
     ward: fc.constantFrom("", "1", "2"),
   });
 
-  type Expected = { first: string | null; tags: string[]; ward?: string; timeZone: string | null; timeZoneSource: string };
+  type Expected = {
+    first: string | null;
+    tags: string[];
+    ward?: string;
+    timeZone: string | null;
+    timeZoneSource: string;
+  };
   const ZIP_ZONES: Record<string, string> = { "10001": "America/New_York", "94103": "America/Los_Angeles" };
-  const AREA_CODE_ZONES: Record<string, string> = { "212": "America/New_York", "415": "America/Los_Angeles", "602": "America/Phoenix" };
+  const AREA_CODE_ZONES: Record<string, string> = {
+    "212": "America/New_York",
+    "415": "America/Los_Angeles",
+    "602": "America/Phoenix",
+  };
 
   /** What the import promises, computed the simple way: walk the rows in order. */
   function expected(existing: Map<string, Expected>, rows: Row[]) {
     const contacts = new Map([...existing].map(([p, c]) => [p, { ...c, tags: new Set(c.tags) }]));
     for (const r of rows) {
       const phone = e164(r.phone);
-      const c = contacts.get(phone) ?? { first: null, tags: new Set<string>(), ward: undefined, timeZone: null, timeZoneSource: "unknown" };
+      const c = contacts.get(phone) ?? {
+        first: null,
+        tags: new Set<string>(),
+        ward: undefined,
+        timeZone: null,
+        timeZoneSource: "unknown",
+      };
       if (r.first) c.first = r.first;
       r.tags.forEach((t) => c.tags.add(t));
       if (r.ward) c.ward = r.ward;
       // A ZIP's zone beats an area code's, whether the ZIP came from this file or was stored before.
       if (r.zip) Object.assign(c, { timeZone: ZIP_ZONES[r.zip], timeZoneSource: "zip" });
-      else if (c.timeZoneSource !== "zip") Object.assign(c, { timeZone: AREA_CODE_ZONES[phone.slice(2, 5)], timeZoneSource: "area_code" });
+      else if (c.timeZoneSource !== "zip")
+        Object.assign(c, { timeZone: AREA_CODE_ZONES[phone.slice(2, 5)], timeZoneSource: "area_code" });
       contacts.set(phone, c);
     }
     const distinct = new Set(rows.map((r) => e164(r.phone)));
@@ -149,30 +195,60 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
 
   it("final contacts and counts match a row-by-row reading of the file (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (rows, batchContacts, withExisting) => {
-        await db.prisma.contact.deleteMany();
-        const existing = new Map<string, Expected>();
-        if (withExisting) {
-          const old = { first: "Old", tags: ["old"], ward: "9", timeZone: "America/Chicago", timeZoneSource: "zip" } as const;
-          existing.set(e164(PHONES[0]!), { ...old, tags: [...old.tags] });
-          await db.prisma.contact.create({
-            data: { phone: e164(PHONES[0]!), firstName: "Old", zip: "60601", tags: ["old"], customFields: { Ward: "9" }, timeZone: old.timeZone, timeZoneSource: old.timeZoneSource },
+      fc.asyncProperty(
+        fc.array(rowArb, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        async (rows, batchContacts, withExisting) => {
+          await db.prisma.contact.deleteMany();
+          const existing = new Map<string, Expected>();
+          if (withExisting) {
+            const old = {
+              first: "Old",
+              tags: ["old"],
+              ward: "9",
+              timeZone: "America/Chicago",
+              timeZoneSource: "zip",
+            } as const;
+            existing.set(e164(PHONES[0]!), { ...old, tags: [...old.tags] });
+            await db.prisma.contact.create({
+              data: {
+                phone: e164(PHONES[0]!),
+                firstName: "Old",
+                zip: "60601",
+                tags: ["old"],
+                customFields: { Ward: "9" },
+                timeZone: old.timeZone,
+                timeZoneSource: old.timeZoneSource,
+              },
+            });
+          }
+          const csv = [
+            "phone,first name,zip,tags,Ward",
+            ...rows.map((r) => `${r.phone},${r.first},${r.zip},${r.tags.join(";")},${r.ward}`),
+          ].join("\n");
+          const summary = await run(csv, { batchContacts });
+          const want = expected(existing, rows);
+          expect(summary).toMatchObject({
+            imported: want.imported,
+            updated: want.updated,
+            duplicates: want.duplicates,
+            invalid: 0,
           });
-        }
-        const csv = ["phone,first name,zip,tags,Ward", ...rows.map((r) => `${r.phone},${r.first},${r.zip},${r.tags.join(";")},${r.ward}`)].join("\n");
-        const summary = await run(csv, { batchContacts });
-        const want = expected(existing, rows);
-        expect(summary).toMatchObject({ imported: want.imported, updated: want.updated, duplicates: want.duplicates, invalid: 0 });
-        const stored = await db.prisma.contact.findMany();
-        expect(stored).toHaveLength(want.contacts.size);
-        for (const contact of stored) {
-          const w = want.contacts.get(contact.phone)!;
-          expect(contact.firstName).toBe(w.first);
-          expect([...contact.tags].sort()).toEqual([...w.tags].sort());
-          expect((contact.customFields as Record<string, string>).Ward).toBe(w.ward);
-          expect({ timeZone: contact.timeZone, timeZoneSource: contact.timeZoneSource }).toEqual({ timeZone: w.timeZone, timeZoneSource: w.timeZoneSource });
-        }
-      }),
+          const stored = await db.prisma.contact.findMany();
+          expect(stored).toHaveLength(want.contacts.size);
+          for (const contact of stored) {
+            const w = want.contacts.get(contact.phone)!;
+            expect(contact.firstName).toBe(w.first);
+            expect([...contact.tags].sort()).toEqual([...w.tags].sort());
+            expect((contact.customFields as Record<string, string>).Ward).toBe(w.ward);
+            expect({ timeZone: contact.timeZone, timeZoneSource: contact.timeZoneSource }).toEqual({
+              timeZone: w.timeZone,
+              timeZoneSource: w.timeZoneSource,
+            });
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

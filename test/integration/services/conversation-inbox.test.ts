@@ -16,8 +16,19 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
     twilio = await startFakeTwilio();
-    const sms = createTwilioGateway({ accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: "+12125550199", apiUrl: twilio.url }, "https://texting.example.org");
-    deps = { db, sms, sender: "+12125550199", clock: () => new Date(), render: slackThreadRenderer, unmatchedChannel: "C0UNMATCHED", logger: pino({ level: "silent" }) };
+    const sms = createTwilioGateway(
+      { accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: "+12125550199", apiUrl: twilio.url },
+      "https://texting.example.org",
+    );
+    deps = {
+      db,
+      sms,
+      sender: "+12125550199",
+      clock: () => new Date(),
+      render: slackThreadRenderer,
+      unmatchedChannel: "C0UNMATCHED",
+      logger: pino({ level: "silent" }),
+    };
   });
   afterAll(async () => {
     await twilio.close();
@@ -28,31 +39,63 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     // 60 broken events, older than a good one: more than one batch of 50.
     const old = new Date(Date.now() - 60_000);
     await db.prisma.inboundEvent.createMany({
-      data: Array.from({ length: 60 }, (_, i) => ({ source: "slack.reply", externalId: `broken:${i}`, payload: {}, receivedAt: old })),
+      data: Array.from({ length: 60 }, (_, i) => ({
+        source: "slack.reply",
+        externalId: `broken:${i}`,
+        payload: {},
+        receivedAt: old,
+      })),
     });
-    await recordInboundSms(db.sql, { sid: "SM0000000000000000000000000000good", from: "+13125550100", to: "+12125550199", body: "who is this?", media: [], raw: { MessageSid: "SM0000000000000000000000000000good" } });
+    await recordInboundSms(db.sql, {
+      sid: "SM0000000000000000000000000000good",
+      from: "+13125550100",
+      to: "+12125550199",
+      body: "who is this?",
+      media: [],
+      raw: { MessageSid: "SM0000000000000000000000000000good" },
+    });
     const inbox = new ConversationInbox(deps);
     for (let tick = 0; tick < 10; tick++) await inbox.drain();
-    const good = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: "SM0000000000000000000000000000good" } });
+    const good = await db.prisma.inboundEvent.findFirstOrThrow({
+      where: { externalId: "SM0000000000000000000000000000good" },
+    });
     expect(good.processedAt).not.toBeNull();
     expect(await db.prisma.slackOutbox.count({ where: { channel: "C0UNMATCHED" } })).toBe(1);
     // The broken ones stay stored and unprocessed, set aside with their last error: nothing is dropped.
     const broken = await db.prisma.inboundEvent.findMany({ where: { externalId: { startsWith: "broken:" } } });
     expect(broken).toHaveLength(60);
     for (const event of broken) {
-      expect(event).toMatchObject({ processedAt: null, attempts: MAX_INBOX_ATTEMPTS, failedAt: expect.any(Date), lastError: expect.stringMatching(/./) });
+      expect(event).toMatchObject({
+        processedAt: null,
+        attempts: MAX_INBOX_ATTEMPTS,
+        failedAt: expect.any(Date),
+        lastError: expect.stringMatching(/./),
+      });
     }
     // A restarted process does not try them again.
     await new ConversationInbox(deps).drain();
-    expect(await db.prisma.inboundEvent.count({ where: { externalId: { startsWith: "broken:" }, attempts: { gt: MAX_INBOX_ATTEMPTS } } })).toBe(0);
+    expect(
+      await db.prisma.inboundEvent.count({
+        where: { externalId: { startsWith: "broken:" }, attempts: { gt: MAX_INBOX_ATTEMPTS } },
+      }),
+    ).toBe(0);
   });
 
   it("reports a voter's text it had to set aside in the unmatched channel, once", async () => {
     // A conversation whose stored channel is a name, not an id: every post to its thread is refused.
     const contact = await db.prisma.contact.create({ data: { phone: "+13125550111", firstName: "Ana" } });
-    await db.prisma.conversation.create({ data: { contactId: contact.id, slackChannelId: "general", slackThreadTs: "1700000000.000100" } });
+    await db.prisma.conversation.create({
+      data: { contactId: contact.id, slackChannelId: "general", slackThreadTs: "1700000000.000100" },
+    });
     const sid = "SM00000000000000000000000000poison";
-    await recordInboundSms(db.sql, { sid, from: contact.phone, to: "+12125550199", body: "Is the polling place open <!channel>?", media: [], raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" } });
+    await recordInboundSms(db.sql, {
+      sid,
+      from: contact.phone,
+      to: "+12125550199",
+      body: "Is the polling place open <!channel>?",
+      media: [],
+      raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" },
+    });
     const inbox = new ConversationInbox(deps);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
@@ -71,18 +114,40 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
 
   it("tells the volunteer in the thread when their reply was set aside, once", async () => {
     const contact = await db.prisma.contact.create({ data: { phone: "+13125550122", firstName: "Ben" } });
-    await db.prisma.conversation.create({ data: { contactId: contact.id, slackChannelId: "C0REPLIES", slackThreadTs: "1700000000.000300" } });
+    await db.prisma.conversation.create({
+      data: { contactId: contact.id, slackChannelId: "C0REPLIES", slackThreadTs: "1700000000.000300" },
+    });
     // A reply whose text is not a string: it fails however often it is tried.
     const event = await db.prisma.inboundEvent.create({
-      data: { source: "slack.reply", externalId: "C0REPLIES:1700000000.000400", payload: { channel: "C0REPLIES", ts: "1700000000.000400", threadTs: "1700000000.000300", user: "U0VOL", text: 42 } },
+      data: {
+        source: "slack.reply",
+        externalId: "C0REPLIES:1700000000.000400",
+        payload: {
+          channel: "C0REPLIES",
+          ts: "1700000000.000400",
+          threadTs: "1700000000.000300",
+          user: "U0VOL",
+          text: 42,
+        },
+      },
     });
     const inbox = new ConversationInbox(deps);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
-    expect(await db.prisma.inboundEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ processedAt: null, attempts: MAX_INBOX_ATTEMPTS, failedAt: expect.any(Date) });
+    expect(await db.prisma.inboundEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({
+      processedAt: null,
+      attempts: MAX_INBOX_ATTEMPTS,
+      failedAt: expect.any(Date),
+    });
     const posts = await db.prisma.slackOutbox.findMany({ where: { dedupeKey: `inbox-set-aside:${event.id}` } });
     expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({ channel: "C0REPLIES", payload: { thread_ts: "1700000000.000300", text: expect.stringContaining("Nothing went out to the voter: send it again.") } });
+    expect(posts[0]).toMatchObject({
+      channel: "C0REPLIES",
+      payload: {
+        thread_ts: "1700000000.000300",
+        text: expect.stringContaining("Nothing went out to the voter: send it again."),
+      },
+    });
     expect(twilio.messages.filter((m) => m.to === contact.phone)).toHaveLength(0);
   });
 });

@@ -42,11 +42,30 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
     twilio = await startFakeTwilio({ now: () => NOW });
-    const contact = await db.prisma.contact.create({ data: { phone: VOTER, firstName: "Dana", zip: "10001", state: "NY", timeZone: "America/New_York" } });
-    const campaign = await db.prisma.campaign.create({ data: { name: "Exactly once", status: "running", createdBy: "U0ORG", conversationChannelId: CHANNEL } });
-    conversationId = (await db.prisma.conversation.create({ data: { campaignId: campaign.id, contactId: contact.id, slackChannelId: CHANNEL, slackThreadTs: THREAD } })).id;
-    const sms = createTwilioGateway({ accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: SENDER, apiUrl: twilio.url }, "https://texting.example.org");
-    deps = { db, sms, sender: SENDER, clock: () => NOW, render: slackThreadRenderer, unmatchedChannel: null, logger: pino({ level: "silent" }) };
+    const contact = await db.prisma.contact.create({
+      data: { phone: VOTER, firstName: "Dana", zip: "10001", state: "NY", timeZone: "America/New_York" },
+    });
+    const campaign = await db.prisma.campaign.create({
+      data: { name: "Exactly once", status: "running", createdBy: "U0ORG", conversationChannelId: CHANNEL },
+    });
+    conversationId = (
+      await db.prisma.conversation.create({
+        data: { campaignId: campaign.id, contactId: contact.id, slackChannelId: CHANNEL, slackThreadTs: THREAD },
+      })
+    ).id;
+    const sms = createTwilioGateway(
+      { accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: SENDER, apiUrl: twilio.url },
+      "https://texting.example.org",
+    );
+    deps = {
+      db,
+      sms,
+      sender: SENDER,
+      clock: () => NOW,
+      render: slackThreadRenderer,
+      unmatchedChannel: null,
+      logger: pino({ level: "silent" }),
+    };
   });
   afterAll(async () => {
     await twilio.close();
@@ -69,12 +88,29 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
         for (const s of steps) {
           if (s.kind === "volunteer") {
             replies.add(s.reply);
-            await Promise.all(Array.from({ length: s.copies }, () => recordThreadReply(db, { channel: CHANNEL, ts: ts(s.reply), threadTs: THREAD, user: "U0BEN", text: `volunteer reply ${run}-${s.reply}` })));
+            await Promise.all(
+              Array.from({ length: s.copies }, () =>
+                recordThreadReply(db, {
+                  channel: CHANNEL,
+                  ts: ts(s.reply),
+                  threadTs: THREAD,
+                  user: "U0BEN",
+                  text: `volunteer reply ${run}-${s.reply}`,
+                }),
+              ),
+            );
           } else if (s.kind === "voter") {
             texts.add(s.text);
             await Promise.all(
               Array.from({ length: s.copies }, () =>
-                recordInboundSms(db.sql, { sid: sid(s.text), from: VOTER, to: SENDER, body: `voter text ${run}-${s.text}`, media: [], raw: { MessageSid: sid(s.text), From: VOTER, To: SENDER, Body: `voter text ${run}-${s.text}` } }),
+                recordInboundSms(db.sql, {
+                  sid: sid(s.text),
+                  from: VOTER,
+                  to: SENDER,
+                  body: `voter text ${run}-${s.text}`,
+                  media: [],
+                  raw: { MessageSid: sid(s.text), From: VOTER, To: SENDER, Body: `voter text ${run}-${s.text}` },
+                }),
               ),
             );
           } else {
@@ -87,10 +123,18 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
         expect(await db.prisma.inboundEvent.count({ where: { processedAt: null } })).toBe(0);
         const sentBodies = twilio.messages.map((m) => m.body).sort();
         expect(sentBodies).toEqual([...replies].map((r) => `volunteer reply ${run}-${r}`).sort());
-        const stored = await db.prisma.message.findMany({ where: { direction: "outbound" }, select: { body: true, conversationId: true } });
+        const stored = await db.prisma.message.findMany({
+          where: { direction: "outbound" },
+          select: { body: true, conversationId: true },
+        });
         expect(stored.map((m) => m.body).sort()).toEqual(sentBodies);
-        const voterPosts = await db.prisma.slackOutbox.findMany({ where: { dedupeKey: { startsWith: "sms:" } }, select: { payload: true } });
-        expect(voterPosts.map((p) => (p.payload as { text: string }).text).sort()).toEqual([...texts].map((t) => `voter text ${run}-${t}`).sort());
+        const voterPosts = await db.prisma.slackOutbox.findMany({
+          where: { dedupeKey: { startsWith: "sms:" } },
+          select: { payload: true },
+        });
+        expect(voterPosts.map((p) => (p.payload as { text: string }).text).sort()).toEqual(
+          [...texts].map((t) => `voter text ${run}-${t}`).sort(),
+        );
         expect(await db.prisma.message.count({ where: { direction: "inbound", conversationId } })).toBe(texts.size);
       }),
       { numRuns: name === "postgres" ? 25 : 10 },

@@ -28,24 +28,50 @@ describe.each(BACKENDS)("follow-up reminders (%s)", (_name, create) => {
     const contact = await db.prisma.contact.create({ data: { phone: input.phone, zip: input.zip, firstName: "Ana" } });
     const ts = `1700000000.${String(++threads).padStart(6, "0")}`;
     const conversation = await db.prisma.conversation.create({
-      data: { contactId: contact.id, slackChannelId: "C0REPLIES", slackThreadTs: ts, followUpAt: input.followUpAt, assignee: input.assignee ?? null },
+      data: {
+        contactId: contact.id,
+        slackChannelId: "C0REPLIES",
+        slackThreadTs: ts,
+        followUpAt: input.followUpAt,
+        assignee: input.assignee ?? null,
+      },
     });
     return { id: conversation.id, ts };
   }
 
   const remindersIn = (ts: string) =>
-    db.prisma.slackOutbox.findMany({ where: { channel: "C0REPLIES", method: "chat.postMessage", dedupeKey: { startsWith: "follow-up:" } } }).then((posts) => posts.filter((p) => (p.payload as { thread_ts?: string }).thread_ts === ts));
+    db.prisma.slackOutbox
+      .findMany({
+        where: { channel: "C0REPLIES", method: "chat.postMessage", dedupeKey: { startsWith: "follow-up:" } },
+      })
+      .then((posts) => posts.filter((p) => (p.payload as { thread_ts?: string }).thread_ts === ts));
 
   it("reminds the volunteer in the thread once when the follow-up comes due, and redraws the root without it", async () => {
-    const due = await thread({ phone: "+12125550301", zip: "10001", followUpAt: new Date(now.getTime() - HOUR), assignee: "U0ANA" });
-    const later = await thread({ phone: "+12125550302", zip: "10001", followUpAt: new Date(now.getTime() + HOUR), assignee: "U0ANA" });
+    const due = await thread({
+      phone: "+12125550301",
+      zip: "10001",
+      followUpAt: new Date(now.getTime() - HOUR),
+      assignee: "U0ANA",
+    });
+    const later = await thread({
+      phone: "+12125550302",
+      zip: "10001",
+      followUpAt: new Date(now.getTime() + HOUR),
+      assignee: "U0ANA",
+    });
 
     expect(await remindDueFollowUps(deps)).toMatchObject({ reminded: 1 });
     const [reminder, ...more] = await remindersIn(due.ts);
     expect(more).toHaveLength(0);
     expect((reminder!.payload as { text: string }).text).toContain("<@U0ANA>, it is time to follow up with this voter");
-    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: due.id } })).toMatchObject({ followUpAt: null });
-    expect(await db.prisma.slackOutbox.count({ where: { method: "chat.update", dedupeKey: { startsWith: `follow-up-root:${due.id}` } } })).toBe(1);
+    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: due.id } })).toMatchObject({
+      followUpAt: null,
+    });
+    expect(
+      await db.prisma.slackOutbox.count({
+        where: { method: "chat.update", dedupeKey: { startsWith: `follow-up-root:${due.id}` } },
+      }),
+    ).toBe(1);
     // Not due yet: untouched.
     expect(await remindersIn(later.ts)).toHaveLength(0);
     expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: later.id } })).followUpAt).not.toBeNull();
@@ -59,12 +85,19 @@ describe.each(BACKENDS)("follow-up reminders (%s)", (_name, create) => {
     const due = await thread({ phone: "+12125550303", zip: "10001", followUpAt: new Date(now.getTime() - HOUR) });
     await remindDueFollowUps(deps);
     const [reminder] = await remindersIn(due.ts);
-    expect((reminder!.payload as { text: string }).text).toContain("nobody holds this conversation: press *Assign to me*");
+    expect((reminder!.payload as { text: string }).text).toContain(
+      "nobody holds this conversation: press *Assign to me*",
+    );
   });
 
   it("waits for the voter's sending hours before reminding anyone", async () => {
     // 06:00 in Honolulu: nobody may text this voter for three more hours.
-    const due = await thread({ phone: "+18085550304", zip: "96813", followUpAt: new Date(now.getTime() - HOUR), assignee: "U0BEN" });
+    const due = await thread({
+      phone: "+18085550304",
+      zip: "96813",
+      followUpAt: new Date(now.getTime() - HOUR),
+      assignee: "U0BEN",
+    });
     expect(await remindDueFollowUps(deps)).toMatchObject({ waiting: 1 });
     expect(await remindersIn(due.ts)).toHaveLength(0);
     now = new Date(MONDAY_MORNING.getTime() + 4 * HOUR);
@@ -73,16 +106,33 @@ describe.each(BACKENDS)("follow-up reminders (%s)", (_name, create) => {
   });
 
   it("clears the follow-up of a voter who opted out, without a reminder", async () => {
-    const due = await thread({ phone: "+12125550305", zip: "10001", followUpAt: new Date(now.getTime() - HOUR), assignee: "U0ANA" });
+    const due = await thread({
+      phone: "+12125550305",
+      zip: "10001",
+      followUpAt: new Date(now.getTime() - HOUR),
+      assignee: "U0ANA",
+    });
     await db.prisma.optOut.create({ data: { phone: "+12125550305", source: "keyword" } });
     expect(await remindDueFollowUps(deps)).toMatchObject({ dropped: 1 });
     expect(await remindersIn(due.ts)).toHaveLength(0);
-    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: due.id } })).toMatchObject({ followUpAt: null });
+    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: due.id } })).toMatchObject({
+      followUpAt: null,
+    });
   });
 
   it("pages through more due follow-ups than one query reads", async () => {
-    const many = await Promise.all(Array.from({ length: 230 }, (_, i) => thread({ phone: `+1212556${String(i).padStart(4, "0")}`, zip: "10001", followUpAt: new Date(now.getTime() - HOUR - i * 1000) })));
+    const many = await Promise.all(
+      Array.from({ length: 230 }, (_, i) =>
+        thread({
+          phone: `+1212556${String(i).padStart(4, "0")}`,
+          zip: "10001",
+          followUpAt: new Date(now.getTime() - HOUR - i * 1000),
+        }),
+      ),
+    );
     await remindDueFollowUps(deps);
-    expect(await db.prisma.conversation.count({ where: { id: { in: many.map((c) => c.id) }, followUpAt: { not: null } } })).toBe(0);
+    expect(
+      await db.prisma.conversation.count({ where: { id: { in: many.map((c) => c.id) }, followUpAt: { not: null } } }),
+    ).toBe(0);
   });
 });

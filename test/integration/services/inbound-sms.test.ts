@@ -54,7 +54,14 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
   async function outbound(status: OutboundStatus = "accepted") {
     const sid = nextSid();
     await db.prisma.message.create({
-      data: { direction: "outbound", fromPhone: "+15555550999", toPhone: "+15555550123", body: "Hi", twilioSid: sid, status },
+      data: {
+        direction: "outbound",
+        fromPhone: "+15555550999",
+        toPhone: "+15555550123",
+        body: "Hi",
+        twilioSid: sid,
+        status,
+      },
     });
     return sid;
   }
@@ -63,7 +70,9 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
     const sid = await outbound();
     expect(await recordDeliveryStatus(db.prisma, { sid, status: "sent", errorCode: null, raw: {} })).toBe("updated");
     expect(await recordDeliveryStatus(db.prisma, { sid, status: "sent", errorCode: null, raw: {} })).toBe("duplicate");
-    expect(await recordDeliveryStatus(db.prisma, { sid, status: "undelivered", errorCode: 30007, raw: {} })).toBe("updated");
+    expect(await recordDeliveryStatus(db.prisma, { sid, status: "undelivered", errorCode: 30007, raw: {} })).toBe(
+      "updated",
+    );
     expect(await db.prisma.message.findUnique({ where: { twilioSid: sid } })).toMatchObject({
       status: "undelivered",
       errorCode: 30007,
@@ -79,9 +88,9 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
 
   it("keeps a callback for a message it has not stored yet, unprocessed, instead of dropping it", async () => {
     const sid = nextSid();
-    expect(await recordDeliveryStatus(db.prisma, { sid, status: "sent", errorCode: null, raw: { MessageSid: sid } })).toBe(
-      "unknown-message",
-    );
+    expect(
+      await recordDeliveryStatus(db.prisma, { sid, status: "sent", errorCode: null, raw: { MessageSid: sid } }),
+    ).toBe("unknown-message");
     const event = await db.prisma.inboundEvent.findUnique({
       where: { source_externalId: { source: "twilio.status", externalId: `${sid}:sent` } },
     });
@@ -90,14 +99,19 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
 
   it("ends at the most advanced status whatever order the callbacks arrive in (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.constantFrom(...OUTBOUND_STATUSES), { minLength: 1, maxLength: 5 }), async (arrivals) => {
-        const sid = await outbound("accepted");
-        await Promise.all(arrivals.map((status) => recordDeliveryStatus(db.prisma, { sid, status, errorCode: null, raw: {} })));
-        const stored = (await db.prisma.message.findUnique({ where: { twilioSid: sid } }))?.status as OutboundStatus;
-        // Nothing that arrived outranks the stored status, and the stored one is accepted or one that arrived.
-        expect(arrivals.some((s) => isStatusAdvance(stored, s))).toBe(false);
-        expect(stored === "accepted" || arrivals.includes(stored)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.constantFrom(...OUTBOUND_STATUSES), { minLength: 1, maxLength: 5 }),
+        async (arrivals) => {
+          const sid = await outbound("accepted");
+          await Promise.all(
+            arrivals.map((status) => recordDeliveryStatus(db.prisma, { sid, status, errorCode: null, raw: {} })),
+          );
+          const stored = (await db.prisma.message.findUnique({ where: { twilioSid: sid } }))?.status as OutboundStatus;
+          // Nothing that arrived outranks the stored status, and the stored one is accepted or one that arrived.
+          expect(arrivals.some((s) => isStatusAdvance(stored, s))).toBe(false);
+          expect(stored === "accepted" || arrivals.includes(stored)).toBe(true);
+        },
+      ),
       { numRuns: 25 },
     );
   });

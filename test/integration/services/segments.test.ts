@@ -58,7 +58,14 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
     await db.prisma.contact.createMany({ data: contacts });
     await db.prisma.optOut.createMany({ data: OPTED_OUT.map((phone) => ({ phone, source: "keyword" as const })) });
     await db.prisma.message.create({
-      data: { direction: "outbound", contactId: contacts[2]!.id, fromPhone: "+12125550199", toPhone: contacts[2]!.phone, body: "Hi", status: "delivered" },
+      data: {
+        direction: "outbound",
+        contactId: contacts[2]!.id,
+        fromPhone: "+12125550199",
+        toPhone: contacts[2]!.phone,
+        body: "Hi",
+        status: "delivered",
+      },
     });
   });
   afterAll(() => db.dispose());
@@ -76,7 +83,10 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("previews a filter with the campaign's name in its description", async () => {
-    const preview = await previewAudience(db, filter({ all: [{ tags: { any: ["volunteer"] } }, { inCampaign: CAMPAIGN, is: false }] }));
+    const preview = await previewAudience(
+      db,
+      filter({ all: [{ tags: { any: ["volunteer"] } }, { inCampaign: CAMPAIGN, is: false }] }),
+    );
     expect(preview).toEqual({ reachable: 5, description: "Tagged volunteer, not in campaign “Spring GOTV”" });
   });
 
@@ -88,10 +98,18 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
 
   it("refuses a name that differs only in letter case, and a name that is not a name", async () => {
     await createSegment(db, { name: "Volunteers NY", filter: volunteers, createdBy: "U1" });
-    const clash = await segmentError(createSegment(db, { name: "volunteers ny", filter: volunteers, createdBy: "U2" }), "name_taken");
-    expect(clash.message).toBe("A segment named “volunteers ny” already exists. Pick another name, or delete the old one first with /segment delete volunteers ny.");
+    const clash = await segmentError(
+      createSegment(db, { name: "volunteers ny", filter: volunteers, createdBy: "U2" }),
+      "name_taken",
+    );
+    expect(clash.message).toBe(
+      "A segment named “volunteers ny” already exists. Pick another name, or delete the old one first with /segment delete volunteers ny.",
+    );
     await segmentError(createSegment(db, { name: "   ", filter: volunteers, createdBy: "U2" }), "invalid_name");
-    const odd = await segmentError(createSegment(db, { name: "*bold*", filter: volunteers, createdBy: "U2" }), "invalid_name");
+    const odd = await segmentError(
+      createSegment(db, { name: "*bold*", filter: volunteers, createdBy: "U2" }),
+      "invalid_name",
+    );
     expect(odd.message).toContain("Start the name with a letter or number");
     expect(await db.prisma.segment.count()).toBe(1);
   });
@@ -113,7 +131,10 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
     await createSegment(db, { name: "Volunteers NJ", filter: volunteers, createdBy: "U1" });
     const hit = await findSegment(db, "VOLUNTEERS ny");
     expect(hit).toMatchObject({ found: true, segment: { name: "Volunteers NY" } });
-    expect(await findSegment(db, "Volunters NY")).toEqual({ found: false, suggestions: ["Volunteers NY", "Volunteers NJ"] });
+    expect(await findSegment(db, "Volunters NY")).toEqual({
+      found: false,
+      suggestions: ["Volunteers NY", "Volunteers NJ"],
+    });
     expect(await findSegment(db, "zzzz")).toEqual({ found: false, suggestions: [] });
   });
 
@@ -132,12 +153,20 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
 
   it("lists segments by name with descriptions and campaigns, without counting", async () => {
     await createSegment(db, { name: "zeta", filter: volunteers, createdBy: "U1" });
-    const alpha = await createSegment(db, { name: "Alpha", filter: filter({ all: [{ state: ["NY"] }, { inCampaign: CAMPAIGN }] }), createdBy: "U2" });
+    const alpha = await createSegment(db, {
+      name: "Alpha",
+      filter: filter({ all: [{ state: ["NY"] }, { inCampaign: CAMPAIGN }] }),
+      createdBy: "U2",
+    });
     await db.prisma.campaign.update({ where: { id: CAMPAIGN }, data: { segmentId: alpha.id } });
     await db.prisma.segment.create({ data: { name: "Broken", filter: { state: ["XX"] }, createdBy: "U3" } });
     const list = await listSegments(db);
     expect(list.map((s) => s.name)).toEqual(["Alpha", "Broken", "zeta"]);
-    expect(list[0]).toMatchObject({ description: "In NY, in campaign “Spring GOTV”", campaigns: ["Spring GOTV"], createdBy: "U2" });
+    expect(list[0]).toMatchObject({
+      description: "In NY, in campaign “Spring GOTV”",
+      campaigns: ["Spring GOTV"],
+      createdBy: "U2",
+    });
     expect(list[1]!.description).toContain("saved filter no longer valid");
     expect(list[2]).toMatchObject({ description: "Tagged volunteer", campaigns: [] });
     expect(list[0]!.createdAt).toBeInstanceOf(Date);
@@ -169,7 +198,9 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   it("says what to do when asked to show an unknown segment or a broken one", async () => {
     await createSegment(db, { name: "Volunteers", filter: volunteers, createdBy: "U1" });
     const miss = await segmentError(showSegment(db, "Volunters"), "not_found");
-    expect(miss.message).toBe("There is no segment named “Volunters”. Did you mean “Volunteers”? Type /segment list to see them all.");
+    expect(miss.message).toBe(
+      "There is no segment named “Volunters”. Did you mean “Volunteers”? Type /segment list to see them all.",
+    );
     expect(miss.suggestions).toEqual(["Volunteers"]);
     await db.prisma.segment.create({ data: { name: "Broken", filter: { zipPrefix: ["abc"] }, createdBy: "U3" } });
     const broken = await segmentError(showSegment(db, "broken"), "broken_filter");
@@ -192,7 +223,8 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   it("refuses to delete a segment a campaign uses, naming the campaign", async () => {
     const used = await createSegment(db, { name: "Used", filter: volunteers, createdBy: "U1" });
     await db.prisma.campaign.update({ where: { id: CAMPAIGN }, data: { segmentId: used.id } });
-    const expected = "“Used” is the audience of campaign “Spring GOTV”. Give that campaign another audience first, then delete the segment.";
+    const expected =
+      "“Used” is the audience of campaign “Spring GOTV”. Give that campaign another audience first, then delete the segment.";
     expect((await segmentError(prepareDeletion(db, "used"), "in_use")).message).toBe(expected);
     expect((await segmentError(deleteSegment(db, { id: used.id }), "in_use")).message).toBe(expected);
     expect(await db.prisma.segment.count()).toBe(1);

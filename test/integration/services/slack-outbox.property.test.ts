@@ -24,7 +24,15 @@ type Action =
   | { kind: "die"; when: "before calling Slack" | "after Slack answered" };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("enqueue" as const), channel: fc.constantFrom(0 as const, 1 as const), count: fc.integer({ min: 1, max: 4 }), threaded: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("enqueue" as const),
+      channel: fc.constantFrom(0 as const, 1 as const),
+      count: fc.integer({ min: 1, max: 4 }),
+      threaded: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("drain" as const), both: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 5000 }) }) },
   {
@@ -35,7 +43,13 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       retryAfterSeconds: fc.integer({ min: 1, max: 20 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("die" as const), when: fc.constantFrom("before calling Slack" as const, "after Slack answered" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("die" as const),
+      when: fc.constantFrom("before calling Slack" as const, "after Slack answered" as const),
+    }),
+  },
 );
 
 /** Calls Slack (or not), then never answers, as a process killed mid-post; remembers what Slack accepted. */
@@ -49,7 +63,10 @@ class DyingPoster implements SlackPoster {
   ) {
     this.died = new Promise((resolve) => (this.markDied = resolve));
   }
-  async call(method: Parameters<SlackPoster["call"]>[0], args: Record<string, unknown>): ReturnType<SlackPoster["call"]> {
+  async call(
+    method: Parameters<SlackPoster["call"]>[0],
+    args: Record<string, unknown>,
+  ): ReturnType<SlackPoster["call"]> {
     if (this.when === "after Slack answered") {
       const outcome = await this.real.call(method, args);
       if (outcome.kind === "posted") this.swallowed.push(String(args.text));
@@ -83,7 +100,9 @@ describe.each(BACKENDS)("Slack outbox invariants (%s)", (name, create) => {
         slack.reset();
         clock = new VirtualClock();
         const { logger, lines } = recordingLogger();
-        const drainers = [db, second].map((d) => virtualDrainer(clock, { prisma: d.prisma, poster: fakeSlackPoster(slack), logger, lanes: 2 }));
+        const drainers = [db, second].map((d) =>
+          virtualDrainer(clock, { prisma: d.prisma, poster: fakeSlackPoster(slack), logger, lanes: 2 }),
+        );
         const queued: { id: string; channel: string; text: string; parentId?: string }[] = [];
         const swallowed: string[] = [];
 
@@ -91,10 +110,17 @@ describe.each(BACKENDS)("Slack outbox invariants (%s)", (name, create) => {
           switch (action.kind) {
             case "enqueue": {
               const channel = CHANNELS[action.channel];
-              const root = action.threaded ? queued.filter((q) => q.channel === channel && !q.parentId).at(-1) : undefined;
+              const root = action.threaded
+                ? queued.filter((q) => q.channel === channel && !q.parentId).at(-1)
+                : undefined;
               for (let i = 0; i < action.count; i++) {
                 const text = `${channel} #${queued.length}`;
-                const { id } = await enqueueSlackPost(db.prisma, { channel, method: "chat.postMessage", args: { text }, ...(root && { parentId: root.id }) });
+                const { id } = await enqueueSlackPost(db.prisma, {
+                  channel,
+                  method: "chat.postMessage",
+                  args: { text },
+                  ...(root && { parentId: root.id }),
+                });
                 queued.push({ id, channel, text, ...(root && { parentId: root.id }) });
               }
               break;
@@ -107,7 +133,9 @@ describe.each(BACKENDS)("Slack outbox invariants (%s)", (name, create) => {
               break;
             case "fail": {
               const failure: SlackFailure =
-                action.failure === "ratelimited" ? { retryAfterSeconds: action.retryAfterSeconds } : { error: action.failure };
+                action.failure === "ratelimited"
+                  ? { retryAfterSeconds: action.retryAfterSeconds }
+                  : { error: action.failure };
               slack.failNext("chat.postMessage", failure);
               break;
             }
@@ -125,7 +153,11 @@ describe.each(BACKENDS)("Slack outbox invariants (%s)", (name, create) => {
         const byId = new Map(rows.map((r) => [r.id, r]));
         const calls = slack.callsTo("chat.postMessage");
         const accepted = calls.filter((c) => c.status === 200 && c.error === undefined);
-        const failedReports = new Set(lines().filter((l) => l.level === 50).map((l) => l.outboxId));
+        const failedReports = new Set(
+          lines()
+            .filter((l) => l.level === 50)
+            .map((l) => l.outboxId),
+        );
         for (const post of queued) {
           const row = byId.get(post.id)!;
           const copies = accepted.filter((c) => c.args.text === post.text).length;
@@ -142,12 +174,15 @@ describe.each(BACKENDS)("Slack outbox invariants (%s)", (name, create) => {
           // A reply lands in the thread of the root's recorded message.
           if (post.parentId && row.status === "sent") {
             const parentTs = byId.get(post.parentId)!.resultTs;
-            for (const call of accepted.filter((c) => c.args.text === post.text)) expect(call.args.thread_ts).toBe(parentTs);
+            for (const call of accepted.filter((c) => c.args.text === post.text))
+              expect(call.args.thread_ts).toBe(parentTs);
           }
         }
         for (const channel of CHANNELS) {
           const order = queued.filter((q) => q.channel === channel).map((q) => q.text);
-          const firstSeen = [...new Set(accepted.filter((c) => c.args.channel === channel).map((c) => String(c.args.text)))];
+          const firstSeen = [
+            ...new Set(accepted.filter((c) => c.args.channel === channel).map((c) => String(c.args.text))),
+          ];
           expect(firstSeen).toEqual(order.filter((text) => firstSeen.includes(text)));
           const times = calls.filter((c) => c.args.channel === channel).map((c) => c.at.getTime());
           expect(rateViolations(times, SLACK_CHANNEL_RATE)).toEqual([]);

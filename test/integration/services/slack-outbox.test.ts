@@ -39,7 +39,10 @@ class DyingPoster implements SlackPoster {
   ) {
     this.died = new Promise((resolve) => (this.markDied = resolve));
   }
-  async call(method: Parameters<SlackPoster["call"]>[0], args: Record<string, unknown>): ReturnType<SlackPoster["call"]> {
+  async call(
+    method: Parameters<SlackPoster["call"]>[0],
+    args: Record<string, unknown>,
+  ): ReturnType<SlackPoster["call"]> {
     if (this.when === "after Slack answered") await this.real.call(method, args);
     this.markDied();
     return new Promise<never>(() => undefined);
@@ -76,14 +79,26 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
       const root = await enqueueSlackPost(db.prisma, message(C1, "root"));
       const bad: [SlackPost, RegExp][] = [
         [message("#volunteers", "hi"), /channel id such as C0123ABCD, not "#volunteers"/],
-        [{ ...message(C1, "hi"), method: "chat.delete" as never }, /posts with chat.postMessage, chat.update, reactions.add/],
+        [
+          { ...message(C1, "hi"), method: "chat.delete" as never },
+          /posts with chat.postMessage, chat.update, reactions.add/,
+        ],
         [{ channel: C1, method: "chat.postMessage", args: { channel: C1, text: "hi" } }, /not inside its args/],
         [{ channel: C1, method: "chat.postMessage", args: { blocks: [] } }, /needs args.text, also when it has blocks/],
-        [{ channel: C1, method: "chat.update", args: { text: "edited" } }, /needs the message it applies to: args.ts, or parentId/],
+        [
+          { channel: C1, method: "chat.update", args: { text: "edited" } },
+          /needs the message it applies to: args.ts, or parentId/,
+        ],
         [{ channel: C1, method: "reactions.add", args: {}, parentId: root.id }, /needs args.name/],
         [message(C1, "reply", { parentId: "0190a0a0-0000-7000-8000-000000000000" }), /is not in the Slack outbox/],
-        [message(C2, "reply", { parentId: root.id }), /only to a message in its own channel: the parent is in C0CAMPAIGN1/],
-        [{ channel: C1, method: "chat.postMessage", args: { text: "x", thread_ts: "1.2" }, parentId: root.id }, /either parentId or args.thread_ts/],
+        [
+          message(C2, "reply", { parentId: root.id }),
+          /only to a message in its own channel: the parent is in C0CAMPAIGN1/,
+        ],
+        [
+          { channel: C1, method: "chat.postMessage", args: { text: "x", thread_ts: "1.2" }, parentId: root.id },
+          /either parentId or args.thread_ts/,
+        ],
         [message(C1, "hi", { dedupeKey: "" }), /dedupe key must be a non-empty string/],
       ];
       for (const [post, problem] of bad) await expect(enqueueSlackPost(db.prisma, post)).rejects.toThrow(problem);
@@ -92,7 +107,9 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
 
     it("adds nothing for a repeated dedupe key and answers the first post's id", async () => {
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => enqueueSlackPost(db.prisma, message(C1, "Ana replied", { dedupeKey: "twilio:SM123" }))),
+        Array.from({ length: 8 }, () =>
+          enqueueSlackPost(db.prisma, message(C1, "Ana replied", { dedupeKey: "twilio:SM123" })),
+        ),
       );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.id)).size).toBe(1);
@@ -115,15 +132,27 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
     it("posts in order per channel; replies, edits and reactions get their parent's ts", async () => {
       const root = await enqueueSlackPost(db.prisma, message(C1, "root"));
       await enqueueSlackPost(db.prisma, message(C1, "reply", { parentId: root.id }));
-      await enqueueSlackPost(db.prisma, { channel: C1, method: "chat.update", args: { text: "root, edited" }, parentId: root.id });
-      await enqueueSlackPost(db.prisma, { channel: C1, method: "reactions.add", args: { name: "white_check_mark" }, parentId: root.id });
+      await enqueueSlackPost(db.prisma, {
+        channel: C1,
+        method: "chat.update",
+        args: { text: "root, edited" },
+        parentId: root.id,
+      });
+      await enqueueSlackPost(db.prisma, {
+        channel: C1,
+        method: "reactions.add",
+        args: { name: "white_check_mark" },
+        parentId: root.id,
+      });
       await enqueueSlackPost(db.prisma, message(C1, "next"));
       await drainToEnd(clock, [drainer()]);
 
       const rootTs = (await db.prisma.slackOutbox.findUniqueOrThrow({ where: { id: root.id } })).resultTs;
       expect(rootTs).toMatch(/^\d+\.\d{6}$/);
       const inChannel = slack.calls.filter((c) => c.args.channel === C1);
-      expect(inChannel.map((c) => [c.method, c.args.text ?? c.args.name, c.args.thread_ts ?? c.args.ts ?? c.args.timestamp])).toEqual([
+      expect(
+        inChannel.map((c) => [c.method, c.args.text ?? c.args.name, c.args.thread_ts ?? c.args.ts ?? c.args.timestamp]),
+      ).toEqual([
         ["chat.postMessage", "root", undefined],
         ["chat.postMessage", "reply", rootTs],
         ["chat.update", "root, edited", rootTs],
@@ -137,9 +166,15 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
       const contact = await db.prisma.contact.create({ data: { phone: "+15555550142", firstName: "Ana" } });
       const conversation = await db.prisma.conversation.create({ data: { contactId: contact.id } });
       const threadOpened: SlackPostSettleHook = async (tx, settled) => {
-        await tx.conversation.update({ where: { id: settled.ref! }, data: { slackChannelId: settled.channel, slackThreadTs: settled.ts } });
+        await tx.conversation.update({
+          where: { id: settled.ref! },
+          data: { slackChannelId: settled.channel, slackThreadTs: settled.ts },
+        });
       };
-      const root = await enqueueSlackPost(db.prisma, message(C1, "Ana (…0142) replied", { onSettled: { hook: "thread-opened", ref: conversation.id } }));
+      const root = await enqueueSlackPost(
+        db.prisma,
+        message(C1, "Ana (…0142) replied", { onSettled: { hook: "thread-opened", ref: conversation.id } }),
+      );
       await drainToEnd(clock, [drainer({ settleHooks: { "thread-opened": threadOpened } })]);
 
       const posted = await db.prisma.slackOutbox.findUniqueOrThrow({ where: { id: root.id } });
@@ -163,14 +198,19 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
       expect(accepted(slack, C1)).toHaveLength(1);
       const [row] = await rows();
       expect(row).toMatchObject({ status: "sent", lastError: "settle hook broken failed: conversation vanished" });
-      expect(lines()).toContainEqual(expect.objectContaining({ level: 50, hook: "broken", msg: expect.stringContaining("settle hook failed") }));
+      expect(lines()).toContainEqual(
+        expect.objectContaining({ level: 50, hook: "broken", msg: expect.stringContaining("settle hook failed") }),
+      );
     });
 
     it("drains a burst of 500 posts into one channel at Slack's rate: 3 at once, then one a second", async () => {
       slack.setRateLimit("chat.postMessage", { perChannelPerSecond: 1, burst: 3 });
-      await db.prisma.$transaction(async (tx) => {
-        for (let i = 0; i < 500; i++) await enqueueSlackPost(tx, message(C1, `reply ${i}`));
-      }, { timeout: 60_000 });
+      await db.prisma.$transaction(
+        async (tx) => {
+          for (let i = 0; i < 500; i++) await enqueueSlackPost(tx, message(C1, `reply ${i}`));
+        },
+        { timeout: 60_000 },
+      );
       await drainToEnd(clock, [drainer()]);
 
       const calls = slack.callsTo("chat.postMessage");
@@ -185,7 +225,8 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
     }, 120_000);
 
     it("lets several drainers share one database: each post once, in order, the rate kept between them", async () => {
-      const others: Database[] = name === "postgres" ? await Promise.all([openDatabase(db.target), openDatabase(db.target)]) : [db, db];
+      const others: Database[] =
+        name === "postgres" ? await Promise.all([openDatabase(db.target), openDatabase(db.target)]) : [db, db];
       try {
         for (let i = 0; i < 40; i++) {
           await enqueueSlackPost(db.prisma, message(C1, `one ${i}`));
@@ -195,9 +236,15 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
         const total = await drainToEnd(clock, drainers);
 
         expect(total.posted).toBe(80);
-        for (const [channel, prefix] of [[C1, "one"], [C2, "two"]] as const) {
+        for (const [channel, prefix] of [
+          [C1, "one"],
+          [C2, "two"],
+        ] as const) {
           expect(texts(accepted(slack, channel))).toEqual(Array.from({ length: 40 }, (_, i) => `${prefix} ${i}`));
-          const times = slack.callsTo("chat.postMessage").filter((c) => c.args.channel === channel).map((c) => c.at.getTime());
+          const times = slack
+            .callsTo("chat.postMessage")
+            .filter((c) => c.args.channel === channel)
+            .map((c) => c.at.getTime());
           expect(rateViolations(times, SLACK_CHANNEL_RATE)).toEqual([]);
         }
       } finally {
@@ -220,7 +267,10 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
       expect(clock.elapsed(rest[0]!.at)).toBe(30_000);
       // The other channel went on meanwhile, at its own rate.
       expect(accepted(slack, C2).map((c) => clock.elapsed(c.at))).toEqual([0, 0, 0, 1000, 2000]);
-      expect((await rows()).find((r) => (r.payload as { text: string }).text === "one 0")).toMatchObject({ status: "sent", attempts: 1 });
+      expect((await rows()).find((r) => (r.payload as { text: string }).text === "one 0")).toMatchObject({
+        status: "sent",
+        attempts: 1,
+      });
     });
 
     it("retries passing failures with growing waits, holding the channel's order", async () => {
@@ -237,7 +287,11 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
         ["reply 1", 200, undefined, 3000],
         ["reply 2", 200, undefined, 3000],
       ]);
-      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([["sent", 3], ["sent", 1], ["sent", 1]]);
+      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([
+        ["sent", 3],
+        ["sent", 1],
+        ["sent", 1],
+      ]);
     });
 
     it("gives up after the retry policy's attempts and marks the post failed", async () => {
@@ -250,14 +304,21 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
         ["failed", "gave up after 3 attempts: internal_error"],
         ["sent", null],
       ]);
-      expect(lines().filter((l) => l.level === 50).map((l) => l.error)).toEqual(["gave up after 3 attempts: internal_error"]);
+      expect(
+        lines()
+          .filter((l) => l.level === 50)
+          .map((l) => l.error),
+      ).toEqual(["gave up after 3 attempts: internal_error"]);
     });
 
     it("marks a post Slack refuses for good as failed, reports it, and fails the replies that needed it", async () => {
       const { logger, lines } = recordingLogger();
       const settled: SlackPostSettlement[] = [];
       slack.failNext("chat.postMessage", { error: "channel_not_found" });
-      const root = await enqueueSlackPost(db.prisma, message(C1, "root", { onSettled: { hook: "watch", ref: "conv-1" } }));
+      const root = await enqueueSlackPost(
+        db.prisma,
+        message(C1, "root", { onSettled: { hook: "watch", ref: "conv-1" } }),
+      );
       const reply = await enqueueSlackPost(db.prisma, message(C1, "reply", { parentId: root.id }));
       await enqueueSlackPost(db.prisma, message(C1, "unrelated"));
       await drainToEnd(clock, [drainer({ logger, settleHooks: { watch: async (_tx, s) => void settled.push(s) } })]);
@@ -268,7 +329,9 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
         ["failed", `its parent post ${root.id} failed: channel_not_found`],
         ["sent", null],
       ]);
-      expect(settled).toEqual([{ outboxId: root.id, channel: C1, ref: "conv-1", outcome: "failed", ts: null, error: "channel_not_found" }]);
+      expect(settled).toEqual([
+        { outboxId: root.id, channel: C1, ref: "conv-1", outcome: "failed", ts: null, error: "channel_not_found" },
+      ]);
       const reported = lines().filter((l) => l.level === 50);
       expect(reported.map((l) => [l.outboxId, l.error])).toEqual([
         [root.id, "channel_not_found"],
@@ -290,7 +353,10 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
       await drainToEnd(clock, [survivor]);
       expect(texts(slack.callsTo("chat.postMessage"))).toEqual(["reply 0", "reply 1"]);
       expect(clock.elapsed(slack.calls[0]!.at)).toBe(30_000);
-      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([["sent", 2], ["sent", 1]]);
+      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([
+        ["sent", 2],
+        ["sent", 1],
+      ]);
     });
 
     it("posts again (at least once) when its drainer died after Slack answered; records it once and keeps the rate", async () => {
@@ -306,7 +372,12 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
       expect(texts(accepted(slack, C1))).toEqual(["reply 0", "reply 0", "reply 1"]);
       expect(hookRuns).toEqual(["r0"]);
       expect((await rows()).map((r) => r.status)).toEqual(["sent", "sent"]);
-      expect(rateViolations(accepted(slack, C1).map((c) => c.at.getTime()), SLACK_CHANNEL_RATE)).toEqual([]);
+      expect(
+        rateViolations(
+          accepted(slack, C1).map((c) => c.at.getTime()),
+          SLACK_CHANNEL_RATE,
+        ),
+      ).toEqual([]);
     });
 
     it("marks a post failed, without calling Slack, when every drainer that took it died", async () => {
@@ -331,7 +402,11 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
   describe("running in the background, on the real clock", () => {
     it("posts what is queued at Slack's real rate, and stop() lets the post in flight finish", async () => {
       const realSlack = await startFakeSlack();
-      const outbox = new SlackOutboxDrainer({ prisma: db.prisma, poster: fakeSlackPoster(realSlack), logger: log.logger });
+      const outbox = new SlackOutboxDrainer({
+        prisma: db.prisma,
+        poster: fakeSlackPoster(realSlack),
+        logger: log.logger,
+      });
       try {
         // Slack's own limit, as a token bucket: it would answer 429 to a post over the rate.
         realSlack.setRateLimit("chat.postMessage", { perChannelPerSecond: 1, burst: 3 });
@@ -341,7 +416,9 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
         await realSlack.waitFor("chat.postMessage", (c) => c.args.text === "reply 4", 15_000);
 
         const calls = realSlack.callsTo("chat.postMessage");
-        expect(calls.map((c) => [c.args.text, c.status])).toEqual(Array.from({ length: 5 }, (_, i) => [`reply ${i}`, 200]));
+        expect(calls.map((c) => [c.args.text, c.status])).toEqual(
+          Array.from({ length: 5 }, (_, i) => [`reply ${i}`, 200]),
+        );
         const times = calls.map((c) => c.at.getTime());
         expect(rateViolations(times, SLACK_CHANNEL_RATE)).toEqual([]);
         expect(maxInWindow(times, 1000)).toBe(3);
@@ -352,8 +429,12 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
         outbox.wake();
         await realSlack.waitFor("chat.postMessage", (c) => c.args.text === "last", 15_000);
         await outbox.stop();
-        expect(await db.prisma.slackOutbox.findUniqueOrThrow({ where: { id: last.id } })).toMatchObject({ status: "sent" });
-        expect(await db.prisma.slackOutboxChannel.findUniqueOrThrow({ where: { channel: C1 } })).toMatchObject({ leaseToken: null });
+        expect(await db.prisma.slackOutbox.findUniqueOrThrow({ where: { id: last.id } })).toMatchObject({
+          status: "sent",
+        });
+        expect(await db.prisma.slackOutboxChannel.findUniqueOrThrow({ where: { channel: C1 } })).toMatchObject({
+          leaseToken: null,
+        });
       } finally {
         await outbox.stop();
         await realSlack.close();
@@ -367,7 +448,12 @@ describe("Slack outbox without its database", () => {
     const { logger, lines } = recordingLogger();
     const unreachable = await openDatabase({ kind: "postgres", url: "postgresql://postgres@127.0.0.1:1/nowhere" });
     const slack = await startFakeSlack();
-    const outbox = new SlackOutboxDrainer({ prisma: unreachable.prisma, poster: fakeSlackPoster(slack), logger, pollMs: 20 });
+    const outbox = new SlackOutboxDrainer({
+      prisma: unreachable.prisma,
+      poster: fakeSlackPoster(slack),
+      logger,
+      pollMs: 20,
+    });
     try {
       outbox.start();
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -49,12 +49,33 @@ type Command =
   | { kind: "earlierText"; card: number; hoursAgo: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("draw" as const), volunteer: fc.nat(1), campaign: fc.nat(1) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("click" as const), card: fc.nat(20), copies: fc.integer({ min: 1, max: 3 }), thief: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant("draw" as const), volunteer: fc.nat(1), campaign: fc.nat(1) }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("click" as const),
+      card: fc.nat(20),
+      copies: fc.integer({ min: 1, max: 3 }),
+      thief: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("skip" as const), card: fc.nat(20) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("optOut" as const), card: fc.nat(20) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("wait" as const), minutes: fc.integer({ min: 0, max: 24 * 60 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("earlierText" as const), card: fc.nat(20), hoursAgo: fc.integer({ min: 0, max: 48 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("wait" as const), minutes: fc.integer({ min: 0, max: 24 * 60 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("earlierText" as const),
+      card: fc.nat(20),
+      hoursAgo: fc.integer({ min: 0, max: 48 }),
+    }),
+  },
 );
 
 const DAY_MS = 86_400_000;
@@ -64,7 +85,14 @@ const DAY_MS = 86_400_000;
  * of nights alone once left the real sends untested.
  */
 const startInstant: fc.Arbitrary<Date> = fc.oneof(
-  { weight: 1, arbitrary: fc.date({ min: new Date("2026-01-01T00:00:00Z"), max: new Date("2026-12-31T00:00:00Z"), noInvalidDate: true }) },
+  {
+    weight: 1,
+    arbitrary: fc.date({
+      min: new Date("2026-01-01T00:00:00Z"),
+      max: new Date("2026-12-31T00:00:00Z"),
+      noInvalidDate: true,
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc
@@ -89,7 +117,17 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
         name: c.name,
         tag: "everyone",
         createdBy: ORGANIZER,
-        form: { scripts: ["Hi {firstName}, this is Sam with Neighbors for B. Will you vote? Reply STOP to opt out.", "", "", ""], callToAction: "Will you vote?", capCount: c.capCount, capDays: c.capDays },
+        form: {
+          scripts: [
+            "Hi {firstName}, this is Sam with Neighbors for B. Will you vote? Reply STOP to opt out.",
+            "",
+            "",
+            "",
+          ],
+          callToAction: "Will you vote?",
+          capCount: c.capCount,
+          capDays: c.capDays,
+        },
       });
       campaignIds.push(saved.id);
       caps.push({ count: Number(c.capCount), days: Number(c.capDays) });
@@ -105,13 +143,19 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
     await db.prisma.message.deleteMany({});
     await db.prisma.optOut.deleteMany({});
     await db.prisma.conversation.deleteMany({});
-    await db.prisma.campaignContact.updateMany({ data: { status: "pending", assignedTo: null, assignedAt: null, deferredUntil: null, skipReason: null } });
+    await db.prisma.campaignContact.updateMany({
+      data: { status: "pending", assignedTo: null, assignedAt: null, deferredUntil: null, skipReason: null },
+    });
   }
 
   it("never texts an opted-out number, outside the recipient's hours, over a cap, or more than once per click", async () => {
-    const gateway = createTwilioGateway({ accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: SENDER, apiUrl: twilio.url }, "https://texting.example.org", {
-      retry: { attempts: 1 },
-    });
+    const gateway = createTwilioGateway(
+      { accountSid: twilio.accountSid, authToken: twilio.authToken, fromNumber: SENDER, apiUrl: twilio.url },
+      "https://texting.example.org",
+      {
+        retry: { attempts: 1 },
+      },
+    );
     let texted = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -119,7 +163,11 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
         fc.array(command, { minLength: 5, maxLength: 25 }),
         async (start, randomCommands) => {
           // Every run begins with a draw and a click, so the gates face a real send attempt.
-          const commands: Command[] = [{ kind: "draw", volunteer: 0, campaign: 0 }, { kind: "click", card: 0, copies: 1, thief: false }, ...randomCommands];
+          const commands: Command[] = [
+            { kind: "draw", volunteer: 0, campaign: 0 },
+            { kind: "click", card: 0, copies: 1, thief: false },
+            ...randomCommands,
+          ];
           await resetWorld();
           clock = start;
           const cards: (TextingCard & { volunteer: string })[] = [];
@@ -132,16 +180,32 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
             const before = twilio.messages.length;
             if (cmd.kind === "wait") clock = new Date(clock.getTime() + cmd.minutes * 60_000);
             const phoneOf = (card: number) =>
-              cards.length ? CONTACTS.find((c) => maskPhone(c.phone) === cards[card % cards.length]!.maskedPhone)!.phone : CONTACTS[card % CONTACTS.length]!.phone;
+              cards.length
+                ? CONTACTS.find((c) => maskPhone(c.phone) === cards[card % cards.length]!.maskedPhone)!.phone
+                : CONTACTS[card % CONTACTS.length]!.phone;
             if (cmd.kind === "earlierText") {
               const at = new Date(clock.getTime() - cmd.hoursAgo * 3_600_000);
               const phone = phoneOf(cmd.card);
-              await db.prisma.message.create({ data: { direction: "outbound", fromPhone: SENDER, toPhone: phone, body: "earlier", status: "delivered", initiated: true, createdAt: at } });
+              await db.prisma.message.create({
+                data: {
+                  direction: "outbound",
+                  fromPhone: SENDER,
+                  toPhone: phone,
+                  body: "earlier",
+                  status: "delivered",
+                  initiated: true,
+                  createdAt: at,
+                },
+              });
               sends.push({ to: phone, at, step, campaign: -1 });
             }
             if (cmd.kind === "optOut") {
               const phone = phoneOf(cmd.card);
-              await db.prisma.optOut.upsert({ where: { phone }, create: { phone, source: "reply_phrase" }, update: {} });
+              await db.prisma.optOut.upsert({
+                where: { phone },
+                create: { phone, source: "reply_phrase" },
+                update: {},
+              });
               if (!optedOutAt.has(phone)) optedOutAt.set(phone, step);
             }
             if (cmd.kind === "draw") {
@@ -152,25 +216,40 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
             if ((cmd.kind === "click" || cmd.kind === "skip") && cards.length > 0) {
               const card = cards[cmd.card % cards.length]!;
               if (cmd.kind === "skip") {
-                await skipCard(db, { campaignContactId: card.campaignContactId, volunteer: card.volunteer, now: clock });
+                await skipCard(db, {
+                  campaignContactId: card.campaignContactId,
+                  volunteer: card.volunteer,
+                  now: clock,
+                });
               } else {
                 const volunteer = cmd.thief ? VOLUNTEERS.find((v) => v !== card.volunteer)! : card.volunteer;
                 clickedIntents.add(card.intentId);
                 await Promise.all(
                   Array.from({ length: cmd.copies }, () =>
-                    sendCard(db, gateway, { campaignContactId: card.campaignContactId, intentId: card.intentId, volunteer, now: clock }, { sender: SENDER }),
+                    sendCard(
+                      db,
+                      gateway,
+                      { campaignContactId: card.campaignContactId, intentId: card.intentId, volunteer, now: clock },
+                      { sender: SENDER },
+                    ),
                   ),
                 );
               }
             }
             for (const m of twilio.messages.slice(before)) {
-              const stored = await db.prisma.message.findFirstOrThrow({ where: { twilioSid: m.sid }, select: { campaignId: true } });
+              const stored = await db.prisma.message.findFirstOrThrow({
+                where: { twilioSid: m.sid },
+                select: { campaignId: true },
+              });
               sends.push({ to: m.to, at: clock, step, campaign: campaignIds.indexOf(stored.campaignId!) });
             }
           }
 
           texted += sends.filter((s) => s.campaign >= 0).length;
-          const stored = await db.prisma.message.findMany({ where: { twilioSid: { in: twilio.messages.map((m) => m.sid) } }, select: { sendIntentId: true, campaignId: true, contactId: true } });
+          const stored = await db.prisma.message.findMany({
+            where: { twilioSid: { in: twilio.messages.map((m) => m.sid) } },
+            select: { sendIntentId: true, campaignId: true, contactId: true },
+          });
           // 4. One click, one text: every text has a clicked intent, no intent or contact texted twice per campaign.
           expect(stored).toHaveLength(twilio.messages.length);
           for (const m of stored) expect(clickedIntents.has(m.sendIntentId!)).toBe(true);
@@ -182,12 +261,20 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
             const optOut = optedOutAt.get(send.to);
             expect(optOut === undefined || optOut > send.step).toBe(true);
             // 2. Only inside the recipient's window (ZIP zone and area-code zones, or all US zones).
-            expect(isWithinSendWindow({ phone: contact.phone, zip: contact.zip }, send.at, DEFAULT_SEND_WINDOW)).toBe(true);
+            expect(isWithinSendWindow({ phone: contact.phone, zip: contact.zip }, send.at, DEFAULT_SEND_WINDOW)).toBe(
+              true,
+            );
             // 3. Never over the sending campaign's cap, counting texts from every campaign.
             const cap = caps[send.campaign]!;
             const since = capWindowStart(send.at, cap).getTime();
             // This text and those recorded before it (an earlier step) to the number, still inside the window.
-            const inWindow = sends.filter((s) => s.to === send.to && s.at.getTime() >= since && s.at.getTime() <= send.at.getTime() && (s === send || s.step < send.step));
+            const inWindow = sends.filter(
+              (s) =>
+                s.to === send.to &&
+                s.at.getTime() >= since &&
+                s.at.getTime() <= send.at.getTime() &&
+                (s === send || s.step < send.step),
+            );
             expect(inWindow.length).toBeLessThanOrEqual(cap.count);
           }
         },

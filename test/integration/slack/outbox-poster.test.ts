@@ -20,18 +20,33 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
   });
 
   it("answers the posted message's ts; a reaction has none, and one already there counts as done", async () => {
-    const posted = await poster.call("chat.postMessage", { channel: "C1", text: "Ana replied", blocks: [{ type: "section", text: { type: "mrkdwn", text: "*Ana*" } }] });
+    const posted = await poster.call("chat.postMessage", {
+      channel: "C1",
+      text: "Ana replied",
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: "*Ana*" } }],
+    });
     expect(posted).toEqual({ kind: "posted", ts: expect.stringMatching(/^\d+\.\d{6}$/) });
     const ts = (posted as { ts: string }).ts;
     expect(await poster.call("chat.update", { channel: "C1", ts, text: "edited" })).toEqual({ kind: "posted", ts });
-    expect(await poster.call("reactions.add", { channel: "C1", timestamp: ts, name: "eyes" })).toEqual({ kind: "posted", ts: null });
-    expect(await poster.call("reactions.add", { channel: "C1", timestamp: ts, name: "eyes" })).toEqual({ kind: "posted", ts: null });
-    expect(slack.callsTo("chat.postMessage")[0]!.args.blocks).toEqual([{ type: "section", text: { type: "mrkdwn", text: "*Ana*" } }]);
+    expect(await poster.call("reactions.add", { channel: "C1", timestamp: ts, name: "eyes" })).toEqual({
+      kind: "posted",
+      ts: null,
+    });
+    expect(await poster.call("reactions.add", { channel: "C1", timestamp: ts, name: "eyes" })).toEqual({
+      kind: "posted",
+      ts: null,
+    });
+    expect(slack.callsTo("chat.postMessage")[0]!.args.blocks).toEqual([
+      { type: "section", text: { type: "mrkdwn", text: "*Ana*" } },
+    ]);
   });
 
   it("reports a 429 with its Retry-After at once, without waiting or retrying", async () => {
     slack.failNext("chat.postMessage", { retryAfterSeconds: 30 });
-    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "rate_limited", retryAfterMs: 30_000 });
+    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
+      kind: "rate_limited",
+      retryAfterMs: 30_000,
+    });
     expect(slack.callsTo("chat.postMessage")).toHaveLength(1);
   }, 5_000);
 
@@ -40,25 +55,45 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
       slack.failNext("chat.postMessage", { error });
       expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "rejected", error });
     }
-    const blocks = Array.from({ length: 51 }, (_, i) => ({ type: "section", text: { type: "mrkdwn", text: `line ${i}` } }));
-    expect(await poster.call("chat.postMessage", { channel: "C1", text: "too long", blocks })).toEqual({ kind: "rejected", error: "invalid_blocks" });
+    const blocks = Array.from({ length: 51 }, (_, i) => ({
+      type: "section",
+      text: { type: "mrkdwn", text: `line ${i}` },
+    }));
+    expect(await poster.call("chat.postMessage", { channel: "C1", text: "too long", blocks })).toEqual({
+      kind: "rejected",
+      error: "invalid_blocks",
+    });
     slack.failNext("chat.postMessage", { status: 400 });
-    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "rejected", error: "HTTP 400 from Slack" });
+    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
+      kind: "rejected",
+      error: "HTTP 400 from Slack",
+    });
   });
 
   it("marks Slack's own trouble, timeouts and a token being fixed as worth retrying, calling once each", async () => {
     slack.failNext("chat.postMessage", { error: "internal_error" });
-    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "retry", error: "internal_error" });
+    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
+      kind: "retry",
+      error: "internal_error",
+    });
     slack.failNext("chat.postMessage", { status: 503 });
-    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "retry", error: "HTTP 503 from Slack" });
+    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
+      kind: "retry",
+      error: "HTTP 503 from Slack",
+    });
     expect(slack.callsTo("chat.postMessage")).toHaveLength(2);
 
     slack.delay(1000);
     expect(await poster.call("chat.postMessage", { channel: "C1", text: "slow" })).toMatchObject({ kind: "retry" });
     slack.delay(0);
 
-    const wrongToken = new WebClientSlackPoster(outboxWebClient("xoxb-revoked", { apiUrl: slack.apiUrl, logger: silent }));
-    expect(await wrongToken.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "retry", error: "invalid_auth" });
+    const wrongToken = new WebClientSlackPoster(
+      outboxWebClient("xoxb-revoked", { apiUrl: slack.apiUrl, logger: silent }),
+    );
+    expect(await wrongToken.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
+      kind: "retry",
+      error: "invalid_auth",
+    });
   });
 
   it("reports an unreachable Slack as worth retrying", async () => {
@@ -66,7 +101,10 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
     const apiUrl = gone.apiUrl;
     await gone.close();
     const unreachable = new WebClientSlackPoster(outboxWebClient(TOKEN, { apiUrl, logger: silent }));
-    expect(await unreachable.call("chat.postMessage", { channel: "C1", text: "x" })).toMatchObject({ kind: "retry", error: expect.any(String) });
+    expect(await unreachable.call("chat.postMessage", { channel: "C1", text: "x" })).toMatchObject({
+      kind: "retry",
+      error: expect.any(String),
+    });
   });
 
   it("is its own client: a rate-limited outbox leaves the interactive client free to open a modal", async () => {
@@ -75,7 +113,9 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
     await poster.call("chat.postMessage", { channel: "C1", text: "1" });
     expect(await poster.call("chat.postMessage", { channel: "C1", text: "2" })).toMatchObject({ kind: "rate_limited" });
     const modal = { type: "modal", title: { type: "plain_text", text: "New campaign" }, blocks: [] };
-    await expect(interactive.views.open({ trigger_id: "123.456.abc", view: modal as never })).resolves.toMatchObject({ ok: true });
+    await expect(interactive.views.open({ trigger_id: "123.456.abc", view: modal as never })).resolves.toMatchObject({
+      ok: true,
+    });
     slack.setRateLimit("chat.postMessage", null);
   }, 5_000);
 });

@@ -27,7 +27,9 @@ describe("Twilio send gateway", () => {
     await fake.acceptConnections();
   });
 
-  const settings = (sender: { messagingServiceSid?: string; fromNumber?: string } = { fromNumber: FROM }): Config["twilio"] => ({
+  const settings = (
+    sender: { messagingServiceSid?: string; fromNumber?: string } = { fromNumber: FROM },
+  ): Config["twilio"] => ({
     accountSid: fake.accountSid,
     authToken: fake.authToken,
     apiUrl: fake.url,
@@ -35,7 +37,10 @@ describe("Twilio send gateway", () => {
   });
 
   /** A gateway whose pauses are recorded and advance a fake clock instead of waiting. */
-  function gatewayWithClock(opts: TwilioGatewayOptions = {}, sender?: { messagingServiceSid?: string; fromNumber?: string }) {
+  function gatewayWithClock(
+    opts: TwilioGatewayOptions = {},
+    sender?: { messagingServiceSid?: string; fromNumber?: string },
+  ) {
     let clock = 1_000_000;
     const pauses: number[] = [];
     const gateway = createTwilioGateway(settings(sender), PUBLIC_URL, {
@@ -61,7 +66,15 @@ describe("Twilio send gateway", () => {
       expect(fake.messages).toHaveLength(1);
       const sent = fake.messages[0]!;
       expect(result).toEqual({ outcome: "accepted", sid: sent.sid, status: "queued", segments: 1, attempts: 1 });
-      expect(sent).toMatchObject({ to: VOTER, from: FROM, messagingServiceSid: null, body: SMS.body, statusCallback: `${PUBLIC_URL}/twilio/status`, validityPeriod: null, mediaUrls: [] });
+      expect(sent).toMatchObject({
+        to: VOTER,
+        from: FROM,
+        messagingServiceSid: null,
+        body: SMS.body,
+        statusCallback: `${PUBLIC_URL}/twilio/status`,
+        validityPeriod: null,
+        mediaUrls: [],
+      });
     });
 
     it("sends through the Messaging Service when one is configured, even with a from-number", async () => {
@@ -71,7 +84,12 @@ describe("Twilio send gateway", () => {
       const sent = fake.messages[0]!;
       // Through a service the message starts "accepted" and its segments are not counted yet.
       expect(result).toEqual({ outcome: "accepted", sid: sent.sid, status: "accepted", segments: null, attempts: 1 });
-      expect(sent).toMatchObject({ from: null, messagingServiceSid: SERVICE_SID, validityPeriod: 1800, statusCallback: `${PUBLIC_URL}/twilio/status` });
+      expect(sent).toMatchObject({
+        from: null,
+        messagingServiceSid: SERVICE_SID,
+        validityPeriod: 1800,
+        statusCallback: `${PUBLIC_URL}/twilio/status`,
+      });
       expect(sent.params).not.toHaveProperty("From");
     });
 
@@ -95,14 +113,16 @@ describe("Twilio send gateway", () => {
       await expect(gateway.send({ ...SMS, validityPeriodSeconds: 0.5 })).rejects.toThrow(
         "validityPeriodSeconds must be at least 1 second (got 0.5): a text with no time left in the recipient's window must not be sent.",
       );
-      await expect(gateway.send({ ...SMS, mediaUrls: Array.from({ length: 11 }, (_, i) => `https://x.example/${i}.jpg`) })).rejects.toThrow(
-        "A text carries at most 10 media files (got 11).",
-      );
+      await expect(
+        gateway.send({ ...SMS, mediaUrls: Array.from({ length: 11 }, (_, i) => `https://x.example/${i}.jpg`) }),
+      ).rejects.toThrow("A text carries at most 10 media files (got 11).");
       expect(fake.requests).toHaveLength(0);
     });
 
     it("needs a sender", () => {
-      expect(() => createTwilioGateway(settings({}), PUBLIC_URL)).toThrow(/set TWILIO_MESSAGING_SERVICE_SID \(preferred\) or TWILIO_FROM_NUMBER/);
+      expect(() => createTwilioGateway(settings({}), PUBLIC_URL)).toThrow(
+        /set TWILIO_MESSAGING_SERVICE_SID \(preferred\) or TWILIO_FROM_NUMBER/,
+      );
     });
   });
 
@@ -127,7 +147,14 @@ describe("Twilio send gateway", () => {
       fake.failNext({ code });
       const result = await gateway.send(SMS);
 
-      expect(result).toMatchObject({ outcome: "rejected", code, kind, retryable: false, attempts: 1, detail: expect.stringContaining(`error ${code}`) });
+      expect(result).toMatchObject({
+        outcome: "rejected",
+        code,
+        kind,
+        retryable: false,
+        attempts: 1,
+        detail: expect.stringContaining(`error ${code}`),
+      });
       expect(posts()).toHaveLength(1);
       expect(pauses).toEqual([]);
       expect(fake.messages).toHaveLength(0);
@@ -141,7 +168,12 @@ describe("Twilio send gateway", () => {
 
     it("wrong credentials are a setup problem", async () => {
       const gateway = createTwilioGateway({ ...settings(), authToken: "not-the-token" }, PUBLIC_URL);
-      expect(await gateway.send(SMS)).toMatchObject({ outcome: "rejected", kind: "sender-not-set-up", code: 20003, attempts: 1 });
+      expect(await gateway.send(SMS)).toMatchObject({
+        outcome: "rejected",
+        kind: "sender-not-set-up",
+        code: 20003,
+        attempts: 1,
+      });
     });
   });
 
@@ -184,7 +216,9 @@ describe("Twilio send gateway", () => {
     });
 
     it("429 forever: stops when the time budget would run out, whatever the attempts allow", async () => {
-      const { gateway, pauses } = gatewayWithClock({ retry: { attempts: 50, baseDelayMs: 400, maxDelayMs: 800, budgetMs: 2_000 } });
+      const { gateway, pauses } = gatewayWithClock({
+        retry: { attempts: 50, baseDelayMs: 400, maxDelayMs: 800, budgetMs: 2_000 },
+      });
       fake.failNext({ code: 20429, times: 100 });
       const result = await gateway.send(SMS);
 
@@ -211,7 +245,13 @@ describe("Twilio send gateway", () => {
       const { gateway } = gatewayWithClock();
       const result = await gateway.send(SMS);
 
-      expect(result).toMatchObject({ outcome: "rejected", kind: "twilio-unreachable", code: null, retryable: false, attempts: DEFAULT_SEND_RETRY.attempts });
+      expect(result).toMatchObject({
+        outcome: "rejected",
+        kind: "twilio-unreachable",
+        code: null,
+        retryable: false,
+        attempts: DEFAULT_SEND_RETRY.attempts,
+      });
       expect(result.outcome === "rejected" && result.detail).toMatch(/^ECONNREFUSED/);
       expect(fake.requests).toHaveLength(0);
     });
@@ -225,7 +265,11 @@ describe("Twilio send gateway", () => {
         },
       });
       const result = await gateway.send(SMS);
-      expect(result).toMatchObject({ outcome: "rejected", kind: "twilio-unreachable", attempts: DEFAULT_SEND_RETRY.attempts });
+      expect(result).toMatchObject({
+        outcome: "rejected",
+        kind: "twilio-unreachable",
+        attempts: DEFAULT_SEND_RETRY.attempts,
+      });
       expect(result.outcome === "rejected" && result.detail).toMatch(/^(ENOTFOUND|EAI_AGAIN)/);
     });
   });
@@ -236,7 +280,11 @@ describe("Twilio send gateway", () => {
       fake.dropConnectionNext();
       const result = await gateway.send(SMS);
 
-      expect(result).toMatchObject({ outcome: "unknown", attempts: 1, detail: expect.stringMatching(/ECONNRESET|socket hang up/) });
+      expect(result).toMatchObject({
+        outcome: "unknown",
+        attempts: 1,
+        detail: expect.stringMatching(/ECONNRESET|socket hang up/),
+      });
       expect(result.outcome === "unknown" && result.message).toBe(
         "We couldn't confirm whether this text went out. It will be checked with Twilio before anything is sent again.",
       );
@@ -252,7 +300,10 @@ describe("Twilio send gateway", () => {
       expect(fake.requests).toHaveLength(1);
       expect(fake.messages).toHaveLength(1);
 
-      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({ sid: fake.messages[0]!.sid, status: "queued" });
+      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({
+        sid: fake.messages[0]!.sid,
+        status: "queued",
+      });
     });
 
     it("Twilio times out", async () => {
@@ -266,7 +317,11 @@ describe("Twilio send gateway", () => {
     it.each([500, 502, 503])("HTTP %i", async (status) => {
       const { gateway } = gatewayWithClock();
       fake.failNext({ status });
-      expect(await gateway.send(SMS)).toMatchObject({ outcome: "unknown", attempts: 1, detail: expect.stringContaining(`HTTP ${status}`) });
+      expect(await gateway.send(SMS)).toMatchObject({
+        outcome: "unknown",
+        attempts: 1,
+        detail: expect.stringContaining(`HTTP ${status}`),
+      });
       expect(fake.requests).toHaveLength(1);
     });
   });
@@ -280,9 +335,14 @@ describe("Twilio send gateway", () => {
       await gateway.send({ to: "+12125550101", body: SMS.body });
       if (sent.outcome !== "accepted") throw new Error("the send failed");
 
-      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({ sid: sent.sid, status: "queued" });
+      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({
+        sid: sent.sid,
+        status: "queued",
+      });
       expect(await gateway.findSent({ to: VOTER, after: before, body: "never sent" })).toBeNull();
-      expect(await gateway.findSent({ to: VOTER, after: new Date(Date.now() + 10 * 60_000), body: SMS.body })).toBeNull();
+      expect(
+        await gateway.findSent({ to: VOTER, after: new Date(Date.now() + 10 * 60_000), body: SMS.body }),
+      ).toBeNull();
       expect(await gateway.findSent({ to: "+12125550102", after: before, body: SMS.body })).toBeNull();
     });
 
@@ -293,7 +353,10 @@ describe("Twilio send gateway", () => {
       if (sent.outcome !== "accepted") throw new Error("the send failed");
       fake.setStatus(sent.sid, "delivered");
 
-      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({ sid: sent.sid, status: "delivered" });
+      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({
+        sid: sent.sid,
+        status: "delivered",
+      });
       expect(fake.requests.at(-1)).toMatchObject({ method: "GET", params: { To: VOTER, From: FROM } });
       const otherNumber = createTwilioGateway(settings({ fromNumber: "+12125550198" }), PUBLIC_URL);
       expect(await otherNumber.findSent({ to: VOTER, after: before, body: SMS.body })).toBeNull();
@@ -304,7 +367,10 @@ describe("Twilio send gateway", () => {
       const before = new Date();
       const sent = await gateway.send(SMS);
       if (sent.outcome !== "accepted") throw new Error("the send failed");
-      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({ sid: sent.sid, status: "accepted" });
+      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body })).toEqual({
+        sid: sent.sid,
+        status: "accepted",
+      });
       expect(fake.requests.at(-1)!.params).not.toHaveProperty("From");
     });
   });
@@ -320,14 +386,18 @@ describe("Twilio send gateway", () => {
 
     const answer: fc.Arbitrary<FakeAnswer> = fc.oneof(
       fc.constant<FakeAnswer>({ type: "accept" }),
-      fc.record({ type: fc.constant("twilio-error" as const), code: fc.constantFrom(20429, 20429, 21211, 21610, 30007, 30034, 30003, 21999) }),
+      fc.record({
+        type: fc.constant("twilio-error" as const),
+        code: fc.constantFrom(20429, 20429, 21211, 21610, 30007, 30034, 30003, 21999),
+      }),
       fc.record({ type: fc.constant("http-error" as const), status: fc.constantFrom(429, 500, 503) }),
       fc.record({ type: fc.constant("drop" as const), afterCreate: fc.boolean() }),
       fc.constant<FakeAnswer>({ type: "refuse" }),
       fc.constant<FakeAnswer>({ type: "timeout" }),
     );
 
-    const mayHaveReachedTwilio = (a: FakeAnswer) => a.type === "drop" || a.type === "timeout" || (a.type === "http-error" && a.status >= 500);
+    const mayHaveReachedTwilio = (a: FakeAnswer) =>
+      a.type === "drop" || a.type === "timeout" || (a.type === "http-error" && a.status >= 500);
 
     it("holds for any sequence of answers", async () => {
       await fc.assert(

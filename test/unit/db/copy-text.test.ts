@@ -11,7 +11,9 @@ describe("COPY text format", () => {
   });
 
   it("reads back every row it writes, NULLs and empty strings kept apart (property)", () => {
-    const value = fc.option(fc.string({ unit: fc.constantFrom("a", "é", "\\", "\t", "\n", "\r", "N", " ", '"') }), { nil: null });
+    const value = fc.option(fc.string({ unit: fc.constantFrom("a", "é", "\\", "\t", "\n", "\r", "N", " ", '"') }), {
+      nil: null,
+    });
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 8 }), (values) => {
         expect(parseCopyLine(copyLine(values))).toEqual(values);

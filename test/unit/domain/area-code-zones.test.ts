@@ -7,7 +7,11 @@ function libraryUsGeographicAreaCodes(): string[] {
   for (let code = 200; code <= 999; code += 1) {
     const parsed = parsePhoneNumberFromString(`${code}5550143`, "US");
     const type = parsed?.getType();
-    if (parsed?.isValid() && parsed.country === "US" && (type === "FIXED_LINE_OR_MOBILE" || type === "FIXED_LINE" || type === "MOBILE")) {
+    if (
+      parsed?.isValid() &&
+      parsed.country === "US" &&
+      (type === "FIXED_LINE_OR_MOBILE" || type === "FIXED_LINE" || type === "MOBILE")
+    ) {
       codes.push(String(code));
     }
   }
@@ -27,7 +31,23 @@ describe("area code zones", () => {
   });
 
   it("leaves out toll-free, premium and non-geographic codes", () => {
-    for (const code of ["800", "833", "844", "855", "866", "877", "888", "900", "500", "521", "533", "544", "566", "577", "588"]) {
+    for (const code of [
+      "800",
+      "833",
+      "844",
+      "855",
+      "866",
+      "877",
+      "888",
+      "900",
+      "500",
+      "521",
+      "533",
+      "544",
+      "566",
+      "577",
+      "588",
+    ]) {
       expect(AREA_CODE_ZONES[code]).toBeUndefined();
     }
   });

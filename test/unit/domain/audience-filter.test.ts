@@ -60,7 +60,9 @@ describe("audience filter validation", () => {
 
   it("rejects an empty group", () => {
     expect(problemsOf({ all: [] })).toEqual(['An "all" group needs at least one condition.']);
-    expect(problemsOf({ all: [{ state: ["NY"] }, { any: [] }] })).toEqual(['Condition 2: An "any" group needs at least one condition.']);
+    expect(problemsOf({ all: [{ state: ["NY"] }, { any: [] }] })).toEqual([
+      'Condition 2: An "any" group needs at least one condition.',
+    ]);
   });
 
   it("allows groups three deep, not four", () => {
@@ -92,14 +94,29 @@ describe("audience filter validation", () => {
     [{ field: "County", op: "equals" }, '"County" equals needs one value to compare with.'],
     [{ field: "County", op: "in", value: "Kings" }, '"County" in needs a list of non-blank values.'],
     [{ field: "County", op: "empty", value: "x" }, '"County" empty takes no value.'],
-    [{ field: "County", op: "like", value: "K%" }, "A custom field test must be one of: equals, contains, in, empty, notEmpty."],
+    [
+      { field: "County", op: "like", value: "K%" },
+      "A custom field test must be one of: equals, contains, in, empty, notEmpty.",
+    ],
     [{ lastTexted: {} }, "A last-texted condition needs a before or after date."],
-    [{ lastTexted: { before: "March 1" } }, '"March 1" is not a date (use YYYY-MM-DD, or a full ISO time like 2026-03-01T09:00:00-05:00).'],
+    [
+      { lastTexted: { before: "March 1" } },
+      '"March 1" is not a date (use YYYY-MM-DD, or a full ISO time like 2026-03-01T09:00:00-05:00).',
+    ],
     [{ lastTexted: { after: "2026-03-01", before: "2026-02-01" } }, "The after date must come before the before date."],
     [{ inCampaign: "GOTV" }, '"GOTV" is not a campaign id.'],
-    [{ state: ["NY"], zipPrefix: ["1"] }, 'Put one condition per item (found state and zipPrefix together); combine them with { "all": [...] }.'],
-    [{ all: [{ state: ["NY"] }], any: [{ state: ["NJ"] }] }, 'A group has exactly one of "all" or "any"; found "all", "any".'],
-    [{ county: "Kings" }, expect.stringContaining("Unknown condition (county); expected one of: all, any, tags, field,")],
+    [
+      { state: ["NY"], zipPrefix: ["1"] },
+      'Put one condition per item (found state and zipPrefix together); combine them with { "all": [...] }.',
+    ],
+    [
+      { all: [{ state: ["NY"] }], any: [{ state: ["NJ"] }] },
+      'A group has exactly one of "all" or "any"; found "all", "any".',
+    ],
+    [
+      { county: "Kings" },
+      expect.stringContaining("Unknown condition (county); expected one of: all, any, tags, field,"),
+    ],
     [{ state: ["NY"], is: true }, 'A state condition has an unknown setting: "is".'],
     [[], "Each condition or group must be an object."],
     [null, "Each condition or group must be an object."],
@@ -125,7 +142,9 @@ describe("audience filter compilation", () => {
   });
 
   it("numbers placeholders after paramOffset", () => {
-    const { where, params } = compileAudienceFilter(parsed({ any: [{ state: ["NY"] }, { hasOutcomeTag: "moved" }] }), { paramOffset: 3 });
+    const { where, params } = compileAudienceFilter(parsed({ any: [{ state: ["NY"] }, { hasOutcomeTag: "moved" }] }), {
+      paramOffset: 3,
+    });
     expect(where).toContain("$4::text[]");
     expect(where).toContain("$5::text");
     expect(where).not.toMatch(/\$[1-3]\b/);
@@ -134,13 +153,19 @@ describe("audience filter compilation", () => {
 
   it("reads engagement from messages and link clicks with EXISTS subqueries", () => {
     const sql = (engagement: string) => compileAudienceFilter(parsed({ engagement })).where;
-    expect(sql("never_texted")).toBe(`(NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'outbound'))`);
-    expect(sql("replied")).toBe(`(EXISTS (SELECT 1 FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound'))`);
+    expect(sql("never_texted")).toBe(
+      `(NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'outbound'))`,
+    );
+    expect(sql("replied")).toBe(
+      `(EXISTS (SELECT 1 FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound'))`,
+    );
     expect(sql("clicked_link")).toBe(`(EXISTS (SELECT 1 FROM "LinkClick" l WHERE l."contactId" = c.id))`);
   });
 
   it("turns a bare date into midnight UTC and ZIP prefixes into LIKE patterns", () => {
-    expect(compileAudienceFilter(parsed({ lastTexted: { before: "2026-03-01" } })).params).toEqual(["2026-03-01T00:00:00.000Z"]);
+    expect(compileAudienceFilter(parsed({ lastTexted: { before: "2026-03-01" } })).params).toEqual([
+      "2026-03-01T00:00:00.000Z",
+    ]);
     expect(compileAudienceFilter(parsed({ lastTexted: { after: "2026-03-01T09:00:00-05:00" } })).params).toEqual([
       "2026-03-01T14:00:00.000Z",
     ]);
@@ -150,7 +175,11 @@ describe("audience filter compilation", () => {
   it("builds the reachable count, breakdown and sample queries, all excluding opted-out numbers", () => {
     const filter = parsed({ state: ["NY"] });
     const optOut = `NOT EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = c.phone)`;
-    for (const query of [reachableAudienceSql(filter), audienceBreakdownSql(filter, "state"), audienceBreakdownSql(filter, "timeZone")]) {
+    for (const query of [
+      reachableAudienceSql(filter),
+      audienceBreakdownSql(filter, "state"),
+      audienceBreakdownSql(filter, "timeZone"),
+    ]) {
       expect(query.sql).toContain(optOut);
       expect(query.params).toEqual([["NY"]]);
     }
@@ -179,21 +208,36 @@ const hostileText = fc
   .map(([attack, noise, noiseFirst]) => (noiseFirst ? noise + attack : attack + noise));
 
 const condition: fc.Arbitrary<unknown> = fc.oneof(
-  fc.record(
-    { any: fc.array(hostileText, { minLength: 1, maxLength: 3 }), all: fc.array(hostileText, { minLength: 1, maxLength: 3 }), none: fc.array(hostileText, { minLength: 1, maxLength: 3 }) },
-    { requiredKeys: ["any"] },
-  ).map((tags) => ({ tags })),
+  fc
+    .record(
+      {
+        any: fc.array(hostileText, { minLength: 1, maxLength: 3 }),
+        all: fc.array(hostileText, { minLength: 1, maxLength: 3 }),
+        none: fc.array(hostileText, { minLength: 1, maxLength: 3 }),
+      },
+      { requiredKeys: ["any"] },
+    )
+    .map((tags) => ({ tags })),
   fc.record({ field: hostileText, op: fc.constantFrom("equals", "contains"), value: hostileText }),
-  fc.record({ field: hostileText, op: fc.constant("in"), value: fc.array(hostileText, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    field: hostileText,
+    op: fc.constant("in"),
+    value: fc.array(hostileText, { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ field: hostileText, op: fc.constantFrom("empty", "notEmpty") }),
   fc.record({ state: fc.subarray(["NY", "NJ", "CA", "TX", "DC", "PR"], { minLength: 1 }) }),
   fc.record({ zipPrefix: fc.array(fc.stringMatching(/^\d{1,5}$/), { minLength: 1, maxLength: 3 }) }),
   fc.record({ timeZone: fc.subarray(["America/New_York", "America/Chicago", "Pacific/Honolulu"], { minLength: 1 }) }),
   fc.record({ engagement: fc.constantFrom("never_texted", "texted_no_reply", "replied", "clicked_link") }),
   fc.record({ hasOutcomeTag: hostileText }),
-  fc.record({ lastTexted: fc.record({ before: fc.constant("2026-05-01"), after: fc.constant("2026-04-01") }, { requiredKeys: [] }) }).filter(
-    (c) => Object.keys(c.lastTexted).length > 0,
-  ),
+  fc
+    .record({
+      lastTexted: fc.record(
+        { before: fc.constant("2026-05-01"), after: fc.constant("2026-04-01") },
+        { requiredKeys: [] },
+      ),
+    })
+    .filter((c) => Object.keys(c.lastTexted).length > 0),
   fc.record({ inCampaign: fc.uuid({ version: 4 }), is: fc.boolean() }, { requiredKeys: ["inCampaign"] }),
 );
 
@@ -245,9 +289,13 @@ describe("no user text in SQL", () => {
 
 describe("audience filter description", () => {
   it("reads like a sentence", () => {
-    expect(describeAudienceFilter(parsed({ all: [{ tags: { any: ["volunteer", "donor"] } }, { state: ["NY", "NJ"] }, { engagement: "never_texted" }] }))).toBe(
-      "Tagged volunteer or donor, in NY or NJ, never texted",
-    );
+    expect(
+      describeAudienceFilter(
+        parsed({
+          all: [{ tags: { any: ["volunteer", "donor"] } }, { state: ["NY", "NJ"] }, { engagement: "never_texted" }],
+        }),
+      ),
+    ).toBe("Tagged volunteer or donor, in NY or NJ, never texted");
   });
 
   it("brackets nested groups and names campaigns when it can", () => {
@@ -268,6 +316,8 @@ describe("audience filter description", () => {
     expect(describeAudienceFilter(parsed({ zipPrefix: ["100", "101", "102", "103", "104", "105", "106"] }))).toBe(
       "ZIP starting 100, 101, 102, 103 or 3 more",
     );
-    expect(describeAudienceFilter(parsed({ field: "Team", op: "in", value: ["red", "blue"] }))).toBe("“Team” is “red” or “blue”");
+    expect(describeAudienceFilter(parsed({ field: "Team", op: "in", value: ["red", "blue"] }))).toBe(
+      "“Team” is “red” or “blue”",
+    );
   });
 });

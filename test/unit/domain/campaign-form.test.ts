@@ -66,17 +66,39 @@ describe("validateCampaignForm", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(Object.keys(result.problems).sort()).toEqual(
-      ["name", "goalType", "goalTarget", "goalOutcomeTag", "callToAction", "senderIdentity", "scriptA", "channel", "sendWindow", "capCount", "capDays", "segment"].sort(),
+      [
+        "name",
+        "goalType",
+        "goalTarget",
+        "goalOutcomeTag",
+        "callToAction",
+        "senderIdentity",
+        "scriptA",
+        "channel",
+        "sendWindow",
+        "capCount",
+        "capDays",
+        "segment",
+      ].sort(),
     );
     expect(result.problems.scriptA).toBe("Write the first message volunteers will send (script A).");
     expect(result.problems.segment).toMatch(/\/segment new/);
   });
 
   it("names the nearest field for a misspelled merge field", () => {
-    expect(problemsOf({ scripts: ["Hi {frstName}, this is Sam with Neighbors for Measure B. Will you vote? Reply STOP to opt out.", "", "", ""] }).scriptA).toBe(
-      "{frstName} is not a field. Did you mean {firstName}?",
+    expect(
+      problemsOf({
+        scripts: [
+          "Hi {frstName}, this is Sam with Neighbors for Measure B. Will you vote? Reply STOP to opt out.",
+          "",
+          "",
+          "",
+        ],
+      }).scriptA,
+    ).toBe("{frstName} is not a field. Did you mean {firstName}?");
+    expect(problemsOf({ followUps: ["Hi {wrd}, will you vote?", ""] }).followUp1).toBe(
+      "{wrd} is not a field. Did you mean {Ward}?",
     );
-    expect(problemsOf({ followUps: ["Hi {wrd}, will you vote?", ""] }).followUp1).toBe("{wrd} is not a field. Did you mean {Ward}?");
   });
 
   it("blocks a first message without opt-out language, sender or call to action, and offers to add them", () => {
@@ -87,27 +109,46 @@ describe("validateCampaignForm", () => {
   });
 
   it("inserts what is missing when asked, and says what it added", () => {
-    const result = validateCampaignForm({ ...VALID, addMissing: true, scripts: ["Hi {firstName|friend}, the election is Nov 3.", "", "", ""] }, ctx);
+    const result = validateCampaignForm(
+      { ...VALID, addMissing: true, scripts: ["Hi {firstName|friend}, the election is Nov 3.", "", "", ""] },
+      ctx,
+    );
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const body = result.draft.scripts[0]!.body;
     expect(body).toBe(
       "Hi {firstName|friend}, this is Sam with Neighbors for Measure B. The election is Nov 3. Can we count on your vote on Nov 3? Reply STOP to opt out.",
     );
-    expect(result.inserted).toEqual(["Script A: added the call to action", "Script A: added who is texting", "Script A: added “Reply STOP to opt out.”"]);
+    expect(result.inserted).toEqual([
+      "Script A: added the call to action",
+      "Script A: added who is texting",
+      "Script A: added “Reply STOP to opt out.”",
+    ]);
   });
 
   it("rejects a variant identical to another, texts over 1,600 characters and literal double braces", () => {
     expect(problemsOf({ scripts: [VALID.scripts[0]!, ` ${VALID.scripts[0]!} `, "", ""] }).scriptB).toBe(
       "Script B is the same as script A. Change it to test something, or leave it empty.",
     );
-    expect(problemsOf({ scripts: [`${VALID.scripts[0]!} ${"x".repeat(1_600)}`, "", "", ""] }).scriptA).toMatch(/texts over 1,600 are rejected/);
-    expect(problemsOf({ scripts: [VALID.scripts[0]!.replace("{firstName|friend}", "{{firstName}}"), "", "", ""] }).scriptA).toMatch(/would be sent with its braces/);
+    expect(problemsOf({ scripts: [`${VALID.scripts[0]!} ${"x".repeat(1_600)}`, "", "", ""] }).scriptA).toMatch(
+      /texts over 1,600 are rejected/,
+    );
+    expect(
+      problemsOf({ scripts: [VALID.scripts[0]!.replace("{firstName|friend}", "{{firstName}}"), "", "", ""] }).scriptA,
+    ).toMatch(/would be sent with its braces/);
   });
 
   it("warns about links and shorteners in first messages without blocking the draft", () => {
     const result = validateCampaignForm(
-      { ...VALID, scripts: ["This is Sam with Neighbors for Measure B. Find your polling place: bit.ly/x1 Reply STOP to opt out.", "", "", ""] },
+      {
+        ...VALID,
+        scripts: [
+          "This is Sam with Neighbors for Measure B. Find your polling place: bit.ly/x1 Reply STOP to opt out.",
+          "",
+          "",
+          "",
+        ],
+      },
       ctx,
     );
     expect(result.ok).toBe(true);
@@ -127,38 +168,51 @@ describe("validateCampaignForm", () => {
     });
     expect(problems).toEqual({
       goalType: "Pick what the campaign is for.",
-      goalTarget: "Enter the goal as a whole number from 1 to 10,000,000. It is how many outcomes count as success, e.g. 500.",
+      goalTarget:
+        "Enter the goal as a whole number from 1 to 10,000,000. It is how many outcomes count as success, e.g. 500.",
       capCount: "Enter the number of texts from 1 to 10.",
       capDays: "Enter the number of days from 1 to 90.",
-      mediaUrls: "“http://example.org/flyer.jpg” is not an https link. Twilio fetches media from public https links, one per line.",
+      mediaUrls:
+        "“http://example.org/flyer.jpg” is not an https link. Twilio fetches media from public https links, one per line.",
       senderIdentity: "Keep this to 120 characters or fewer (it has 121).",
       name: expect.stringMatching(/^Start the name with a letter or number/),
     });
-    expect(problemsOf({ mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`).join("\n") }).mediaUrls).toBe(
-      "A text carries at most 10 media files; this lists 11.",
-    );
+    expect(
+      problemsOf({ mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`).join("\n") })
+        .mediaUrls,
+    ).toBe("A text carries at most 10 media files; this lists 11.");
   });
 
   it("warns when the frequency cap is looser than the default and when media makes texts MMS", () => {
-    const result = validateCampaignForm({ ...VALID, capCount: "3", capDays: "1", mediaUrls: "https://example.org/flyer.jpg" }, ctx);
+    const result = validateCampaignForm(
+      { ...VALID, capCount: "3", capDays: "1", mediaUrls: "https://example.org/flyer.jpg" },
+      ctx,
+    );
     expect(result.ok && result.warnings).toEqual([
       "Frequency cap: 3 texts per 1 day is looser than the default (3 per 7 days); some states allow only 3 solicitations per 24 hours.",
       expect.stringMatching(/^Media: picture messages/),
     ]);
-    expect(validateCampaignForm({ ...VALID, capCount: "2", capDays: "14" }, ctx)).toMatchObject({ ok: true, warnings: [] });
+    expect(validateCampaignForm({ ...VALID, capCount: "2", capDays: "14" }, ctx)).toMatchObject({
+      ok: true,
+      warnings: [],
+    });
   });
 
   it("property: whatever is typed into the scripts, a saved first message identifies the sender, asks something and says how to opt out", () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 200 }), { minLength: 4, maxLength: 4 }), fc.boolean(), (scripts, addMissing) => {
-        const result = validateCampaignForm({ ...VALID, scripts, addMissing }, ctx);
-        if (!result.ok) return;
-        for (const s of result.draft.scripts) {
-          expect(hasOptOutLanguage(s.body)).toBe(true);
-          expect(hasSenderIdentity(s.body, VALID.senderIdentity)).toBe(true);
-          expect(hasCallToAction(s.body, VALID.callToAction)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 200 }), { minLength: 4, maxLength: 4 }),
+        fc.boolean(),
+        (scripts, addMissing) => {
+          const result = validateCampaignForm({ ...VALID, scripts, addMissing }, ctx);
+          if (!result.ok) return;
+          for (const s of result.draft.scripts) {
+            expect(hasOptOutLanguage(s.body)).toBe(true);
+            expect(hasSenderIdentity(s.body, VALID.senderIdentity)).toBe(true);
+            expect(hasCallToAction(s.body, VALID.callToAction)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -180,13 +234,16 @@ describe("sending-hour presets", () => {
   });
 
   it("are recognized again from a stored policy, the default included", () => {
-    for (const id of SEND_WINDOW_PRESET_IDS) expect(presetOf(JSON.parse(JSON.stringify(SEND_WINDOW_PRESETS[id].policy)))).toBe(id);
+    for (const id of SEND_WINDOW_PRESET_IDS)
+      expect(presetOf(JSON.parse(JSON.stringify(SEND_WINDOW_PRESETS[id].policy)))).toBe(id);
     expect(presetOf(null)).toBe("standard");
     expect(presetOf({ ...DEFAULT_SEND_WINDOW, sunday: null })).toBeNull();
   });
 });
 
 it("the default HELP answer says who is texting and how to stop", () => {
-  expect(defaultHelpText("Sam with Neighbors for Measure B.")).toBe("Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.");
+  expect(defaultHelpText("Sam with Neighbors for Measure B.")).toBe(
+    "Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.",
+  );
   expect(defaultHelpText("")).toBe("Reply STOP to opt out.");
 });

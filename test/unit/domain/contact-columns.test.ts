@@ -10,7 +10,10 @@ describe("contact CSV headers", () => {
 
   it.each([
     [["first_name", "last_name", "phone", "zip"], { firstName: 0, lastName: 1, phone: 2, zip: 3 }],
-    [["Given Name", "Surname", "Cell", "Postal Code", "Tags"], { firstName: 0, lastName: 1, phone: 2, zip: 3, tags: 4 }],
+    [
+      ["Given Name", "Surname", "Cell", "Postal Code", "Tags"],
+      { firstName: 0, lastName: 1, phone: 2, zip: 3, tags: 4 },
+    ],
     [["FNAME", "Mobile Number", "zipcode", "ST"], { firstName: 0, phone: 1, zip: 2, state: 3 }],
     [["Phone Number", "Cell Phone"], { phone: 0 }],
   ])("maps %j", (headers, standard) => {

@@ -154,10 +154,23 @@ describe("classifyReply", () => {
 });
 
 describe("isTwilioKeyword", () => {
-  it.each(["STOP", "stop", " Stop\n", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "REVOKE", "optout", "START", "yes", "UNSTOP", "help", "INFO"])(
-    "is true for %j, which Twilio answers itself",
-    (body) => expect(isTwilioKeyword(body)).toBe(true),
-  );
+  it.each([
+    "STOP",
+    "stop",
+    " Stop\n",
+    "STOPALL",
+    "unsubscribe",
+    "Cancel",
+    "END",
+    "quit",
+    "REVOKE",
+    "optout",
+    "START",
+    "yes",
+    "UNSTOP",
+    "help",
+    "INFO",
+  ])("is true for %j, which Twilio answers itself", (body) => expect(isTwilioKeyword(body)).toBe(true));
 
   it.each(["Stop please", "STOP.", "stop texting me", "opt out", "s t o p", "yes, I will", "", "stpo"])(
     "is false for %j, which we must confirm ourselves",
@@ -169,9 +182,43 @@ describe("isTwilioKeyword", () => {
 // Properties
 
 const WORDS = [
-  "stop", "yes", "start", "help", "info", "end", "cancel", "quit", "no", "please", "me", "text",
-  "texting", "vote", "by", "bus", "dont", "don't", "can't", "remove", "list", "wrong", "number",
-  "who", "is", "this", "the", "polling", "place", "thanks", "alto", "baja", "I", "s", "t", "o", "p",
+  "stop",
+  "yes",
+  "start",
+  "help",
+  "info",
+  "end",
+  "cancel",
+  "quit",
+  "no",
+  "please",
+  "me",
+  "text",
+  "texting",
+  "vote",
+  "by",
+  "bus",
+  "dont",
+  "don't",
+  "can't",
+  "remove",
+  "list",
+  "wrong",
+  "number",
+  "who",
+  "is",
+  "this",
+  "the",
+  "polling",
+  "place",
+  "thanks",
+  "alto",
+  "baja",
+  "I",
+  "s",
+  "t",
+  "o",
+  "p",
 ];
 const SEPARATORS = [" ", "  ", ". ", ", ", "! ", "? ", "\n", "-", "'"];
 
@@ -235,9 +282,14 @@ describe("classifyReply properties", () => {
 
   it("reads an opt-out keyword as a new sentence after anything as an opt-out", () => {
     fc.assert(
-      fc.property(anyBody, fc.constantFrom(". ", "! ", "\n"), keywordIn(TWILIO_OPT_OUT_KEYWORDS), (text, separator, keyword) => {
-        expect(classifyReply(text + separator + keyword)).toBe("opt-out");
-      }),
+      fc.property(
+        anyBody,
+        fc.constantFrom(". ", "! ", "\n"),
+        keywordIn(TWILIO_OPT_OUT_KEYWORDS),
+        (text, separator, keyword) => {
+          expect(classifyReply(text + separator + keyword)).toBe("opt-out");
+        },
+      ),
       { numRuns: 2000 },
     );
   });

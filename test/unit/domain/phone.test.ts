@@ -11,7 +11,8 @@ function libraryVerdict(raw: string): string | null {
 }
 
 const US_AREA_CODES = Object.keys(AREA_CODE_ZONES);
-const digits = (length: number) => fc.integer({ min: 0, max: 10 ** length - 1 }).map((n) => String(n).padStart(length, "0"));
+const digits = (length: number) =>
+  fc.integer({ min: 0, max: 10 ** length - 1 }).map((n) => String(n).padStart(length, "0"));
 
 const areaCode = fc.oneof(
   fc.constantFrom(...US_AREA_CODES),
@@ -21,7 +22,23 @@ const areaCode = fc.oneof(
 );
 const exchange = fc.oneof(fc.integer({ min: 200, max: 999 }).map(String), digits(3));
 const separator = fc.constantFrom("", " ", "-", ".", "  ", " - ", "(", ")", ") ", "((", "..");
-const prefix = fc.constantFrom("", "1", "1-", "1 ", "+1", "+1 ", "+1-", "(1)", "+(1)", "+ 1 ", "+", "11", "0", "+-1", "1+");
+const prefix = fc.constantFrom(
+  "",
+  "1",
+  "1-",
+  "1 ",
+  "+1",
+  "+1 ",
+  "+1-",
+  "(1)",
+  "+(1)",
+  "+ 1 ",
+  "+",
+  "11",
+  "0",
+  "+-1",
+  "1+",
+);
 const padding = fc.constantFrom("", " ", "  ", "\t", "\u00a0", "\n");
 
 /** US-shaped inputs in many formats, most of them plain, some malformed. */

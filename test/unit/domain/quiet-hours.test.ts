@@ -23,7 +23,13 @@ const TOLL_FREE = { phone: "+18005550143" };
 
 /** Reads local weekday and time with toLocaleString: an oracle independent of quiet-hours.ts. */
 function localClock(zone: string, instant: Date): { weekday: number; minute: number } {
-  const text = instant.toLocaleString("en-US", { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const text = instant.toLocaleString("en-US", {
+    timeZone: zone,
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
   const [day = "", time = ""] = text.split(" ");
   const [hours = 0, minutes = 0] = time.split(":").map(Number);
   return { weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(day), minute: hours * 60 + minutes };
@@ -148,7 +154,11 @@ describe("nextWindowOpening and windowClosesAt", () => {
   });
 
   it("runs a window ending at midnight on into the next day's window starting at midnight", () => {
-    const lateAndEarly: SendWindowPolicy = { ...DEFAULT_SEND_WINDOW, monday: { start: hm(18), end: hm(24) }, tuesday: { start: 0, end: hm(2) } };
+    const lateAndEarly: SendWindowPolicy = {
+      ...DEFAULT_SEND_WINDOW,
+      monday: { start: hm(18), end: hm(24) },
+      tuesday: { start: 0, end: hm(2) },
+    };
     expect(windowClosesAt(NEW_YORK, at("2025-07-14T23:00:00Z"), lateAndEarly)).toEqual(at("2025-07-15T06:00:00Z")); // Tue 02:00 EDT
   });
 
@@ -163,7 +173,9 @@ describe("nextWindowOpening and windowClosesAt", () => {
       monday: { start: hm(9), end: hm(10) },
     };
     expect(nextWindowOpening(NEW_YORK, at("2025-07-15T05:00:00Z"), oneMondayHour)).toEqual(at("2025-07-21T13:00:00Z"));
-    expect(() => nextWindowOpening(TOLL_FREE, at("2025-07-15T05:00:00Z"), oneMondayHour)).toThrow(/never open at the same time/);
+    expect(() => nextWindowOpening(TOLL_FREE, at("2025-07-15T05:00:00Z"), oneMondayHour)).toThrow(
+      /never open at the same time/,
+    );
   });
 });
 
@@ -200,7 +212,20 @@ describe("quiet-hours properties", () => {
       "+14165550143", // Toronto: no zone known
       "+442079460958",
     ),
-    zip: fc.constantFrom(null, undefined, "", "90210", "10001", "85004", "86515", "96813", "99501", "83814", "97914", "ABCDE"),
+    zip: fc.constantFrom(
+      null,
+      undefined,
+      "",
+      "90210",
+      "10001",
+      "85004",
+      "86515",
+      "96813",
+      "99501",
+      "83814",
+      "97914",
+      "ABCDE",
+    ),
   });
   const instant = fc.date({ min: at("2020-01-01T00:00:00Z"), max: at("2035-12-31T00:00:00Z"), noInvalidDate: true });
   const dailyWindow = fc
@@ -210,7 +235,9 @@ describe("quiet-hours properties", () => {
     fc.constant(DEFAULT_SEND_WINDOW),
     fc
       .tuple(...WEEKDAYS.map(() => fc.option(dailyWindow, { nil: null, freq: 3 })))
-      .map((days) => Object.fromEntries(WEEKDAYS.map((day, i) => [day, days[i] ?? null])) as unknown as SendWindowPolicy)
+      .map(
+        (days) => Object.fromEntries(WEEKDAYS.map((day, i) => [day, days[i] ?? null])) as unknown as SendWindowPolicy,
+      )
       .filter((p) => WEEKDAYS.some((day) => p[day] !== null)),
   );
 
@@ -225,22 +252,30 @@ describe("quiet-hours properties", () => {
 
   it("(b) nextWindowOpening is the earliest open instant at or after t", () => {
     fc.assert(
-      fc.property(recipient, instant, policy, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }), (r, t, p, fractions) => {
-        let opening: Date;
-        try {
-          opening = nextWindowOpening(r, t, p);
-        } catch (error) {
-          expect(String(error)).toMatch(/never open at the same time/);
-          return;
-        }
-        expect(opening.getTime()).toBeGreaterThanOrEqual(t.getTime());
-        expect(openForAll(r, opening, p)).toBe(true);
-        const gap = opening.getTime() - t.getTime();
-        if (gap > 0) {
-          const earlier = [0, 0.5, ...fractions].map((f) => t.getTime() + Math.floor(f * gap)).filter((e) => e < opening.getTime());
-          for (const e of [...earlier, opening.getTime() - 1]) expect(openForAll(r, new Date(e), p)).toBe(false);
-        }
-      }),
+      fc.property(
+        recipient,
+        instant,
+        policy,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+        (r, t, p, fractions) => {
+          let opening: Date;
+          try {
+            opening = nextWindowOpening(r, t, p);
+          } catch (error) {
+            expect(String(error)).toMatch(/never open at the same time/);
+            return;
+          }
+          expect(opening.getTime()).toBeGreaterThanOrEqual(t.getTime());
+          expect(openForAll(r, opening, p)).toBe(true);
+          const gap = opening.getTime() - t.getTime();
+          if (gap > 0) {
+            const earlier = [0, 0.5, ...fractions]
+              .map((f) => t.getTime() + Math.floor(f * gap))
+              .filter((e) => e < opening.getTime());
+            for (const e of [...earlier, opening.getTime() - 1]) expect(openForAll(r, new Date(e), p)).toBe(false);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

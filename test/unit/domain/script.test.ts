@@ -52,7 +52,9 @@ describe("parseScript", () => {
   });
 
   it("matches names regardless of case, spaces, _ and -", () => {
-    const keys = ["Polling Place", "pollingPlace", "polling_place", "POLLING-PLACE", "polling.place"].map(mergeFieldKey);
+    const keys = ["Polling Place", "pollingPlace", "polling_place", "POLLING-PLACE", "polling.place"].map(
+      mergeFieldKey,
+    );
     expect(new Set(keys)).toEqual(new Set(["pollingplace"]));
   });
 
@@ -69,7 +71,10 @@ describe("parseScript", () => {
     expect(parseScript("Hi {firstName {lastName}").errors).toEqual([
       expect.objectContaining({ code: "unclosed-field", offset: 3, length: 11 }),
     ]);
-    expect(parseScript("Hi {firstName\nBye}").errors.map((e) => e.code)).toEqual(["unclosed-field", "stray-close-brace"]);
+    expect(parseScript("Hi {firstName\nBye}").errors.map((e) => e.code)).toEqual([
+      "unclosed-field",
+      "stray-close-brace",
+    ]);
   });
 
   it("reports a } with no {", () => {
@@ -79,7 +84,11 @@ describe("parseScript", () => {
   });
 
   it("reports empty fields, bad names and empty fallbacks", () => {
-    expect(parseScript("{} {|friend} { }").errors.map((e) => e.code)).toEqual(["empty-field", "empty-field", "empty-field"]);
+    expect(parseScript("{} {|friend} { }").errors.map((e) => e.code)).toEqual([
+      "empty-field",
+      "empty-field",
+      "empty-field",
+    ]);
     expect(parseScript("{first#name} {2024 vote}").errors.map((e) => e.code)).toEqual([
       "invalid-field-name",
       "invalid-field-name",
@@ -92,15 +101,19 @@ describe("parseScript", () => {
 
 describe("renderScript", () => {
   it("fills fields and uses fallbacks for contacts without a value", () => {
-    expect(renderScript("Hi {firstName|friend}, vote at {Polling Place}.", { "polling place": "the library" })).toEqual({
-      text: "Hi friend, vote at the library.",
-      missing: [],
-      errors: [],
-    });
+    expect(renderScript("Hi {firstName|friend}, vote at {Polling Place}.", { "polling place": "the library" })).toEqual(
+      {
+        text: "Hi friend, vote at the library.",
+        missing: [],
+        errors: [],
+      },
+    );
   });
 
   it("matches values to fields regardless of how the name is written", () => {
-    expect(renderScript("{pollingPlace} / {POLLING_PLACE}", { "Polling Place": "Library" }).text).toBe("Library / Library");
+    expect(renderScript("{pollingPlace} / {POLLING_PLACE}", { "Polling Place": "Library" }).text).toBe(
+      "Library / Library",
+    );
   });
 
   it("reports a field with no value and no fallback, and renders nothing to send", () => {
@@ -130,11 +143,17 @@ describe("renderScript", () => {
   });
 
   const fieldNames = ["firstName", "first name", "lastName", "Polling Place", "precinct", "zip"];
-  const maybeValue = fc.option(fc.constantFrom("Ana", "María José", "", "  ", "null", "undefined", "NaN", "Library #4"), {
-    nil: undefined,
-  });
+  const maybeValue = fc.option(
+    fc.constantFrom("Ana", "María José", "", "  ", "null", "undefined", "NaN", "Library #4"),
+    {
+      nil: undefined,
+    },
+  );
   const literal = fc.stringMatching(/^[abc ,.!?']{0,12}$/);
-  const field = fc.record({ name: fc.constantFrom(...fieldNames), fallback: fc.option(fc.constantFrom("friend", "there")) });
+  const field = fc.record({
+    name: fc.constantFrom(...fieldNames),
+    fallback: fc.option(fc.constantFrom("friend", "there")),
+  });
   const script = fc.array(fc.oneof(literal, field), { maxLength: 8 });
   const toText = (pieces: (string | { name: string; fallback: string | null })[]): string =>
     pieces
@@ -158,7 +177,9 @@ describe("renderScript", () => {
         const values = Object.fromEntries(fieldNames.map((name, i) => [name, given[i]]));
         const rendered = renderScript(toText(pieces), values);
         expect(rendered.missing).toEqual([]);
-        expect(rendered.text.length).toBeGreaterThanOrEqual(pieces.filter((p) => typeof p === "string").join("").length);
+        expect(rendered.text.length).toBeGreaterThanOrEqual(
+          pieces.filter((p) => typeof p === "string").join("").length,
+        );
       }),
     );
   });
@@ -184,12 +205,9 @@ describe("merge values", () => {
   });
 
   it("adds custom columns that are usable field names, once", () => {
-    expect(mergeFieldsFor(["precinct", " Polling Place ", "First Name", "precinct", "2024 vote", "Ward No.", "#"])).toEqual([
-      ...STANDARD_FIELDS,
-      "precinct",
-      "Polling Place",
-      "Ward No.",
-    ]);
+    expect(
+      mergeFieldsFor(["precinct", " Polling Place ", "First Name", "precinct", "2024 vote", "Ward No.", "#"]),
+    ).toEqual([...STANDARD_FIELDS, "precinct", "Polling Place", "Ward No."]);
   });
 
   it("maps a contact to its merge values", () => {
@@ -200,7 +218,14 @@ describe("merge values", () => {
           lastName: null,
           zip: "94110",
           state: "CA",
-          customFields: { precinct: "12B", "Polling Place": "Library", turnout: 3, voted: true, notes: { a: 1 }, blank: "" },
+          customFields: {
+            precinct: "12B",
+            "Polling Place": "Library",
+            turnout: 3,
+            voted: true,
+            notes: { a: 1 },
+            blank: "",
+          },
           lastTag: "pledged to vote",
           lastReplyAt: new Date("2024-11-04T06:00:00Z"),
         },
@@ -245,7 +270,10 @@ describe("lintScript", () => {
 
   it("names the nearest field for an unknown one, with a fix", () => {
     const found = finding(lintScript("Hi {fristName|friend}! " + GOOD_FIRST_MESSAGE, campaign), "unknown-field");
-    expect(found).toMatchObject({ severity: "error", message: "{fristName} is not a field. Did you mean {firstName}?" });
+    expect(found).toMatchObject({
+      severity: "error",
+      message: "{fristName} is not a field. Did you mean {firstName}?",
+    });
     expect(found.fix?.text).toBe("Hi {firstName|friend}! " + GOOD_FIRST_MESSAGE);
   });
 
@@ -343,7 +371,9 @@ describe("lintScript", () => {
     });
 
     it("accepts the organization when another volunteer's name is used", () => {
-      expect(hasSenderIdentity("This is Pat from neighbors for measure B.", "Sam with Neighbors for Measure B")).toBe(true);
+      expect(hasSenderIdentity("This is Pat from neighbors for measure B.", "Sam with Neighbors for Measure B")).toBe(
+        true,
+      );
       expect(hasSenderIdentity("This is Pat.", "Sam with Neighbors for Measure B")).toBe(false);
     });
 
@@ -358,20 +388,27 @@ describe("lintScript", () => {
 
   describe("opt-out language", () => {
     it("blocks a first message without it and appends it", () => {
-      const script = "Hi {firstName|friend}, this is Sam with Neighbors for Measure B. Can we count on your vote Nov 5?";
+      const script =
+        "Hi {firstName|friend}, this is Sam with Neighbors for Measure B. Can we count on your vote Nov 5?";
       const found = finding(lintScript(script, campaign), "no-opt-out");
       expect(found.severity).toBe("error");
       expect(found.fix?.text).toBe(GOOD_FIRST_MESSAGE);
-      expect(finding(lintScript("Hi, this is Sam with Neighbors for Measure B. Vote?!", campaign), "no-opt-out").fix?.text).toBe(
-        "Hi, this is Sam with Neighbors for Measure B. Vote?! Reply STOP to opt out.",
-      );
-      expect(finding(lintScript("This is Sam with Neighbors for Measure B: vote.org", campaign), "no-opt-out").fix?.text).toBe(
-        "This is Sam with Neighbors for Measure B: vote.org Reply STOP to opt out.",
-      );
+      expect(
+        finding(lintScript("Hi, this is Sam with Neighbors for Measure B. Vote?!", campaign), "no-opt-out").fix?.text,
+      ).toBe("Hi, this is Sam with Neighbors for Measure B. Vote?! Reply STOP to opt out.");
+      expect(
+        finding(lintScript("This is Sam with Neighbors for Measure B: vote.org", campaign), "no-opt-out").fix?.text,
+      ).toBe("This is Sam with Neighbors for Measure B: vote.org Reply STOP to opt out.");
     });
 
     it("accepts STOP, opt out and unsubscribe wording", () => {
-      const wordings = ["Reply STOP to opt out", "Text stop to end", "STOP2END", "To opt-out, reply X", "Unsubscribe: reply Q"];
+      const wordings = [
+        "Reply STOP to opt out",
+        "Text stop to end",
+        "STOP2END",
+        "To opt-out, reply X",
+        "Unsubscribe: reply Q",
+      ];
       for (const text of [...wordings, "Reply 'quit' to leave"]) {
         expect(hasOptOutLanguage(text)).toBe(true);
       }
@@ -410,15 +447,17 @@ describe("lintScript", () => {
       const first = lintScript(`${GOOD_FIRST_MESSAGE} bit.ly/3xYz`, campaign);
       expect(codes(first)).toEqual(["link-shortener"]);
       expect(first[0]?.message).toMatch(/^bit\.ly is a public link shortener.*most of all in first messages/);
-      const followUp = lintScript("More: https://tinyurl.com/abc and https://measureb.org", { ...campaign, kind: "follow_up" });
+      const followUp = lintScript("More: https://tinyurl.com/abc and https://measureb.org", {
+        ...campaign,
+        kind: "follow_up",
+      });
       expect(codes(followUp)).toEqual(["link-shortener"]);
     });
 
     it("finds links as phones do, bare domains included", () => {
-      expect(findLinks("See e.g. vote.org/find, or https://x.com/a?b=1). Polls open 7 a.m. Nov. 5 in the U.S.")).toEqual([
-        "vote.org/find",
-        "https://x.com/a?b=1",
-      ]);
+      expect(
+        findLinks("See e.g. vote.org/find, or https://x.com/a?b=1). Polls open 7 a.m. Nov. 5 in the U.S."),
+      ).toEqual(["vote.org/find", "https://x.com/a?b=1"]);
       expect(["https://bit.ly/x", "t.co/abc", "www.tinyurl.com/y", "shorturl.at/q"].map(publicShortenerOf)).toEqual([
         "bit.ly",
         "t.co",
@@ -457,7 +496,11 @@ describe("lintScript", () => {
   });
 
   it("lists errors before warnings", () => {
-    const findings = lintScript("Hi {firstName}! bit.ly/x", { ...campaign, fieldCoverage: { firstName: 5 }, audienceSize: 10 });
+    const findings = lintScript("Hi {firstName}! bit.ly/x", {
+      ...campaign,
+      fieldCoverage: { firstName: 5 },
+      audienceSize: 10,
+    });
     const severities = findings.map((f) => f.severity);
     expect(severities).toEqual([...severities].sort());
     expect(severities).toContain("warning");

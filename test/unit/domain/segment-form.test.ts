@@ -1,12 +1,24 @@
 import { randomUUID } from "node:crypto";
-import { EMPTY_SEGMENT_FORM, filterFromForm, NO_CONDITION_PROBLEM, type SegmentForm } from "../../../src/domain/segment-form";
+import {
+  EMPTY_SEGMENT_FORM,
+  filterFromForm,
+  NO_CONDITION_PROBLEM,
+  type SegmentForm,
+} from "../../../src/domain/segment-form";
 
 const form = (fields: Partial<SegmentForm>): SegmentForm => ({ ...EMPTY_SEGMENT_FORM, ...fields });
 
 describe("the segment form as an audience filter", () => {
   it("is empty, not wrong, before anything is filled in", () => {
-    expect(filterFromForm(EMPTY_SEGMENT_FORM)).toEqual({ ok: false, empty: true, problems: { match: NO_CONDITION_PROBLEM } });
-    expect(filterFromForm(form({ zipPrefixes: " , ", outcomeTag: "  ", advanced: "  \n" }))).toMatchObject({ ok: false, empty: true });
+    expect(filterFromForm(EMPTY_SEGMENT_FORM)).toEqual({
+      ok: false,
+      empty: true,
+      problems: { match: NO_CONDITION_PROBLEM },
+    });
+    expect(filterFromForm(form({ zipPrefixes: " , ", outcomeTag: "  ", advanced: "  \n" }))).toMatchObject({
+      ok: false,
+      empty: true,
+    });
   });
 
   it("turns one field into one bare condition, normalized", () => {
@@ -51,13 +63,19 @@ describe("the segment form as an audience filter", () => {
   });
 
   it("tests one custom field, reading a comma-separated list for “is one of”", () => {
-    expect(filterFromForm(form({ customField: "Ward", customFieldOp: "equals", customFieldValue: " 4 " }))).toMatchObject({
+    expect(
+      filterFromForm(form({ customField: "Ward", customFieldOp: "equals", customFieldValue: " 4 " })),
+    ).toMatchObject({
       filter: { field: "Ward", op: "equals", value: "4" },
     });
-    expect(filterFromForm(form({ customField: "Ward", customFieldOp: "in", customFieldValue: "4, 5,,6" }))).toMatchObject({
+    expect(
+      filterFromForm(form({ customField: "Ward", customFieldOp: "in", customFieldValue: "4, 5,,6" })),
+    ).toMatchObject({
       filter: { field: "Ward", op: "in", value: ["4", "5", "6"] },
     });
-    expect(filterFromForm(form({ customField: "Ward", customFieldOp: "empty", customFieldValue: "ignored" }))).toMatchObject({
+    expect(
+      filterFromForm(form({ customField: "Ward", customFieldOp: "empty", customFieldValue: "ignored" })),
+    ).toMatchObject({
       filter: { field: "Ward", op: "empty" },
     });
     expect(filterFromForm(form({ customField: "Ward", customFieldOp: "contains" }))).toMatchObject({
@@ -70,9 +88,15 @@ describe("the segment form as an audience filter", () => {
 
   it("uses only the dates the last-texted choice asks for", () => {
     const dates = { lastTextedAfter: "2026-01-01", lastTextedBefore: "2026-02-01" };
-    expect(filterFromForm(form({ ...dates, lastTextedMode: "any", states: ["NY"] }))).toMatchObject({ filter: { state: ["NY"] } });
-    expect(filterFromForm(form({ ...dates, lastTextedMode: "after" }))).toMatchObject({ filter: { lastTexted: { after: "2026-01-01" } } });
-    expect(filterFromForm(form({ ...dates, lastTextedMode: "before" }))).toMatchObject({ filter: { lastTexted: { before: "2026-02-01" } } });
+    expect(filterFromForm(form({ ...dates, lastTextedMode: "any", states: ["NY"] }))).toMatchObject({
+      filter: { state: ["NY"] },
+    });
+    expect(filterFromForm(form({ ...dates, lastTextedMode: "after" }))).toMatchObject({
+      filter: { lastTexted: { after: "2026-01-01" } },
+    });
+    expect(filterFromForm(form({ ...dates, lastTextedMode: "before" }))).toMatchObject({
+      filter: { lastTexted: { before: "2026-02-01" } },
+    });
   });
 
   it("puts each problem under the field that caused it", () => {
@@ -86,15 +110,24 @@ describe("the segment form as an audience filter", () => {
       empty: false,
       problems: { lastTextedBefore: "Pick the date the last text must come before." },
     });
-    expect(filterFromForm(form({ lastTextedMode: "after" }))).toMatchObject({ problems: { lastTextedAfter: "Pick the date the last text must be on or after." } });
-    expect(filterFromForm(form({ lastTextedMode: "between", lastTextedAfter: "2026-03-01", lastTextedBefore: "2026-02-01" }))).toMatchObject({
+    expect(filterFromForm(form({ lastTextedMode: "after" }))).toMatchObject({
+      problems: { lastTextedAfter: "Pick the date the last text must be on or after." },
+    });
+    expect(
+      filterFromForm(
+        form({ lastTextedMode: "between", lastTextedAfter: "2026-03-01", lastTextedBefore: "2026-02-01" }),
+      ),
+    ).toMatchObject({
       problems: { lastTextedBefore: "The after date must come before the before date." },
     });
-    expect(filterFromForm(form({ outcomeTag: "x".repeat(101) }))).toMatchObject({ problems: { outcomeTag: "An outcome tag can be at most 100 characters." } });
+    expect(filterFromForm(form({ outcomeTag: "x".repeat(101) }))).toMatchObject({
+      problems: { outcomeTag: "An outcome tag can be at most 100 characters." },
+    });
   });
 
   it("lets a filled advanced filter replace the fields, and says so", () => {
-    const advanced = '{"any": [{"tags": {"any": ["volunteer"]}}, {"all": [{"state": ["ny"]}, {"engagement": "replied"}]}]}';
+    const advanced =
+      '{"any": [{"tags": {"any": ["volunteer"]}}, {"all": [{"state": ["ny"]}, {"engagement": "replied"}]}]}';
     expect(filterFromForm(form({ advanced, states: ["CA"] }))).toEqual({
       ok: true,
       filter: { any: [{ tags: { any: ["volunteer"] } }, { all: [{ state: ["NY"] }, { engagement: "replied" }] }] },
@@ -107,7 +140,9 @@ describe("the segment form as an audience filter", () => {
   it("explains broken JSON and invalid advanced filters on the advanced field", () => {
     const broken = filterFromForm(form({ advanced: '{"tags": {"any": ["volunteer"]}' }));
     expect(broken).toMatchObject({ ok: false, empty: false });
-    expect(!broken.ok && broken.problems.advanced).toMatch(/^This is not valid JSON \(.+\)\. Check brackets, quotes and commas, or clear the box to use the fields above\.$/);
+    expect(!broken.ok && broken.problems.advanced).toMatch(
+      /^This is not valid JSON \(.+\)\. Check brackets, quotes and commas, or clear the box to use the fields above\.$/,
+    );
     expect(filterFromForm(form({ advanced: '{"all": [{"state": ["XX"]}, {"color": "red"}]}' }))).toEqual({
       ok: false,
       empty: false,

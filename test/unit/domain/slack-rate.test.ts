@@ -14,6 +14,8 @@ describe("Slack channel rate", () => {
   });
 
   it("waits 1 s, 2 s, 4 s … after failed attempts, never more than 5 minutes", () => {
-    expect([1, 2, 3, 4, 9, 10, 12].map((n) => retryDelayMs(n, SLACK_RETRY_POLICY))).toEqual([1000, 2000, 4000, 8000, 256_000, 300_000, 300_000]);
+    expect([1, 2, 3, 4, 9, 10, 12].map((n) => retryDelayMs(n, SLACK_RETRY_POLICY))).toEqual([
+      1000, 2000, 4000, 8000, 256_000, 300_000, 300_000,
+    ]);
   });
 });

@@ -15,12 +15,15 @@ describe("voter text shown in Slack", () => {
 
   it("property: escaped text never holds a Slack control sequence", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("<", ">", "&", "!", "@", "#", "|", "a", " ", "channel", "here") }), (text) => {
-        const escaped = escapeForSlack(text);
-        expect(escaped).not.toMatch(/[<>]/);
-        expect(escaped).not.toMatch(/@(channel|here|everyone)\b/i);
-        expect(escaped.replace(/&(amp|lt|gt);/g, "")).not.toContain("&");
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("<", ">", "&", "!", "@", "#", "|", "a", " ", "channel", "here") }),
+        (text) => {
+          const escaped = escapeForSlack(text);
+          expect(escaped).not.toMatch(/[<>]/);
+          expect(escaped).not.toMatch(/@(channel|here|everyone)\b/i);
+          expect(escaped.replace(/&(amp|lt|gt);/g, "")).not.toContain("&");
+        },
+      ),
     );
   });
 });

@@ -1,5 +1,11 @@
 import { AREA_CODE_ZONES } from "../../../src/domain/area-code-zones";
-import { assignTimeZone, US_STATE_ZONES, zoneForZip, zonesForAreaCode, zonesForPhone } from "../../../src/domain/time-zone";
+import {
+  assignTimeZone,
+  US_STATE_ZONES,
+  zoneForZip,
+  zonesForAreaCode,
+  zonesForPhone,
+} from "../../../src/domain/time-zone";
 
 /** How a zone behaves: its UTC offsets in January and July ("GMT-05:00/GMT-04:00"). */
 function behaviour(zone: string): string {
@@ -25,9 +31,12 @@ describe("zoneForZip", () => {
     expect(zoneForZip(zip)).toBe(zone);
   });
 
-  it.each([[null], [undefined], [""], ["1000"], ["ABCDE"], ["902101"], ["90210-12"], ["00000"]])("is null for %j", (zip) => {
-    expect(zoneForZip(zip)).toBeNull();
-  });
+  it.each([[null], [undefined], [""], ["1000"], ["ABCDE"], ["902101"], ["90210-12"], ["00000"]])(
+    "is null for %j",
+    (zip) => {
+      expect(zoneForZip(zip)).toBeNull();
+    },
+  );
 
   it("answers only zones the runtime knows, under their canonical names", () => {
     const zones = new Set<string>();
@@ -71,13 +80,22 @@ describe("zonesForAreaCode", () => {
 
 describe("assignTimeZone", () => {
   it("takes the ZIP's zone first", () => {
-    expect(assignTimeZone({ zip: "90210", phone: "+12125550143" })).toEqual({ timeZone: "America/Los_Angeles", source: "zip" });
+    expect(assignTimeZone({ zip: "90210", phone: "+12125550143" })).toEqual({
+      timeZone: "America/Los_Angeles",
+      source: "zip",
+    });
   });
 
   it("falls back to the most populous zone of the area code", () => {
     expect(assignTimeZone({ phone: "+12085550143" })).toEqual({ timeZone: "America/Boise", source: "area_code" });
-    expect(assignTimeZone({ zip: "ABCDE", phone: "+18505550143" })).toEqual({ timeZone: "America/Chicago", source: "area_code" });
-    expect(assignTimeZone({ zip: null, phone: "+19285550143" })).toEqual({ timeZone: "America/Phoenix", source: "area_code" });
+    expect(assignTimeZone({ zip: "ABCDE", phone: "+18505550143" })).toEqual({
+      timeZone: "America/Chicago",
+      source: "area_code",
+    });
+    expect(assignTimeZone({ zip: null, phone: "+19285550143" })).toEqual({
+      timeZone: "America/Phoenix",
+      source: "area_code",
+    });
   });
 
   it("knows nothing about a toll-free or foreign number without a ZIP", () => {

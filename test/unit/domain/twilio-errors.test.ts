@@ -33,24 +33,39 @@ describe("Twilio errors", () => {
   it("alerts admins about carrier filtering and tells them what to fix", () => {
     const filtered = classifyTwilioError({ code: 30007 });
     expect(filtered).toMatchObject({ alertAdmins: true, retry: "never" });
-    expect(filtered.forVolunteer).toBe("The carrier filtered this text as spam, so it wasn't delivered. Don't resend it; the campaign's admins have been told.");
+    expect(filtered.forVolunteer).toBe(
+      "The carrier filtered this text as spam, so it wasn't delivered. Don't resend it; the campaign's admins have been told.",
+    );
     expect(filtered.forAdmins).toMatch(/links/);
   });
 
   it("alerts admins about an unregistered 10DLC sender and says to register the campaign", () => {
     const unregistered = classifyTwilioError({ code: 30034 });
     expect(unregistered).toMatchObject({ kind: "unregistered-sender", alertAdmins: true, retry: "never" });
-    expect(unregistered.forAdmins).toMatch(/Register the 10DLC campaign \(Political use case, with its Campaign Verify token\)/);
+    expect(unregistered.forAdmins).toMatch(
+      /Register the 10DLC campaign \(Political use case, with its Campaign Verify token\)/,
+    );
   });
 
   it("explains a landline to the volunteer in plain words", () => {
-    expect(classifyTwilioError({ code: 21614 }).forVolunteer).toBe("This number is a landline and can't receive texts.");
+    expect(classifyTwilioError({ code: 21614 }).forVolunteer).toBe(
+      "This number is a landline and can't receive texts.",
+    );
   });
 
   it("backs off on 20429 and on a bare HTTP 429", () => {
-    expect(classifyTwilioError({ code: 20429, httpStatus: 429 })).toMatchObject({ kind: "twilio-busy", retry: "backoff" });
-    expect(classifyTwilioError({ code: null, httpStatus: 429 })).toMatchObject({ kind: "twilio-busy", retry: "backoff", code: null });
-    expect(classifyTwilioError({ httpStatus: 429 }).forVolunteer).toBe("Twilio is busy right now, so the text wasn't sent. Try again in a moment.");
+    expect(classifyTwilioError({ code: 20429, httpStatus: 429 })).toMatchObject({
+      kind: "twilio-busy",
+      retry: "backoff",
+    });
+    expect(classifyTwilioError({ code: null, httpStatus: 429 })).toMatchObject({
+      kind: "twilio-busy",
+      retry: "backoff",
+      code: null,
+    });
+    expect(classifyTwilioError({ httpStatus: 429 }).forVolunteer).toBe(
+      "Twilio is busy right now, so the text wasn't sent. Try again in a moment.",
+    );
   });
 
   it("allows one more try later for 30003 and 30008", () => {
@@ -60,7 +75,11 @@ describe("Twilio errors", () => {
 
   it("treats credentials and sender problems as setup to fix, with an alert", () => {
     for (const code of [20003, 21606, 30032]) {
-      expect(classifyTwilioError({ code, httpStatus: 400 })).toMatchObject({ kind: "sender-not-set-up", alertAdmins: true, retry: "never" });
+      expect(classifyTwilioError({ code, httpStatus: 400 })).toMatchObject({
+        kind: "sender-not-set-up",
+        alertAdmins: true,
+        retry: "never",
+      });
     }
     expect(classifyTwilioError({ httpStatus: 401 }).kind).toBe("sender-not-set-up");
   });
@@ -86,8 +105,13 @@ describe("Twilio errors", () => {
   });
 
   it("backs off on nothing but 'too many requests' (property)", () => {
-    const listedCodes = [20003, 20005, 10001, 20429, 21211, 21212, 21408, 21601, 21606, 21608, 21610, 21611, 21614, 21617, 21661, 30001, 30002, 30003, 30004, 30005, 30006, 30007, 30008, 30032, 30034, 30036];
-    const code = fc.option(fc.oneof(fc.constantFrom(...listedCodes), fc.integer({ min: 10000, max: 99999 })), { nil: null });
+    const listedCodes = [
+      20003, 20005, 10001, 20429, 21211, 21212, 21408, 21601, 21606, 21608, 21610, 21611, 21614, 21617, 21661, 30001,
+      30002, 30003, 30004, 30005, 30006, 30007, 30008, 30032, 30034, 30036,
+    ];
+    const code = fc.option(fc.oneof(fc.constantFrom(...listedCodes), fc.integer({ min: 10000, max: 99999 })), {
+      nil: null,
+    });
     const httpStatus = fc.option(fc.integer({ min: 100, max: 599 }), { nil: null });
     fc.assert(
       fc.property(code, httpStatus, (c, status) => {

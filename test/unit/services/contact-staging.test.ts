@@ -27,7 +27,9 @@ const contactArb: fc.Arbitrary<StagedContact> = fc
       zip: fc.option(fc.constantFrom("10001", "94103"), { nil: null }),
       state: fc.option(fc.constantFrom("NY", "CA"), { nil: null }),
       tags: fc.uniqueArray(fc.constantFrom("volunteer", "donor", "new\nline"), { maxLength: 3 }),
-      custom: fc.dictionary(fc.constantFrom("Ward", 'Quote"d'), fc.constantFrom("1", "2", "back\\slash")).map((o) => JSON.stringify(o)),
+      custom: fc
+        .dictionary(fc.constantFrom("Ward", 'Quote"d'), fc.constantFrom("1", "2", "back\\slash"))
+        .map((o) => JSON.stringify(o)),
     }),
     zoneArb,
   )
@@ -59,16 +61,37 @@ describe("folding a phone's rows", () => {
 
   it("lets later non-empty values win, adds tags up, and lets a ZIP's zone beat an area code's", () => {
     const earlier: StagedContact = {
-      phone: "+12125550101", firstName: "Ana", lastName: "Nguyen", zip: "10001", state: null,
-      timeZone: "America/New_York", timeZoneSource: "zip", tags: ["volunteer"], custom: '{"Ward":"4","Precinct":"P-1"}',
+      phone: "+12125550101",
+      firstName: "Ana",
+      lastName: "Nguyen",
+      zip: "10001",
+      state: null,
+      timeZone: "America/New_York",
+      timeZoneSource: "zip",
+      tags: ["volunteer"],
+      custom: '{"Ward":"4","Precinct":"P-1"}',
     };
     const later: StagedContact = {
-      phone: "+12125550101", firstName: "Anita", lastName: null, zip: null, state: "NY",
-      timeZone: "America/Chicago", timeZoneSource: "area_code", tags: ["donor", "volunteer"], custom: '{"Ward":"5"}',
+      phone: "+12125550101",
+      firstName: "Anita",
+      lastName: null,
+      zip: null,
+      state: "NY",
+      timeZone: "America/Chicago",
+      timeZoneSource: "area_code",
+      tags: ["donor", "volunteer"],
+      custom: '{"Ward":"5"}',
     };
     expect(foldContact(earlier, later)).toEqual({
-      phone: "+12125550101", firstName: "Anita", lastName: "Nguyen", zip: "10001", state: "NY",
-      timeZone: "America/New_York", timeZoneSource: "zip", tags: ["volunteer", "donor"], custom: '{"Ward":"5","Precinct":"P-1"}',
+      phone: "+12125550101",
+      firstName: "Anita",
+      lastName: "Nguyen",
+      zip: "10001",
+      state: "NY",
+      timeZone: "America/New_York",
+      timeZoneSource: "zip",
+      tags: ["volunteer", "donor"],
+      custom: '{"Ward":"5","Precinct":"P-1"}',
     });
     expect(foldContact(later, earlier)).toMatchObject({ timeZone: "America/New_York", timeZoneSource: "zip" });
   });
@@ -104,7 +127,11 @@ describe("cutting contacts into chunks", () => {
 
   it("explains rows it cannot stage", () => {
     expect(stager.stage(["", "Ana", "", "", ""], 7)).toEqual({ line: 7, reason: "no phone number", phone: "" });
-    expect(stager.stage(["555-CALL-NOW", "Ana", "", "", ""], 8)).toEqual({ line: 8, reason: '"555-CALL-NOW" is not a valid phone number', phone: "555-CALL-NOW" });
+    expect(stager.stage(["555-CALL-NOW", "Ana", "", "", ""], 8)).toEqual({
+      line: 8,
+      reason: '"555-CALL-NOW" is not a valid phone number',
+      phone: "555-CALL-NOW",
+    });
   });
 });
 

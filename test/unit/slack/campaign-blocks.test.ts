@@ -1,5 +1,10 @@
 import { EMPTY_CAMPAIGN_FORM } from "../../../src/domain/campaign-form";
-import { campaignModal, campaignNeedsSegmentModal, campaignReportMessage, modalMetadata } from "../../../src/slack/blocks/campaign";
+import {
+  campaignModal,
+  campaignNeedsSegmentModal,
+  campaignReportMessage,
+  modalMetadata,
+} from "../../../src/slack/blocks/campaign";
 import type { CampaignReport } from "../../../src/services/campaigns";
 
 describe("campaign blocks", () => {
@@ -13,17 +18,23 @@ describe("campaign blocks", () => {
   });
 
   it("builds a form within Slack's limits, one block per field, with the saved values filled in", () => {
-    const view = campaignModal("{}", "edit", { segments: Array.from({ length: 150 }, (_, i) => ({ id: `s${i}`, name: `Segment ${i}` })), customFields: [] }, {
-      ...EMPTY_CAMPAIGN_FORM,
-      name: "GOTV",
-      goalType: "turnout",
-      segmentId: "s3",
-      addMissing: true,
-    });
+    const view = campaignModal(
+      "{}",
+      "edit",
+      { segments: Array.from({ length: 150 }, (_, i) => ({ id: `s${i}`, name: `Segment ${i}` })), customFields: [] },
+      {
+        ...EMPTY_CAMPAIGN_FORM,
+        name: "GOTV",
+        goalType: "turnout",
+        segmentId: "s3",
+        addMissing: true,
+      },
+    );
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     const ids = view.blocks.flatMap((b) => (b.block_id ? [b.block_id] : []));
     expect(new Set(ids).size).toBe(ids.length);
-    const element = (id: string) => (view.blocks.find((b) => b.block_id === id) as unknown as { element: Record<string, unknown> }).element;
+    const element = (id: string) =>
+      (view.blocks.find((b) => b.block_id === id) as unknown as { element: Record<string, unknown> }).element;
     expect(element("segment").options).toHaveLength(100); // Slack's static_select limit
     expect(element("segment").initial_option).toMatchObject({ value: "s3" });
     expect(element("goalType").initial_option).toMatchObject({ value: "turnout" });
@@ -41,12 +52,32 @@ describe("campaign blocks", () => {
   it("keeps a report with many findings within 50 blocks and escapes what organizers typed", () => {
     const report = {
       campaign: {
-        id: "c1", name: "<!channel> drive", status: "draft", goalType: "turnout", goalTarget: 5, goalOutcomeTag: "yes", callToAction: "Vote", senderIdentity: "Sam & co",
-        helpText: null, conversationChannelId: "C2", quietHoursPolicy: null, frequencyCapCount: 3, frequencyCapDays: 7, mediaUrls: [], createdBy: "U1", createdAt: new Date(), segment: null, scripts: [],
+        id: "c1",
+        name: "<!channel> drive",
+        status: "draft",
+        goalType: "turnout",
+        goalTarget: 5,
+        goalOutcomeTag: "yes",
+        callToAction: "Vote",
+        senderIdentity: "Sam & co",
+        helpText: null,
+        conversationChannelId: "C2",
+        quietHoursPolicy: null,
+        frequencyCapCount: 3,
+        frequencyCapDays: 7,
+        mediaUrls: [],
+        createdBy: "U1",
+        createdAt: new Date(),
+        segment: null,
+        scripts: [],
       },
       audience: null,
       variants: [],
-      findings: Array.from({ length: 80 }, (_, i) => ({ severity: "error" as const, about: `Script ${i}`, message: "Problem <@U123>" })),
+      findings: Array.from({ length: 80 }, (_, i) => ({
+        severity: "error" as const,
+        about: `Script ${i}`,
+        message: "Problem <@U123>",
+      })),
       progress: { queued: 0, sent: 0, skipped: 0, deferred: 0, replies: 0, outcomes: 0 },
       pricePerSegmentUsd: 0.0083,
     } satisfies CampaignReport;

@@ -24,14 +24,26 @@ describe("thread messages", () => {
   });
 
   it("offer the controls, with the canned replies and the outcome tag, and none once opted out", () => {
-    const actions = (JSON.parse(JSON.stringify(slackThreadRenderer.root(view))) as { blocks: { block_id?: string; elements?: { action_id: string; options?: { value: string }[] }[] }[] }).blocks.find((b) => b.block_id === "thread_controls")!;
-    expect(actions.elements!.map((e) => e.action_id)).toEqual(["thread_assign", "thread_tag", "thread_follow_up", "thread_canned", "thread_opt_out"]);
+    const actions = (
+      JSON.parse(JSON.stringify(slackThreadRenderer.root(view))) as {
+        blocks: { block_id?: string; elements?: { action_id: string; options?: { value: string }[] }[] }[];
+      }
+    ).blocks.find((b) => b.block_id === "thread_controls")!;
+    expect(actions.elements!.map((e) => e.action_id)).toEqual([
+      "thread_assign",
+      "thread_tag",
+      "thread_follow_up",
+      "thread_canned",
+      "thread_opt_out",
+    ]);
     expect(actions.elements![1]!.options![0]!.value).toBe("c1|pledged");
     expect(JSON.stringify(slackThreadRenderer.root({ ...view, optedOut: true }))).not.toContain("thread_controls");
   });
 
   it("post a voter's text under their name, unparsed and unfurled", () => {
-    expect(slackThreadRenderer.voterText({ contactName: "Dana", body: "<https://x.example|bank> @channel", mediaUrls: [] })).toEqual({
+    expect(
+      slackThreadRenderer.voterText({ contactName: "Dana", body: "<https://x.example|bank> @channel", mediaUrls: [] }),
+    ).toEqual({
       text: "&lt;https://x.example|bank&gt; @\u2060channel",
       username: "Dana",
       icon_emoji: ":iphone:",
