@@ -35,6 +35,7 @@ import {
 import { suggestNames } from "../domain/suggest";
 import { customFieldNames } from "./segments";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, usableSql, type MergeContactRow } from "./merge-contacts";
+import { UserError } from "../domain/user-error";
 
 /**
  * Campaigns: a goal, scripts, an audience and the rules they send under. A campaign is created as
@@ -46,14 +47,14 @@ export type CampaignStatus = "draft" | "running" | "paused" | "archived";
 export type CampaignErrorReason = "name_taken" | "not_found" | "wrong_status" | "segment_missing" | "fix_gone";
 
 /** A problem an organizer can act on; `message` says what to do. */
-export class CampaignError extends Error {
+export class CampaignError extends UserError {
+  override name = "CampaignError";
   constructor(
     readonly reason: CampaignErrorReason,
     message: string,
     readonly suggestions: readonly string[] = [],
   ) {
     super(message);
-    this.name = "CampaignError";
   }
 }
 

@@ -6,6 +6,7 @@ import { CsvError, parse } from "csv-parse";
 import type { BulkSession, Database } from "../db/database";
 import { mapHeaders } from "../domain/contact-columns";
 import { ContactChunker, RowStager, STAGED_COLUMNS, type ContactChunk, type InvalidRow } from "./contact-staging";
+import { UserError } from "../domain/user-error";
 
 /** Larger files are refused before reading: 100 MB is about 1.5 million typical rows. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
@@ -47,11 +48,8 @@ export interface ImportSummary {
 }
 
 /** A problem with the whole file. Nothing was changed; the message says what to do. */
-export class ImportRejected extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ImportRejected";
-  }
+export class ImportRejected extends UserError {
+  override name = "ImportRejected";
 }
 
 /** Distinct phones merged per database round; the file is parsed ahead while a chunk is merged. */

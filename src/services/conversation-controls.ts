@@ -4,6 +4,7 @@ import { contactMergeValues, renderScript } from "../domain/script";
 import { recordThreadReply, refreshThreadRoot, type ConversationDeps } from "./conversations";
 import { loadMergeContacts } from "./merge-contacts";
 import { recordOptOut } from "./opt-outs";
+import { UserError } from "../domain/user-error";
 
 /*
  * What volunteers do from a thread's root: take or release the conversation, tag it (survey
@@ -13,7 +14,7 @@ import { recordOptOut } from "./opt-outs";
 
 export type ControlDeps = Pick<ConversationDeps, "db" | "render" | "logger" | "clock">;
 
-export class ConversationControlError extends Error {
+export class ConversationControlError extends UserError {
   override name = "ConversationControlError";
 }
 

@@ -13,6 +13,7 @@ import {
 import { maskPhone } from "../domain/phone";
 import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
 import { suggestNames } from "../domain/suggest";
+import { UserError } from "../domain/user-error";
 
 /**
  * Segments: saved audience filters. Counting is on demand: `showSegment` and `countAudience`
@@ -23,7 +24,8 @@ import { suggestNames } from "../domain/suggest";
 export type SegmentErrorReason = "invalid_name" | "name_taken" | "not_found" | "in_use" | "broken_filter";
 
 /** A problem an organizer can act on; `message` says what to do. */
-export class SegmentError extends Error {
+export class SegmentError extends UserError {
+  override name = "SegmentError";
   constructor(
     readonly reason: SegmentErrorReason,
     message: string,
@@ -31,7 +33,6 @@ export class SegmentError extends Error {
     readonly suggestions: readonly string[] = [],
   ) {
     super(message);
-    this.name = "SegmentError";
   }
 }
 
