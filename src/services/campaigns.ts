@@ -16,15 +16,8 @@ import {
 } from "../domain/campaign-form";
 import { nameKey, normalizeName } from "../domain/display-name";
 import { maskPhone } from "../domain/phone";
-import {
-  contactMergeValues,
-  lintScript,
-  mergeFieldKey,
-  mergeFieldsFor,
-  parseScript,
-  renderScript,
-  type LintFinding,
-} from "../domain/script";
+import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
+import { lintScript, type LintFinding } from "../domain/script-lint";
 import {
   applyGsmReplacements,
   estimateCost,
@@ -34,7 +27,8 @@ import {
 } from "../domain/sms-length";
 import { suggestNames } from "../domain/suggest";
 import { customFieldNames } from "./segments";
-import { loadMergeContacts, STANDARD_FIELD_PRESENCE, usableSql, type MergeContactRow } from "./merge-contacts";
+import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
+import { usableValueSql } from "../domain/merge-values";
 import { UserError } from "../domain/user-error";
 
 /**
@@ -463,7 +457,7 @@ async function fieldCoverage(
     const matching = columns.filter((column) => mergeFieldKey(column) === key);
     const custom = matching.map((column) => {
       args.push(column);
-      return usableSql(`c."customFields" ->> $${args.length}::text`);
+      return usableValueSql(`c."customFields" ->> $${args.length}::text`);
     });
     const sql = standard ?? (custom.length ? custom.join(" OR ") : null);
     if (sql) probes.push({ name, sql });
