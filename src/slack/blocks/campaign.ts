@@ -15,13 +15,8 @@ import {
 import { MAX_NAME_LENGTH } from "../../domain/display-name";
 import { STANDARD_FIELDS } from "../../domain/script";
 import { MAX_SMS_BODY_CHARACTERS } from "../../domain/sms-length";
-import type {
-  CampaignRecord,
-  CampaignReport,
-  CampaignSummary,
-  ReadinessFinding,
-  VariantReport,
-} from "../../services/campaigns";
+import type { CampaignRecord, CampaignSummary } from "../../services/campaigns";
+import type { CampaignReport, ReadinessFinding, VariantReport } from "../../services/campaign-report";
 import { escapeMrkdwn, option } from "./segment";
 
 type KnownBlock = types.KnownBlock;

@@ -5,7 +5,7 @@ import {
   campaignReportMessage,
   modalMetadata,
 } from "../../../src/slack/blocks/campaign";
-import type { CampaignReport } from "../../../src/services/campaigns";
+import type { CampaignReport } from "../../../src/services/campaign-report";
 
 describe("campaign blocks", () => {
   it("keeps private_metadata under Slack's 3,000 characters however many custom fields there are", () => {
