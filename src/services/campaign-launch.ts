@@ -1,5 +1,5 @@
 import type { Database } from "../db/database";
-import { compileReachableAudience } from "../domain/audience-filter";
+import { compileReachableAudience } from "../domain/audience-sql";
 import { applyFinding } from "../domain/campaign-readiness";
 import {
   audienceFilterOf,

@@ -1,5 +1,6 @@
 import type { types } from "@slack/bolt";
-import { ENGAGEMENTS, US_STATE_CODES, type AudienceBreakdownRow, type Engagement } from "../../domain/audience-filter";
+import { ENGAGEMENTS, US_STATE_CODES, type Engagement } from "../../domain/audience-filter";
+import { type AudienceBreakdownRow } from "../../domain/audience-sql";
 import { MAX_SEGMENT_NAME } from "../../domain/segment-name";
 import type { CustomFieldOp, LastTextedMode, SegmentForm } from "../../domain/segment-form";
 import type { SegmentChoices, SegmentDetails, SegmentSummary } from "../../services/segments";
