@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "../db/generated/client";
+import type { Tx } from "../db/database";
+import type { PrismaClient } from "../db/generated/client";
 import { CLAIM_SQL, NEXT_DUE_SQL, SETTLE_SQL, type Claim } from "./slack-outbox-sql";
 import {
   gcra,
@@ -348,12 +349,7 @@ export class SlackOutboxDrainer {
   }
 
   /** Writes the outcome and releases the channel; false when another drainer had settled the post already. */
-  private async writeOutcome(
-    db: Prisma.TransactionClient,
-    claim: Claim,
-    settle: Settle,
-    note?: string,
-  ): Promise<boolean> {
+  private async writeOutcome(db: Tx, claim: Claim, settle: Settle, note?: string): Promise<boolean> {
     const error =
       settle.kind === "failed"
         ? note
