@@ -7,8 +7,8 @@ import {
   importRejectedMessage,
   importSummaryMessage,
   invalidRowsCsv,
-  type SlackMessage,
 } from "./blocks/contact-import";
+import type { SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { applyScriptFix, campaignById, CampaignError, campaignReport } from "../../services/campaigns";
-import { campaignFailureMessage, campaignProblemMessage, campaignReportMessage } from "../blocks/campaign";
+import { campaignFailureMessage, campaignProblemMessage, campaignReportMessage } from "../blocks/campaign-messages";
 import { launchAnswer } from "../commands/campaign";
 import type { SlackDeps } from "../deps";
 

@@ -1,4 +1,4 @@
-import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign";
+import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign-messages";
 import {
   THREAD_ASSIGN,
   THREAD_CANNED,

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { Prisma } from "../../db/generated/client";
 import { enqueueSlackPost } from "../../services/slack-outbox";
 import { drawCard, sendCard, skipCard, type CardNote, type SendOutcome } from "../../services/texting";
-import { campaignFailureMessage } from "../blocks/campaign";
+import { campaignFailureMessage } from "../blocks/campaign-messages";
 import { adminAlertMessage, textingMessage, type SendButtonValue } from "../blocks/texting";
 import type { SlackDeps } from "../deps";
 

@@ -21,18 +21,20 @@ import {
   campaignFormFailedMessage,
   campaignLaunchedMessage,
   campaignListMessage,
-  campaignLoadingModal,
-  campaignModal,
-  campaignNeedsSegmentModal,
   campaignProblemMessage,
   campaignReportMessage,
   campaignStatusMessage,
-  campaignUnavailableModal,
   campaignUsageMessage,
-  cannedReplyModal,
+} from "../blocks/campaign-messages";
+import {
+  campaignLoadingModal,
+  campaignModal,
+  campaignNeedsSegmentModal,
+  campaignUnavailableModal,
   modalMetadata,
   type CampaignModalMetadata,
-} from "../blocks/campaign";
+} from "../blocks/campaign-modal";
+import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";

@@ -2,7 +2,8 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction, webA
 import { validateCampaignForm } from "../../domain/campaign-form";
 import { mergeFieldsFor } from "../../domain/script";
 import { campaignById, CampaignError, campaignReport, createCampaign, updateCampaign } from "../../services/campaigns";
-import { campaignSavedMessage, type CampaignModalMetadata } from "../blocks/campaign";
+import { campaignSavedMessage } from "../blocks/campaign-messages";
+import type { CampaignModalMetadata } from "../blocks/campaign-modal";
 import { readCampaignForm } from "../campaign-form";
 import type { SlackDeps } from "../deps";
 import type { ViewStateValues } from "../segment-form";

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { lintScript, mergeFieldsFor } from "../../domain/script";
 import { campaignById } from "../../services/campaigns";
 import { saveCannedReply } from "../../services/conversation-controls";
-import { cannedAction, cannedReplySavedMessage, type CannedReplyMetadata } from "../blocks/campaign";
+import { cannedAction, cannedReplySavedMessage, type CannedReplyMetadata } from "../blocks/canned-reply";
 import type { SlackDeps } from "../deps";
 import type { ViewStateValues } from "../segment-form";
 import { tellUser } from "../tell-user";
