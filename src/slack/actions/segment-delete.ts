@@ -5,7 +5,7 @@ import {
   segmentFailureMessage,
   segmentKeptMessage,
   segmentProblemMessage,
-} from "../blocks/segment";
+} from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;

@@ -6,12 +6,10 @@ import {
   segmentFailureMessage,
   segmentFormFailedMessage,
   segmentListMessage,
-  segmentLoadingModal,
-  segmentModal,
   segmentProblemMessage,
-  segmentUnavailableModal,
   segmentUsageMessage,
-} from "../blocks/segment";
+} from "../blocks/segment-messages";
+import { segmentLoadingModal, segmentModal, segmentUnavailableModal } from "../blocks/segment-modal";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs } from "./router";
