@@ -9,6 +9,7 @@ import {
   invalidRowsCsv,
 } from "./blocks/contact-import";
 import type { SlackMessage } from "./blocks/kit";
+import { failureText } from "./answer-failure";
 import type { SlackDeps } from "./deps";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
@@ -83,18 +84,9 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     }
   } catch (error) {
     clearInterval(ticker);
-    if (error instanceof ImportRejected) {
-      log.info({ reason: error.message }, "import rejected");
-      await update(importRejectedMessage(fileName, error.message));
-      return;
-    }
-    log.error({ err: error }, "import failed");
-    await update(
-      importRejectedMessage(
-        fileName,
-        "Something went wrong on our side and nothing was imported. Try again in a minute; if it fails again, tell your admin.",
-      ),
-    );
+    // The progress message becomes the answer: a rejected file's reason, or our failure (logged).
+    const reason = failureText(log, error, { what: "importing the contacts", consequence: "nothing was imported" });
+    await update(importRejectedMessage(fileName, reason));
   }
 }
 

@@ -33,13 +33,6 @@ export const CAMPAIGN_LAUNCH = "campaign_launch";
 
 const usd = (amount: number) => `$${amount.toFixed(2)}`;
 
-export const campaignProblemMessage = (message: string) => ephemeral(`:warning: ${escapeForSlack(message)}`);
-
-export const campaignFailureMessage = (what: string) =>
-  ephemeral(
-    `:x: Something went wrong on our side and ${what}. Try again in a minute; if it keeps failing, tell your admin.`,
-  );
-
 export const campaignFormFailedMessage = (slackError: string) =>
   ephemeral(
     `:x: Slack would not open the campaign form (${slackError}). Type the command again; forms must open within 3 seconds of it.`,

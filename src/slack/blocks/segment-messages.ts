@@ -21,17 +21,9 @@ export const SEGMENT_COMMAND = "/segment";
 export const SEGMENT_DELETE_CONFIRM = "segment_delete_confirm";
 export const SEGMENT_DELETE_CANCEL = "segment_delete_cancel";
 
-/** A problem the organizer can fix; `message` already says how. */
-export const segmentProblemMessage = (message: string) => ephemeral(`:warning: ${escapeForSlack(message)}`);
-
 export const segmentFormFailedMessage = (slackError: string) =>
   ephemeral(
     `:x: Slack would not open the segment form (${slackError}). Type \`${SEGMENT_COMMAND} new\` again; forms must open within 3 seconds of the command.`,
-  );
-
-export const segmentFailureMessage = (what: string) =>
-  ephemeral(
-    `:x: Something went wrong on our side and ${what}. Try again in a minute; if it keeps failing, tell your admin.`,
   );
 
 export function segmentUsageMessage(subcommand: "show" | "delete"): EphemeralAnswer {

@@ -17,11 +17,9 @@ import { drawCard } from "../../services/texting";
 import {
   CAMPAIGN_COMMAND,
   campaignBlockedMessage,
-  campaignFailureMessage,
   campaignFormFailedMessage,
   campaignLaunchedMessage,
   campaignListMessage,
-  campaignProblemMessage,
   campaignReportMessage,
   campaignStatusMessage,
   campaignUsageMessage,
@@ -36,6 +34,7 @@ import {
 } from "../blocks/campaign-modal";
 import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
+import { answerFailure } from "../answer-failure";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
@@ -88,22 +87,6 @@ export function campaignCommand(deps: SlackDeps) {
   ]);
 }
 
-/** Answers a CampaignError with its message; anything else is logged and answered with `failed`. */
-async function answerError(
-  deps: SlackDeps,
-  say: (m: ReturnType<typeof campaignProblemMessage>) => Promise<unknown>,
-  error: unknown,
-  context: Record<string, unknown>,
-  failed: string,
-) {
-  if (error instanceof CampaignError) {
-    await say(campaignProblemMessage(error.message));
-    return;
-  }
-  deps.logger.error({ err: error, ...context }, "campaign command failed");
-  await say(campaignFailureMessage(failed));
-}
-
 /**
  * The form opens at once (trigger_id lasts about 3 s) with a loading view, then fills in: the
  * segments and contact fields to offer, and for `edit` the campaign as saved.
@@ -125,13 +108,8 @@ async function openForm(
       if (campaign.status === "archived")
         throw new CampaignError("wrong_status", `“${campaign.name}” is archived and cannot be edited.`);
     } catch (error) {
-      await answerError(
-        deps,
-        ack,
-        error,
-        { user: command.user_id, campaign: name },
-        "the campaign could not be opened",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await ack(answerFailure(deps.logger, error, { what: "opening the campaign", context }));
       return;
     }
   }
@@ -184,7 +162,7 @@ async function listAll(deps: SlackDeps, { ack, command }: CommandArgs): Promise<
   try {
     await ack(campaignListMessage(await listCampaigns(deps.db)));
   } catch (error) {
-    await answerError(deps, ack, error, { user: command.user_id }, "the campaigns could not be listed");
+    await ack(answerFailure(deps.logger, error, { what: "listing the campaigns", context: { user: command.user_id } }));
   }
 }
 
@@ -198,13 +176,8 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
         campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })),
       );
     } catch (error) {
-      await answerError(
-        deps,
-        respond,
-        error,
-        { user: command.user_id, campaign: name },
-        "the campaign could not be shown",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await respond(answerFailure(deps.logger, error, { what: "showing the campaign", context }));
     }
   });
 }
@@ -215,13 +188,8 @@ async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, n
     try {
       await respond(await launchAnswer(deps, await requireCampaign(deps.db, name)));
     } catch (error) {
-      await answerError(
-        deps,
-        respond,
-        error,
-        { user: command.user_id, campaign: name },
-        "the campaign was not launched",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await respond(answerFailure(deps.logger, error, { what: "launching the campaign", context }));
     }
   });
 }
@@ -248,7 +216,8 @@ async function openCannedReplies(
   try {
     campaign = await requireCampaign(deps.db, name);
   } catch (error) {
-    await answerError(deps, ack, error, { user: command.user_id, campaign: name }, "the campaign could not be opened");
+    const context = { user: command.user_id, campaign: name };
+    await ack(answerFailure(deps.logger, error, { what: "opening the campaign's canned replies", context }));
     return;
   }
   await ack();
@@ -295,13 +264,8 @@ async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandA
         ),
       );
     } catch (error) {
-      await answerError(
-        deps,
-        respond,
-        error,
-        { user: command.user_id, campaign: name },
-        "no texting card could be drawn",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await respond(answerFailure(deps.logger, error, { what: "drawing your next texting card", context }));
     }
   });
 }
@@ -320,12 +284,7 @@ async function changeStatus(
     );
     await ack(campaignStatusMessage(campaign.name, campaign.status));
   } catch (error) {
-    await answerError(
-      deps,
-      ack,
-      error,
-      { user: command.user_id, campaign: name, change },
-      `the campaign was not ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}`,
-    );
+    const what = `${change === "pause" ? "pausing" : change === "resume" ? "resuming" : "archiving"} the campaign`;
+    await ack(answerFailure(deps.logger, error, { what, context: { user: command.user_id, campaign: name, change } }));
   }
 }
