@@ -2,14 +2,14 @@ import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
 import { importContacts, ImportRejected, type ImportProgress } from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
+import { failureText } from "./answer-failure";
 import {
   importProgressMessage,
   importRejectedMessage,
   importSummaryMessage,
   invalidRowsCsv,
 } from "./blocks/contact-import";
-import type { SlackMessage } from "./blocks/kit";
-import { failureText } from "./answer-failure";
+import { number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
@@ -78,7 +78,7 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
         filename: `${fileName.replace(/\.csv$/i, "")}-skipped-rows.csv`,
         title: `Skipped rows of ${fileName}`,
         content: invalidRowsCsv(summary.invalidRows, summary.invalid),
-        initial_comment: `${summary.invalid.toLocaleString("en-US")} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
+        initial_comment: `${number(summary.invalid)} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
       };
       await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
     }
