@@ -6,8 +6,11 @@ import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapt
 import { Client, Pool, type PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "./generated/client";
+import { PrismaClient, type Prisma } from "./generated/client";
 import { preparedStatementName } from "./prepared";
+
+/** A Prisma interactive transaction: what `prisma.$transaction(async (tx) => …)` hands its callback. */
+export type Tx = Prisma.TransactionClient;
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };

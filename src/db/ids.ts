@@ -39,3 +39,8 @@ export function newId(now = Date.now()): string {
   const variant = VARIANT[parseInt(rand[0]!, 16) & 3]!;
   return `${timePrefix}${counter.toString(16).padStart(3, "0")}-${variant}${rand.slice(1, 4)}-${rand.slice(4)}`;
 }
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `text` is a UUID: ids that arrive in Slack payloads are checked before they reach a query. */
+export const isUuid = (text: string): boolean => UUID_TEXT.test(text);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { optedOutSql } from "./suppression";
 
 /**
  * Audience filters: the JSON a segment stores, its validation, its one-query SQL form and its
@@ -334,7 +335,7 @@ const messages = (direction: "inbound" | "outbound", extra = "") =>
 const TEXTED = messages("outbound");
 const REPLIED = messages("inbound");
 const CLICKED = `EXISTS (SELECT 1 FROM "LinkClick" l WHERE l."contactId" = c.id)`;
-const NOT_OPTED_OUT = `NOT EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = c.phone)`;
+const NOT_OPTED_OUT = `NOT ${optedOutSql("c.phone")}`;
 
 const ENGAGEMENT_SQL: Record<Engagement, string> = {
   never_texted: `NOT ${TEXTED}`,

@@ -1,6 +1,6 @@
 import { nameProblem, normalizeName } from "./display-name";
 import { DEFAULT_SEND_WINDOW, sendWindowPolicySchema, WEEKDAYS, type SendWindowPolicy } from "./quiet-hours";
-import { lintScript, type LintFinding } from "./script";
+import { lintScript, type LintFinding } from "./script-lint";
 
 /**
  * The campaign form (what `/campaign new` and `/campaign edit` ask) checked and turned into a

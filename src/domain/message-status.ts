@@ -45,3 +45,9 @@ export function isStatusAdvance(current: OutboundStatus, next: OutboundStatus): 
 export function statusesReplacedBy(next: OutboundStatus): OutboundStatus[] {
   return OUTBOUND_STATUSES.filter((current) => isStatusAdvance(current, next));
 }
+
+/** Our own statuses before Twilio answers: the click claimed the text, or Twilio's answer was lost. */
+export const CLAIMED = "claimed";
+export const UNCONFIRMED = "unconfirmed";
+/** Never left: Twilio refused it, or reconciliation found Twilio never had it (Twilio's own "failed" means the same). */
+export const NOT_SENT = "failed";

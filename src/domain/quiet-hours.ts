@@ -141,6 +141,39 @@ export function windowClosesAt(
   return closings.length > 0 ? new Date(Math.min(...closings)) : null;
 }
 
+/** Twilio's longest validityPeriod, in seconds: a text still waiting in its queue after that is dropped. */
+export const MAX_VALIDITY_SECONDS = 36_000;
+/** A window closing sooner than this counts as closed: the text would likely wait in Twilio's queue past it. */
+export const MIN_VALIDITY_SECONDS = 60;
+
+/** Whether a text may go out now; if so, how long Twilio may hold it, else when it may go. */
+export type SendWindow = { open: true; validitySeconds: number } | { open: false; opensAt: Date; closingSoon: boolean };
+
+/**
+ * The one answer to "may a text go to this recipient at `now`": every text (first texts, follow-ups,
+ * volunteers' replies) asks it. Open: Twilio may hold the text until the window closes (at most its
+ * own limit), never past it. Closed, or closing within a minute: when it opens next.
+ */
+export function sendWindowFor(
+  recipient: Recipient,
+  now: Date,
+  policy: SendWindowPolicy = DEFAULT_SEND_WINDOW,
+): SendWindow {
+  if (!isWithinSendWindow(recipient, now, policy)) {
+    return { open: false, opensAt: nextWindowOpening(recipient, now, policy), closingSoon: false };
+  }
+  const closes = windowClosesAt(recipient, now, policy);
+  const seconds = closes ? Math.floor((closes.getTime() - now.getTime()) / 1000) : MAX_VALIDITY_SECONDS;
+  if (closes && seconds < MIN_VALIDITY_SECONDS) {
+    return {
+      open: false,
+      opensAt: nextWindowOpening(recipient, new Date(closes.getTime() + 1000), policy),
+      closingSoon: true,
+    };
+  }
+  return { open: true, validitySeconds: Math.min(seconds, MAX_VALIDITY_SECONDS) };
+}
+
 function hasOpenDay(policy: SendWindowPolicy): boolean {
   return WEEKDAYS.some((day) => policy[day] !== null);
 }

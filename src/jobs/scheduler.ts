@@ -1,11 +1,11 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
-import type { ThreadRenderer } from "../services/conversations";
+import type { ThreadRenderer } from "../services/conversation-threads";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
 import type { SmsGateway } from "../services/sms-gateway";
-import { reconcileUnconfirmedSends } from "../services/texting";
+import { reconcileUnconfirmedSends } from "../services/send-results";
 
 export interface JobDeps {
   db: Database;

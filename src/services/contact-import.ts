@@ -7,6 +7,7 @@ import type { BulkSession, Database } from "../db/database";
 import { mapHeaders } from "../domain/contact-columns";
 import { ContactChunker, RowStager, STAGED_COLUMNS, type ContactChunk, type InvalidRow } from "./contact-staging";
 import { UserError } from "../domain/user-error";
+import { optedOutSql } from "../domain/suppression";
 
 /** Larger files are refused before reading: 100 MB is about 1.5 million typical rows. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
@@ -323,7 +324,7 @@ const MERGE_CHUNK_SQL = `
     RETURNING id
   )
   SELECT (SELECT count(*) FROM merged JOIN import_batch USING (id))::int AS inserted,
-         (SELECT count(*) FROM import_batch b WHERE NOT b.seen_before AND EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = b.phone))::int AS suppressed`;
+         (SELECT count(*) FROM import_batch b WHERE NOT b.seen_before AND ${optedOutSql("b.phone")})::int AS suppressed`;
 
 async function mergeChunk(
   session: BulkSession,

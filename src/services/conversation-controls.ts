@@ -1,7 +1,8 @@
-import type { Database } from "../db/database";
+import type { Database, Tx } from "../db/database";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, renderScript } from "../domain/script";
-import { recordThreadReply, refreshThreadRoot, type ConversationDeps } from "./conversations";
+import { refreshThreadRoot, type ConversationDeps } from "./conversation-threads";
+import { recordThreadReply } from "./thread-replies";
 import { loadMergeContacts } from "./merge-contacts";
 import { recordOptOut } from "./opt-outs";
 import { UserError } from "../domain/user-error";
@@ -22,7 +23,7 @@ async function change(
   deps: ControlDeps,
   conversationId: string,
   actionKey: string,
-  apply: (tx: Parameters<Parameters<Database["prisma"]["$transaction"]>[0]>[0]) => Promise<void>,
+  apply: (tx: Tx) => Promise<void>,
 ): Promise<void> {
   await deps.db.prisma.$transaction(async (tx) => {
     const exists = await tx.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
@@ -62,7 +63,6 @@ export const optOutFromThread = (deps: ControlDeps, conversationId: string, user
       select: { contact: { select: { phone: true } } },
     });
     await recordOptOut(tx, contact.phone, "admin", `opted out from Slack by ${user}`, deps.clock());
-    await tx.optOut.update({ where: { phone: contact.phone }, data: { adminLock: true } });
   });
 
 /**

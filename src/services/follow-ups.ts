@@ -1,5 +1,6 @@
-import { isWithinSendWindow, storedPolicyOrDefault } from "../domain/quiet-hours";
-import { refreshThreadRoot, type ConversationDeps } from "./conversations";
+import { sendWindowFor, storedPolicyOrDefault } from "../domain/quiet-hours";
+import { optedOutSql } from "../domain/suppression";
+import { refreshThreadRoot, type ConversationDeps } from "./conversation-threads";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
@@ -44,7 +45,7 @@ export async function remindDueFollowUps(deps: FollowUpDeps): Promise<FollowUpRu
   for (;;) {
     const page: DueRow[] = await deps.db.prisma.$queryRawUnsafe<DueRow[]>(
       `SELECT cv.id, cv."followUpAt", cv.assignee, cv."slackChannelId", cv."slackThreadTs", ct.phone, ct.zip, camp."quietHoursPolicy",
-              EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = ct.phone) AS "optedOut"
+              ${optedOutSql("ct.phone")} AS "optedOut"
        FROM "Conversation" cv
        JOIN "Contact" ct ON ct.id = cv."contactId"
        LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
@@ -59,10 +60,13 @@ export async function remindDueFollowUps(deps: FollowUpDeps): Promise<FollowUpRu
     );
     for (const row of page) {
       const followUpAt = new Date(row.followUpAt);
-      if (
-        !row.optedOut &&
-        !isWithinSendWindow({ phone: row.phone, zip: row.zip }, now, storedPolicyOrDefault(row.quietHoursPolicy))
-      ) {
+      // A reminder asks someone to text the voter now: it waits until a text could go.
+      const window = sendWindowFor(
+        { phone: row.phone, zip: row.zip },
+        now,
+        storedPolicyOrDefault(row.quietHoursPolicy),
+      );
+      if (!row.optedOut && !window.open) {
         run.waiting++;
         continue;
       }
@@ -78,7 +82,10 @@ export async function remindDueFollowUps(deps: FollowUpDeps): Promise<FollowUpRu
           await enqueueSlackPost(tx, {
             channel: row.slackChannelId,
             method: "chat.postMessage",
-            args: { ...deps.render.note(reminderText(row.assignee)), thread_ts: row.slackThreadTs },
+            args: {
+              ...deps.render.note({ kind: "follow-up-due", assignee: row.assignee }),
+              thread_ts: row.slackThreadTs,
+            },
             dedupeKey: `follow-up:${key}`,
           });
         }
@@ -91,10 +98,4 @@ export async function remindDueFollowUps(deps: FollowUpDeps): Promise<FollowUpRu
     const last = page.at(-1)!;
     after = { at: new Date(last.followUpAt), id: last.id };
   }
-}
-
-function reminderText(assignee: string | null): string {
-  return assignee
-    ? `:alarm_clock: <@${assignee}>, it is time to follow up with this voter: reply in this thread to text them.`
-    : ":alarm_clock: It is time to follow up with this voter, and nobody holds this conversation: press *Assign to me* on the message above, then reply in this thread.";
 }

@@ -4,7 +4,10 @@ import { newId } from "../db/ids";
 import { prepared } from "../db/prepared";
 import { statusesReplacedBy, type OutboundStatus } from "../domain/message-status";
 
-/** An inbound text as the carrier reported it, free of any Twilio type. */
+/** What the carrier recognized a text as (Twilio's STOP, START and HELP keywords). */
+export type CarrierKeyword = "opt-out" | "opt-in" | "help";
+
+/** An inbound text as the carrier reported it, free of any Twilio type; stored as the inbox event's payload. */
 export interface InboundSms {
   /** The carrier's id for the message; the dedupe key. */
   sid: string;
@@ -12,6 +15,8 @@ export interface InboundSms {
   to: string;
   body: string;
   media: { url: string; contentType: string }[];
+  /** The carrier's own keyword handling, when it reported one (it then answered the voter itself). */
+  carrierKeyword?: CarrierKeyword | null;
   /** Everything the carrier sent, kept verbatim for the durable inbox. */
   raw: Record<string, string>;
 }
@@ -38,7 +43,7 @@ export async function recordInboundSms(sql: SqlRunner, sms: InboundSms): Promise
     [
       newId(),
       sms.sid,
-      JSON.stringify(sms.raw),
+      JSON.stringify(sms),
       newId(),
       sms.from,
       sms.to,
@@ -70,7 +75,7 @@ export async function recordDeliveryStatus(
   const eventKey = { source: "twilio.status", externalId: `${update.sid}:${update.status}` };
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.inboundEvent.createMany({
-      data: [{ ...eventKey, payload: update.raw as Prisma.InputJsonObject }],
+      data: [{ ...eventKey, payload: update as unknown as Prisma.InputJsonObject }],
       skipDuplicates: true,
     });
     if (count === 0) return "duplicate";

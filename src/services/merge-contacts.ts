@@ -1,9 +1,11 @@
 import type { Database } from "../db/database";
+import { usableValueSql } from "../domain/merge-values";
 import type { MergeContact } from "../domain/script";
 
 /**
  * Contacts with everything a script may merge: their columns plus the engagement fields
  * (`lastTag`, `lastReplyDate`) that follow-ups use, read from their conversations and replies.
+ * The SQL for those two fields lives here once; the send path's card query uses it too.
  */
 
 export interface MergeContactRow extends MergeContact {
@@ -14,12 +16,18 @@ export interface MergeContactRow extends MergeContact {
   customFields: Record<string, unknown>;
 }
 
-const SELECT_MERGE_CONTACTS = `
-  SELECT c.id, c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone", c."customFields",
-    (SELECT cv.tags[cardinality(cv.tags)] FROM "Conversation" cv
-      WHERE cv."contactId" = c.id AND cardinality(cv.tags) > 0 ORDER BY cv."updatedAt" DESC LIMIT 1) AS "lastTag",
-    (SELECT max(m."createdAt") FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound') AS "lastReplyAt"
-  FROM "Contact" c`;
+/** The latest tag of the contact's most recently active tagged conversation (`contact` is a "Contact" alias). */
+export const lastTagSql = (contact: string): string =>
+  `(SELECT lt_cv.tags[cardinality(lt_cv.tags)] FROM "Conversation" lt_cv
+     WHERE lt_cv."contactId" = ${contact}.id AND cardinality(lt_cv.tags) > 0 ORDER BY lt_cv."updatedAt" DESC LIMIT 1)`;
+
+/** When the contact last texted us. */
+export const lastReplyAtSql = (contact: string): string =>
+  `(SELECT max(lr_m."createdAt") FROM "Message" lr_m WHERE lr_m."contactId" = ${contact}.id AND lr_m.direction = 'inbound')`;
+
+/** The merge columns of a contact aliased `c`, as MergeContactRow names them. */
+export const MERGE_CONTACT_COLUMNS = `c.id, c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone", c."customFields",
+  ${lastTagSql("c")} AS "lastTag", ${lastReplyAtSql("c")} AS "lastReplyAt"`;
 
 /** Reads through the client or inside a transaction. */
 export type SqlReader = Pick<Database["prisma"], "$queryRawUnsafe">;
@@ -28,23 +36,19 @@ export type SqlReader = Pick<Database["prisma"], "$queryRawUnsafe">;
 export async function loadMergeContacts(db: SqlReader, ids: readonly string[]): Promise<MergeContactRow[]> {
   if (ids.length === 0) return [];
   const rows = await db.$queryRawUnsafe<MergeContactRow[]>(
-    `${SELECT_MERGE_CONTACTS} WHERE c.id = ANY(string_to_array($1::text, ',')::uuid[])`,
+    `SELECT ${MERGE_CONTACT_COLUMNS} FROM "Contact" c WHERE c.id = ANY(string_to_array($1::text, ',')::uuid[])`,
     ids.join(","),
   );
   const byId = new Map(rows.map((r) => [r.id, { ...r, lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null }]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** SQL that is true when a text expression holds a value a script may merge (not blank, not "null"). */
-export const usableSql = (expression: string): string =>
-  `(nullif(btrim(${expression}), '') IS NOT NULL AND lower(btrim(${expression})) NOT IN ('undefined', 'null', 'nan'))`;
-
-/** Per standard field key (see mergeFieldKey), when a contact `c` has it. */
+/** Per standard field key (see mergeFieldKey), when a contact `c` has a value for it that renders. */
 export const STANDARD_FIELD_PRESENCE: Record<string, string> = {
-  firstname: usableSql(`c."firstName"`),
-  lastname: usableSql(`c."lastName"`),
-  zip: usableSql("c.zip"),
-  state: usableSql("c.state"),
-  lasttag: `EXISTS (SELECT 1 FROM "Conversation" cv WHERE cv."contactId" = c.id AND cardinality(cv.tags) > 0)`,
-  lastreplydate: `EXISTS (SELECT 1 FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound')`,
+  firstname: usableValueSql(`c."firstName"`),
+  lastname: usableValueSql(`c."lastName"`),
+  zip: usableValueSql("c.zip"),
+  state: usableValueSql("c.state"),
+  lasttag: usableValueSql(lastTagSql("c")),
+  lastreplydate: `${lastReplyAtSql("c")} IS NOT NULL`,
 };

@@ -1,15 +1,23 @@
-import type { Prisma } from "../db/generated/client";
+import type { Tx } from "../db/database";
+import { optedOutSql } from "../domain/suppression";
 
 /*
  * The suppression list: one place that decides a number may no longer be texted, used by sends
- * (Twilio 21610), voters' replies, and volunteers' opt-outs from Slack.
+ * (Twilio 21610), voters' replies, and volunteers' opt-outs from Slack. Whether a number is on it
+ * is src/domain/suppression.ts.
  */
 
-type Tx = Prisma.TransactionClient;
+/**
+ * The per-phone lock, as SQL over the phone expression `phone`: held to the end of the transaction.
+ * It serializes everything that decides whether one number may be texted (sends from every
+ * campaign, follow-ups, replies, opt-outs), so a decision never races a change to the list.
+ */
+export const phoneLockSql = (phone: string): string =>
+  `pg_advisory_xact_lock(hashtextextended('phone:' || ${phone}, 7021))`;
 
-/** Serializes everything that decides whether one number may be texted: sends from every campaign, opt-outs. */
+/** Takes the per-phone lock for `phone` in the transaction. */
 export async function lockPhone(tx: Tx, phone: string): Promise<void> {
-  await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7021))", `phone:${phone}`);
+  await tx.$executeRawUnsafe(`SELECT ${phoneLockSql("$1::text")}`, phone);
 }
 
 export type OptOutSource = "keyword" | "reply_phrase" | "admin" | "carrier";
@@ -37,4 +45,25 @@ export async function recordOptOut(
     now,
   );
   return !existing;
+}
+
+export type OptInResult = "opted-in" | "locked" | "not-opted-out";
+
+/** The voter asked to be texted again (START): lifted, unless a person suppressed the number on purpose. */
+export async function recordOptIn(tx: Tx, phone: string): Promise<OptInResult> {
+  await lockPhone(tx, phone);
+  const optOut = await tx.optOut.findUnique({ where: { phone }, select: { adminLock: true } });
+  if (!optOut) return "not-opted-out";
+  if (optOut.adminLock) return "locked";
+  await tx.optOut.delete({ where: { phone } });
+  return "opted-in";
+}
+
+/** Whether the number is on the suppression list now (take the phone lock first to act on the answer). */
+export async function isSuppressed(tx: Tx, phone: string): Promise<boolean> {
+  const [row] = await tx.$queryRawUnsafe<{ optedOut: boolean }[]>(
+    `SELECT ${optedOutSql("$1::text")} AS "optedOut"`,
+    phone,
+  );
+  return row?.optedOut ?? false;
 }

@@ -1,3 +1,4 @@
+import { isUuid } from "../db/ids";
 import type { Database } from "../db/database";
 import {
   audienceBreakdownSql,
@@ -12,7 +13,7 @@ import {
 } from "../domain/audience-filter";
 import { maskPhone } from "../domain/phone";
 import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
-import { suggestNames } from "../domain/suggest";
+import { claimName, lookupName, nameTaken } from "./unique-names";
 import { UserError } from "../domain/user-error";
 
 /**
@@ -78,11 +79,6 @@ export type SegmentLookup =
     }
   | { found: false; suggestions: string[] };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Serializes segment creation, so two names differing only in letter case cannot both get in. */
-const SEGMENT_NAME_LOCK = 0x7032707365676d00n; // "p2psegm"
-
 const SEGMENT_FIELDS = {
   id: true,
   name: true,
@@ -112,10 +108,8 @@ export async function previewAudience(
 }
 
 /** Whether a segment already has this name, ignoring letter case (for live feedback in the modal). */
-export async function segmentNameTaken(db: Database, name: string): Promise<boolean> {
-  const normalized = normalizeSegmentName(name);
-  if (!normalized) return false;
-  return (await db.prisma.segment.count({ where: { name: { equals: normalized, mode: "insensitive" } } })) > 0;
+export function segmentNameTaken(db: Database, name: string): Promise<boolean> {
+  return nameTaken(db.prisma, "segment", name);
 }
 
 /** Saves a segment. Throws SegmentError (invalid_name, name_taken) with a message for the organizer. */
@@ -133,12 +127,7 @@ export async function createSegment(
     );
   try {
     return await db.prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock($1::bigint)", SEGMENT_NAME_LOCK.toString());
-      const clash = await tx.segment.findFirst({
-        where: { name: { equals: name, mode: "insensitive" } },
-        select: { id: true },
-      });
-      if (clash) throw taken();
+      if (!(await claimName(tx, "segment", name))) throw taken();
       return tx.segment.create({
         data: { name, filter: input.filter as object, createdBy: input.createdBy },
         select: { id: true, name: true },
@@ -152,19 +141,10 @@ export async function createSegment(
 
 /** The segment with this name (letter case ignored), or the names the organizer may have meant. */
 export async function findSegment(db: Database, name: string): Promise<SegmentLookup> {
-  const typed = normalizeSegmentName(name);
-  const matches = typed
-    ? await db.prisma.segment.findMany({
-        where: { name: { equals: typed, mode: "insensitive" } },
-        select: SEGMENT_FIELDS,
-      })
-    : [];
-  // Names are unique ignoring case; rows written around the service could still clash, and then the exact spelling wins.
-  const exact = matches.length === 1 ? matches[0] : matches.find((s) => s.name === typed);
-  if (exact) return { found: true, segment: exact };
-  if (matches.length > 1) return { found: false, suggestions: matches.map((s) => s.name) };
-  const names = (await db.prisma.segment.findMany({ select: { name: true } })).map((s) => s.name);
-  return { found: false, suggestions: suggestNames(typed, names) };
+  const lookup = await lookupName(db.prisma, "segment", name);
+  if (!lookup.found) return lookup;
+  const segment = await db.prisma.segment.findUnique({ where: { id: lookup.id }, select: SEGMENT_FIELDS });
+  return segment ? { found: true, segment } : { found: false, suggestions: [] };
 }
 
 function notFound(name: string, suggestions: readonly string[]): SegmentError {
@@ -267,7 +247,7 @@ export async function deleteSegment(db: Database, ref: string | { id: string }):
   const segment =
     typeof ref === "string"
       ? await requireSegment(db, ref)
-      : UUID.test(ref.id)
+      : isUuid(ref.id)
         ? await db.prisma.segment.findUnique({ where: { id: ref.id }, select: { id: true, name: true } })
         : null;
   if (!segment)

@@ -6,7 +6,7 @@ import type { PrismaClient } from "../db/generated/client";
 import { OUTBOUND_STATUSES } from "../domain/message-status";
 import { BodyTooLargeError, readBody, send } from "../http/io";
 import type { Logger } from "../logger";
-import { recordDeliveryStatus, recordInboundSms } from "../services/inbound-sms";
+import { recordDeliveryStatus, recordInboundSms, type CarrierKeyword } from "../services/inbound-sms";
 
 /** Twilio posts at most a few KB (1,600 chars of body plus up to 10 media URLs). */
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
@@ -31,8 +31,21 @@ const inboundSchema = z
     To: z.string().min(1),
     Body: z.string().default(""),
     NumMedia: z.coerce.number().int().min(0).max(10).default(0),
+    // Present when Twilio's Advanced Opt-Out handled a keyword (and answered the voter itself).
+    OptOutType: z
+      .string()
+      .transform((v) => v.toUpperCase())
+      .pipe(z.enum(["STOP", "START", "HELP"]))
+      .optional()
+      .catch(undefined),
   })
   .loose();
+
+const CARRIER_KEYWORDS: Record<"STOP" | "START" | "HELP", CarrierKeyword> = {
+  STOP: "opt-out",
+  START: "opt-in",
+  HELP: "help",
+};
 
 const statusSchema = z
   .object({
@@ -121,6 +134,7 @@ export function inboundSmsRoute(deps: TwilioWebhookDeps): Handler {
       to: p.To,
       body: p.Body,
       media,
+      carrierKeyword: p.OptOutType ? CARRIER_KEYWORDS[p.OptOutType] : null,
       raw: params,
     });
     deps.logger.info({ sid: p.MessageSid, duplicate: !result.stored }, "twilio inbound stored");

@@ -1,4 +1,4 @@
-import { reconcileUnconfirmedSends } from "../../src/services/texting";
+import { reconcileUnconfirmedSends } from "../../src/services/send-results";
 import { createTwilioGateway } from "../../src/sms/twilio-gateway";
 import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../fakes/signing";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";

@@ -1,7 +1,8 @@
 import type { Database } from "../../src/db/database";
 import { EMPTY_CAMPAIGN_FORM, validateCampaignForm, type CampaignForm } from "../../src/domain/campaign-form";
 import { mergeFieldsFor } from "../../src/domain/script";
-import { campaignById, createCampaign, launchCampaign } from "../../src/services/campaigns";
+import { campaignById, createCampaign } from "../../src/services/campaigns";
+import { launchCampaign } from "../../src/services/campaign-launch";
 
 /** A compliant first message: names the sender, asks something, says how to opt out. */
 export const FIRST_TEXT =

@@ -1,5 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
-import { applyScriptFix, campaignById, CampaignError, campaignReport } from "../../services/campaigns";
+import { campaignById, CampaignError } from "../../services/campaigns";
+import { applyScriptFix } from "../../services/campaign-launch";
+import { campaignReport } from "../../services/campaign-report";
 import { answerFailure } from "../answer-failure";
 import { campaignReportMessage } from "../blocks/campaign-messages";
 import { launchAnswer } from "../commands/campaign";

@@ -1,13 +1,8 @@
 import type { types } from "@slack/bolt";
 import { GOAL_LABELS, type GoalType } from "../../domain/campaign-form";
 import { escapeForSlack } from "../../domain/slack-text";
-import type {
-  CampaignRecord,
-  CampaignReport,
-  CampaignSummary,
-  ReadinessFinding,
-  VariantReport,
-} from "../../services/campaigns";
+import type { CampaignReport, ReadinessFinding, VariantReport } from "../../services/campaign-report";
+import type { CampaignRecord, CampaignSummary } from "../../services/campaigns";
 import {
   actions,
   button,

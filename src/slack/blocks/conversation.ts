@@ -1,5 +1,12 @@
 import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
-import type { SlackMessageJson, ThreadRenderer, ThreadView } from "../../services/conversations";
+import type {
+  SlackCall,
+  SlackMessageJson,
+  ThreadNote,
+  ThreadRenderer,
+  ThreadView,
+} from "../../services/conversation-threads";
+import { setAsideText, threadNoteText } from "./thread-notes";
 import { escapeMrkdwn } from "./segment";
 
 export const THREAD_ASSIGN = "thread_assign";
@@ -115,8 +122,12 @@ function voterText(view: { contactName: string; body: string; mediaUrls: string[
   };
 }
 
-function note(text: string): SlackMessageJson {
-  return { text, unfurl_links: false };
+function note(note: ThreadNote): SlackMessageJson {
+  return { text: threadNoteText(note), unfurl_links: false };
+}
+
+function replySent(ts: string): SlackCall {
+  return { method: "reactions.add", args: { name: "white_check_mark", timestamp: ts, text: "sent" } };
 }
 
 function unmatched(view: {
@@ -124,18 +135,29 @@ function unmatched(view: {
   contactName: string | null;
   body: string;
   mediaUrls: string[];
-  why: string;
+  reason: "not-a-contact" | "no-conversation";
+  notes: ThreadNote[];
 }): SlackMessageJson {
-  const who = view.contactName ? `${escapeMrkdwn(view.contactName)} (${view.maskedPhone})` : view.maskedPhone;
-  const text = `:mailbox_with_mail: Text from ${who}, which no conversation claims (${escapeMrkdwn(view.why)}):\n${quoteForSlack(view.body)}`;
+  const who = view.contactName ? `${escapeForSlack(view.contactName)} (${view.maskedPhone})` : view.maskedPhone;
+  const reason =
+    view.reason === "no-conversation" ? "this contact has no campaign conversation" : "this number is not a contact";
+  const why = [reason, ...view.notes.map(threadNoteText)].join(" ");
+  const text = `:mailbox_with_mail: Text from ${who}, which no conversation claims (${why}):\n${quoteForSlack(view.body)}`;
   return { text: text.slice(0, 3_900), unfurl_links: false, unfurl_media: false };
 }
 
-function setAside(view: { maskedPhone: string; body: string; why: string }): SlackMessageJson {
+function setAside(view: {
+  maskedPhone: string;
+  body: string;
+  attempts: number;
+  error: string;
+  eventId: string;
+}): SlackMessageJson {
+  const why = `${setAsideText(view)}. Answer the voter from their conversation if they have one, and tell whoever runs the app.`;
   return {
-    text: `:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(view.why)}\n${quoteForSlack(view.body)}`,
+    text: `:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(why)}\n${quoteForSlack(view.body)}`,
     unfurl_links: false,
   };
 }
 
-export const slackThreadRenderer: ThreadRenderer = { root, voterText, note, unmatched, setAside };
+export const slackThreadRenderer: ThreadRenderer = { root, voterText, note, replySent, unmatched, setAside };

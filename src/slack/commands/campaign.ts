@@ -1,16 +1,16 @@
 import { EMPTY_CAMPAIGN_FORM, type CampaignForm } from "../../domain/campaign-form";
 import {
-  CampaignError,
   campaignFormChoices,
-  campaignReport,
   changeCampaignStatus,
   formOfCampaign,
-  launchCampaign,
   listCampaigns,
   requireCampaign,
+  requireEditableCampaign,
   type CampaignRecord,
   type StatusChange,
 } from "../../services/campaigns";
+import { launchCampaign } from "../../services/campaign-launch";
+import { campaignReport } from "../../services/campaign-report";
 import { listCannedReplies } from "../../services/conversation-controls";
 import { customFieldNames } from "../../services/segments";
 import { drawCard } from "../../services/texting";
@@ -99,14 +99,7 @@ async function openForm(
   let campaign: CampaignRecord | null = null;
   if (name !== null) {
     try {
-      campaign = await requireCampaign(deps.db, name);
-      if (campaign.status === "running")
-        throw new CampaignError(
-          "wrong_status",
-          `“${campaign.name}” is running. Pause it first with /campaign pause ${campaign.name}, edit it, then resume it.`,
-        );
-      if (campaign.status === "archived")
-        throw new CampaignError("wrong_status", `“${campaign.name}” is archived and cannot be edited.`);
+      campaign = await requireEditableCampaign(deps.db, name);
     } catch (error) {
       const context = { user: command.user_id, campaign: name };
       await ack(answerFailure(deps.logger, error, { what: "opening the campaign", context }));

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from "@slack/bolt";
-import { recordThreadReply } from "../../services/conversations";
+import { recordThreadReply } from "../../services/thread-replies";
 import type { SlackDeps } from "../deps";
 
 type MessageArgs = SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs;

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction, webApi } from "@slack/bolt";
 import { validateCampaignForm } from "../../domain/campaign-form";
 import { mergeFieldsFor } from "../../domain/script";
-import { campaignById, CampaignError, campaignReport, createCampaign, updateCampaign } from "../../services/campaigns";
+import { campaignById, CampaignError, createCampaign, updateCampaign } from "../../services/campaigns";
+import { campaignReport } from "../../services/campaign-report";
 import { failureText } from "../answer-failure";
 import { campaignSavedMessage } from "../blocks/campaign-messages";
 import type { CampaignModalMetadata } from "../blocks/campaign-modal";

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
-import { lintScript, mergeFieldsFor } from "../../domain/script";
+import { mergeFieldsFor } from "../../domain/script";
+import { lintScript } from "../../domain/script-lint";
 import { campaignById } from "../../services/campaigns";
 import { saveCannedReply } from "../../services/conversation-controls";
 import { cannedAction, cannedReplySavedMessage, type CannedReplyMetadata } from "../blocks/canned-reply";

@@ -8,20 +8,19 @@ import {
 } from "../../../src/domain/campaign-form";
 import { mergeFieldsFor } from "../../../src/domain/script";
 import {
-  applyScriptFix,
   campaignById,
   CampaignError,
   campaignFormChoices,
-  campaignReport,
   changeCampaignStatus,
   createCampaign,
   findCampaign,
   formOfCampaign,
-  launchCampaign,
   listCampaigns,
   requireCampaign,
   updateCampaign,
 } from "../../../src/services/campaigns";
+import { applyScriptFix, launchCampaign } from "../../../src/services/campaign-launch";
+import { campaignReport } from "../../../src/services/campaign-report";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
 const PRICE = { pricePerSegmentUsd: 0.01 };

@@ -1,7 +1,8 @@
 import pino from "pino";
 import type { Database } from "../../../src/db/database";
 import { maskPhone } from "../../../src/domain/phone";
-import { ConversationInbox, MAX_INBOX_ATTEMPTS, type ConversationDeps } from "../../../src/services/conversations";
+import { ConversationInbox, MAX_INBOX_ATTEMPTS } from "../../../src/services/conversation-inbox";
+import { type ConversationDeps } from "../../../src/services/conversation-threads";
 import { recordInboundSms } from "../../../src/services/inbound-sms";
 import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import pino from "pino";
 import type { Database } from "../../../src/db/database";
-import { ConversationInbox, recordThreadReply, type ConversationDeps } from "../../../src/services/conversations";
+import { ConversationInbox } from "../../../src/services/conversation-inbox";
+import { recordThreadReply } from "../../../src/services/thread-replies";
+import { type ConversationDeps } from "../../../src/services/conversation-threads";
 import { recordInboundSms } from "../../../src/services/inbound-sms";
 import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";

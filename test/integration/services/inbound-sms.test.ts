@@ -41,7 +41,8 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
     });
     const events = await db.prisma.inboundEvent.findMany({ where: { source: "twilio.sms", externalId: sms.sid } });
     expect(events).toHaveLength(1);
-    expect(events[0]?.payload).toEqual(sms.raw);
+    // The neutral message is what services read; Twilio's parameters are kept verbatim inside it.
+    expect(events[0]?.payload).toEqual({ ...sms, raw: sms.raw });
     expect(events[0]?.processedAt).toBeNull();
   });
 
@@ -94,7 +95,7 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
     const event = await db.prisma.inboundEvent.findUnique({
       where: { source_externalId: { source: "twilio.status", externalId: `${sid}:sent` } },
     });
-    expect(event).toMatchObject({ processedAt: null, payload: { MessageSid: sid } });
+    expect(event).toMatchObject({ processedAt: null, payload: { sid, status: "sent" } });
   });
 
   it("ends at the most advanced status whatever order the callbacks arrive in (property)", async () => {

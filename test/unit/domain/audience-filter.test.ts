@@ -9,6 +9,7 @@ import {
   reachableAudienceSql,
   type AudienceFilter,
 } from "../../../src/domain/audience-filter";
+import { optedOutSql } from "../../../src/domain/suppression";
 
 const CAMPAIGN_ID = "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed";
 
@@ -174,7 +175,8 @@ describe("audience filter compilation", () => {
 
   it("builds the reachable count, breakdown and sample queries, all excluding opted-out numbers", () => {
     const filter = parsed({ state: ["NY"] });
-    const optOut = `NOT EXISTS (SELECT 1 FROM "OptOut" o WHERE o.phone = c.phone)`;
+    // The suppression rule's own SQL (src/domain/suppression.ts), not a copy of it.
+    const optOut = `NOT ${optedOutSql("c.phone")}`;
     for (const query of [
       reachableAudienceSql(filter),
       audienceBreakdownSql(filter, "state"),

@@ -10,7 +10,8 @@ import {
   type CampaignForm,
 } from "../../../src/domain/campaign-form";
 import { DEFAULT_SEND_WINDOW, WEEKDAYS } from "../../../src/domain/quiet-hours";
-import { hasCallToAction, hasOptOutLanguage, hasSenderIdentity, mergeFieldsFor } from "../../../src/domain/script";
+import { mergeFieldsFor } from "../../../src/domain/script";
+import { hasCallToAction, hasOptOutLanguage, hasSenderIdentity } from "../../../src/domain/script-lint";
 
 const ctx = { knownFields: mergeFieldsFor(["Ward", "Polling Place"]) };
 

@@ -2,6 +2,13 @@ import fc from "fast-check";
 import {
   contactMergeValues,
   escapeScriptText,
+  mergeFieldKey,
+  mergeFieldsFor,
+  parseScript,
+  renderScript,
+  STANDARD_FIELDS,
+} from "../../../src/domain/script";
+import {
   findLinks,
   hasCallToAction,
   hasOptOutLanguage,
@@ -9,13 +16,8 @@ import {
   lintScript,
   type LintContext,
   type LintFinding,
-  mergeFieldKey,
-  mergeFieldsFor,
-  parseScript,
   publicShortenerOf,
-  renderScript,
-  STANDARD_FIELDS,
-} from "../../../src/domain/script";
+} from "../../../src/domain/script-lint";
 
 const GOOD_FIRST_MESSAGE =
   "Hi {firstName|friend}, this is Sam with Neighbors for Measure B. Can we count on your vote Nov 5? Reply STOP to opt out.";

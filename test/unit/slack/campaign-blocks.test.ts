@@ -1,7 +1,7 @@
 import { EMPTY_CAMPAIGN_FORM } from "../../../src/domain/campaign-form";
 import { campaignReportMessage } from "../../../src/slack/blocks/campaign-messages";
 import { campaignModal, campaignNeedsSegmentModal, modalMetadata } from "../../../src/slack/blocks/campaign-modal";
-import type { CampaignReport } from "../../../src/services/campaigns";
+import type { CampaignReport } from "../../../src/services/campaign-report";
 
 describe("campaign blocks", () => {
   it("keeps private_metadata under Slack's 3,000 characters however many custom fields there are", () => {

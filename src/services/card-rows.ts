@@ -1,0 +1,156 @@
+import type { SqlRunner } from "../db/database";
+import { prepared } from "../db/prepared";
+import type { CampaignStatus } from "../domain/campaign-status";
+import { textsTowardCapSql, type FrequencyCap } from "../domain/frequency-cap";
+import { storedPolicyOrDefault, type SendWindowPolicy } from "../domain/quiet-hours";
+import type { GateFacts } from "../domain/send-gates";
+import { optedOutSql } from "../domain/suppression";
+import { MERGE_CONTACT_COLUMNS, type MergeContactRow } from "./merge-contacts";
+
+/*
+ * The send path's reads: one queue entry (a contact of a campaign) with everything its gates
+ * need, in one prepared statement. Each statement here is a fixed text, so PostgreSQL plans it
+ * once per connection. Parameters: $1 is now, $2 the send intent being claimed (or null), then
+ * each statement's own.
+ */
+
+/** What a campaign's sends obey, read with each entry. */
+export interface CampaignRules {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  cap: FrequencyCap;
+  window: SendWindowPolicy;
+  mediaCount: number;
+  createdBy: string;
+}
+
+/**
+ * One queue entry with the contact's merge values, the campaign's rules, its variant (or the first
+ * one left, when an edit removed it), whether the number opted out, and how many texts to it count
+ * toward the campaign's cap now.
+ */
+export interface CardRow extends MergeContactRow {
+  entryId: string;
+  entryStatus: string;
+  assignedTo: string | null;
+  campaignId: string;
+  contactId: string;
+  campaignName: string;
+  campaignStatus: CampaignStatus;
+  frequencyCapCount: number;
+  frequencyCapDays: number;
+  quietHoursPolicy: unknown;
+  mediaCount: number;
+  createdBy: string;
+  variantId: string | null;
+  variantLabel: string | null;
+  variantBody: string | null;
+  optedOut: boolean;
+  textsInCapWindow: number;
+  leftInBatch: number;
+  /** Whether a text already claimed the card's send intent (only when one is given). */
+  intentUsed: boolean;
+}
+
+const CARD_ROW_SELECT = `
+  SELECT cc.id AS "entryId", cc.status::text AS "entryStatus", cc."assignedTo", cc."campaignId", cc."contactId",
+    camp.name AS "campaignName", camp.status::text AS "campaignStatus", camp."frequencyCapCount", camp."frequencyCapDays",
+    camp."quietHoursPolicy", cardinality(camp."mediaUrls") AS "mediaCount", camp."createdBy",
+    ${MERGE_CONTACT_COLUMNS},
+    v.id AS "variantId", v.label AS "variantLabel", v.body AS "variantBody",
+    ${optedOutSql("c.phone")} AS "optedOut",
+    ${textsTowardCapSql({ phone: "c.phone", now: "$1::timestamptz", days: 'camp."frequencyCapDays"' })} AS "textsInCapWindow",
+    (SELECT count(*)::int FROM "CampaignContact" b
+      WHERE b."campaignId" = cc."campaignId" AND b.status = 'assigned' AND b."assignedTo" = cc."assignedTo") AS "leftInBatch",
+    EXISTS (SELECT 1 FROM "Message" m WHERE m."sendIntentId" = $2::uuid) AS "intentUsed"
+  FROM "CampaignContact" cc
+  JOIN "Campaign" camp ON camp.id = cc."campaignId"
+  JOIN "Contact" c ON c.id = cc."contactId"
+  LEFT JOIN LATERAL (
+    SELECT sv.id, sv.label, sv.body FROM "ScriptVariant" sv
+    WHERE sv."campaignId" = cc."campaignId" AND sv.kind = 'initial'
+    ORDER BY (sv.id IS NOT DISTINCT FROM cc."variantId") DESC, sv.position LIMIT 1) v ON true`;
+
+/** Activity older than this is refreshed on the next card, so an active batch never looks idle. */
+export const TOUCH_AFTER_MS = 5 * 60_000;
+
+// The volunteer's next entry is picked first (a stable order: by phone), so the card's subqueries
+// run for one contact, not for the whole batch. $3 campaign, $4 volunteer.
+const NEXT_IN_BATCH = `WHERE cc.id = (SELECT b.id FROM "CampaignContact" b JOIN "Contact" bc ON bc.id = b."contactId"
+  WHERE b."campaignId" = $3::uuid AND b."assignedTo" = $4 AND b.status = 'assigned' ORDER BY bc.phone LIMIT 1)`;
+
+const CARD_BY_ENTRY_SQL = prepared(`${CARD_ROW_SELECT} WHERE cc.id = $3::uuid`);
+const NEXT_CARD_SQL = prepared(`${CARD_ROW_SELECT} ${NEXT_IN_BATCH}`);
+// The same, refreshing the batch's activity in the same statement: 30 idle minutes return it to the pool.
+const NEXT_CARD_TOUCHING_SQL = prepared(`WITH touched AS (
+    UPDATE "CampaignContact" SET "assignedAt" = $1 WHERE "campaignId" = $3::uuid AND "assignedTo" = $4 AND status = 'assigned'
+      AND "assignedAt" < $1::timestamptz - interval '${TOUCH_AFTER_MS / 1000} seconds' RETURNING 1)
+  ${CARD_ROW_SELECT} ${NEXT_IN_BATCH}`);
+
+const CAMPAIGN_RULES_SQL =
+  prepared(`SELECT id AS "campaignId", name AS "campaignName", status::text AS "campaignStatus",
+    "frequencyCapCount", "frequencyCapDays", "quietHoursPolicy", cardinality("mediaUrls") AS "mediaCount", "createdBy"
+  FROM "Campaign" WHERE id = $1::uuid`);
+
+function typed(rows: CardRow[]): CardRow[] {
+  return rows.map((r) => ({
+    ...r,
+    lastReplyAt: r.lastReplyAt ? new Date(r.lastReplyAt) : null,
+    leftInBatch: Number(r.leftInBatch ?? 0),
+  }));
+}
+
+/** One entry by id; with `intentId`, also whether a text already claimed that intent. */
+export async function cardByEntry(db: SqlRunner, entryId: string, now: Date, intentId: string | null = null) {
+  const [row] = typed(await db.query<CardRow>(CARD_BY_ENTRY_SQL, [now, intentId, entryId]));
+  return row ?? null;
+}
+
+/** The first entry of the volunteer's batch; `touch` also refreshes the batch's activity. */
+export async function nextInBatch(db: SqlRunner, campaignId: string, volunteer: string, now: Date, touch: boolean) {
+  const sql = touch ? NEXT_CARD_TOUCHING_SQL : NEXT_CARD_SQL;
+  const [row] = typed(await db.query<CardRow>(sql, [now, null, campaignId, volunteer]));
+  return row ?? null;
+}
+
+type RulesRow = Pick<
+  CardRow,
+  | "campaignId"
+  | "campaignName"
+  | "campaignStatus"
+  | "frequencyCapCount"
+  | "frequencyCapDays"
+  | "quietHoursPolicy"
+  | "mediaCount"
+  | "createdBy"
+>;
+
+export function rulesOf(row: RulesRow): CampaignRules {
+  return {
+    id: row.campaignId,
+    name: row.campaignName,
+    status: row.campaignStatus,
+    cap: { count: row.frequencyCapCount, days: row.frequencyCapDays },
+    window: storedPolicyOrDefault(row.quietHoursPolicy),
+    mediaCount: Number(row.mediaCount),
+    createdBy: row.createdBy,
+  };
+}
+
+export async function campaignRules(db: SqlRunner, campaignId: string): Promise<CampaignRules | null> {
+  const [row] = await db.query<RulesRow>(CAMPAIGN_RULES_SQL, [campaignId]);
+  return row ? rulesOf(row) : null;
+}
+
+/** What the send gates need to know about an entry (src/domain/send-gates.ts). */
+export function gateFactsOf(row: CardRow, campaign: CampaignRules): GateFacts {
+  return {
+    optedOut: row.optedOut,
+    recipient: row,
+    textsInCapWindow: row.textsInCapWindow,
+    cap: campaign.cap,
+    window: campaign.window,
+    script: row.variantBody,
+  };
+}

@@ -1,0 +1,139 @@
+import type { Database } from "../db/database";
+import { newId } from "../db/ids";
+import { CLAIMED } from "../domain/message-status";
+import { sendWindowFor, storedPolicyOrDefault } from "../domain/quiet-hours";
+import { slackToPlainText } from "../domain/slack-text";
+import { MAX_SMS_BODY_CHARACTERS, measureSms } from "../domain/sms-length";
+import { sendRecordedReply } from "./auto-replies";
+import {
+  CONVERSATION_FIELDS,
+  noteInThread,
+  type ConversationDeps,
+  type ReplyRefusal,
+  type ThreadNote,
+} from "./conversation-threads";
+import { isSuppressed, lockPhone } from "./opt-outs";
+import { enqueueSlackPost } from "./slack-outbox";
+
+/*
+ * A volunteer's reply in a voter's thread goes out as one SMS, exactly once: the Slack event is
+ * stored in the inbox keyed on (channel, ts), and processed here under the per-phone lock.
+ */
+
+/** A volunteer's message in a Slack thread, as the Events API delivered it. */
+export interface ThreadReplyEvent {
+  channel: string;
+  ts: string;
+  threadTs: string;
+  user: string;
+  text: string;
+  /** A canned reply picked from the thread's menu (plain text already; `ts` is the click's action_ts). */
+  canned?: boolean;
+  /** The reply shared a file: nothing is sent (Slack files are private, so they cannot go out as MMS). */
+  files?: boolean;
+}
+
+/** Writes the durable inbox row for a volunteer's thread reply; null when Slack delivered it before. */
+export async function recordThreadReply(db: Database, reply: ThreadReplyEvent): Promise<{ eventId: string } | null> {
+  const [row] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'slack.reply', $2, $3::jsonb)
+     ON CONFLICT (source, "externalId") DO NOTHING RETURNING id`,
+    newId(),
+    `${reply.channel}:${reply.ts}`,
+    JSON.stringify(reply),
+  );
+  return row ? { eventId: row.id } : null;
+}
+
+export type ThreadReplyOutcome =
+  "sent" | "not-a-conversation" | "blocked" | "failed" | "unconfirmed" | "already-processed";
+
+/**
+ * Sends a volunteer's thread reply as one SMS, exactly once: the inbox row is keyed on the Slack
+ * message (channel + ts), locked and marked processed with the recorded text. Opted-out numbers
+ * and closed sending hours stop it, with a note in the thread saying why. Mentions and Slack
+ * formatting are turned into plain text first.
+ */
+export async function processThreadReply(
+  deps: ConversationDeps,
+  eventId: string,
+  names: Record<string, string> = {},
+): Promise<ThreadReplyOutcome> {
+  const claimed = await deps.db.prisma.$transaction(async (tx) => {
+    const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent }[]>(
+      `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
+      eventId,
+    );
+    if (!event) return { kind: "already-processed" as const };
+    const now = deps.clock();
+    const reply = event.payload;
+    const done = () => tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
+    const conversation = await tx.conversation.findUnique({
+      where: { slackChannelId_slackThreadTs: { slackChannelId: reply.channel, slackThreadTs: reply.threadTs } },
+      select: {
+        ...CONVERSATION_FIELDS,
+        contact: { select: { phone: true, zip: true, timeZone: true } },
+        campaign: { select: { quietHoursPolicy: true } },
+      },
+    });
+    if (!conversation) {
+      await done();
+      return { kind: "not-a-conversation" as const };
+    }
+    const refuse = async (refusal: ReplyRefusal) => {
+      const note: ThreadNote = { kind: "reply-refused", user: reply.user, refusal };
+      await noteInThread(tx, deps, conversation, note, `reply-note:${reply.channel}:${reply.ts}`);
+      await done();
+      return { kind: "blocked" as const };
+    };
+    if (reply.files) return refuse({ why: "file" });
+    const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
+    if (!body) return refuse({ why: "empty" });
+    if (body.length > MAX_SMS_BODY_CHARACTERS) return refuse({ why: "too-long", length: body.length });
+    const { phone, zip, timeZone } = conversation.contact;
+    await lockPhone(tx, phone);
+    if (await isSuppressed(tx, phone)) return refuse({ why: "opted-out" });
+    const window = sendWindowFor({ phone, zip }, now, storedPolicyOrDefault(conversation.campaign?.quietHoursPolicy));
+    if (!window.open) return refuse({ why: "outside-hours", opensAt: window.opensAt, timeZone });
+    const id = newId();
+    await tx.message.create({
+      data: {
+        id,
+        direction: "outbound",
+        conversationId: conversation.id,
+        contactId: conversation.contactId,
+        campaignId: conversation.campaignId,
+        fromPhone: deps.sender,
+        toPhone: phone,
+        body,
+        status: CLAIMED,
+        sentBy: reply.user,
+        initiated: false,
+        segments: measureSms(body).segments,
+        createdAt: now,
+      },
+    });
+    await tx.conversation.update({
+      where: { id: conversation.id },
+      data: { updatedAt: now, assignee: conversation.assignee ?? reply.user },
+    });
+    await done();
+    return { kind: "claimed" as const, messageId: id, validity: window.validitySeconds, conversation, reply };
+  });
+  if (claimed.kind !== "claimed") return claimed.kind;
+  const result = await sendRecordedReply(deps, claimed.messageId, claimed.validity);
+  const { reply, conversation } = claimed;
+  const dedupeKey = `reply-result:${reply.channel}:${reply.ts}`;
+  await deps.db.prisma.$transaction(async (tx) => {
+    if (result === "sent" && reply.canned) {
+      const note: ThreadNote = { kind: "canned-reply-sent", user: reply.user, text: reply.text };
+      await noteInThread(tx, deps, conversation, note, dedupeKey);
+    } else if (result === "sent") {
+      await enqueueSlackPost(tx, { channel: reply.channel, ...deps.render.replySent(reply.ts), dedupeKey });
+    } else {
+      const note: ThreadNote = { kind: "reply-failed", user: reply.user, unconfirmed: result === "unconfirmed" };
+      await noteInThread(tx, deps, conversation, note, dedupeKey);
+    }
+  });
+  return result;
+}

@@ -1,0 +1,53 @@
+import { localTimeLabel } from "../../domain/quiet-hours";
+import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
+import type { ReplyRefusal, ThreadNote } from "../../services/conversation-threads";
+
+/** The app's lines in voter threads, worded for volunteers. Everything that came from outside is escaped. */
+
+function refusalText(user: string, refusal: ReplyRefusal): string {
+  switch (refusal.why) {
+    case "file":
+      return `<@${user}>, files cannot be sent as texts yet: nothing went out. Reply with the words, and a public link to the picture if it matters.`;
+    case "empty":
+      return `<@${user}>, that reply has no text to send: nothing went out.`;
+    case "too-long":
+      return `<@${user}>, that reply is ${refusal.length.toLocaleString("en-US")} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`;
+    case "opted-out":
+      return `<@${user}>, this voter opted out: nothing went out, and nothing ever will.`;
+    case "outside-hours":
+      return `<@${user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${localTimeLabel(refusal.opensAt, refusal.timeZone)}.`;
+  }
+}
+
+/** What the inbox says when it set an event aside after repeated failures. */
+export const setAsideText = (f: { attempts: number; error: string; eventId: string }): string =>
+  `it failed ${f.attempts} times (${f.error}), so it was set aside and is kept as inbox event ${f.eventId}`;
+
+export function threadNoteText(note: ThreadNote): string {
+  switch (note.kind) {
+    case "opted-out":
+      return `:no_entry_sign: Opted out${note.confirmedByCarrier ? " (Twilio confirmed it to them)" : ""}: this number gets no more texts from any campaign.`;
+    case "opted-in":
+      return ":arrow_forward: Opted back in (START): campaigns may text this number again.";
+    case "opt-in-refused":
+      return ":lock: They texted START, but an admin suppressed this number: it stays opted out.";
+    case "help-sent":
+      return `:information_source: They asked for help; the campaign's help text was sent: “${escapeForSlack(note.helpText)}”`;
+    case "reply-refused":
+      return refusalText(note.user, note.refusal);
+    case "reply-failed": {
+      const why = note.unconfirmed
+        ? "Twilio did not confirm it; it will be checked before anything is sent again"
+        : "Twilio did not take it; try again in a minute";
+      return `:x: <@${note.user}>, your reply was not sent: ${why}.`;
+    }
+    case "canned-reply-sent":
+      return `:white_check_mark: <@${note.user}> sent a canned reply:\n${quoteForSlack(note.text)}`;
+    case "follow-up-due":
+      return note.assignee
+        ? `:alarm_clock: <@${note.assignee}>, it is time to follow up with this voter: reply in this thread to text them.`
+        : ":alarm_clock: It is time to follow up with this voter, and nobody holds this conversation: press *Assign to me* on the message above, then reply in this thread.";
+    case "reply-set-aside":
+      return `:warning: A reply in this thread could not be sent: ${escapeForSlack(setAsideText(note))}. Nothing went out to the voter: send it again.`;
+  }
+}
