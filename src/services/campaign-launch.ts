@@ -1,6 +1,7 @@
 import type { Database } from "../db/database";
-import { compileReachableAudience } from "../domain/audience-filter";
+import { compileReachableAudience } from "../domain/audience-sql";
 import { applyFinding } from "../domain/campaign-readiness";
+import { CAMPAIGN_TRANSITIONS } from "../domain/campaign-status";
 import {
   audienceFilterOf,
   campaignReport,
@@ -52,8 +53,8 @@ export async function launchCampaign(
   const queued = await db.prisma.$transaction(
     async (tx) => {
       const marked = await tx.campaign.updateMany({
-        where: { id: campaign.id, status: "draft" },
-        data: { status: "running" },
+        where: { id: campaign.id, status: { in: [...CAMPAIGN_TRANSITIONS.launch.from] } },
+        data: { status: CAMPAIGN_TRANSITIONS.launch.to! },
       });
       if (marked.count === 0) {
         const now = await tx.campaign.findUnique({ where: { id: campaign.id }, select: { status: true } });
@@ -72,7 +73,7 @@ export async function launchCampaign(
     },
     { timeout: LAUNCH_TIMEOUT_MS, maxWait: 10_000 },
   );
-  return { launched: true, campaign: { ...campaign, status: "running" }, queued, report };
+  return { launched: true, campaign: { ...campaign, status: CAMPAIGN_TRANSITIONS.launch.to! }, queued, report };
 }
 
 /** Applies one offered fix (`ReadinessFinding.fix`) to a script of a draft or paused campaign. */

@@ -1,10 +1,6 @@
 import type { Database } from "../db/database";
-import {
-  compileReachableAudience,
-  describeAudienceFilter,
-  parseAudienceFilter,
-  type AudienceFilter,
-} from "../domain/audience-filter";
+import { describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
+import { compileReachableAudience } from "../domain/audience-sql";
 import { readinessFindings, replaceableCharacters, type ReadinessFinding } from "../domain/campaign-readiness";
 import { usableValueSql } from "../domain/merge-values";
 import { maskPhone } from "../domain/phone";

@@ -1,16 +1,14 @@
 import { isUuid } from "../db/ids";
 import type { Database } from "../db/database";
+import { describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import {
   audienceBreakdownSql,
   audienceSampleSql,
-  describeAudienceFilter,
-  parseAudienceFilter,
   reachableAudienceSql,
   type AudienceBreakdownRow,
-  type AudienceFilter,
   type AudienceQuery,
   type AudienceSampleRow,
-} from "../domain/audience-filter";
+} from "../domain/audience-sql";
 import { maskPhone } from "../domain/phone";
 import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
 import { claimName, lookupName, nameTaken } from "./unique-names";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "../db/generated/client";
-import { prepared } from "../db/prepared";
+import type { Tx } from "../db/database";
+import type { PrismaClient } from "../db/generated/client";
+import { CLAIM_SQL, NEXT_DUE_SQL, SETTLE_SQL, type Claim } from "./slack-outbox-sql";
 import {
   gcra,
   retryDelayMs,
@@ -12,7 +13,6 @@ import {
 import type { Logger } from "../logger";
 import {
   PARENT_TS_ARGUMENT,
-  type SlackOutboxMethod,
   type SlackPostOutcome,
   type SlackPoster,
   type SlackPostSettleHook,
@@ -66,109 +66,6 @@ export interface DrainReport {
 }
 
 type Outcome = "posted" | "rateLimited" | "retried" | "failed";
-
-interface Claim {
-  id: string;
-  channel: string;
-  method: SlackOutboxMethod;
-  payload: Record<string, unknown>;
-  attempts: number;
-  lastError: string | null;
-  settleHook: string | null;
-  settleRef: string | null;
-  parentId: string | null;
-  parentStatus: "queued" | "sent" | "failed" | null;
-  parentTs: string | null;
-  parentError: string | null;
-  previousFullAt: Date | null;
-  leaseToken: string;
-}
-
-const NOW = "COALESCE($1::timestamptz, statement_timestamp())";
-const MS = "* interval '1 millisecond'";
-
-const CLAIM_SQL = prepared(`
-WITH clock AS (SELECT ${NOW} AS now),
-picked AS (
-  SELECT c.channel, c."bucketFullAt" AS "previousFullAt"
-  FROM "SlackOutboxChannel" c, clock
-  WHERE (c."leaseUntil" IS NULL OR c."leaseUntil" <= clock.now)
-    AND (c."pausedUntil" IS NULL OR c."pausedUntil" <= clock.now)
-    AND (c."bucketFullAt" IS NULL OR c."bucketFullAt" <= clock.now + $3::float8 ${MS})
-    AND (SELECT o."availableAt" FROM "SlackOutbox" o
-         WHERE o.channel = c.channel AND o.status = 'queued' ORDER BY o.position LIMIT 1) <= clock.now
-  ORDER BY c."bucketFullAt" NULLS FIRST
-  LIMIT 1
-  FOR UPDATE OF c SKIP LOCKED
-),
-leased AS (
-  UPDATE "SlackOutboxChannel" c
-  SET "leaseToken" = $5::uuid,
-      "leaseUntil" = clock.now + $4::float8 ${MS},
-      "bucketFullAt" = greatest(c."bucketFullAt", clock.now) + $2::float8 ${MS}
-  FROM picked, clock
-  WHERE c.channel = picked.channel
-  RETURNING c.channel
-),
-head AS (
-  SELECT o.id FROM "SlackOutbox" o JOIN leased ON o.channel = leased.channel
-  WHERE o.status = 'queued' ORDER BY o.position LIMIT 1
-),
-claimed AS (
-  UPDATE "SlackOutbox" o SET attempts = o.attempts + 1
-  FROM head WHERE o.id = head.id
-  RETURNING o.id, o.channel, o.method, o.payload, o.attempts, o."lastError", o."settleHook", o."settleRef", o."parentId"
-)
-SELECT claimed.*, parent.status::text AS "parentStatus", parent."resultTs" AS "parentTs", parent."lastError" AS "parentError",
-       picked."previousFullAt"
-FROM claimed
-CROSS JOIN picked
-LEFT JOIN "SlackOutbox" parent ON parent.id = claimed."parentId"`);
-
-const NEXT_DUE_SQL = prepared(`
-WITH clock AS (SELECT ${NOW} AS now)
-SELECT (EXTRACT(EPOCH FROM min(greatest(c."bucketFullAt" - $2::float8 ${MS}, c."pausedUntil", c."leaseUntil", head."availableAt"))
-        - min(clock.now)) * 1000)::float8 AS "waitMs"
-FROM "SlackOutboxChannel" c
-CROSS JOIN clock
-CROSS JOIN LATERAL (SELECT o."availableAt" FROM "SlackOutbox" o
-                    WHERE o.channel = c.channel AND o.status = 'queued' ORDER BY o.position LIMIT 1) head`);
-
-/**
- * Records Slack's answer and gives the channel back, in one statement. The post changes only if it
- * is still queued (after a lease expiry another drainer may have settled it): `changed` says so.
- * The channel's bucket moves to at least now + interval, since Slack saw the call before answering;
- * `refund` restores it instead (nothing reached Slack); `pauseMs` (Retry-After) holds the channel.
- * The lease is cleared only if it is still ours.
- */
-const SETTLE_SQL = prepared(`
-WITH clock AS (SELECT ${NOW} AS now),
-post AS (
-  UPDATE "SlackOutbox" o SET
-    status = CASE $4::text WHEN 'sent' THEN 'sent'::"SlackOutboxStatus" WHEN 'failed' THEN 'failed'::"SlackOutboxStatus" ELSE o.status END,
-    "resultTs" = CASE WHEN $4::text = 'sent' THEN $5::text ELSE o."resultTs" END,
-    "lastError" = $6::text,
-    "settledAt" = CASE WHEN $4::text IN ('sent', 'failed') THEN clock.now ELSE o."settledAt" END,
-    "availableAt" = CASE WHEN $4::text = 'retry' THEN clock.now + $7::float8 ${MS} ELSE o."availableAt" END,
-    -- A 429 is the channel's state, not the post's fault: the attempt is given back.
-    attempts = CASE WHEN $4::text = 'rateLimited' THEN greatest(o.attempts - 1, 0) ELSE o.attempts END
-  FROM clock
-  WHERE o.id = $2::uuid AND o.status = 'queued'
-  RETURNING o.id
-),
-released AS (
-  UPDATE "SlackOutboxChannel" c SET
-    "bucketFullAt" = CASE WHEN $9::boolean AND c."leaseToken" = $3::uuid THEN $10::timestamptz
-                          ELSE greatest(c."bucketFullAt", clock.now + $8::float8 ${MS}) END,
-    "pausedUntil" = CASE WHEN $11::float8 IS NULL THEN c."pausedUntil"
-                         ELSE greatest(c."pausedUntil", clock.now + $11::float8 ${MS}) END,
-    "leaseToken" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseToken" END,
-    "leaseUntil" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseUntil" END
-  FROM clock
-  WHERE c.channel = $12
-  RETURNING c.channel
-)
-SELECT (SELECT count(*) FROM post)::int AS changed, (SELECT count(*) FROM released)::int AS released`);
 
 const SETTLE_RETRIES_MS = [100, 500, 2000];
 
@@ -452,12 +349,7 @@ export class SlackOutboxDrainer {
   }
 
   /** Writes the outcome and releases the channel; false when another drainer had settled the post already. */
-  private async writeOutcome(
-    db: Prisma.TransactionClient,
-    claim: Claim,
-    settle: Settle,
-    note?: string,
-  ): Promise<boolean> {
+  private async writeOutcome(db: Tx, claim: Claim, settle: Settle, note?: string): Promise<boolean> {
     const error =
       settle.kind === "failed"
         ? note

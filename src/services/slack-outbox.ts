@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from "../db/generated/client";
+import type { Tx } from "../db/database";
 import { newId } from "../db/ids";
 import { prepared } from "../db/prepared";
 
@@ -60,7 +61,7 @@ export interface SlackPostSettlement {
  * Runs in the transaction that settles a post, e.g. to store a conversation's thread ts. If it
  * throws, the post is still recorded as sent (never posted twice for it) and the failure is logged.
  */
-export type SlackPostSettleHook = (tx: Prisma.TransactionClient, settlement: SlackPostSettlement) => Promise<void>;
+export type SlackPostSettleHook = (tx: Tx, settlement: SlackPostSettlement) => Promise<void>;
 
 /** Slack's answer to one call, classified by the Slack side; services see no Slack types. */
 export type SlackPostOutcome =
@@ -86,7 +87,7 @@ export class SlackOutboxError extends Error {
   }
 }
 
-type Db = PrismaClient | Prisma.TransactionClient;
+type Db = PrismaClient | Tx;
 
 /** A channel (C…, G…, D…), or a user (U…, W…): chat.postMessage to a user id posts in the app's DM with them. */
 const CHANNEL_ID = /^[CDGUW][A-Z0-9]{2,}$/;

@@ -9,7 +9,7 @@ export interface OutboundSms {
   body: string;
   /** Public URLs of up to 10 images: makes the text an MMS. */
   mediaUrls?: readonly string[];
-  /** How long Twilio may hold the text in its queue before dropping it, in seconds (1..36000). */
+  /** How long Twilio may hold the text in its queue before dropping it, in seconds (1 up to MAX_VALIDITY_SECONDS, quiet-hours.ts). */
   validityPeriodSeconds?: number;
 }
 

@@ -11,6 +11,7 @@ import { maskPhone } from "../domain/phone";
 import type { Logger } from "../logger";
 import type { OutboundSms, SendResult, SentMessage, SmsGateway } from "../services/sms-gateway";
 import { createTwilioClient } from "./twilio-client";
+import { MAX_VALIDITY_SECONDS } from "../domain/quiet-hours";
 
 /**
  * Sends texts through Twilio's Messages API and turns every answer into accepted / rejected /
@@ -40,8 +41,6 @@ export const DEFAULT_SEND_RETRY: SendRetryPolicy = Object.freeze({
 /** Twilio answers a send in well under a second; past this the outcome is unknown and gets reconciled. */
 export const DEFAULT_TWILIO_TIMEOUT_MS = 10_000;
 
-/** Twilio keeps texts in its queue for at most 10 hours, so a longer validity period means the same. */
-const MAX_VALIDITY_PERIOD_SECONDS = 36_000;
 const MAX_MEDIA = 10;
 
 /** Twilio's clock and ours may differ, and its timestamps have whole seconds. */
@@ -224,7 +223,7 @@ function validityPeriod(seconds: number): number {
       `validityPeriodSeconds must be at least 1 second (got ${seconds}): a text with no time left in the recipient's window must not be sent.`,
     );
   }
-  return Math.min(whole, MAX_VALIDITY_PERIOD_SECONDS);
+  return Math.min(whole, MAX_VALIDITY_SECONDS);
 }
 
 function readFailure(error: unknown): Attempt {

@@ -1,4 +1,4 @@
-import type { AudienceBreakdownRow } from "../../domain/audience-filter";
+import type { AudienceBreakdownRow } from "../../domain/audience-sql";
 import { escapeForSlack } from "../../domain/slack-text";
 import type { SegmentDetails, SegmentSummary } from "../../services/segments";
 import {

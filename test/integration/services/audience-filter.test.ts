@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
+import { audienceFilterSchema, type AudienceCondition, type AudienceFilter } from "../../../src/domain/audience-filter";
 import {
   audienceBreakdownSql,
-  audienceFilterSchema,
   audienceSampleSql,
   compileAudienceFilter,
   reachableAudienceSql,
   type AudienceBreakdownRow,
-  type AudienceCondition,
-  type AudienceFilter,
   type AudienceSampleRow,
-} from "../../../src/domain/audience-filter";
+} from "../../../src/domain/audience-sql";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
 // ---------------------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 import fc from "fast-check";
 import {
-  audienceBreakdownSql,
   audienceFilterSchema,
-  audienceSampleSql,
-  compileAudienceFilter,
   describeAudienceFilter,
   parseAudienceFilter,
-  reachableAudienceSql,
   type AudienceFilter,
 } from "../../../src/domain/audience-filter";
+import {
+  audienceBreakdownSql,
+  audienceSampleSql,
+  compileAudienceFilter,
+  reachableAudienceSql,
+} from "../../../src/domain/audience-sql";
 import { optedOutSql } from "../../../src/domain/suppression";
 
 const CAMPAIGN_ID = "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed";

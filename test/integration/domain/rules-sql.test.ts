@@ -1,0 +1,124 @@
+import fc from "fast-check";
+import { textsTowardCap, textsTowardCapSql, type CapMessage } from "../../../src/domain/frequency-cap";
+import { usableValue, usableValueSql, PLACEHOLDER_VALUES } from "../../../src/domain/merge-values";
+import { CLAIMED, NOT_SENT, OUTBOUND_STATUSES, UNCONFIRMED } from "../../../src/domain/message-status";
+import { isOptedOut, optedOutSql } from "../../../src/domain/suppression";
+import { BACKENDS, openMigratedDatabase } from "../../support/databases";
+
+/*
+ * Rules that must exist as SQL for speed live beside their pure twin; these properties check that
+ * both forms answer the same for random data, on PostgreSQL and on the embedded PGlite.
+ */
+
+const PHONES = ["+12125550001", "+12125550002", "+12125550003"];
+const NOW = new Date("2026-11-04T15:00:00.000Z");
+const HOUR = 3_600_000;
+
+const capMessage = fc.record({
+  phone: fc.constantFrom(...PHONES),
+  direction: fc.constantFrom("inbound" as const, "outbound" as const),
+  initiated: fc.boolean(),
+  status: fc.constantFrom(...OUTBOUND_STATUSES, CLAIMED, UNCONFIRMED, NOT_SENT, "received"),
+  // Around every boundary a cap of 1–7 days has, to the millisecond.
+  ageMs: fc.oneof(
+    fc.integer({ min: 0, max: 8 * 24 * HOUR }),
+    fc.constantFrom(...[1, 2, 3, 7].map((d) => d * 24 * HOUR)),
+    fc.integer({ min: -1, max: 1 }).map((d) => 24 * HOUR + d),
+  ),
+});
+
+// Strings mixing what the merge rule cares about: placeholders in any case, blanks of every kind.
+const mergeText = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(...PLACEHOLDER_VALUES, "NULL", "NaN", "Undefined", "x", "0", "Ana"),
+      fc.constantFrom(
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "\v",
+        "\f",
+        "\u00a0",
+        "\u2003",
+        "\u3000",
+        "\ufeff",
+        "\u2028",
+        "\u200b",
+        "\u180e",
+      ),
+      fc.string({ maxLength: 3 }).filter((s) => !s.includes("\u0000")),
+    ),
+    { maxLength: 5 },
+  )
+  .map((parts) => parts.join(""));
+
+describe.each(BACKENDS)("rule homes agree with their SQL twins (%s)", (_name, create) => {
+  let db: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  beforeAll(async () => {
+    db = await openMigratedDatabase(create);
+  });
+  afterAll(() => db.dispose());
+
+  it("counts the same texts toward a frequency cap", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(capMessage, { maxLength: 25 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (messages, days) => {
+          await db.prisma.message.deleteMany();
+          const rows = messages.map((m, i) => ({
+            direction: m.direction,
+            initiated: m.initiated,
+            status: m.status,
+            toPhone: m.phone,
+            fromPhone: "+12125550199",
+            body: `text ${i}`,
+            createdAt: new Date(NOW.getTime() - m.ageMs),
+          }));
+          if (rows.length) await db.prisma.message.createMany({ data: rows });
+          for (const phone of PHONES) {
+            const [row] = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
+              `SELECT ${textsTowardCapSql({ phone: "$1::text", now: "$2::timestamptz", days: "$3::int" })} AS n`,
+              phone,
+              NOW,
+              days,
+            );
+            const mine: CapMessage[] = rows.filter((r) => r.toPhone === phone);
+            expect(row?.n).toBe(textsTowardCap(mine, NOW, { count: 3, days }));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("agrees on who is opted out", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(PHONES), fc.constantFrom(...PHONES, "+19995550000"), async (optedOut, probe) => {
+        await db.prisma.optOut.deleteMany();
+        if (optedOut.length)
+          await db.prisma.optOut.createMany({ data: optedOut.map((phone) => ({ phone, source: "keyword" })) });
+        const [row] = await db.prisma.$queryRawUnsafe<{ out: boolean }[]>(
+          `SELECT ${optedOutSql("$1::text")} AS out`,
+          probe,
+        );
+        expect(row?.out).toBe(isOptedOut(probe, new Set(optedOut)));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("agrees on which values a script may merge", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(mergeText, { minLength: 1, maxLength: 20 }), async (values) => {
+        const rows = await db.prisma.$queryRawUnsafe<{ usable: boolean }[]>(
+          `SELECT ${usableValueSql("v")} AS usable FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n`,
+          values,
+        );
+        expect(rows.map((r) => r.usable)).toEqual(values.map((v) => usableValue(v) !== null));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
