@@ -6,10 +6,10 @@ import {
   VARIANT_LABELS,
   type CampaignForm,
 } from "../domain/campaign-form";
-import { formAction, type CampaignBlock } from "./blocks/campaign";
+import { formAction, type CampaignBlock } from "./blocks/campaign-modal";
 import type { ViewStateValues } from "./segment-form";
 
-/** The campaign form as typed into the modal (see blocks/campaign.ts for the blocks). */
+/** The campaign form as typed into the modal (see blocks/campaign-modal.ts for the blocks). */
 export function readCampaignForm(values: ViewStateValues): CampaignForm {
   const state = (block: CampaignBlock) => values[block]?.[formAction(block)];
   const typed = (block: CampaignBlock) => state(block)?.value ?? "";

@@ -2,13 +2,14 @@ import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
 import { importContacts, ImportRejected, type ImportProgress } from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
+import { failureText } from "./answer-failure";
 import {
   importProgressMessage,
   importRejectedMessage,
   importSummaryMessage,
   invalidRowsCsv,
-  type SlackMessage,
 } from "./blocks/contact-import";
+import { number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
@@ -77,24 +78,15 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
         filename: `${fileName.replace(/\.csv$/i, "")}-skipped-rows.csv`,
         title: `Skipped rows of ${fileName}`,
         content: invalidRowsCsv(summary.invalidRows, summary.invalid),
-        initial_comment: `${summary.invalid.toLocaleString("en-US")} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
+        initial_comment: `${number(summary.invalid)} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
       };
       await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
     }
   } catch (error) {
     clearInterval(ticker);
-    if (error instanceof ImportRejected) {
-      log.info({ reason: error.message }, "import rejected");
-      await update(importRejectedMessage(fileName, error.message));
-      return;
-    }
-    log.error({ err: error }, "import failed");
-    await update(
-      importRejectedMessage(
-        fileName,
-        "Something went wrong on our side and nothing was imported. Try again in a minute; if it fails again, tell your admin.",
-      ),
-    );
+    // The progress message becomes the answer: a rejected file's reason, or our failure (logged).
+    const reason = failureText(log, error, { what: "importing the contacts", consequence: "nothing was imported" });
+    await update(importRejectedMessage(fileName, reason));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ViewStateValue } from "@slack/bolt";
 import { ENGAGEMENTS, FIELD_OPS, type Engagement } from "../domain/audience-filter";
 import { EMPTY_SEGMENT_FORM, type CustomFieldOp, type LastTextedMode, type SegmentForm } from "../domain/segment-form";
-import { fieldAction, type SegmentBlock } from "./blocks/segment";
+import { fieldAction, type SegmentBlock } from "./blocks/segment-fields";
 
 export type ViewStateValues = Record<string, Record<string, ViewStateValue>>;
 

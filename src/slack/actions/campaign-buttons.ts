@@ -2,7 +2,8 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { campaignById, CampaignError } from "../../services/campaigns";
 import { applyScriptFix } from "../../services/campaign-launch";
 import { campaignReport } from "../../services/campaign-report";
-import { campaignFailureMessage, campaignProblemMessage, campaignReportMessage } from "../blocks/campaign";
+import { answerFailure } from "../answer-failure";
+import { campaignReportMessage } from "../blocks/campaign-messages";
 import { launchAnswer } from "../commands/campaign";
 import type { SlackDeps } from "../deps";
 
@@ -19,12 +20,8 @@ export function campaignFixClicked(deps: SlackDeps) {
         const report = await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
         await respond({ replace_original: true, ...campaignReportMessage(report) });
       } catch (error) {
-        if (!(error instanceof CampaignError))
-          deps.logger.error({ err: error, user: body.user.id }, "campaign fix failed");
         await respond(
-          error instanceof CampaignError
-            ? campaignProblemMessage(error.message)
-            : campaignFailureMessage("the script was not changed"),
+          answerFailure(deps.logger, error, { what: "fixing the script", context: { user: body.user.id } }),
         );
       }
     });
@@ -45,12 +42,11 @@ export function campaignLaunchClicked(deps: SlackDeps) {
           );
         await respond({ replace_original: true, ...(await launchAnswer(deps, campaign)) });
       } catch (error) {
-        if (!(error instanceof CampaignError))
-          deps.logger.error({ err: error, user: body.user.id }, "campaign launch failed");
         await respond(
-          error instanceof CampaignError
-            ? campaignProblemMessage(error.message)
-            : campaignFailureMessage("the campaign was not launched"),
+          answerFailure(deps.logger, error, {
+            what: "launching the campaign",
+            context: { user: body.user.id, campaignId: action.value },
+          }),
         );
       }
     });

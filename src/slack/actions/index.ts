@@ -1,4 +1,4 @@
-import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign";
+import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign-messages";
 import {
   THREAD_ASSIGN,
   THREAD_CANNED,
@@ -8,12 +8,8 @@ import {
   THREAD_TAG,
 } from "../blocks/conversation";
 import { TEXTING_SEND, TEXTING_SKIP } from "../blocks/texting";
-import {
-  SEGMENT_DELETE_CANCEL,
-  SEGMENT_DELETE_CONFIRM,
-  SEGMENT_FIELD_ACTIONS,
-  SEGMENT_TAG_ACTIONS,
-} from "../blocks/segment";
+import { SEGMENT_FIELD_ACTIONS, SEGMENT_TAG_ACTIONS } from "../blocks/segment-fields";
+import { SEGMENT_DELETE_CANCEL, SEGMENT_DELETE_CONFIRM } from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
 import type { SlackListenerRegistrar } from "../registrar";
 import { campaignFixClicked, campaignLaunchClicked } from "./campaign-buttons";

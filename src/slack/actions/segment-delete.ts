@@ -1,11 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
-import { deleteSegment, SegmentError } from "../../services/segments";
-import {
-  segmentDeletedMessage,
-  segmentFailureMessage,
-  segmentKeptMessage,
-  segmentProblemMessage,
-} from "../blocks/segment";
+import { deleteSegment } from "../../services/segments";
+import { answerFailure } from "../answer-failure";
+import { segmentDeletedMessage, segmentKeptMessage } from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -18,12 +14,12 @@ export function segmentDeleteConfirmed(deps: SlackDeps) {
       const deleted = await deleteSegment(deps.db, { id: action.value ?? "" });
       await respond(segmentDeletedMessage(deleted.name));
     } catch (error) {
-      if (error instanceof SegmentError) {
-        await respond({ replace_original: true, ...segmentProblemMessage(error.message) });
-        return;
-      }
-      deps.logger.error({ err: error, user: body.user.id, segmentId: action.value }, "segment delete failed");
-      await respond({ replace_original: true, ...segmentFailureMessage("nothing was deleted") });
+      const failed = {
+        what: "deleting the segment",
+        context: { user: body.user.id, segmentId: action.value },
+        consequence: "nothing was deleted",
+      };
+      await respond({ replace_original: true, ...answerFailure(deps.logger, error, failed) });
     }
   };
 }

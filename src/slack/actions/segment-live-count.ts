@@ -3,7 +3,7 @@ import type { AudienceFilter } from "../../domain/audience-filter";
 import { filterFromForm } from "../../domain/segment-form";
 import { normalizeSegmentName, segmentNameProblem } from "../../domain/segment-name";
 import { previewAudience, segmentNameTaken } from "../../services/segments";
-import { withAudienceStatus, type AudienceStatus } from "../blocks/segment";
+import { withAudienceStatus, type AudienceStatus } from "../blocks/segment-count";
 import type { SlackDeps } from "../deps";
 import { readSegmentForm, withChange, type ChangedElement, type ViewStateValues } from "../segment-form";
 import { slackErrorCode } from "../tell-user";

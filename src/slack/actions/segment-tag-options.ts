@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from "@slack/bolt";
 import { searchTags } from "../../services/segments";
-import { OPTION_VALUE_MAX, option } from "../blocks/segment";
+import { option, SLACK_LIMITS } from "../blocks/kit";
 import type { SlackDeps } from "../deps";
 
 /** The tag menus of the segment form when there are too many tags to list: the most used tags containing what was typed. */
@@ -8,7 +8,7 @@ export function segmentTagOptions(deps: SlackDeps) {
   return async ({ ack, body }: SlackOptionsMiddlewareArgs<"block_suggestion"> & AllMiddlewareArgs): Promise<void> => {
     try {
       const tags = await searchTags(deps.db, body.value ?? "");
-      await ack({ options: tags.filter((t) => t.length <= OPTION_VALUE_MAX).map((t) => option(t, t)) });
+      await ack({ options: tags.filter((t) => t.length <= SLACK_LIMITS.optionValue).map((t) => option(t, t)) });
     } catch (error) {
       deps.logger.error({ err: error, query: body.value }, "tag search failed");
       await ack({ options: [] });

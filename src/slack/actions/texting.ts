@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { Prisma } from "../../db/generated/client";
 import { enqueueSlackPost } from "../../services/slack-outbox";
 import { drawCard, sendCard, skipCard, type CardNote, type SendOutcome } from "../../services/texting";
-import { campaignFailureMessage } from "../blocks/campaign";
+import { answerFailure } from "../answer-failure";
 import { adminAlertMessage, textingMessage, type SendButtonValue } from "../blocks/texting";
 import type { SlackDeps } from "../deps";
 
@@ -44,11 +44,13 @@ export function textingSendClicked(deps: SlackDeps) {
         const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes, sentInSession });
         await respond({ replace_original: true, ...textingMessage(draw, lead) });
       } catch (error) {
-        deps.logger.error({ err: error, user: volunteer, card: value }, "texting send failed");
         await respond(
-          campaignFailureMessage(
-            "we could not tell whether this text went out; it will be checked with Twilio before anything is sent again. Type /campaign send to continue",
-          ),
+          answerFailure(deps.logger, error, {
+            what: "sending the text",
+            context: { user: volunteer, card: value },
+            consequence:
+              "we could not tell whether it went out, and it will be checked with Twilio before anything is sent again. Type /campaign send to continue",
+          }),
         );
       }
     });
@@ -95,8 +97,13 @@ export function textingSkipClicked(deps: SlackDeps) {
         });
         await respond({ replace_original: true, ...textingMessage(draw) });
       } catch (error) {
-        deps.logger.error({ err: error, user: volunteer, card: value }, "texting skip failed");
-        await respond(campaignFailureMessage("the contact was not skipped. Type /campaign send to continue"));
+        await respond(
+          answerFailure(deps.logger, error, {
+            what: "skipping the contact",
+            context: { user: volunteer, card: value },
+            consequence: "type /campaign send to continue",
+          }),
+        );
       }
     });
   };

@@ -7,12 +7,12 @@ import type {
 } from "@slack/bolt";
 import {
   assignConversation,
-  ConversationControlError,
   optOutFromThread,
   sendCannedReply,
   setFollowUp,
   toggleTag,
 } from "../../services/conversation-controls";
+import { answerFailure } from "../answer-failure";
 import { slackThreadRenderer } from "../blocks/conversation";
 import type { SlackDeps } from "../deps";
 
@@ -23,7 +23,7 @@ type Control = (
 ) => Promise<void>;
 
 /** One thread control: acknowledge, change the conversation, tell the volunteer only if it failed. */
-function control(deps: SlackDeps, name: string, run: Control) {
+function control(deps: SlackDeps, what: string, run: Control) {
   return async ({ ack, action, body, respond }: ControlArgs): Promise<void> => {
     await ack();
     const raw = action.type === "button" ? (action.value ?? "") : (action.selected_option?.value ?? "");
@@ -33,13 +33,8 @@ function control(deps: SlackDeps, name: string, run: Control) {
       await run(deps, { conversationId, choice, user, actionKey: action.action_ts });
       deps.inbox.wake();
     } catch (error) {
-      if (!(error instanceof ConversationControlError))
-        deps.logger.error({ err: error, control: name, user, conversationId }, "thread control failed");
-      const message =
-        error instanceof ConversationControlError
-          ? error.message
-          : "Something went wrong on our side; try again in a minute.";
-      await respond({ response_type: "ephemeral", replace_original: false, text: `:warning: ${message}` });
+      const answer = answerFailure(deps.logger, error, { what, context: { user, conversationId } });
+      await respond({ ...answer, replace_original: false });
     }
   };
 }
@@ -52,18 +47,26 @@ const controlDeps = (deps: SlackDeps) => ({
 });
 
 export const threadAssignClicked = (deps: SlackDeps) =>
-  control(deps, "assign", (d, i) => assignConversation(controlDeps(d), i.conversationId, i.user, i.actionKey));
+  control(deps, "assigning the conversation", (d, i) =>
+    assignConversation(controlDeps(d), i.conversationId, i.user, i.actionKey),
+  );
 export const threadReleaseClicked = (deps: SlackDeps) =>
-  control(deps, "release", (d, i) => assignConversation(controlDeps(d), i.conversationId, null, i.actionKey));
+  control(deps, "releasing the conversation", (d, i) =>
+    assignConversation(controlDeps(d), i.conversationId, null, i.actionKey),
+  );
 export const threadTagPicked = (deps: SlackDeps) =>
-  control(deps, "tag", (d, i) => toggleTag(controlDeps(d), i.conversationId, i.choice, i.actionKey));
+  control(deps, "tagging the conversation", (d, i) =>
+    toggleTag(controlDeps(d), i.conversationId, i.choice, i.actionKey),
+  );
 export const threadFollowUpPicked = (deps: SlackDeps) =>
-  control(deps, "follow-up", (d, i) =>
+  control(deps, "setting the follow-up", (d, i) =>
     setFollowUp(controlDeps(d), i.conversationId, Number(i.choice) || 0, i.actionKey),
   );
 export const threadOptOutClicked = (deps: SlackDeps) =>
-  control(deps, "opt-out", (d, i) => optOutFromThread(controlDeps(d), i.conversationId, i.user, i.actionKey));
+  control(deps, "opting the voter out", (d, i) =>
+    optOutFromThread(controlDeps(d), i.conversationId, i.user, i.actionKey),
+  );
 export const threadCannedPicked = (deps: SlackDeps) =>
-  control(deps, "canned", async (d, i) => {
+  control(deps, "sending the canned reply", async (d, i) => {
     await sendCannedReply(controlDeps(d), i.conversationId, i.choice, i.user, i.actionKey);
   });

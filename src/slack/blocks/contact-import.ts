@@ -1,7 +1,8 @@
 import type { types } from "@slack/bolt";
+import { escapeForSlack } from "../../domain/slack-text";
 import type { ImportSummary, InvalidRow } from "../../services/contact-import";
+import { input, message, modal, number, section, type SlackMessage } from "./kit";
 
-type KnownBlock = types.KnownBlock;
 type ModalView = types.ModalView;
 
 export const IMPORT_VIEW = "contacts_import";
@@ -17,77 +18,61 @@ export interface ImportModalMetadata {
 
 /** The upload modal: one CSV, and the country for numbers written without +country code. */
 export function importModal(metadata: ImportModalMetadata): ModalView {
-  return {
-    type: "modal",
-    callback_id: IMPORT_VIEW,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: "plain_text", text: "Import contacts" },
-    submit: { type: "plain_text", text: "Import" },
-    close: { type: "plain_text", text: "Cancel" },
+  return modal({
+    callbackId: IMPORT_VIEW,
+    privateMetadata: JSON.stringify(metadata),
+    title: "Import contacts",
+    submit: "Import",
+    close: "Cancel",
     blocks: [
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text:
-            "Upload a *CSV* with a header row. It needs a *phone* column (also read: cell, mobile, phone number). " +
-            "First name, last name, ZIP, state and tags are recognized; every other column becomes a custom field you can use in scripts and segments.\n" +
-            "Rows with the same phone are merged (later rows win, tags are combined). Opted-out numbers are kept but never texted.",
-        },
-      },
-      {
-        type: "input",
-        block_id: IMPORT_FILE_BLOCK,
-        label: { type: "plain_text", text: "Contact list (.csv)" },
+      section(
+        "Upload a *CSV* with a header row. It needs a *phone* column (also read: cell, mobile, phone number). " +
+          "First name, last name, ZIP, state and tags are recognized; every other column becomes a custom field you can use in scripts and segments.\n" +
+          "Rows with the same phone are merged (later rows win, tags are combined). Opted-out numbers are kept but never texted.",
+      ),
+      input({
+        blockId: IMPORT_FILE_BLOCK,
+        label: "Contact list (.csv)",
         element: { type: "file_input", action_id: IMPORT_FILE_ACTION, filetypes: ["csv"], max_files: 1 },
-      },
-      {
-        type: "input",
-        block_id: IMPORT_REGION_BLOCK,
+      }),
+      input({
+        blockId: IMPORT_REGION_BLOCK,
         optional: true,
-        label: { type: "plain_text", text: "Country for numbers without a +country code" },
-        hint: { type: "plain_text", text: "Two letters, e.g. US or CA. Leave as US for American lists." },
+        label: "Country for numbers without a +country code",
+        hint: "Two letters, e.g. US or CA. Leave as US for American lists.",
         element: { type: "plain_text_input", action_id: IMPORT_REGION_ACTION, initial_value: "US", max_length: 2 },
-      },
+      }),
     ],
-  };
+  });
 }
-
-export interface SlackMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
-
-const section = (text: string): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text } });
-const count = (n: number) => n.toLocaleString("en-US");
 
 export function importProgressMessage(fileName: string, rowsRead: number, phase: "reading" | "saving"): SlackMessage {
-  const text =
+  const file = escapeForSlack(fileName);
+  return message(
     phase === "saving"
-      ? `:hourglass_flowing_sand: Importing *${fileName}*: read ${count(rowsRead)} rows, now saving contacts…`
-      : `:hourglass_flowing_sand: Importing *${fileName}*: ${count(rowsRead)} rows read so far…`;
-  return { text, blocks: [section(text)] };
+      ? `:hourglass_flowing_sand: Importing *${file}*: read ${number(rowsRead)} rows, now saving contacts…`
+      : `:hourglass_flowing_sand: Importing *${file}*: ${number(rowsRead)} rows read so far…`,
+  );
 }
 
 export function importSummaryMessage(fileName: string, summary: ImportSummary, seconds: number): SlackMessage {
   const lines = [
-    `:white_check_mark: Imported *${fileName}* in ${seconds.toFixed(1)} s.`,
-    `• Rows read: *${count(summary.rowsRead)}*`,
-    `• New contacts: *${count(summary.imported)}*`,
-    `• Existing contacts updated: *${count(summary.updated)}*`,
-    `• Duplicate rows merged: *${count(summary.duplicates)}*`,
-    `• Invalid rows skipped: *${count(summary.invalid)}*${summary.invalid ? " (see the attached CSV for each line and reason)" : ""}`,
-    `• Opted-out numbers (kept, never texted): *${count(summary.suppressed)}*`,
+    `:white_check_mark: Imported *${escapeForSlack(fileName)}* in ${seconds.toFixed(1)} s.`,
+    `• Rows read: *${number(summary.rowsRead)}*`,
+    `• New contacts: *${number(summary.imported)}*`,
+    `• Existing contacts updated: *${number(summary.updated)}*`,
+    `• Duplicate rows merged: *${number(summary.duplicates)}*`,
+    `• Invalid rows skipped: *${number(summary.invalid)}*${summary.invalid ? " (see the attached CSV for each line and reason)" : ""}`,
+    `• Opted-out numbers (kept, never texted): *${number(summary.suppressed)}*`,
   ];
   if (summary.customFields.length)
-    lines.push(`Custom fields: ${summary.customFields.map((f) => `\`${f}\``).join(", ")}`);
-  const text = lines.join("\n");
-  return { text, blocks: [section(text)] };
+    lines.push(`Custom fields: ${summary.customFields.map((f) => `\`${escapeForSlack(f)}\``).join(", ")}`);
+  return message(lines.join("\n"));
 }
 
+/** `reason` is plain text: a rejection written for the organizer, or the generic failure. */
 export function importRejectedMessage(fileName: string, reason: string): SlackMessage {
-  const text = `:x: Could not import *${fileName}*. ${reason}`;
-  return { text, blocks: [section(text)] };
+  return message(`:x: Could not import *${escapeForSlack(fileName)}*. ${escapeForSlack(reason)}`);
 }
 
 /** The downloadable report of skipped rows. */

@@ -1,6 +1,5 @@
 import { EMPTY_CAMPAIGN_FORM, type CampaignForm } from "../../domain/campaign-form";
 import {
-  CampaignError,
   campaignFormChoices,
   changeCampaignStatus,
   formOfCampaign,
@@ -18,23 +17,24 @@ import { drawCard } from "../../services/texting";
 import {
   CAMPAIGN_COMMAND,
   campaignBlockedMessage,
-  campaignFailureMessage,
   campaignFormFailedMessage,
   campaignLaunchedMessage,
   campaignListMessage,
+  campaignReportMessage,
+  campaignStatusMessage,
+  campaignUsageMessage,
+} from "../blocks/campaign-messages";
+import {
   campaignLoadingModal,
   campaignModal,
   campaignNeedsSegmentModal,
-  campaignProblemMessage,
-  campaignReportMessage,
-  campaignStatusMessage,
   campaignUnavailableModal,
-  campaignUsageMessage,
-  cannedReplyModal,
   modalMetadata,
   type CampaignModalMetadata,
-} from "../blocks/campaign";
+} from "../blocks/campaign-modal";
+import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
+import { answerFailure } from "../answer-failure";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
@@ -87,22 +87,6 @@ export function campaignCommand(deps: SlackDeps) {
   ]);
 }
 
-/** Answers a CampaignError with its message; anything else is logged and answered with `failed`. */
-async function answerError(
-  deps: SlackDeps,
-  say: (m: ReturnType<typeof campaignProblemMessage>) => Promise<unknown>,
-  error: unknown,
-  context: Record<string, unknown>,
-  failed: string,
-) {
-  if (error instanceof CampaignError) {
-    await say(campaignProblemMessage(error.message));
-    return;
-  }
-  deps.logger.error({ err: error, ...context }, "campaign command failed");
-  await say(campaignFailureMessage(failed));
-}
-
 /**
  * The form opens at once (trigger_id lasts about 3 s) with a loading view, then fills in: the
  * segments and contact fields to offer, and for `edit` the campaign as saved.
@@ -117,13 +101,8 @@ async function openForm(
     try {
       campaign = await requireEditableCampaign(deps.db, name);
     } catch (error) {
-      await answerError(
-        deps,
-        ack,
-        error,
-        { user: command.user_id, campaign: name },
-        "the campaign could not be opened",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await ack(answerFailure(deps.logger, error, { what: "opening the campaign", context }));
       return;
     }
   }
@@ -176,7 +155,7 @@ async function listAll(deps: SlackDeps, { ack, command }: CommandArgs): Promise<
   try {
     await ack(campaignListMessage(await listCampaigns(deps.db)));
   } catch (error) {
-    await answerError(deps, ack, error, { user: command.user_id }, "the campaigns could not be listed");
+    await ack(answerFailure(deps.logger, error, { what: "listing the campaigns", context: { user: command.user_id } }));
   }
 }
 
@@ -190,13 +169,8 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
         campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })),
       );
     } catch (error) {
-      await answerError(
-        deps,
-        respond,
-        error,
-        { user: command.user_id, campaign: name },
-        "the campaign could not be shown",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await respond(answerFailure(deps.logger, error, { what: "showing the campaign", context }));
     }
   });
 }
@@ -207,13 +181,8 @@ async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, n
     try {
       await respond(await launchAnswer(deps, await requireCampaign(deps.db, name)));
     } catch (error) {
-      await answerError(
-        deps,
-        respond,
-        error,
-        { user: command.user_id, campaign: name },
-        "the campaign was not launched",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await respond(answerFailure(deps.logger, error, { what: "launching the campaign", context }));
     }
   });
 }
@@ -240,7 +209,8 @@ async function openCannedReplies(
   try {
     campaign = await requireCampaign(deps.db, name);
   } catch (error) {
-    await answerError(deps, ack, error, { user: command.user_id, campaign: name }, "the campaign could not be opened");
+    const context = { user: command.user_id, campaign: name };
+    await ack(answerFailure(deps.logger, error, { what: "opening the campaign's canned replies", context }));
     return;
   }
   await ack();
@@ -287,13 +257,8 @@ async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandA
         ),
       );
     } catch (error) {
-      await answerError(
-        deps,
-        respond,
-        error,
-        { user: command.user_id, campaign: name },
-        "no texting card could be drawn",
-      );
+      const context = { user: command.user_id, campaign: name };
+      await respond(answerFailure(deps.logger, error, { what: "drawing your next texting card", context }));
     }
   });
 }
@@ -312,12 +277,7 @@ async function changeStatus(
     );
     await ack(campaignStatusMessage(campaign.name, campaign.status));
   } catch (error) {
-    await answerError(
-      deps,
-      ack,
-      error,
-      { user: command.user_id, campaign: name, change },
-      `the campaign was not ${change === "pause" ? "paused" : change === "resume" ? "resumed" : "archived"}`,
-    );
+    const what = `${change === "pause" ? "pausing" : change === "resume" ? "resuming" : "archiving"} the campaign`;
+    await ack(answerFailure(deps.logger, error, { what, context: { user: command.user_id, campaign: name, change } }));
   }
 }

@@ -1,17 +1,14 @@
-import { listSegments, prepareDeletion, SegmentError, segmentChoices, showSegment } from "../../services/segments";
+import { listSegments, prepareDeletion, segmentChoices, showSegment } from "../../services/segments";
+import { answerFailure } from "../answer-failure";
 import {
   SEGMENT_COMMAND,
   segmentDeleteConfirmMessage,
   segmentDetailsMessage,
-  segmentFailureMessage,
   segmentFormFailedMessage,
   segmentListMessage,
-  segmentLoadingModal,
-  segmentModal,
-  segmentProblemMessage,
-  segmentUnavailableModal,
   segmentUsageMessage,
-} from "../blocks/segment";
+} from "../blocks/segment-messages";
+import { segmentLoadingModal, segmentModal, segmentUnavailableModal } from "../blocks/segment-modal";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs } from "./router";
@@ -73,8 +70,7 @@ async function listAll(deps: SlackDeps, { ack, command }: CommandArgs): Promise<
   try {
     await ack(segmentListMessage(await listSegments(deps.db)));
   } catch (error) {
-    deps.logger.error({ err: error, user: command.user_id }, "segment list failed");
-    await ack(segmentFailureMessage("the segments could not be listed"));
+    await ack(answerFailure(deps.logger, error, { what: "listing the segments", context: { user: command.user_id } }));
   }
 }
 
@@ -89,12 +85,8 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
     try {
       await respond(segmentDetailsMessage(await showSegment(deps.db, name)));
     } catch (error) {
-      if (error instanceof SegmentError) {
-        await respond(segmentProblemMessage(error.message));
-        return;
-      }
-      deps.logger.error({ err: error, user: command.user_id, segment: name }, "segment show failed");
-      await respond(segmentFailureMessage("the segment could not be counted"));
+      const context = { user: command.user_id, segment: name };
+      await respond(answerFailure(deps.logger, error, { what: "counting the segment", context }));
     }
   });
 }
@@ -107,11 +99,11 @@ async function askToDelete(deps: SlackDeps, { ack, command }: CommandArgs, name:
   try {
     await ack(segmentDeleteConfirmMessage(await prepareDeletion(deps.db, name)));
   } catch (error) {
-    if (error instanceof SegmentError) {
-      await ack(segmentProblemMessage(error.message));
-      return;
-    }
-    deps.logger.error({ err: error, user: command.user_id, segment: name }, "segment delete lookup failed");
-    await ack(segmentFailureMessage("nothing was deleted"));
+    const failed = {
+      what: "looking up the segment to delete",
+      context: { user: command.user_id, segment: name },
+      consequence: "nothing was deleted",
+    };
+    await ack(answerFailure(deps.logger, error, failed));
   }
 }

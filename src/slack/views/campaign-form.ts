@@ -3,7 +3,9 @@ import { validateCampaignForm } from "../../domain/campaign-form";
 import { mergeFieldsFor } from "../../domain/script";
 import { campaignById, CampaignError, createCampaign, updateCampaign } from "../../services/campaigns";
 import { campaignReport } from "../../services/campaign-report";
-import { campaignSavedMessage, type CampaignModalMetadata } from "../blocks/campaign";
+import { failureText } from "../answer-failure";
+import { campaignSavedMessage } from "../blocks/campaign-messages";
+import type { CampaignModalMetadata } from "../blocks/campaign-modal";
 import { readCampaignForm } from "../campaign-form";
 import type { SlackDeps } from "../deps";
 import type { ViewStateValues } from "../segment-form";
@@ -36,12 +38,8 @@ export function campaignFormSubmitted(deps: SlackDeps) {
           ? await updateCampaign(deps.db, metadata.campaignId, result.draft)
           : await createCampaign(deps.db, result.draft, body.user.id);
     } catch (error) {
-      if (!(error instanceof CampaignError))
-        deps.logger.error({ err: error, user: body.user.id }, "campaign not saved");
-      const message =
-        error instanceof CampaignError
-          ? error.message
-          : "Something went wrong on our side and the campaign was not saved. Try again in a minute.";
+      // The modal stays open, the problem under the field it is about: the segment when it is gone, else the name.
+      const message = failureText(deps.logger, error, { what: "saving the campaign", context: { user: body.user.id } });
       const field = error instanceof CampaignError && error.reason === "segment_missing" ? "segment" : "name";
       await ack({ response_action: "errors", errors: { [field]: message } });
       return;

@@ -3,7 +3,7 @@ import { mergeFieldsFor } from "../../domain/script";
 import { lintScript } from "../../domain/script-lint";
 import { campaignById } from "../../services/campaigns";
 import { saveCannedReply } from "../../services/conversation-controls";
-import { cannedAction, cannedReplySavedMessage, type CannedReplyMetadata } from "../blocks/campaign";
+import { cannedAction, cannedReplySavedMessage, type CannedReplyMetadata } from "../blocks/canned-reply";
 import type { SlackDeps } from "../deps";
 import type { ViewStateValues } from "../segment-form";
 import { tellUser } from "../tell-user";

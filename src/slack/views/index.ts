@@ -1,6 +1,7 @@
-import { CAMPAIGN_FORM_VIEW, CANNED_REPLY_VIEW } from "../blocks/campaign";
+import { CAMPAIGN_FORM_VIEW } from "../blocks/campaign-modal";
+import { CANNED_REPLY_VIEW } from "../blocks/canned-reply";
 import { IMPORT_VIEW } from "../blocks/contact-import";
-import { SEGMENT_NEW_VIEW } from "../blocks/segment";
+import { SEGMENT_NEW_VIEW } from "../blocks/segment-fields";
 import type { SlackDeps } from "../deps";
 import type { SlackListenerRegistrar } from "../registrar";
 import { campaignFormSubmitted } from "./campaign-form";

@@ -2,8 +2,10 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction, webA
 import type { AudienceFilter } from "../../domain/audience-filter";
 import { filterFromForm } from "../../domain/segment-form";
 import { normalizeSegmentName, segmentNameProblem } from "../../domain/segment-name";
-import { createSegment, previewAudience, SegmentError } from "../../services/segments";
-import { segmentSavedMessage, type SegmentModalMetadata } from "../blocks/segment";
+import { createSegment, previewAudience } from "../../services/segments";
+import { failureText } from "../answer-failure";
+import type { SegmentModalMetadata } from "../blocks/segment-fields";
+import { segmentSavedMessage } from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
 import { readSegmentForm, type ViewStateValues } from "../segment-form";
 import { tellUser } from "../tell-user";
@@ -33,11 +35,8 @@ export function segmentNewSubmitted(deps: SlackDeps) {
     try {
       saved = await createSegment(deps.db, { name, filter: result.filter, createdBy: body.user.id });
     } catch (error) {
-      if (!(error instanceof SegmentError)) deps.logger.error({ err: error, user: body.user.id }, "segment not saved");
-      const message =
-        error instanceof SegmentError
-          ? error.message
-          : "Something went wrong on our side and the segment was not saved. Try again in a minute.";
+      // The modal stays open, the problem under the name (a taken name is the problem a person can fix here).
+      const message = failureText(deps.logger, error, { what: "saving the segment", context: { user: body.user.id } });
       await ack({ response_action: "errors", errors: { name: message } });
       return;
     }

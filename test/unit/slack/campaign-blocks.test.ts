@@ -1,10 +1,6 @@
 import { EMPTY_CAMPAIGN_FORM } from "../../../src/domain/campaign-form";
-import {
-  campaignModal,
-  campaignNeedsSegmentModal,
-  campaignReportMessage,
-  modalMetadata,
-} from "../../../src/slack/blocks/campaign";
+import { campaignReportMessage } from "../../../src/slack/blocks/campaign-messages";
+import { campaignModal, campaignNeedsSegmentModal, modalMetadata } from "../../../src/slack/blocks/campaign-modal";
 import type { CampaignReport } from "../../../src/services/campaign-report";
 
 describe("campaign blocks", () => {

@@ -5,15 +5,16 @@ import {
   audienceStatusBlocks,
   COUNT_BLOCK,
   DETAIL_BLOCK,
-  fieldAction,
   reachableText,
+  withAudienceStatus,
+} from "../../../src/slack/blocks/segment-count";
+import { fieldAction } from "../../../src/slack/blocks/segment-fields";
+import {
   segmentDeleteConfirmMessage,
   segmentDetailsMessage,
   segmentListMessage,
-  segmentLoadingModal,
-  segmentModal,
-  withAudienceStatus,
-} from "../../../src/slack/blocks/segment";
+} from "../../../src/slack/blocks/segment-messages";
+import { segmentLoadingModal, segmentModal } from "../../../src/slack/blocks/segment-modal";
 import { readSegmentForm, withChange, type ViewStateValues } from "../../../src/slack/segment-form";
 
 type AnyBlock = types.KnownBlock & Record<string, unknown>;

@@ -1,0 +1,269 @@
+import type { types } from "@slack/bolt";
+import {
+  FOLLOW_UP_LABELS,
+  followUpField,
+  GOAL_LABELS,
+  GOAL_TYPES,
+  scriptField,
+  SEND_WINDOW_PRESET_IDS,
+  SEND_WINDOW_PRESETS,
+  VARIANT_LABELS,
+  type CampaignField,
+  type CampaignForm,
+} from "../../domain/campaign-form";
+import { MAX_NAME_LENGTH } from "../../domain/display-name";
+import { STANDARD_FIELDS } from "../../domain/script";
+import { MAX_SMS_BODY_CHARACTERS } from "../../domain/sms-length";
+import { escapeForSlack } from "../../domain/slack-text";
+import { clip, input as field, modal, option, placeholder, section, staticSelect } from "./kit";
+
+/* The /campaign new and /campaign edit form: one input block per field of the domain's CampaignForm. */
+
+type KnownBlock = types.KnownBlock;
+type ModalView = types.ModalView;
+type InputBlock = types.InputBlock;
+
+export const CAMPAIGN_FORM_VIEW = "campaign_form";
+
+/** Block ids of the form: the form's fields, plus the “add what's missing” box. */
+export type CampaignBlock = CampaignField | "addMissing";
+export const formAction = (block: CampaignBlock) => `campaign.${block}`;
+
+export interface CampaignModalMetadata {
+  /** Where the summary goes: the channel the command was typed in. */
+  channelId: string;
+  mode: "new" | "edit";
+  campaignId?: string;
+  /** Custom import columns scripts may use (checked on submit without another database scan). */
+  fields: string[];
+}
+
+export interface CampaignChoices {
+  segments: { id: string; name: string }[];
+  customFields: string[];
+}
+
+/** private_metadata holds at most 3,000 characters: keep as many custom fields as fit. */
+export function modalMetadata(base: object, fields: readonly string[]): string {
+  const kept: string[] = [];
+  for (const field of fields) {
+    if (JSON.stringify({ ...base, fields: [...kept, field] }).length > 2_900) break;
+    kept.push(field);
+  }
+  return JSON.stringify({ ...base, fields: kept });
+}
+
+function campaignView(
+  metadata: string,
+  mode: CampaignModalMetadata["mode"],
+  blocks: KnownBlock[],
+  submit?: string,
+): ModalView {
+  return modal({
+    callbackId: CAMPAIGN_FORM_VIEW,
+    privateMetadata: metadata,
+    title: mode === "new" ? "New campaign" : "Edit campaign",
+    close: "Cancel",
+    ...(submit ? { submit } : {}),
+    blocks,
+  });
+}
+
+/** Shown at once (trigger_id lasts 3 s) while segments and custom fields load. */
+export function campaignLoadingModal(metadata: string, mode: CampaignModalMetadata["mode"]): ModalView {
+  return campaignView(metadata, mode, [section(":hourglass_flowing_sand: Loading your segments and contact fields…")]);
+}
+
+export function campaignUnavailableModal(metadata: string, mode: CampaignModalMetadata["mode"]): ModalView {
+  return campaignView(metadata, mode, [
+    section(":x: The campaign form could not load. Close it and try again in a minute."),
+  ]);
+}
+
+/** Without a segment there is nothing to text: say how to make one instead of showing a form that cannot be saved. */
+export function campaignNeedsSegmentModal(metadata: string): ModalView {
+  return campaignView(metadata, "new", [
+    section(
+      ":busts_in_silhouette: A campaign texts a *segment*, and there is none yet.\n" +
+        "1. Import contacts with `/contacts import`.\n2. Save an audience with `/segment new`.\n3. Come back to `/campaign new`.",
+    ),
+  ]);
+}
+
+function input(
+  block: CampaignBlock,
+  label: string,
+  element: InputBlock["element"],
+  opts: { optional?: boolean; hint?: string } = {},
+): InputBlock {
+  return field({
+    blockId: block,
+    label,
+    optional: opts.optional ?? false,
+    ...(opts.hint ? { hint: opts.hint } : {}),
+    element: { action_id: formAction(block), ...element },
+  });
+}
+
+const text = (
+  value: string,
+  opts: { multiline?: boolean; max?: number; placeholder?: string } = {},
+): InputBlock["element"] => ({
+  type: "plain_text_input",
+  ...(value ? { initial_value: value } : {}),
+  ...(opts.multiline ? { multiline: true } : {}),
+  ...(opts.max ? { max_length: opts.max } : {}),
+  ...(opts.placeholder ? { placeholder: placeholder(opts.placeholder) } : {}),
+});
+
+const wholeNumber = (value: string, min: number, max: number): InputBlock["element"] => ({
+  type: "number_input",
+  is_decimal_allowed: false,
+  min_value: String(min),
+  max_value: String(max),
+  ...(value ? { initial_value: value } : {}),
+});
+
+/** The fields scripts may use, as the hint under the scripts lists them. */
+export function mergeFieldHint(customFields: readonly string[]): string {
+  const fields = [...STANDARD_FIELDS, ...customFields].map((f) => `{${f}}`);
+  const shown = clip(fields.join(" "), 1_200);
+  return `Merge fields in single braces, with a fallback after a bar: {firstName|friend}. You can use ${shown}`;
+}
+
+const ADD_MISSING = "Add what's missing for me";
+
+/**
+ * The campaign form, filled in with `form` (empty for /campaign new, the saved campaign for edit).
+ * Block ids are the form's field names, so submit errors land under the field that caused them.
+ */
+export function campaignModal(
+  metadata: string,
+  mode: CampaignModalMetadata["mode"],
+  choices: CampaignChoices,
+  form: CampaignForm,
+): ModalView {
+  const segments = choices.segments.map((s) => option(s.name, s.id));
+  const blocks: KnownBlock[] = [
+    input("name", "Campaign name", text(form.name, { max: MAX_NAME_LENGTH, placeholder: "GOTV Nov 3" })),
+    input(
+      "goalType",
+      "Goal",
+      staticSelect({
+        options: GOAL_TYPES.map((g) => option(GOAL_LABELS[g], g)),
+        initial: form.goalType,
+        placeholder: "What is this campaign for?",
+      }),
+    ),
+    input("goalTarget", "Goal target", wholeNumber(form.goalTarget, 1, 10_000_000), {
+      hint: "How many outcomes count as success, e.g. 500.",
+    }),
+    input(
+      "goalOutcomeTag",
+      "Outcome that counts toward the goal",
+      text(form.goalOutcomeTag, { max: 40, placeholder: "pledged to vote" }),
+      {
+        hint: "The conversation tag volunteers set when a voter says yes.",
+      },
+    ),
+    input(
+      "callToAction",
+      "Call to action",
+      text(form.callToAction, { max: 300, placeholder: "Can we count on your vote on Nov 3?" }),
+      {
+        hint: "A link or a reply ask. Every first message must carry it.",
+      },
+    ),
+    input(
+      "senderIdentity",
+      "Who is texting, for whom",
+      text(form.senderIdentity, { max: 120, placeholder: "Sam with Neighbors for Measure B" }),
+    ),
+    section(
+      `*First message* (A/B test: fill in up to four variants; contacts are split evenly).\n${escapeForSlack(mergeFieldHint(choices.customFields))}`,
+    ),
+    ...VARIANT_LABELS.map((label, i) =>
+      input(
+        scriptField(label),
+        `Script ${label}`,
+        text(form.scripts[i] ?? "", { multiline: true, max: MAX_SMS_BODY_CHARACTERS }),
+        {
+          optional: i > 0,
+          ...(i === 0 ? { hint: "Say who you are, ask something, and end with “Reply STOP to opt out.”" } : {}),
+        },
+      ),
+    ),
+    input(
+      "addMissing",
+      "Compliance",
+      {
+        type: "checkboxes",
+        options: [
+          option(ADD_MISSING, "yes", "Adds the sender, the call to action or “Reply STOP to opt out.” if missing."),
+        ],
+        ...(form.addMissing ? { initial_options: [option(ADD_MISSING, "yes")] } : {}),
+      },
+      { optional: true },
+    ),
+    ...FOLLOW_UP_LABELS.map((label, i) =>
+      input(followUpField(i), label, text(form.followUps[i] ?? "", { multiline: true, max: MAX_SMS_BODY_CHARACTERS }), {
+        optional: true,
+        ...(i === 0
+          ? {
+              hint: "Sent by a volunteer to people who did not answer. {lastReplyDate} and {lastTag} help make it personal.",
+            }
+          : {}),
+      }),
+    ),
+    input(
+      "channel",
+      "Channel for voter replies",
+      {
+        type: "conversations_select",
+        ...(form.channelId ? { initial_conversation: form.channelId } : {}),
+        filter: { include: ["public", "private"], exclude_bot_users: true, exclude_external_shared_channels: true },
+      },
+      { hint: "Each reply opens a thread here. Prefer a private channel, and invite the app to it." },
+    ),
+    input(
+      "segment",
+      "Audience (segment)",
+      staticSelect({ options: segments, initial: form.segmentId, placeholder: "Pick a segment" }),
+    ),
+    input(
+      "sendWindow",
+      "Sending hours (each voter's local time)",
+      staticSelect({
+        options: SEND_WINDOW_PRESET_IDS.map((id) => option(SEND_WINDOW_PRESETS[id].label, id)),
+        initial: form.sendWindow,
+        placeholder: "Pick the hours",
+      }),
+    ),
+    input("capCount", "Frequency cap: at most this many texts…", wholeNumber(form.capCount, 1, 10)),
+    input("capDays", "…per contact in this many days", wholeNumber(form.capDays, 1, 90), {
+      hint: "Counts first texts from every campaign; replies in a conversation do not count. Default: 3 per 7 days.",
+    }),
+    input(
+      "helpText",
+      "Answer to HELP",
+      text(form.helpText, {
+        max: 300,
+        placeholder: "Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.",
+      }),
+      {
+        optional: true,
+        hint: "Leave empty to answer with who is texting and how to stop.",
+      },
+    ),
+    input(
+      "mediaUrls",
+      "Picture or file links (MMS)",
+      text(form.mediaUrls, { multiline: true, placeholder: "https://example.org/flyer.jpg" }),
+      {
+        optional: true,
+        hint: "Public https links, one per line. Keep each under 600 KB.",
+      },
+    ),
+  ];
+  return campaignView(metadata, mode, blocks, mode === "new" ? "Save draft" : "Save changes");
+}
