@@ -91,7 +91,7 @@ export function unreachable(url: string, cause: unknown): Error {
   const { message, code } = (cause ?? {}) as { message?: string; code?: string };
   const reason = message || code || String(cause);
   const advice = process.env.TEST_DATABASE_URL
-    ? "start it, or fix or unset TEST_DATABASE_URL (unset, the tests start their own PostgreSQL)"
+    ? "start it, or fix or unset TEST_DATABASE_URL (unset, the tests use 127.0.0.1:5432 or start their own)"
     : "start one or set TEST_DATABASE_URL";
   const error = new Error(`No PostgreSQL at ${where} (${reason}): ${advice}`);
   error.stack = error.message;
