@@ -19,7 +19,7 @@ describe.each(BACKENDS)("the app, end to end (%s)", (_name, create) => {
   beforeAll(async () => {
     h = await startHarness(create);
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   const slack = (body: string, extra: Partial<Parameters<typeof postToSlackApp>[1]> = {}) =>
     postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body, ...extra });

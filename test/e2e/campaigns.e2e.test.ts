@@ -82,7 +82,7 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
       })
     ).id;
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
   beforeEach(() => h.slack.reset());
 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });

@@ -10,7 +10,7 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
   beforeAll(async () => {
     h = await startHarness(create);
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
   beforeEach(() => h.slack.reset());
 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });

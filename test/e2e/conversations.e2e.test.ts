@@ -47,7 +47,7 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     );
     h.slack.setRateLimit("chat.postMessage", { perChannelPerSecond: SCALED_RATE.perSecond, burst: SCALED_RATE.burst });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
   beforeEach(() => {
     now = MONDAY_10AM_NY;
     h.slack.reset();

@@ -78,9 +78,9 @@ describe("the app process (src/main.ts)", () => {
       pg = await createPostgresDatabase();
     });
     afterAll(async () => {
-      await slack.close();
-      await rm(dataDir, { recursive: true, force: true });
-      await pg.dispose();
+      await slack?.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      await pg?.dispose();
     });
 
     const baseEnv = (port: number) => appEnvironment(slack.apiUrl, port);

@@ -93,7 +93,7 @@ describe.each(BACKENDS)("segments through Slack (%s)", (_name, create) => {
     await h.app.db.prisma.optOut.create({ data: { phone: OPTED_OUT, source: "keyword" } });
     campaignId = (await h.app.db.prisma.campaign.create({ data: { name: "Spring GOTV", createdBy: "U0LEAD" } })).id;
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
   beforeEach(() => h.slack.reset());
 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });

@@ -57,7 +57,7 @@ describe.each([
     await before.close();
     h = await startHarness(() => Promise.resolve(made));
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it("posts what the previous process left queued, the post it died holding first, with the bot token", async () => {
     const reply = await h.slack.waitFor("chat.postMessage", (c) => c.args.text === "in the thread", 10_000);

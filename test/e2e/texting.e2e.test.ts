@@ -48,7 +48,7 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
   beforeAll(async () => {
     h = await startHarness(create, { clock: () => now });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
   beforeEach(() => {
     now = MONDAY_10AM_NY;
     h.slack.reset();

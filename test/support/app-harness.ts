@@ -25,11 +25,25 @@ export async function startHarness(
   options: AppOptions = {},
   slackSettings: Partial<Config["slack"]> = {},
 ): Promise<Harness> {
-  const [slack, twilio, made] = await Promise.all([
+  // Whatever started is closed again when anything fails: an open fake server keeps jest from exiting.
+  const [slackStart, twilioStart, madeStart] = await Promise.allSettled([
     startFakeSlack({ tokens: [BOT_TOKEN] }),
     startFakeTwilio({ now: options.clock }),
     create(),
   ]);
+  const undo = async () => {
+    await Promise.allSettled([
+      slackStart.status === "fulfilled" && slackStart.value.close(),
+      twilioStart.status === "fulfilled" && twilioStart.value.close(),
+      madeStart.status === "fulfilled" && madeStart.value.dispose(),
+    ]);
+  };
+  if (slackStart.status === "rejected" || twilioStart.status === "rejected" || madeStart.status === "rejected") {
+    await undo();
+    // The database's reason first: it is the one that says what to start or set.
+    throw [madeStart, slackStart, twilioStart].find((s) => s.status === "rejected")!.reason;
+  }
+  const [slack, twilio, made] = [slackStart.value, twilioStart.value, madeStart.value];
   const target = made.target;
   const config: Config = {
     slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl, ...slackSettings },
@@ -45,15 +59,24 @@ export async function startHarness(
     logLevel: "silent",
     smsSegmentPriceUsd: 0.0083,
   };
-  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), options);
+  let app: RunningApp;
+  try {
+    app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), options);
+  } catch (error) {
+    await undo();
+    throw error;
+  }
   return {
     app,
     slack,
     twilio,
     config,
     async close() {
-      await app.stop();
-      await Promise.all([slack.close(), twilio.close(), made.dispose()]);
+      try {
+        await app.stop();
+      } finally {
+        await Promise.all([slack.close(), twilio.close(), made.dispose()]);
+      }
     },
   };
 }

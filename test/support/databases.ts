@@ -2,9 +2,13 @@ import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { openDatabase, type Database, type DatabaseTarget } from "../../src/db/database";
 import { applyMigrations } from "../../src/db/migrate";
+import { LOCAL_POSTGRES_URL, withoutPassword } from "./test-postgres";
 
-/** The PostgreSQL server the tests use; CI starts it on 127.0.0.1:5432 with trust auth. */
-export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+/**
+ * The PostgreSQL server the tests use: jest's globalSetup (test-postgres.ts) puts the one it chose
+ * in TEST_DATABASE_URL; scripts run outside jest (the benchmarks) use 127.0.0.1:5432.
+ */
+export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? LOCAL_POSTGRES_URL;
 
 export interface TestDatabaseTarget {
   readonly name: "postgres" | "pglite";
@@ -14,15 +18,15 @@ export interface TestDatabaseTarget {
 }
 
 /** A brand-new, empty PostgreSQL database, so suites never see each other's rows. */
-export async function createPostgresDatabase(): Promise<TestDatabaseTarget> {
+export async function createPostgresDatabase(adminUrl = POSTGRES_ADMIN_URL): Promise<TestDatabaseTarget> {
   const dbName = `t_${Date.now()}_${randomBytes(4).toString("hex")}`;
-  await adminQuery(`CREATE DATABASE ${dbName}`);
-  const url = new URL(POSTGRES_ADMIN_URL);
+  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
   return {
     name: "postgres",
     target: { kind: "postgres", url: url.toString() },
-    dispose: () => adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
+    dispose: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
   };
 }
 
@@ -41,8 +45,20 @@ export async function openMigratedDatabase(
   create: () => Promise<TestDatabaseTarget>,
 ): Promise<Database & { dispose(): Promise<void> }> {
   const made = await create();
-  const db = await openDatabase(made.target);
-  await applyMigrations(db);
+  let db: Database;
+  try {
+    db = await openDatabase(made.target);
+  } catch (error) {
+    await made.dispose().catch(() => undefined);
+    throw error;
+  }
+  try {
+    await applyMigrations(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    await made.dispose().catch(() => undefined);
+    throw error;
+  }
   return Object.assign(db, {
     async dispose() {
       await db.close();
@@ -51,12 +67,33 @@ export async function openMigratedDatabase(
   });
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw unreachable(adminUrl, error);
+  }
   try {
     await client.query(sql);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What to do when the tests' server does not answer, in one line: jest prints an error's stack, and
+ * a stack through pg's socket code says nothing the message does not.
+ */
+export function unreachable(url: string, cause: unknown): Error {
+  const where = withoutPassword(url);
+  // Not `instanceof Error`: socket errors come from Node's own realm, not the test's.
+  const { message, code } = (cause ?? {}) as { message?: string; code?: string };
+  const reason = message || code || String(cause);
+  const advice = process.env.TEST_DATABASE_URL
+    ? "start it, or fix or unset TEST_DATABASE_URL (unset, the tests use 127.0.0.1:5432 or start their own)"
+    : "start one or set TEST_DATABASE_URL";
+  const error = new Error(`No PostgreSQL at ${where} (${reason}): ${advice}`);
+  error.stack = error.message;
+  return error;
 }

@@ -9,7 +9,7 @@ describe.each(BACKENDS)("plain SQL (%s)", (_name, create) => {
     db = await openMigratedDatabase(create);
   });
   afterAll(async () => {
-    await db.dispose();
+    await db?.dispose();
   });
 
   it("returns rows with the types the send path reads: int, boolean, timestamptz, jsonb, text[] and null", async () => {

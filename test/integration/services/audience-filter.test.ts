@@ -242,7 +242,7 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
       data: [...optOutPhones, "+19999999999"].map((phone) => ({ phone, source: "keyword" as const })),
     });
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
 
   /** Seeded phones matching the filter, through the compiled fragment behind a parameter of our own. */
   async function phones(input: unknown): Promise<string[]> {

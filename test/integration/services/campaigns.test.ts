@@ -69,7 +69,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
       })
     ).id;
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
 
   function draft(overrides: Partial<CampaignForm> = {}): CampaignDraft {
     const form: CampaignForm = {

@@ -13,7 +13,7 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
   beforeEach(async () => {
     await db.prisma.contact.deleteMany();
     await db.prisma.optOut.deleteMany();
@@ -136,7 +136,7 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
 
   const PHONES = ["(212) 555-0101", "(212) 555-0102", "(415) 555-0103", "(602) 555-0104"];
   const e164 = (raw: string) => `+1${raw.replace(/\D/g, "")}`;

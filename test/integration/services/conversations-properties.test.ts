@@ -70,8 +70,8 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
     };
   });
   afterAll(async () => {
-    await twilio.close();
-    await db.dispose();
+    await twilio?.close();
+    await db?.dispose();
   });
 
   it("sends one SMS per volunteer message and posts one thread reply per voter text, however often each arrives", async () => {

@@ -18,7 +18,7 @@ describe.each(BACKENDS)("follow-up reminders (%s)", (_name, create) => {
     db = await openMigratedDatabase(create);
     deps = { db, render: slackThreadRenderer, logger: pino({ level: "silent" }), clock: () => now };
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
   beforeEach(() => {
     now = MONDAY_MORNING;
   });

@@ -24,7 +24,7 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
 
   it("stores an inbound text once, however often it is delivered, and keeps the raw webhook", async () => {
     const sms = inbound({ media: [{ url: "https://api.twilio.com/media/ME1", contentType: "image/jpeg" }] });

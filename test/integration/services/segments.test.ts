@@ -68,7 +68,7 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
       },
     });
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
   afterEach(async () => {
     await db.prisma.campaign.updateMany({ data: { segmentId: null } });
     await db.prisma.segment.deleteMany();

@@ -11,7 +11,7 @@ describe.each(BACKENDS)("pruning the Slack outbox (%s)", (_name, create) => {
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
 
   const post = (
     text: string,

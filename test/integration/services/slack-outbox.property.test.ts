@@ -88,9 +88,9 @@ describe.each(BACKENDS)("Slack outbox invariants (%s)", (name, create) => {
     slack = await startFakeSlack({ clock: () => clock.now() });
   });
   afterAll(async () => {
-    await slack.close();
-    if (second !== db) await second.close();
-    await db.dispose();
+    await slack?.close();
+    if (second !== db) await second?.close();
+    await db?.dispose();
   });
 
   it("posts every queued post once (or marks it failed and reports it), in order per channel, never over the rate", async () => {

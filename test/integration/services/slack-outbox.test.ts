@@ -58,7 +58,7 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
   beforeAll(async () => {
     db = await openMigratedDatabase(create);
   });
-  afterAll(() => db.dispose());
+  afterAll(() => db?.dispose());
   beforeEach(async () => {
     await db.prisma.$executeRawUnsafe(`TRUNCATE "SlackOutbox", "SlackOutboxChannel", "Contact" CASCADE`);
     clock = new VirtualClock();

@@ -134,8 +134,8 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
     }
   });
   afterAll(async () => {
-    await twilio.close();
-    await db.dispose();
+    await twilio?.close();
+    await db?.dispose();
   });
 
   async function resetWorld(): Promise<void> {
