@@ -7,7 +7,9 @@ import type {
   ThreadView,
 } from "../../services/conversation-threads";
 import { setAsideText, threadNoteText } from "./thread-notes";
-import { escapeMrkdwn } from "./segment";
+import type { types } from "@slack/bolt";
+import type { Prisma } from "../../db/generated/client";
+import { actions, button, context, option, plain, section, SLACK_LIMITS, staticSelect } from "./kit";
 
 export const THREAD_ASSIGN = "thread_assign";
 export const THREAD_RELEASE = "thread_release";
@@ -27,15 +29,10 @@ export const FOLLOW_UP_CHOICES: readonly { label: string; hours: number }[] = [
   { label: "No follow-up", hours: 0 },
 ];
 
-const plain = (text: string) => ({ type: "plain_text" as const, text: text.slice(0, 75) });
-const option = (text: string, value: string) => ({ text: plain(text), value: value.slice(0, 150) });
-const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: text.slice(0, 3_000) } });
-const context = (text: string) => ({ type: "context", elements: [{ type: "mrkdwn", text: text.slice(0, 3_000) }] });
-
 /** The thread's first message: who the voter is, what they were sent, and the controls. */
 function root(view: ThreadView): SlackMessageJson {
   const status = view.optedOut ? " · :no_entry_sign: *opted out*" : "";
-  const tags = view.tags.length ? view.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(" ") : "none";
+  const tags = view.tags.length ? view.tags.map((t) => `\`${escapeForSlack(t)}\``).join(" ") : "none";
   const owner = view.assignee ? `<@${view.assignee}>` : "nobody yet";
   const followUp = view.followUpAt ? ` · follow up ${view.followUpAt.toISOString().slice(0, 10)}` : "";
   // Names come from imported files: escaped like voter text, so a name cannot ping or link.
@@ -46,65 +43,51 @@ function root(view: ThreadView): SlackMessageJson {
   const tagOptions = [...new Set([...(view.outcomeTag ? [view.outcomeTag] : []), ...COMMON_TAGS])].map((t) =>
     option(t, `${value}|${t}`),
   );
-  const controls = view.optedOut
-    ? []
-    : [
-        {
-          type: "actions",
-          block_id: `thread_controls`,
-          elements: [
-            view.assignee
-              ? { type: "button", action_id: THREAD_RELEASE, text: plain("Release"), value }
-              : { type: "button", action_id: THREAD_ASSIGN, text: plain("Assign to me"), value },
-            { type: "static_select", action_id: THREAD_TAG, placeholder: plain("Tag"), options: tagOptions },
-            {
-              type: "static_select",
-              action_id: THREAD_FOLLOW_UP,
-              placeholder: plain("Follow up"),
-              options: FOLLOW_UP_CHOICES.map((c) => option(c.label, `${value}|${c.hours}`)),
-            },
-            ...(view.cannedReplies.length
-              ? [
-                  {
-                    type: "static_select",
-                    action_id: THREAD_CANNED,
-                    placeholder: plain("Canned reply"),
-                    options: view.cannedReplies.slice(0, 100).map((r) => option(r.title, `${value}|${r.id}`)),
-                  },
-                ]
-              : []),
-            {
-              type: "button",
-              action_id: THREAD_OPT_OUT,
-              style: "danger",
-              text: plain("Opt out"),
-              value,
-              confirm: {
-                title: plain("Opt this voter out?"),
-                text: {
-                  type: "mrkdwn",
-                  text: "No campaign will text this number again, and a START from them will not undo it.",
-                },
-                confirm: plain("Opt out"),
-                deny: plain("Cancel"),
-              },
-            },
-          ],
-        },
-      ];
-  return {
-    text,
-    unfurl_links: false,
-    unfurl_media: false,
-    blocks: [
-      section(
-        `:speech_balloon: *${escapeForSlack(view.contactName)}* (${view.maskedPhone})${view.campaignName ? ` · ${escapeMrkdwn(view.campaignName)}` : ""}${status}`,
-      ),
-      ...(view.firstText ? [section(`*First text:*\n${quoteForSlack(view.firstText)}`)] : []),
-      context(`Tags: ${tags} · Volunteer: ${owner}${followUp} · Reply in this thread to text them.`),
-      ...controls,
-    ],
+  const optOut: types.Button = {
+    ...button({ actionId: THREAD_OPT_OUT, text: "Opt out", value, style: "danger" }),
+    confirm: {
+      title: plain("Opt this voter out?", SLACK_LIMITS.modalTitle),
+      text: {
+        type: "mrkdwn",
+        text: "No campaign will text this number again, and a START from them will not undo it.",
+      },
+      confirm: plain("Opt out", SLACK_LIMITS.buttonText),
+      deny: plain("Cancel", SLACK_LIMITS.buttonText),
+    },
   };
+  const controls = actions(
+    [
+      view.assignee
+        ? button({ actionId: THREAD_RELEASE, text: "Release", value })
+        : button({ actionId: THREAD_ASSIGN, text: "Assign to me", value }),
+      staticSelect({ actionId: THREAD_TAG, placeholder: "Tag", options: tagOptions }),
+      staticSelect({
+        actionId: THREAD_FOLLOW_UP,
+        placeholder: "Follow up",
+        options: FOLLOW_UP_CHOICES.map((c) => option(c.label, `${value}|${c.hours}`)),
+      }),
+      ...(view.cannedReplies.length
+        ? [
+            staticSelect({
+              actionId: THREAD_CANNED,
+              placeholder: "Canned reply",
+              options: view.cannedReplies.map((r) => option(r.title, `${value}|${r.id}`)),
+            }),
+          ]
+        : []),
+      optOut,
+    ],
+    "thread_controls",
+  );
+  const blocks: types.KnownBlock[] = [
+    section(
+      `:speech_balloon: *${escapeForSlack(view.contactName)}* (${view.maskedPhone})${view.campaignName ? ` · ${escapeForSlack(view.campaignName)}` : ""}${status}`,
+    ),
+    ...(view.firstText ? [section(`*First text:*\n${quoteForSlack(view.firstText)}`)] : []),
+    context(`Tags: ${tags} · Volunteer: ${owner}${followUp} · Reply in this thread to text them.`),
+    ...(view.optedOut ? [] : [controls]),
+  ];
+  return { text, unfurl_links: false, unfurl_media: false, blocks: blocks as unknown as Prisma.InputJsonArray };
 }
 
 function voterText(view: { contactName: string; body: string; mediaUrls: string[] }): SlackMessageJson {

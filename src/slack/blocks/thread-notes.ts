@@ -1,5 +1,6 @@
 import { localTimeLabel } from "../../domain/quiet-hours";
 import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
+import { number } from "./kit";
 import type { ReplyRefusal, ThreadNote } from "../../services/conversation-threads";
 
 /** The app's lines in voter threads, worded for volunteers. Everything that came from outside is escaped. */
@@ -11,7 +12,7 @@ function refusalText(user: string, refusal: ReplyRefusal): string {
     case "empty":
       return `<@${user}>, that reply has no text to send: nothing went out.`;
     case "too-long":
-      return `<@${user}>, that reply is ${refusal.length.toLocaleString("en-US")} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`;
+      return `<@${user}>, that reply is ${number(refusal.length)} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`;
     case "opted-out":
       return `<@${user}>, this voter opted out: nothing went out, and nothing ever will.`;
     case "outside-hours":
