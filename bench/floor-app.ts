@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       maskedPhone: "(***) ***-0001",
       place: "NY",
       variantLabel: "A",
+      step: 0,
       body,
       sms: measureSms(body),
       mediaCount: 0,

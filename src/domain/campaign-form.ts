@@ -1,5 +1,6 @@
 import { nameProblem, normalizeName } from "./display-name";
 import { DEFAULT_SEND_WINDOW, sendWindowPolicySchema, WEEKDAYS, type SendWindowPolicy } from "./quiet-hours";
+import { DEFAULT_FOLLOW_UP_DELAYS } from "./follow-up";
 import { lintScript, type LintFinding } from "./script-lint";
 
 /**
@@ -85,6 +86,7 @@ const CAP_LIMITS = { count: { min: 1, max: 10 }, days: { min: 1, max: 90 } } as 
 const GOAL_TARGET_MAX = 10_000_000;
 const TEXT_LIMITS = { callToAction: 300, senderIdentity: 120, helpText: 300, goalOutcomeTag: 40 } as const;
 const MAX_MEDIA = 10;
+const FOLLOW_UP_DELAY_LIMITS = { min: 1, max: 30 };
 
 export interface CampaignForm {
   name: string;
@@ -96,6 +98,8 @@ export interface CampaignForm {
   /** First-message variants as typed, A to D ("" when left empty). */
   scripts: string[];
   followUps: string[];
+  /** Days after the previous text each follow-up goes out, as typed ("2", "5"). */
+  followUpDelays: string[];
   channelId: string | null;
   sendWindow: string | null;
   capCount: string;
@@ -110,6 +114,7 @@ export interface CampaignForm {
 
 export type ScriptField = `script${VariantLabel}`;
 export type FollowUpField = "followUp1" | "followUp2";
+export type FollowUpDelayField = "followUpDelay1" | "followUpDelay2";
 export type CampaignField =
   | "name"
   | "goalType"
@@ -119,6 +124,7 @@ export type CampaignField =
   | "senderIdentity"
   | ScriptField
   | FollowUpField
+  | FollowUpDelayField
   | "channel"
   | "sendWindow"
   | "capCount"
@@ -129,10 +135,14 @@ export type CampaignField =
 
 export const scriptField = (label: VariantLabel): ScriptField => `script${label}`;
 export const followUpField = (index: number): FollowUpField => (index === 0 ? "followUp1" : "followUp2");
+export const followUpDelayField = (index: number): FollowUpDelayField =>
+  index === 0 ? "followUpDelay1" : "followUpDelay2";
 
 export interface ScriptDraft {
   label: string;
   body: string;
+  /** Follow-ups: days after the previous text. */
+  delayDays?: number;
 }
 
 export interface CampaignDraft {
@@ -161,6 +171,7 @@ export const EMPTY_CAMPAIGN_FORM: CampaignForm = {
   senderIdentity: "",
   scripts: ["", "", "", ""],
   followUps: ["", ""],
+  followUpDelays: DEFAULT_FOLLOW_UP_DELAYS.map(String),
   channelId: null,
   sendWindow: "standard",
   capCount: String(DEFAULT_FREQUENCY_CAP.count),
@@ -319,11 +330,21 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
   FOLLOW_UP_LABELS.forEach((label, index) => {
     const body = (form.followUps[index] ?? "").trim();
     if (!body) return;
+    if (index > 0 && followUps.length < index) {
+      problems[followUpField(index)] =
+        `Write ${FOLLOW_UP_LABELS[0].toLowerCase()} first: ${label.toLowerCase()} goes out after it.`;
+      return;
+    }
     const findings = lintScript(body, { ...lintContext, kind: "follow_up" });
     const errors = findings.filter((f) => f.severity === "error");
     if (errors.length) problems[followUpField(index)] = problemOf(errors, true);
     for (const f of findings.filter((w) => w.severity === "warning")) warnings.push(`${label}: ${f.message}`);
-    followUps.push({ label, body });
+    const after = index === 0 ? "the first text" : FOLLOW_UP_LABELS[index - 1]!.toLowerCase();
+    // Left empty, a delay takes its default: 2 days, then 5.
+    const typedDelay = (form.followUpDelays[index] ?? "").trim() || String(DEFAULT_FOLLOW_UP_DELAYS[index]);
+    const delay = wholeNumber(typedDelay, FOLLOW_UP_DELAY_LIMITS, `the days after ${after}`);
+    if (typeof delay === "string") problems[followUpDelayField(index)] = delay;
+    followUps.push({ label, body, delayDays: typeof delay === "number" ? delay : undefined });
   });
 
   if (!form.channelId) problems.channel = "Pick the channel where voters' replies will appear as threads.";
@@ -343,6 +364,18 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
       `Frequency cap: ${capCount} texts per ${capDays} ${capDays === 1 ? "day" : "days"} is looser than the default ` +
         `(${DEFAULT_FREQUENCY_CAP.count} per ${DEFAULT_FREQUENCY_CAP.days} days); some states allow only 3 solicitations per 24 hours.`,
     );
+  }
+
+  if (typeof capCount === "number" && typeof capDays === "number" && followUps.length > 0) {
+    // Every text of the campaign lands inside one cap window when the delays add up to less than it.
+    const planned = 1 + followUps.length;
+    const span = followUps.reduce((days, f) => days + (f.delayDays ?? 0), 0);
+    if (planned > capCount && span < capDays) {
+      warnings.push(
+        `Follow-ups: this campaign plans ${planned} texts within ${span} days, but the cap allows ${capCount} per ${capDays} days: ` +
+          `the last ${planned - capCount === 1 ? "one" : planned - capCount} will be skipped for every contact. Lengthen the delays or raise the cap.`,
+      );
+    }
   }
 
   if (!form.segmentId)

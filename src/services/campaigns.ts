@@ -17,6 +17,7 @@ import {
   type CampaignStatus,
 } from "../domain/campaign-status";
 import { nameKey, normalizeName } from "../domain/display-name";
+import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
 import { claimName, lookupName, nameTaken } from "./unique-names";
@@ -61,7 +62,7 @@ export const CAMPAIGN_FIELDS = {
   createdAt: true,
   segment: { select: { id: true, name: true, filter: true } },
   scripts: {
-    select: { id: true, kind: true, label: true, body: true, position: true },
+    select: { id: true, kind: true, label: true, body: true, position: true, delayDays: true },
     orderBy: [{ kind: "asc" as const }, { position: "asc" as const }],
   },
 } satisfies Prisma.CampaignSelect;
@@ -84,7 +85,15 @@ export interface CampaignRecord {
   createdBy: string;
   createdAt: Date;
   segment: { id: string; name: string; filter: unknown } | null;
-  scripts: { id: string; kind: "initial" | "follow_up"; label: string; body: string; position: number }[];
+  scripts: {
+    id: string;
+    kind: "initial" | "follow_up";
+    label: string;
+    body: string;
+    position: number;
+    /** Follow-ups: days after the previous text. */
+    delayDays: number | null;
+  }[];
 }
 
 // ---- names -------------------------------------------------------------------------------------
@@ -175,8 +184,20 @@ function campaignData(draft: CampaignDraft) {
 }
 
 const scriptRows = (draft: CampaignDraft) => [
-  ...draft.scripts.map((s, position) => ({ kind: "initial" as const, label: s.label, body: s.body, position })),
-  ...draft.followUps.map((s, position) => ({ kind: "follow_up" as const, label: s.label, body: s.body, position })),
+  ...draft.scripts.map((s, position) => ({
+    kind: "initial" as const,
+    label: s.label,
+    body: s.body,
+    position,
+    delayDays: null,
+  })),
+  ...draft.followUps.map((s, position) => ({
+    kind: "follow_up" as const,
+    label: s.label,
+    body: s.body,
+    position,
+    delayDays: s.delayDays ?? DEFAULT_FOLLOW_UP_DELAYS[position] ?? null,
+  })),
 ];
 
 async function lockNames(tx: Tx, name: string, exceptId?: string): Promise<void> {
@@ -244,7 +265,7 @@ export async function updateCampaign(
         await tx.scriptVariant.upsert({
           where: { campaignId_kind_label: { campaignId: id, kind: row.kind, label: row.label } },
           create: { ...row, campaignId: id },
-          update: { body: row.body, position: row.position },
+          update: { body: row.body, position: row.position, delayDays: row.delayDays },
         });
       }
       return tx.campaign.update({ where: { id }, data: campaignData(draft), select: { id: true, name: true } });
@@ -268,6 +289,7 @@ export function formOfCampaign(c: CampaignRecord): CampaignForm {
     senderIdentity: c.senderIdentity ?? "",
     scripts: VARIANT_LABELS.map((label) => initial.find((s) => s.label === label)?.body ?? ""),
     followUps: [0, 1].map((i) => followUps[i]?.body ?? ""),
+    followUpDelays: [0, 1].map((i) => String(followUps[i]?.delayDays ?? DEFAULT_FOLLOW_UP_DELAYS[i])),
     channelId: c.conversationChannelId,
     sendWindow: presetOf(c.quietHoursPolicy),
     capCount: String(c.frequencyCapCount),

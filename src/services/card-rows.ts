@@ -1,6 +1,7 @@
 import type { SqlRunner } from "../db/database";
 import { prepared } from "../db/prepared";
 import type { CampaignStatus } from "../domain/campaign-status";
+import { repliedSinceFirstTextSql } from "../domain/follow-up";
 import { textsTowardCapSql, type FrequencyCap } from "../domain/frequency-cap";
 import { storedPolicyOrDefault, type SendWindowPolicy } from "../domain/quiet-hours";
 import type { GateFacts } from "../domain/send-gates";
@@ -43,9 +44,13 @@ export interface CardRow extends MergeContactRow {
   quietHoursPolicy: unknown;
   mediaCount: number;
   createdBy: string;
+  /** Which of the campaign's texts this entry is on: 0 the first text, 1 and 2 the follow-ups. */
+  step: number;
   variantId: string | null;
   variantLabel: string | null;
   variantBody: string | null;
+  /** Whether the contact texted us since the campaign's first text to them (a follow-up then waits for a person). */
+  repliedSinceFirstText: boolean;
   optedOut: boolean;
   textsInCapWindow: number;
   leftInBatch: number;
@@ -54,11 +59,12 @@ export interface CardRow extends MergeContactRow {
 }
 
 const CARD_ROW_SELECT = `
-  SELECT cc.id AS "entryId", cc.status::text AS "entryStatus", cc."assignedTo", cc."campaignId", cc."contactId",
+  SELECT cc.id AS "entryId", cc.status::text AS "entryStatus", cc."assignedTo", cc."campaignId", cc."contactId", cc.step,
     camp.name AS "campaignName", camp.status::text AS "campaignStatus", camp."frequencyCapCount", camp."frequencyCapDays",
     camp."quietHoursPolicy", cardinality(camp."mediaUrls") AS "mediaCount", camp."createdBy",
     ${MERGE_CONTACT_COLUMNS},
     v.id AS "variantId", v.label AS "variantLabel", v.body AS "variantBody",
+    (cc.step > 0 AND ${repliedSinceFirstTextSql("cc")}) AS "repliedSinceFirstText",
     ${optedOutSql("c.phone")} AS "optedOut",
     ${textsTowardCapSql({ phone: "c.phone", now: "$1::timestamptz", days: 'camp."frequencyCapDays"' })} AS "textsInCapWindow",
     (SELECT count(*)::int FROM "CampaignContact" b
@@ -67,9 +73,11 @@ const CARD_ROW_SELECT = `
   FROM "CampaignContact" cc
   JOIN "Campaign" camp ON camp.id = cc."campaignId"
   JOIN "Contact" c ON c.id = cc."contactId"
+  -- The entry's script: its A/B variant (or the first one left, when an edit removed it), or the follow-up of its step.
   LEFT JOIN LATERAL (
     SELECT sv.id, sv.label, sv.body FROM "ScriptVariant" sv
-    WHERE sv."campaignId" = cc."campaignId" AND sv.kind = 'initial'
+    WHERE sv."campaignId" = cc."campaignId"
+      AND CASE WHEN cc.step = 0 THEN sv.kind = 'initial' ELSE sv.kind = 'follow_up' AND sv.position = cc.step - 1 END
     ORDER BY (sv.id IS NOT DISTINCT FROM cc."variantId") DESC, sv.position LIMIT 1) v ON true`;
 
 /** Activity older than this is refreshed on the next card, so an active batch never looks idle. */
@@ -152,5 +160,7 @@ export function gateFactsOf(row: CardRow, campaign: CampaignRules): GateFacts {
     cap: campaign.cap,
     window: campaign.window,
     script: row.variantBody,
+    step: row.step,
+    repliedSinceFirstText: row.repliedSinceFirstText,
   };
 }

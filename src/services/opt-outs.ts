@@ -39,7 +39,7 @@ export async function recordOptOut(
     await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
   // Queued sends are checked against the opt-out list at the click too; this keeps them off volunteers' cards.
   await tx.$executeRawUnsafe(
-    `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = 'opted out', "assignedTo" = NULL, "updatedAt" = $2
+    `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = 'opted out', "skipCode" = 'opted-out', "assignedTo" = NULL, "updatedAt" = $2
      FROM "Contact" c WHERE c.id = cc."contactId" AND c.phone = $1 AND cc.status IN ('pending', 'assigned', 'deferred')`,
     phone,
     now,

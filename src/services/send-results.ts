@@ -114,6 +114,7 @@ export async function reconcileUnconfirmedSends(
         data: {
           status: "skipped",
           skipReason: "the send could not be confirmed with Twilio and was not repeated; check before texting again",
+          skipCode: "unconfirmed",
           updatedAt: now,
         },
       });

@@ -5,6 +5,7 @@ import { prepared } from "../db/prepared";
 import { campaignAllows, campaignRefusal } from "../domain/campaign-status";
 import { CLAIMED, NOT_SENT, UNCONFIRMED } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
+import { followUpDueSql } from "../domain/follow-up";
 import { checkSendGates, type Gate } from "../domain/send-gates";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
@@ -56,7 +57,10 @@ export interface TextingCard {
   contactName: string;
   maskedPhone: string;
   place: string | null;
+  /** "A", "B", … for a first text; "Follow-up 1" or "Follow-up 2". */
   variantLabel: string;
+  /** 0 for a first text, 1 or 2 for a follow-up. */
+  step: number;
   body: string;
   sms: SmsMeasure;
   mediaCount: number;
@@ -101,12 +105,29 @@ const noteFor = (
   reason,
 });
 
-/**
- * Moves up to `size` contacts from the pool to the volunteer: deferred ones whose window has
- * opened, then never-texted ones, then batches other volunteers left idle. SKIP LOCKED keeps two
- * volunteers from ever taking the same contact. One query per source, each served by the
- * (campaignId, status) index, so a claim stays quick however much of a big campaign is sent.
- */
+// The pool, in the order volunteers get it: deferred contacts whose window has opened, then
+// never-texted ones, then batches other volunteers left idle (each keeps the step it is on), then
+// follow-ups that came due. One statement per source, each served by an index on
+// (campaignId, status, …), so a claim stays quick however much of a big campaign is sent.
+// $1 campaign, $2 volunteer, $3 how many, $4 now (and $5 the idle cut-off, for idle batches).
+const claimFrom = (where: string, from = `"CampaignContact" cc`, advance = "") =>
+  prepared(`WITH picked AS (
+    SELECT cc.id FROM ${from} WHERE cc."campaignId" = $1::uuid AND ${where}
+    LIMIT $3::int FOR UPDATE OF cc SKIP LOCKED)
+  UPDATE "CampaignContact" cc SET status = 'assigned', "assignedTo" = $2, "assignedAt" = $4, "deferredUntil" = NULL,
+    "updatedAt" = $4${advance}
+  FROM picked WHERE cc.id = picked.id`);
+
+const CLAIM_DEFERRED = claimFrom(`cc.status = 'deferred' AND cc."deferredUntil" <= $4`);
+const CLAIM_PENDING = claimFrom(`cc.status = 'pending'`);
+const CLAIM_IDLE = claimFrom(`cc.status = 'assigned' AND cc."assignedAt" < $5 AND cc."assignedTo" <> $2`);
+const CLAIM_FOLLOW_UPS = claimFrom(
+  followUpDueSql({ entry: "cc", contact: "c", now: "$4::timestamptz" }),
+  `"CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId"`,
+  ", step = cc.step + 1",
+);
+
+/** Moves up to `size` contacts from the pool to the volunteer; SKIP LOCKED keeps two volunteers from taking the same one. */
 async function claimBatch(
   db: Database,
   campaignId: string,
@@ -114,29 +135,17 @@ async function claimBatch(
   now: Date,
   size: number,
 ): Promise<number> {
-  const sources: { where: string; params: unknown[] }[] = [
-    { where: `status = 'deferred' AND "deferredUntil" <= $4`, params: [now] },
-    { where: `status = 'pending'`, params: [] },
-    {
-      where: `status = 'assigned' AND "assignedAt" < $4 AND "assignedTo" <> $2`,
-      params: [new Date(now.getTime() - IDLE_BATCH_MS)],
-    },
+  const idleBefore = new Date(now.getTime() - IDLE_BATCH_MS);
+  const sources: [string, ...Date[]][] = [
+    [CLAIM_DEFERRED],
+    [CLAIM_PENDING],
+    [CLAIM_IDLE, idleBefore],
+    [CLAIM_FOLLOW_UPS],
   ];
   let claimed = 0;
-  for (const source of sources) {
+  for (const [sql, ...extra] of sources) {
     if (claimed >= size) break;
-    claimed += await db.prisma.$executeRawUnsafe(
-      prepared(`WITH picked AS (
-         SELECT id FROM "CampaignContact" WHERE "campaignId" = $1::uuid AND ${source.where}
-         LIMIT $3::int FOR UPDATE SKIP LOCKED)
-       UPDATE "CampaignContact" cc SET status = 'assigned', "assignedTo" = $2, "assignedAt" = $${source.params.length + 4}, "deferredUntil" = NULL, "updatedAt" = $${source.params.length + 4}
-       FROM picked WHERE cc.id = picked.id`),
-      campaignId,
-      volunteer,
-      size - claimed,
-      ...source.params,
-      now,
-    );
+    claimed += await db.prisma.$executeRawUnsafe(sql, campaignId, volunteer, size - claimed, now, ...extra);
   }
   return claimed;
 }
@@ -151,11 +160,12 @@ async function setAside(
 ): Promise<boolean> {
   const updated = await db.query(
     prepared(`UPDATE "CampaignContact" SET status = $3::text::"CampaignContactStatus", "skipReason" = $4, "updatedAt" = $5,
+       "skipCode" = CASE WHEN $3 = 'skipped' THEN $7 ELSE NULL END,
        "deferredUntil" = CASE WHEN $3 = 'deferred' THEN $6::timestamptz ELSE "deferredUntil" END,
        "assignedTo" = CASE WHEN $3 = 'deferred' THEN NULL ELSE "assignedTo" END,
        "assignedAt" = CASE WHEN $3 = 'deferred' THEN NULL ELSE "assignedAt" END
      WHERE id = $1::uuid AND status = 'assigned' AND "assignedTo" = $2 RETURNING 1`),
-    [entryId, volunteer, gate.outcome, gate.reason, now, gate.deferredUntil ?? null],
+    [entryId, volunteer, gate.outcome, gate.reason, now, gate.deferredUntil ?? null, gate.code],
   );
   return updated.length === 1;
 }
@@ -209,6 +219,7 @@ export async function drawCard(
         maskedPhone: maskPhone(row.phone),
         place: row.state ?? null,
         variantLabel: row.variantLabel!,
+        step: row.step,
         body: gate.body,
         sms: measureSms(gate.body),
         mediaCount: campaign.mediaCount,
@@ -241,7 +252,7 @@ export async function skipCard(
   input: { campaignContactId: string; volunteer: string; now: Date },
 ): Promise<CardNote | null> {
   const [entry] = await db.sql.query<{ firstName: string | null; lastName: string | null; phone: string }>(
-    prepared(`UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "updatedAt" = $4
+    prepared(`UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "skipCode" = 'volunteer', "updatedAt" = $4
      FROM "Contact" c WHERE cc.id = $1::uuid AND cc.status = 'assigned' AND cc."assignedTo" = $2 AND c.id = cc."contactId"
      RETURNING c."firstName", c."lastName", c.phone`),
     [input.campaignContactId, input.volunteer, `skipped by <@${input.volunteer}>`, input.now],
@@ -297,10 +308,14 @@ export async function sendCard(
          ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
          RETURNING id),
        msg AS (
-         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", status, "sentBy", initiated, "sendIntentId", segments, "createdAt", "updatedAt")
-         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, $4, $4
-         FROM conv, "Campaign" camp WHERE camp.id = $2::uuid)
-       UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "variantId" = $13::uuid, "updatedAt" = $4 WHERE id = $14::uuid`),
+         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", status, "sentBy", initiated, "sendIntentId", segments, step, "createdAt", "updatedAt")
+         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
+         FROM conv, "Campaign" camp, "CampaignContact" cc WHERE camp.id = $2::uuid AND cc.id = $14::uuid)
+       -- A follow-up keeps the entry's A/B variant, so the report credits what the first text started.
+       UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "skipCode" = NULL,
+         "variantId" = CASE WHEN step = 0 THEN $13::uuid ELSE "variantId" END,
+         "firstTextAt" = COALESCE("firstTextAt", $4), "lastTextAt" = $4, "updatedAt" = $4
+       WHERE id = $14::uuid`),
       [
         newId(),
         campaign.id,
@@ -357,7 +372,7 @@ export async function sendCard(
       where: { id: campaignContactId },
       data: retry
         ? { status: "assigned", skipReason: null, updatedAt: now }
-        : { status: "skipped", skipReason: result.message, updatedAt: now },
+        : { status: "skipped", skipReason: result.message, skipCode: "failed", updatedAt: now },
     });
     if (advice.recordOptOut)
       await recordOptOut(tx, row.phone, "carrier", `Twilio ${result.code ?? "21610"} on send`, now);

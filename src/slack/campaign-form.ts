@@ -1,6 +1,7 @@
 import {
   EMPTY_CAMPAIGN_FORM,
   FOLLOW_UP_LABELS,
+  followUpDelayField,
   followUpField,
   scriptField,
   VARIANT_LABELS,
@@ -24,6 +25,7 @@ export function readCampaignForm(values: ViewStateValues): CampaignForm {
     senderIdentity: typed("senderIdentity"),
     scripts: VARIANT_LABELS.map((label) => typed(scriptField(label))),
     followUps: FOLLOW_UP_LABELS.map((_, i) => typed(followUpField(i))),
+    followUpDelays: FOLLOW_UP_LABELS.map((_, i) => typed(followUpDelayField(i))),
     channelId: state("channel")?.selected_conversation ?? null,
     sendWindow: picked("sendWindow"),
     capCount: typed("capCount"),

@@ -109,6 +109,48 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
       )
       .join("\n");
 
+  it("offers follow-ups once their delay passed, to those who did not reply, with the same one-click card", async () => {
+    await h.app.db.prisma.contact.createMany({ data: contactsTagged("fup", 1900, 2) });
+    await launchedCampaign(h.app.db, {
+      name: "Fup",
+      tag: "fup",
+      createdBy: ORGANIZER,
+      form: {
+        followUps: ["{firstName}, still with us for Nov 3? Reply STOP to opt out.", ""],
+        followUpDelays: ["3", ""],
+      },
+    });
+    let card = await startTexting("Fup", ANA, "fup-first");
+    card = await click(card, "texting_send", ANA, "fup-1");
+    card = await click(card, "texting_send", ANA, "fup-2");
+    expect(cardText(card)).toContain("No one left to text");
+    expect(h.twilio.messages).toHaveLength(2);
+    // fup0 replies; three days later only fup1 gets follow-up 1.
+    await h.app.db.prisma.message.create({
+      data: {
+        direction: "inbound",
+        contactId: (await h.app.db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125551900" } })).id,
+        fromPhone: "+12125551900",
+        toPhone: SENDER,
+        body: "yes!",
+        status: "received",
+        createdAt: new Date(MONDAY_10AM_NY.getTime() + 3_600_000),
+      },
+    });
+    now = new Date(MONDAY_10AM_NY.getTime() + 2 * 86_400_000);
+    expect(cardText(await startTexting("Fup", ANA, "fup-early"))).toContain("No one left to text");
+    now = new Date(MONDAY_10AM_NY.getTime() + 3 * 86_400_000);
+    const followUp = await startTexting("Fup", ANA, "fup-due");
+    expect(cardText(followUp)).toContain("text *fup1 Voter*");
+    expect(cardText(followUp)).toContain(">fup1, still with us for Nov 3? Reply STOP to opt out.");
+    expect(cardText(followUp)).toContain("Follow-up 1 · 1 segment");
+    const after = await click(followUp, "texting_send", ANA, "fup-sent");
+    expect(cardText(after)).toContain("No one left to text");
+    expect(h.twilio.messages.slice(2).map((m) => [m.to, m.body])).toEqual([
+      ["+12125551901", "fup1, still with us for Nov 3? Reply STOP to opt out."],
+    ]);
+  });
+
   it("claims a batch, shows a card with the masked phone and the rendered text, and one click sends one text", async () => {
     await h.app.db.prisma.contact.createMany({ data: contactsTagged("solo", 1000, 3) });
     const campaign = await launched("Solo", "solo");
@@ -274,7 +316,7 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
     await launched("Cap", "cap");
     const card = await startTexting("Cap", ANA, "cap");
     expect(cardText(card)).toContain(
-      ":fast_forward: cap0 Voter •••-•••-1400: frequency cap: already 3 first texts in 7 days (limit 3)",
+      ":fast_forward: cap0 Voter •••-•••-1400: frequency cap: already 3 campaign texts in 7 days (limit 3)",
     );
     expect(cardText(card)).toContain("text *cap1 Voter*");
 

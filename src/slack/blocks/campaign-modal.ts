@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import {
   FOLLOW_UP_LABELS,
+  followUpDelayField,
   followUpField,
   GOAL_LABELS,
   GOAL_TYPES,
@@ -205,16 +206,22 @@ export function campaignModal(
       },
       { optional: true },
     ),
-    ...FOLLOW_UP_LABELS.map((label, i) =>
+    ...FOLLOW_UP_LABELS.flatMap((label, i) => [
       input(followUpField(i), label, text(form.followUps[i] ?? "", { multiline: true, max: MAX_SMS_BODY_CHARACTERS }), {
         optional: true,
         ...(i === 0
           ? {
-              hint: "Sent by a volunteer to people who did not answer. {lastReplyDate} and {lastTag} help make it personal.",
+              hint: "Sent by a volunteer, one click each, to people who have not replied. {lastReplyDate} and {lastTag} help make it personal.",
             }
           : {}),
       }),
-    ),
+      input(
+        followUpDelayField(i),
+        `…sent this many days after ${i === 0 ? "the first text" : FOLLOW_UP_LABELS[i - 1]!.toLowerCase()}`,
+        wholeNumber(form.followUpDelays[i] ?? "", 1, 30),
+        { optional: true },
+      ),
+    ]),
     input(
       "channel",
       "Channel for voter replies",

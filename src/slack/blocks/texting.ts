@@ -64,7 +64,7 @@ function cardBlocks(card: TextingCard): KnownBlock[] {
     ),
     section(`>${escapeForSlack(card.body).replace(/\n/g, "\n>")}`),
     context(
-      `Script ${escapeForSlack(card.variantLabel)} · ${card.sms.segments} ${card.sms.segments === 1 ? "segment" : "segments"} (${card.sms.encoding})${media} · ` +
+      `${card.step === 0 ? `Script ${escapeForSlack(card.variantLabel)}` : escapeForSlack(card.variantLabel)} · ${card.sms.segments} ${card.sms.segments === 1 ? "segment" : "segments"} (${card.sms.encoding})${media} · ` +
         `${number(card.leftInBatch)} left in your batch · you sent ${number(card.sentInSession)}`,
     ),
     actions(

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { dueFollowUpStep, followUpDueSql } from "../../../src/domain/follow-up";
 import { textsTowardCap, textsTowardCapSql, type CapMessage } from "../../../src/domain/frequency-cap";
 import { usableValue, usableValueSql, PLACEHOLDER_VALUES } from "../../../src/domain/merge-values";
 import { CLAIMED, NOT_SENT, OUTBOUND_STATUSES, UNCONFIRMED } from "../../../src/domain/message-status";
@@ -119,6 +120,93 @@ describe.each(BACKENDS)("rule homes agree with their SQL twins (%s)", (_name, cr
         expect(rows.map((r) => r.usable)).toEqual(values.map((v) => usableValue(v) !== null));
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("agree on which contacts are due for a follow-up", async () => {
+    const segment = await db.prisma.segment.create({ data: { name: "rules", filter: {}, createdBy: "U0" } });
+    const campaign = await db.prisma.campaign.create({
+      data: { name: "Rules", createdBy: "U0", segmentId: segment.id },
+    });
+    const contacts = await Promise.all(
+      PHONES.map((phone) => db.prisma.contact.create({ data: { phone }, select: { id: true, phone: true } })),
+    );
+    const entry = fc.record({
+      status: fc.constantFrom("pending", "assigned", "sent", "skipped", "deferred"),
+      step: fc.integer({ min: 0, max: 2 }),
+      firstAgeHours: fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
+      lastAgeHours: fc.integer({ min: 0, max: 200 }),
+      optedOut: fc.boolean(),
+      replyAgeHours: fc.option(fc.integer({ min: -5, max: 400 }), { nil: null }),
+    });
+    const delays = fc.tuple(
+      fc.option(fc.integer({ min: 1, max: 7 }), { nil: null }),
+      fc.option(fc.integer({ min: 1, max: 7 }), { nil: null }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(entry, entry, entry), delays, async (entries, [delay1, delay2]) => {
+        await db.prisma.message.deleteMany();
+        await db.prisma.optOut.deleteMany();
+        await db.prisma.campaignContact.deleteMany();
+        await db.prisma.scriptVariant.deleteMany();
+        const scripts = [
+          ...(delay1 === null ? [] : [{ position: 0, delayDays: delay1 }]),
+          ...(delay1 === null || delay2 === null ? [] : [{ position: 1, delayDays: delay2 }]),
+        ];
+        for (const s of scripts) {
+          await db.prisma.scriptVariant.create({
+            data: {
+              campaignId: campaign.id,
+              kind: "follow_up",
+              label: `Follow-up ${s.position + 1}`,
+              body: "Hi",
+              position: s.position,
+              delayDays: s.delayDays,
+            },
+          });
+        }
+        const expected: Record<string, boolean> = {};
+        for (const [i, e] of entries.entries()) {
+          const c = contacts[i]!;
+          const ago = (hours: number) => new Date(NOW.getTime() - hours * HOUR);
+          const firstTextAt = e.firstAgeHours === null ? null : ago(Math.max(e.firstAgeHours, e.lastAgeHours));
+          const lastTextAt = firstTextAt === null ? null : ago(e.lastAgeHours);
+          const row = await db.prisma.campaignContact.create({
+            data: {
+              campaignId: campaign.id,
+              contactId: c.id,
+              status: e.status as never,
+              step: e.step,
+              firstTextAt,
+              lastTextAt,
+            },
+          });
+          if (e.optedOut) await db.prisma.optOut.create({ data: { phone: c.phone, source: "keyword" } });
+          const replies = e.replyAgeHours === null ? [] : [ago(e.replyAgeHours)];
+          for (const at of replies) {
+            await db.prisma.message.create({
+              data: {
+                direction: "inbound",
+                contactId: c.id,
+                fromPhone: c.phone,
+                toPhone: "+12125550199",
+                body: "hi",
+                status: "received",
+                createdAt: at,
+              },
+            });
+          }
+          const facts = { status: e.status, step: e.step, firstTextAt, lastTextAt, optedOut: e.optedOut, replies };
+          expected[row.id] = dueFollowUpStep(facts, scripts, NOW) !== null;
+        }
+        const rows = await db.prisma.$queryRawUnsafe<{ id: string; due: boolean }[]>(
+          `SELECT cc.id, ${followUpDueSql({ entry: "cc", contact: "c", now: "$1::timestamptz" })} AS due
+           FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId"`,
+          NOW,
+        );
+        expect(Object.fromEntries(rows.map((r) => [r.id, r.due]))).toEqual(expected);
+      }),
+      { numRuns: 40 },
     );
   });
 });

@@ -40,6 +40,51 @@ function problemsOf(form: Partial<CampaignForm>) {
   return result.problems;
 }
 
+describe("follow-up delays", () => {
+  const followUps = [
+    "Hi {firstName|friend}, just checking in: will you vote on Nov 3?",
+    "Last one: polls open at 7. Will you vote?",
+  ];
+
+  it("save each follow-up with its delay, the defaults (2 and 5 days) when left empty", () => {
+    const result = validateCampaignForm({ ...VALID, followUps, followUpDelays: ["3", ""] }, ctx);
+    expect(result.ok && result.draft.followUps.map((f) => [f.label, f.delayDays])).toEqual([
+      ["Follow-up 1", 3],
+      ["Follow-up 2", 5],
+    ]);
+  });
+
+  it("take whole days from 1 to 30, saying after which text", () => {
+    expect(problemsOf({ followUps, followUpDelays: ["0", "40"] })).toMatchObject({
+      followUpDelay1: "Enter the days after the first text from 1 to 30.",
+      followUpDelay2: "Enter the days after follow-up 1 from 1 to 30.",
+    });
+  });
+
+  it("refuse a second follow-up without a first", () => {
+    expect(problemsOf({ followUps: ["", followUps[1]!] }).followUp2).toBe(
+      "Write follow-up 1 first: follow-up 2 goes out after it.",
+    );
+  });
+
+  it("warn when the cap would skip the last follow-ups for everyone", () => {
+    const result = validateCampaignForm(
+      { ...VALID, followUps, followUpDelays: ["1", "1"], capCount: "2", capDays: "7" },
+      ctx,
+    );
+    expect(result.ok && result.warnings).toContainEqual(
+      expect.stringMatching(
+        /^Follow-ups: this campaign plans 3 texts within 2 days, but the cap allows 2 per 7 days: the last one will be skipped/,
+      ),
+    );
+    const spaced = validateCampaignForm(
+      { ...VALID, followUps, followUpDelays: ["4", "4"], capCount: "2", capDays: "7" },
+      ctx,
+    );
+    expect(spaced.ok && spaced.warnings.some((w) => w.startsWith("Follow-ups:"))).toBe(false);
+  });
+});
+
 describe("validateCampaignForm", () => {
   it("turns a complete form into a draft: names tidied, numbers read, empty variants left out", () => {
     const result = validateCampaignForm(VALID, ctx);

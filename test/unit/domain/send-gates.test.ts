@@ -10,6 +10,8 @@ const facts = (over: Partial<GateFacts> = {}): GateFacts => ({
   cap: { count: 3, days: 7 },
   window: DEFAULT_SEND_WINDOW,
   script: "Hi {firstName}, it's Sam for Lee. Can we count on your vote? Reply STOP to opt out.",
+  step: 0,
+  repliedSinceFirstText: false,
   ...over,
 });
 
@@ -39,7 +41,7 @@ describe("the send gates", () => {
     expect(checkSendGates(facts({ textsInCapWindow: 3 }), NOW)).toMatchObject({
       ok: false,
       outcome: "skipped",
-      reason: "frequency cap: already 3 first texts in 7 days (limit 3)",
+      reason: "frequency cap: already 3 campaign texts in 7 days (limit 3)",
     });
     const noName = facts({ recipient: { phone: "+12125550143", zip: "10001", timeZone: null, firstName: "null" } });
     expect(checkSendGates(noName, NOW)).toMatchObject({
