@@ -14,7 +14,7 @@ import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
 import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
-import { startScheduler } from "./jobs/scheduler";
+import { startScheduler, type JobDeps } from "./jobs/scheduler";
 import { outboxWebClient, WebClientSlackPoster } from "./slack/outbox-poster";
 import { createTwilioGateway } from "./sms/twilio-gateway";
 import { inboundSmsRoute, statusCallbackRoute } from "./sms/webhooks";
@@ -132,7 +132,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         );
       });
     const server: Server = await app.start(config.port);
-    const scheduler = startScheduler({ db, logger, sms, clock, render: slackThreadRenderer });
+    const scheduler = startScheduler(jobDeps({ db, logger, sms, clock }, config));
+    // Make up for runs missed while no process was up (each job's effect is idempotent per period).
+    background.run("jobs-at-boot", () => scheduler.runAll());
     outbox.start();
     inbox.start();
     const { port } = server.address() as AddressInfo;
@@ -164,4 +166,17 @@ function describeTarget(config: Config): string {
   if (config.database.kind === "pglite") return `embedded database in ${config.database.dataDir ?? "memory"}`;
   const url = new URL(config.database.url);
   return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}
+
+/** What jobs need, from the app's parts and its settings (also used by `npm run job`). */
+export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">, config: Config): JobDeps {
+  return {
+    ...parts,
+    render: slackThreadRenderer,
+    settings: {
+      orgTimeZone: config.organization.timeZone,
+      nudgeAfterMinutes: config.conversations.nudgeAfterMinutes,
+      releaseAfterMinutes: config.conversations.releaseAfterMinutes,
+    },
+  };
 }

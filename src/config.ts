@@ -25,12 +25,35 @@ export const ENVIRONMENT = {
   LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
   SMS_SEGMENT_PRICE_USD:
     "Optional: what one SMS segment costs you in US dollars, for campaign cost estimates (default 0.0083, Twilio's US list price; check your invoice).",
+  ORG_TIME_ZONE:
+    "Optional: your organization's time zone, IANA name such as America/Chicago (default America/New_York): daily digests are posted and working hours counted in it.",
+  NUDGE_AFTER_MINUTES:
+    "Optional: minutes a voter's reply may wait unanswered, inside working hours, before its thread gets one nudge (default 20).",
+  RELEASE_AFTER_MINUTES:
+    "Optional: minutes a voter's reply may wait for the volunteer in charge before the conversation goes back to the pool (default 90).",
 } as const;
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT;
 
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `must be a URL starting with http:// or https:// (${what})` });
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const minutes = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a number of minutes" })
+    .int("must be a whole number of minutes")
+    .min(1, "must be at least 1 minute")
+    .max(7 * 24 * 60, "must be at most a week (10080 minutes)")
+    .default(fallback);
 
 const required = (message: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined ? "is not set" : message),
@@ -77,6 +100,12 @@ const schema = z.object({
     .min(0, "must be a price in dollars such as 0.0083")
     .max(1, "must be a price in dollars per segment, such as 0.0083 (not cents)")
     .default(0.0083),
+  ORG_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, "must be a time zone name such as America/New_York or America/Los_Angeles")
+    .default("America/New_York"),
+  NUDGE_AFTER_MINUTES: minutes(20),
+  RELEASE_AFTER_MINUTES: minutes(90),
   LOG_LEVEL: z
     .enum(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -95,6 +124,10 @@ export interface Config {
   logLevel: string;
   /** US dollars per SMS segment, for cost estimates. */
   smsSegmentPriceUsd: number;
+  /** The organization's clock: digests are posted and working hours counted in its time zone. */
+  organization: { timeZone: string };
+  /** How long a voter's reply may wait before its thread is nudged, and before it is released to the pool. */
+  conversations: { nudgeAfterMinutes: number; releaseAfterMinutes: number };
 }
 
 /** Raised with every problem found, each naming its variable, what it is for and where to find it. */
@@ -152,5 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
     logLevel: e.LOG_LEVEL,
     smsSegmentPriceUsd: e.SMS_SEGMENT_PRICE_USD,
+    organization: { timeZone: e.ORG_TIME_ZONE },
+    conversations: { nudgeAfterMinutes: e.NUDGE_AFTER_MINUTES, releaseAfterMinutes: e.RELEASE_AFTER_MINUTES },
   };
 }

@@ -50,6 +50,11 @@ export interface Database {
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Runs `fn` while holding a PostgreSQL session advisory lock on a dedicated connection. */
   withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` only if the advisory lock is free right now (pg_try_advisory_lock): with several
+   * processes, one runs it and the others skip at once, none waits holding a connection.
+   */
+  withTryAdvisoryLock<T>(key: bigint, fn: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
   /** Runs `fn` in one transaction on one connection; everything it wrote is rolled back if it throws. */
   withBulkSession<T>(fn: (session: BulkSession) => Promise<T>): Promise<T>;
   /** Cheap round trip; throws when the database is unreachable. */
@@ -111,6 +116,25 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
         await client.end();
       }
     },
+    async withTryAdvisoryLock(key, fn) {
+      const client = new Client(poolConfig);
+      // A lock connection the server ends must not crash the process; the query in flight fails instead.
+      client.on("error", () => undefined);
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+          key.toString(),
+        ]);
+        if (!rows[0]?.locked) return { ran: false as const };
+        try {
+          return { ran: true as const, result: await fn() };
+        } finally {
+          await client.query("SELECT pg_advisory_unlock($1)", [key.toString()]).catch(() => undefined);
+        }
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
     async withBulkSession(fn) {
       const client = new Client(poolConfig);
       await client.connect();
@@ -157,6 +181,8 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
     adapterFactory: new PrismaPGlite(pglite),
     // PGlite is one in-process connection owned by this process: nobody else can race us.
     withAdvisoryLock: (_key, fn) => fn(),
+    // One process owns an embedded database, and a job never overlaps itself within a process.
+    withTryAdvisoryLock: async (_key, fn) => ({ ran: true, result: await fn() }),
     withBulkSession: (fn) =>
       pglite.transaction((tx) =>
         fn({

@@ -3,9 +3,9 @@ import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversation-threads";
 import { remindDueFollowUps } from "../services/follow-ups";
+import { reconcileUnconfirmedSends } from "../services/send-results";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
 import type { SmsGateway } from "../services/sms-gateway";
-import { reconcileUnconfirmedSends } from "../services/send-results";
 
 export interface JobDeps {
   db: Database;
@@ -14,14 +14,19 @@ export interface JobDeps {
   clock: () => Date;
   /** How thread posts look (the Slack renderer in the app). */
   render: ThreadRenderer;
+  /** The organization's time zone (digests, working hours) and how long replies may wait. */
+  settings: { orgTimeZone: string; nudgeAfterMinutes: number; releaseAfterMinutes: number };
 }
 
-interface Job {
+export interface Job {
   name: string;
-  /** node-cron expression. */
+  /** node-cron expression, in the server's time zone. */
   schedule: string;
-  /** Processes sharing the database take turns on it (a PostgreSQL advisory lock). */
+  /** What it does, for `npm run job -- list`. */
+  description: string;
+  /** With several processes on one database, one runs the job and the others skip it (pg_try_advisory_lock). */
   lockKey: bigint;
+  /** Each run's effect is idempotent for its period, so a missed run is simply made up by the next (or at boot). */
   run(deps: JobDeps): Promise<Record<string, unknown>>;
 }
 
@@ -30,25 +35,36 @@ export const JOBS: readonly Job[] = [
   {
     name: "reconcile-unconfirmed-sends",
     schedule: "* * * * *",
+    description: "Looks up at Twilio the texts whose answer was lost; never resends.",
     lockKey: 0x7032706a6f623031n, // "p2pjob01"
     run: async (deps) => reconcileUnconfirmedSends(deps.db, deps.sms, deps.clock()),
   },
   {
     name: "remind-due-follow-ups",
     schedule: "*/5 * * * *",
+    description: "Reminds each thread whose follow-up date came, once the voter's sending hours are open.",
     lockKey: 0x7032706a6f623032n, // "p2pjob02"
     run: async (deps) => ({ ...(await remindDueFollowUps(deps)) }),
   },
   {
     name: "prune-sent-slack-posts",
     schedule: "17 4 * * *",
+    description: "Deletes Slack posts accepted more than 30 days ago that nothing refers to.",
     lockKey: 0x7032706a6f623033n, // "p2pjob03"
     run: async (deps) => pruneSentSlackPosts(deps.db.prisma, deps.clock()),
   },
 ];
 
+export type JobOutcome = { job: string; ran: true; result: Record<string, unknown> } | { job: string; ran: false };
+
+/** Runs one job now, unless another process is running it (then it is skipped, not waited for). */
+export async function runJob(deps: JobDeps, job: Job): Promise<JobOutcome> {
+  const outcome = await deps.db.withTryAdvisoryLock(job.lockKey, () => job.run(deps));
+  return outcome.ran ? { job: job.name, ran: true, result: outcome.result } : { job: job.name, ran: false };
+}
+
 export interface Scheduler {
-  /** Runs every job once now (start-up catches up on what a crash left behind). */
+  /** Runs every job once now: at boot this makes up for runs missed while no process was up. */
   runAll(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -57,9 +73,12 @@ export interface Scheduler {
 export function startScheduler(deps: JobDeps, jobs: readonly Job[] = JOBS): Scheduler {
   const running = new Set<Promise<void>>();
   const execute = (job: Job): Promise<void> => {
-    const run = deps.db
-      .withAdvisoryLock(job.lockKey, () => job.run(deps))
-      .then((result) => deps.logger.debug({ job: job.name, ...result }, "job finished"))
+    const run = runJob(deps, job)
+      .then((outcome) =>
+        outcome.ran
+          ? deps.logger.debug({ job: job.name, ...outcome.result }, "job finished")
+          : deps.logger.debug({ job: job.name }, "job skipped: another process is running it"),
+      )
       .catch((error: unknown) => deps.logger.error({ err: error, job: job.name }, "job failed"))
       .finally(() => running.delete(run));
     running.add(run);

@@ -58,6 +58,8 @@ export async function startHarness(
     database: target,
     logLevel: "silent",
     smsSegmentPriceUsd: 0.0083,
+    organization: { timeZone: "America/New_York" },
+    conversations: { nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
   };
   let app: RunningApp;
   try {

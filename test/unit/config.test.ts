@@ -41,6 +41,31 @@ describe("loadConfig", () => {
     expect(problemsOf({ ...valid, SMS_SEGMENT_PRICE_USD: "2" })).toEqual([expect.stringMatching(/not cents/)]);
   });
 
+  it("reads the organization's time zone and how long replies may wait, with defaults", () => {
+    expect(loadConfig(valid)).toMatchObject({
+      organization: { timeZone: "America/New_York" },
+      conversations: { nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
+    });
+    expect(
+      loadConfig({ ...valid, ORG_TIME_ZONE: "America/Denver", NUDGE_AFTER_MINUTES: "15", RELEASE_AFTER_MINUTES: "60" }),
+    ).toMatchObject({
+      organization: { timeZone: "America/Denver" },
+      conversations: { nudgeAfterMinutes: 15, releaseAfterMinutes: 60 },
+    });
+    const problems = (() => {
+      try {
+        loadConfig({ ...valid, ORG_TIME_ZONE: "Mountain", NUDGE_AFTER_MINUTES: "0" });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      expect.stringMatching(/^ORG_TIME_ZONE must be a time zone name such as America\/New_York/),
+      expect.stringMatching(/^NUDGE_AFTER_MINUTES must be at least 1 minute/),
+    ]);
+  });
+
   it("uses PostgreSQL when DATABASE_URL is set", () => {
     const config = loadConfig({ ...valid, DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test", PORT: "8080" });
     expect(config.database).toEqual({ kind: "postgres", url: "postgresql://postgres@127.0.0.1:5432/test" });
