@@ -60,9 +60,13 @@ const INBOUND_ROW_SQL = prepared(`
   WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
   FOR UPDATE OF e SKIP LOCKED`);
 
+// The voter spoke: their conversation waits on a volunteer from this text on, unless it already
+// waited or they opted out ($5), until someone answers in the thread.
 const JOIN_CONVERSATION_SQL = prepared(`
   WITH joined AS (UPDATE "Message" SET "conversationId" = $2::uuid, "updatedAt" = $3 WHERE id = $1::uuid),
-       touched AS (UPDATE "Conversation" SET "updatedAt" = $3 WHERE id = $2::uuid)
+       touched AS (UPDATE "Conversation" SET "updatedAt" = $3,
+         "waitingSince" = CASE WHEN $5::boolean THEN "waitingSince" ELSE COALESCE("waitingSince", $3) END
+         WHERE id = $2::uuid)
   UPDATE "InboundEvent" SET "processedAt" = $3 WHERE id = $4::uuid`);
 
 export interface InboundOutcome {
@@ -158,7 +162,8 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
     if (classification === "opt-out" || classification === "opt-in")
       await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
     // The message joins its conversation, which moves up, and the event is done: one statement.
-    await tx.$executeRawUnsafe(JOIN_CONVERSATION_SQL, message.id, conversation.id, now, row.eventId);
+    const optedOut = classification === "opt-out";
+    await tx.$executeRawUnsafe(JOIN_CONVERSATION_SQL, message.id, conversation.id, now, row.eventId, optedOut);
     return { kind: "threaded", classification, replies };
   });
   for (const reply of outcome.replies) await sendRecordedReply(deps, reply);

@@ -115,7 +115,8 @@ export async function processThreadReply(
     });
     await tx.conversation.update({
       where: { id: conversation.id },
-      data: { updatedAt: now, assignee: conversation.assignee ?? reply.user },
+      // Answered: the conversation no longer waits on a volunteer.
+      data: { updatedAt: now, assignee: conversation.assignee ?? reply.user, waitingSince: null, nudgedAt: null },
     });
     await done();
     return { kind: "claimed" as const, messageId: id, validity: window.validitySeconds, conversation, reply };
