@@ -1,5 +1,6 @@
 import { nameProblem, normalizeName } from "./display-name";
 import { DEFAULT_SEND_WINDOW, sendWindowPolicySchema, WEEKDAYS, type SendWindowPolicy } from "./quiet-hours";
+import { DEFAULT_DIGEST_MINUTE, isDigestMinute } from "./daily-digest";
 import { DEFAULT_FOLLOW_UP_DELAYS } from "./follow-up";
 import { lintScript, type LintFinding } from "./script-lint";
 
@@ -110,6 +111,8 @@ export interface CampaignForm {
   mediaUrls: string;
   /** Ticked: insert a missing sender, call to action or opt-out sentence instead of refusing. */
   addMissing: boolean;
+  /** When the daily digest is posted, minutes after midnight in the organization's zone ("570"); null: the default. */
+  digestTime: string | null;
 }
 
 export type ScriptField = `script${VariantLabel}`;
@@ -131,7 +134,8 @@ export type CampaignField =
   | "capDays"
   | "segment"
   | "helpText"
-  | "mediaUrls";
+  | "mediaUrls"
+  | "digestTime";
 
 export const scriptField = (label: VariantLabel): ScriptField => `script${label}`;
 export const followUpField = (index: number): FollowUpField => (index === 0 ? "followUp1" : "followUp2");
@@ -160,6 +164,8 @@ export interface CampaignDraft {
   mediaUrls: string[];
   scripts: ScriptDraft[];
   followUps: ScriptDraft[];
+  /** Minutes after midnight in the organization's zone; null: the default (09:30). */
+  digestMinute: number | null;
 }
 
 export const EMPTY_CAMPAIGN_FORM: CampaignForm = {
@@ -180,6 +186,7 @@ export const EMPTY_CAMPAIGN_FORM: CampaignForm = {
   helpText: "",
   mediaUrls: "",
   addMissing: false,
+  digestTime: String(DEFAULT_DIGEST_MINUTE),
 };
 
 export type CampaignFormResult =
@@ -389,6 +396,11 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
       "Media: picture messages (MMS) cost about three times an SMS segment; keep each file under 600 KB so every carrier delivers it.",
     );
 
+  const digestTime = (form.digestTime ?? "").trim();
+  const digestMinute = digestTime === "" ? null : Number(digestTime);
+  if (digestMinute !== null && !isDigestMinute(digestMinute))
+    problems.digestTime = "Pick the time of the daily digest from the list.";
+
   const reported = Object.fromEntries(Object.entries(problems).filter(([, v]) => v !== undefined)) as Partial<
     Record<CampaignField, string>
   >;
@@ -410,6 +422,7 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
       mediaUrls: media.urls,
       scripts,
       followUps,
+      digestMinute,
     },
     warnings,
     inserted,

@@ -17,6 +17,7 @@ import {
   type CampaignStatus,
 } from "../domain/campaign-status";
 import { nameKey, normalizeName } from "../domain/display-name";
+import { DEFAULT_DIGEST_MINUTE } from "../domain/daily-digest";
 import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
@@ -58,6 +59,7 @@ export const CAMPAIGN_FIELDS = {
   frequencyCapCount: true,
   frequencyCapDays: true,
   mediaUrls: true,
+  digestMinute: true,
   createdBy: true,
   createdAt: true,
   segment: { select: { id: true, name: true, filter: true } },
@@ -82,6 +84,8 @@ export interface CampaignRecord {
   frequencyCapCount: number;
   frequencyCapDays: number;
   mediaUrls: string[];
+  /** When the daily digest is posted: minutes after midnight in ORG_TIME_ZONE (null: the default, 09:30). */
+  digestMinute: number | null;
   createdBy: string;
   createdAt: Date;
   segment: { id: string; name: string; filter: unknown } | null;
@@ -180,6 +184,7 @@ function campaignData(draft: CampaignDraft) {
     frequencyCapDays: draft.frequencyCap.days,
     segmentId: draft.segmentId,
     mediaUrls: draft.mediaUrls,
+    digestMinute: draft.digestMinute,
   };
 }
 
@@ -298,6 +303,7 @@ export function formOfCampaign(c: CampaignRecord): CampaignForm {
     helpText: c.helpText ?? "",
     mediaUrls: c.mediaUrls.join("\n"),
     addMissing: false,
+    digestTime: String(c.digestMinute ?? DEFAULT_DIGEST_MINUTE),
   };
 }
 

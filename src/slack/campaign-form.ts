@@ -34,5 +34,6 @@ export function readCampaignForm(values: ViewStateValues): CampaignForm {
     helpText: typed("helpText"),
     mediaUrls: typed("mediaUrls"),
     addMissing: (state("addMissing")?.selected_options ?? []).some((o) => o.value === "yes"),
+    digestTime: picked("digestTime"),
   };
 }

@@ -12,6 +12,7 @@ import {
   type CampaignField,
   type CampaignForm,
 } from "../../domain/campaign-form";
+import { DIGEST_MINUTE_CHOICES, digestTimeLabel } from "../../domain/daily-digest";
 import { MAX_NAME_LENGTH } from "../../domain/display-name";
 import { STANDARD_FIELDS } from "../../domain/script";
 import { MAX_SMS_BODY_CHARACTERS } from "../../domain/sms-length";
@@ -134,6 +135,26 @@ export function mergeFieldHint(customFields: readonly string[]): string {
 
 const ADD_MISSING = "Add what's missing for me";
 
+/** When the daily digest is posted in the reply channel: half hours, with a time stored some other way kept. */
+function digestTimeInput(current: string | null): InputBlock {
+  const stored = current !== null && current !== "" ? Number(current) : null;
+  const minutes = [...DIGEST_MINUTE_CHOICES];
+  if (stored !== null && Number.isInteger(stored) && !minutes.includes(stored)) minutes.push(stored);
+  return input(
+    "digestTime",
+    "Daily digest at",
+    staticSelect({
+      options: minutes.sort((a, b) => a - b).map((m) => option(digestTimeLabel(m), String(m))),
+      initial: current,
+      placeholder: "9:30 AM",
+    }),
+    {
+      optional: true,
+      hint: "Once a day the reply channel gets a digest: who is waiting on us, follow-ups due, yesterday's numbers. In the organization's time zone.",
+    },
+  );
+}
+
 /**
  * The campaign form, filled in with `form` (empty for /campaign new, the saved campaign for edit).
  * Block ids are the form's field names, so submit errors land under the field that caused them.
@@ -232,6 +253,7 @@ export function campaignModal(
       },
       { hint: "Each reply opens a thread here. Prefer a private channel, and invite the app to it." },
     ),
+    digestTimeInput(form.digestTime),
     input(
       "segment",
       "Audience (segment)",

@@ -124,7 +124,19 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
       sendWindow: "standard",
       segmentId,
       followUps: ["Hi {firstName|friend}, any thoughts?", ""],
+      digestTime: "570",
     });
+  });
+
+  it("saves the daily digest time and fills it back into the form, 9:30 when none is stored", async () => {
+    const saved = await createCampaign(db, draft({ name: "Evening Digest", digestTime: "1170" }), ORGANIZER);
+    const campaign = (await campaignById(db, saved.id))!;
+    expect(campaign.digestMinute).toBe(1170);
+    expect(formOfCampaign(campaign).digestTime).toBe("1170");
+    await updateCampaign(db, saved.id, draft({ name: "Evening Digest", digestTime: null }));
+    const cleared = (await campaignById(db, saved.id))!;
+    expect(cleared.digestMinute).toBeNull();
+    expect(formOfCampaign(cleared).digestTime).toBe("570");
   });
 
   it("property: of many concurrent creations with names differing only in case, exactly one is saved", async () => {

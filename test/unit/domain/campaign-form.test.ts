@@ -287,6 +287,28 @@ describe("sending-hour presets", () => {
   });
 });
 
+describe("daily digest time", () => {
+  it("saves the picked minute of the day, the default (9:30) when the form is new, and none when left empty", () => {
+    const draftOf = (digestTime: string | null) => {
+      const result = validateCampaignForm({ ...VALID, digestTime }, ctx);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.draft.digestMinute;
+    };
+    expect(EMPTY_CAMPAIGN_FORM.digestTime).toBe("570");
+    expect(draftOf("570")).toBe(570);
+    expect(draftOf("1200")).toBe(1200);
+    expect(draftOf(null)).toBeNull();
+    expect(draftOf("")).toBeNull();
+  });
+
+  it("refuses anything but a minute of the day, under its own field", () => {
+    for (const typed of ["1440", "-30", "9:30", "12.5", "soon"])
+      expect(problemsOf({ digestTime: typed })).toEqual({
+        digestTime: "Pick the time of the daily digest from the list.",
+      });
+  });
+});
+
 it("the default HELP answer says who is texting and how to stop", () => {
   expect(defaultHelpText("Sam with Neighbors for Measure B.")).toBe(
     "Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.",

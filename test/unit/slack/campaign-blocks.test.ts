@@ -39,6 +39,26 @@ describe("campaign blocks", () => {
     expect(view.title.text.length).toBeLessThanOrEqual(24);
   });
 
+  it("offers the daily digest time in half hours from 7 AM to 8 PM, keeping a time stored some other way", () => {
+    const form = (digestTime: string | null) =>
+      campaignModal("{}", "edit", { segments: [], customFields: [] }, { ...EMPTY_CAMPAIGN_FORM, digestTime });
+    const select = (digestTime: string | null) =>
+      (
+        form(digestTime).blocks.find((b) => b.block_id === "digestTime") as unknown as {
+          optional: boolean;
+          element: { options: { text: { text: string }; value: string }[]; initial_option?: { value: string } };
+        }
+      ).element;
+    const options = select("570").options;
+    expect(options).toHaveLength(27);
+    expect(options[0]).toMatchObject({ text: { text: "7:00 AM" }, value: "420" });
+    expect(options.at(-1)).toMatchObject({ text: { text: "8:00 PM" }, value: "1200" });
+    expect(select("570").initial_option).toMatchObject({ text: { text: "9:30 AM" }, value: "570" });
+    const kept = select("495");
+    expect(kept.options).toHaveLength(28);
+    expect(kept.initial_option).toMatchObject({ text: { text: "8:15 AM" }, value: "495" });
+  });
+
   it("offers no form to save when there is no segment, only how to make one", () => {
     const view = campaignNeedsSegmentModal("{}");
     expect(view.submit).toBeUndefined();
@@ -58,6 +78,7 @@ describe("campaign blocks", () => {
         senderIdentity: "Sam & co",
         helpText: null,
         conversationChannelId: "C2",
+        digestMinute: null,
         quietHoursPolicy: null,
         frequencyCapCount: 3,
         frequencyCapDays: 7,
