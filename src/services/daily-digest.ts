@@ -1,0 +1,437 @@
+import type { Database } from "../db/database";
+import { digestDay, digestDirectKey, digestDue, digestKey, type DigestDay } from "../domain/daily-digest";
+import { followUpDueSql } from "../domain/follow-up";
+import { NOT_SENT } from "../domain/message-status";
+import { maskPhone } from "../domain/phone";
+import { optedOutSql } from "../domain/suppression";
+import type { Logger } from "../logger";
+import { CAMPAIGN_FIELDS, type CampaignRecord } from "./campaigns";
+import { nameOf, type SlackMessageJson } from "./conversation-threads";
+import { dailyCapWarnings, type DailyCapWarnings } from "./frequency-warnings";
+import { enqueueSlackPost } from "./slack-outbox";
+
+/*
+ * The daily digest: once a day, at the campaign's digest time in the organization's zone, each
+ * running campaign's reply channel gets one post (who is waiting on us, follow-ups due, yesterday
+ * in numbers, frequency-limit warnings), and each volunteer with conversations waiting gets a
+ * direct message with just theirs. Every figure is counted in SQL for all due campaigns at once;
+ * only the rows a post shows are read. The outbox's dedupe keys (campaign and local date) make it
+ * one post whatever the number of processes, runs or restarts; a run after the digest time that
+ * finds none queued for today posts it, so a process that was down at 09:30 catches up.
+ */
+
+/** Conversations a post lists by name; the rest are counted. */
+export const DIGEST_LIST_SIZE = 10;
+/** Permalink lookups in flight at once. */
+const PERMALINK_CONCURRENCY = 4;
+/** After this many lookups fail in a row, Slack is having trouble: the rest of the run goes without links. */
+const PERMALINK_FAILURES_BEFORE_GIVING_UP = 5;
+
+// $1 the due campaigns' ids, $2 how many to list per campaign and per volunteer. Ranked once per
+// campaign (the channel's list) and once per campaign and volunteer (their direct message).
+const WAITING_SQL = `
+SELECT w.* FROM (
+  SELECT cv.id, cv."campaignId", cv.assignee, cv."waitingSince", cv."slackChannelId", cv."slackThreadTs", cv.permalink,
+    ct."firstName", ct."lastName", ct.phone,
+    row_number() OVER (PARTITION BY cv."campaignId" ORDER BY cv."waitingSince", cv.id)::int AS rank,
+    row_number() OVER (PARTITION BY cv."campaignId", cv.assignee ORDER BY cv."waitingSince", cv.id)::int AS "assigneeRank",
+    count(*) OVER (PARTITION BY cv."campaignId")::int AS total,
+    count(*) OVER (PARTITION BY cv."campaignId", cv.assignee)::int AS "assigneeTotal"
+  FROM "Conversation" cv JOIN "Contact" ct ON ct.id = cv."contactId"
+  WHERE cv."campaignId" = ANY($1::uuid[]) AND cv."waitingSince" IS NOT NULL AND NOT ${optedOutSql("ct.phone")}
+) w
+WHERE w.rank <= $2 OR (w.assignee IS NOT NULL AND w."assigneeRank" <= $2)
+ORDER BY w."campaignId", w."waitingSince", w.id`;
+
+// Yesterday's texts ($2 to $3): outbound ones by the campaign they were sent for, inbound ones by
+// their conversation's campaign. A text Twilio never sent is not "sent".
+const YESTERDAY_TEXTS_SQL = `
+SELECT t."campaignId",
+  count(*) FILTER (WHERE t.direction = 'outbound' AND t.status <> '${NOT_SENT}')::int AS sent,
+  count(*) FILTER (WHERE t.direction = 'outbound' AND t.status <> '${NOT_SENT}' AND t.initiated AND coalesce(t.step, 0) = 0)::int AS "firstTexts",
+  count(*) FILTER (WHERE t.direction = 'outbound' AND t.status <> '${NOT_SENT}' AND t.initiated AND t.step > 0)::int AS "followUpTexts",
+  count(*) FILTER (WHERE t.direction = 'inbound')::int AS replies,
+  count(DISTINCT t."contactId") FILTER (WHERE t.direction = 'inbound')::int AS "repliedVoters"
+FROM (
+  SELECT CASE WHEN m.direction = 'outbound' THEN m."campaignId" ELSE cv."campaignId" END AS "campaignId",
+    m.direction, m.status, m.initiated, m.step, m."contactId"
+  FROM "Message" m LEFT JOIN "Conversation" cv ON cv.id = m."conversationId"
+  WHERE m."createdAt" >= $2 AND m."createdAt" < $3
+) t
+WHERE t."campaignId" = ANY($1::uuid[])
+GROUP BY t."campaignId"`;
+
+// Numbers opted out yesterday ($2 to $3) that the campaign had texted.
+const YESTERDAY_OPT_OUTS_SQL = `
+SELECT cc."campaignId", count(*)::int AS n
+FROM "OptOut" o
+JOIN "Contact" c ON c.phone = o.phone
+JOIN "CampaignContact" cc ON cc."contactId" = c.id AND cc."campaignId" = ANY($1::uuid[]) AND cc."firstTextAt" IS NOT NULL
+WHERE o."createdAt" >= $2 AND o."createdAt" < $3
+GROUP BY cc."campaignId"`;
+
+// Conversations tagged with the campaign's goal outcome (as the campaign report counts them).
+const GOAL_OUTCOMES_SQL = `
+SELECT cv."campaignId", count(*)::int AS n
+FROM "Conversation" cv JOIN "Campaign" camp ON camp.id = cv."campaignId"
+WHERE cv."campaignId" = ANY($1::uuid[]) AND camp."goalOutcomeTag" IS NOT NULL AND cv.tags @> ARRAY[camp."goalOutcomeTag"]
+GROUP BY cv."campaignId"`;
+
+// Thread follow-ups set for before the end of today ($2), overdue ones included, voters not opted out.
+const THREAD_FOLLOW_UPS_SQL = `
+SELECT cv."campaignId", count(*)::int AS n
+FROM "Conversation" cv JOIN "Contact" ct ON ct.id = cv."contactId"
+WHERE cv."campaignId" = ANY($1::uuid[]) AND cv."followUpAt" < $2 AND NOT ${optedOutSql("ct.phone")}
+GROUP BY cv."campaignId"`;
+
+// Follow-up texts a volunteer's send card would offer now ($2).
+const FOLLOW_UP_TEXTS_SQL = `
+SELECT cc."campaignId", count(*)::int AS n
+FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId"
+WHERE cc."campaignId" = ANY($1::uuid[]) AND cc.status = 'sent'
+  AND ${followUpDueSql({ entry: "cc", contact: "c", now: "$2::timestamptz" })}
+GROUP BY cc."campaignId"`;
+
+// Not through Prisma's update: that would bump "updatedAt", which picks a voter's latest conversation.
+const STORE_PERMALINK_SQL = `UPDATE "Conversation" SET permalink = $2 WHERE id = $1::uuid AND permalink IS NULL`;
+
+/** One conversation waiting on a volunteer: the voter spoke last. */
+export interface WaitingConversation {
+  conversationId: string;
+  contactName: string;
+  maskedPhone: string;
+  waitingSince: Date;
+  /** The volunteer in charge (Slack user id), or null when nobody took it. */
+  assignee: string | null;
+  /** The thread's permalink; null when the thread is not posted yet or Slack did not say. */
+  link: string | null;
+}
+
+/** A list the post shows cut: the first few, and how many there are in all. */
+export interface CutList<T> {
+  total: number;
+  shown: T[];
+}
+
+export interface YesterdayNumbers {
+  /** The local date, "2026-11-02". */
+  date: string;
+  textsSent: number;
+  firstTexts: number;
+  followUpTexts: number;
+  replies: number;
+  repliedVoters: number;
+  optOuts: number;
+}
+
+/** Everything one campaign's digest says; src/slack words it. */
+export interface CampaignDigest {
+  campaignId: string;
+  campaignName: string;
+  /** Today's local date, "2026-11-03", and the zone it is in. */
+  date: string;
+  timeZone: string;
+  /** When it was gathered: ages are counted to this instant. */
+  at: Date;
+  /** Oldest first. */
+  waiting: CutList<WaitingConversation>;
+  followUps: {
+    /** Threads whose follow-up date is today or past. */
+    threads: number;
+    /** Follow-up texts a send card would offer now. */
+    textsReady: number;
+  };
+  yesterday: YesterdayNumbers;
+  goal: { outcomeTag: string | null; target: number | null; reached: number };
+  cap: DailyCapWarnings & { count: number; days: number };
+}
+
+/** One volunteer's share of the digest, for a direct message. */
+export interface VolunteerDigest {
+  campaignId: string;
+  campaignName: string;
+  /** The reply channel, where the threads are. */
+  channelId: string;
+  volunteer: string;
+  date: string;
+  at: Date;
+  waiting: CutList<WaitingConversation>;
+}
+
+/** How digests look (src/slack/blocks/digest.ts in the app). */
+export interface DigestRenderer {
+  campaign(digest: CampaignDigest): SlackMessageJson;
+  volunteer(digest: VolunteerDigest): SlackMessageJson;
+}
+
+/** A thread's Slack link (chat.getPermalink); null when Slack did not answer. Never throws for Slack's reasons. */
+export interface PermalinkSource {
+  permalink(channel: string, ts: string): Promise<string | null>;
+}
+
+export interface DigestDeps {
+  db: Database;
+  clock: () => Date;
+  logger: Logger;
+  renderDigest: DigestRenderer;
+  permalinks: PermalinkSource;
+  settings: { orgTimeZone: string };
+}
+
+export interface DigestRun {
+  /** Running campaigns whose digest time has come today and that had none queued yet. */
+  due: number;
+  /** Channel digests queued by this run (another process may have queued one meanwhile). */
+  posted: number;
+  directMessages: number;
+  permalinksAsked: number;
+  permalinksMissing: number;
+}
+
+interface TextsRow {
+  campaignId: string;
+  sent: number;
+  firstTexts: number;
+  followUpTexts: number;
+  replies: number;
+  repliedVoters: number;
+}
+
+interface WaitingRow {
+  id: string;
+  campaignId: string;
+  assignee: string | null;
+  waitingSince: Date;
+  slackChannelId: string | null;
+  slackThreadTs: string | null;
+  permalink: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string;
+  rank: number;
+  assigneeRank: number;
+  total: number;
+  assigneeTotal: number;
+}
+
+type DueCampaign = CampaignRecord & { conversationChannelId: string };
+
+/**
+ * Queues today's digest of every running campaign whose digest time has passed in the
+ * organization's zone and that has none queued for today, with one direct message per volunteer
+ * who has conversations waiting.
+ */
+export async function postDailyDigests(deps: DigestDeps): Promise<DigestRun> {
+  const now = deps.clock();
+  const day = digestDay(now, deps.settings.orgTimeZone);
+  const run: DigestRun = { due: 0, posted: 0, directMessages: 0, permalinksAsked: 0, permalinksMissing: 0 };
+  const due = await dueCampaigns(deps.db, day);
+  run.due = due.length;
+  if (due.length === 0) return run;
+
+  const gathered = await gatherDigests(deps.db, due, day, now);
+  const links = await fillPermalinks(deps, gathered.linkable);
+  run.permalinksAsked = links.asked;
+  run.permalinksMissing = links.missing;
+
+  for (const campaign of due) {
+    const { digest, volunteers } = gathered.byCampaign.get(campaign.id)!;
+    const withLinks = <T extends { waiting: CutList<WaitingConversation> }>(d: T): T => ({
+      ...d,
+      waiting: {
+        ...d.waiting,
+        shown: d.waiting.shown.map((w) => ({ ...w, link: links.found.get(w.conversationId) ?? w.link })),
+      },
+    });
+    const queued = await deps.db.prisma.$transaction(async (tx) => {
+      const post = await enqueueSlackPost(tx, {
+        channel: campaign.conversationChannelId,
+        method: "chat.postMessage",
+        args: deps.renderDigest.campaign(withLinks(digest)),
+        dedupeKey: digestKey(campaign.id, day.date),
+      });
+      // Another process queued today's digest meanwhile: its direct messages went with it.
+      if (!post.created) return { posted: 0, direct: 0 };
+      let direct = 0;
+      for (const share of volunteers) {
+        const dm = await enqueueSlackPost(tx, {
+          channel: share.volunteer,
+          method: "chat.postMessage",
+          args: deps.renderDigest.volunteer(withLinks(share)),
+          dedupeKey: digestDirectKey(campaign.id, share.volunteer, day.date),
+        });
+        if (dm.created) direct++;
+      }
+      return { posted: 1, direct };
+    });
+    run.posted += queued.posted;
+    run.directMessages += queued.direct;
+  }
+  return run;
+}
+
+/** Running campaigns with a reply channel whose digest time has come today and that have no digest queued for today. */
+async function dueCampaigns(db: Database, day: DigestDay): Promise<DueCampaign[]> {
+  const running = await db.prisma.campaign.findMany({
+    where: { status: "running", conversationChannelId: { not: null } },
+    select: { id: true, digestMinute: true },
+  });
+  const timely = running.filter((c) => digestDue(day, c.digestMinute));
+  if (timely.length === 0) return [];
+  const queued = await db.prisma.slackOutbox.findMany({
+    where: { dedupeKey: { in: timely.map((c) => digestKey(c.id, day.date)) } },
+    select: { dedupeKey: true },
+  });
+  const done = new Set(queued.map((q) => q.dedupeKey));
+  const ids = timely.filter((c) => !done.has(digestKey(c.id, day.date))).map((c) => c.id);
+  if (ids.length === 0) return [];
+  const records = await db.prisma.campaign.findMany({
+    where: { id: { in: ids } },
+    select: CAMPAIGN_FIELDS,
+    orderBy: { name: "asc" },
+  });
+  return records.flatMap((c) =>
+    c.status === "running" && c.conversationChannelId !== null
+      ? [{ ...c, conversationChannelId: c.conversationChannelId }]
+      : [],
+  );
+}
+
+interface Gathered {
+  byCampaign: Map<string, { digest: CampaignDigest; volunteers: VolunteerDigest[] }>;
+  /** Shown conversations whose thread is posted but whose link is not known yet, channel lists first. */
+  linkable: { conversationId: string; channel: string; ts: string }[];
+}
+
+/** Every due campaign's digest, counted in one statement per figure for all of them. */
+async function gatherDigests(db: Database, due: DueCampaign[], day: DigestDay, now: Date): Promise<Gathered> {
+  const ids = due.map((c) => c.id);
+  const query = <R>(sql: string, ...params: unknown[]) => db.prisma.$queryRawUnsafe<R[]>(sql, ids, ...params);
+  type Count = { campaignId: string; n: number };
+  const [waiting, texts, optOuts, outcomes, threadFollowUps, followUpTexts] = await Promise.all([
+    query<WaitingRow>(WAITING_SQL, DIGEST_LIST_SIZE),
+    query<TextsRow>(YESTERDAY_TEXTS_SQL, day.yesterday.start, day.yesterday.end),
+    query<Count>(YESTERDAY_OPT_OUTS_SQL, day.yesterday.start, day.yesterday.end),
+    query<Count>(GOAL_OUTCOMES_SQL),
+    query<Count>(THREAD_FOLLOW_UPS_SQL, day.end),
+    query<Count>(FOLLOW_UP_TEXTS_SQL, now),
+  ]);
+  const countOf = (rows: Count[]) => new Map(rows.map((r) => [r.campaignId, r.n]));
+  const [optOutsBy, outcomesBy, threadsBy, textsReadyBy] = [optOuts, outcomes, threadFollowUps, followUpTexts].map(
+    countOf,
+  ) as [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
+  const textsBy = new Map(texts.map((t) => [t.campaignId, t]));
+
+  // The cap warnings have their own home; one campaign at a time keeps the pool free for clicks.
+  const cap = new Map<string, DailyCapWarnings>();
+  for (const campaign of due) {
+    cap.set(
+      campaign.id,
+      await dailyCapWarnings(db, campaign, { since: day.yesterday.start, until: day.yesterday.end, now }),
+    );
+  }
+
+  const byCampaign: Gathered["byCampaign"] = new Map();
+  const channelLinks: Gathered["linkable"] = [];
+  const directLinks: Gathered["linkable"] = [];
+  const waitingBy = new Map<string, WaitingRow[]>();
+  for (const w of waiting) waitingBy.set(w.campaignId, [...(waitingBy.get(w.campaignId) ?? []), w]);
+  for (const campaign of due) {
+    const rows = waitingBy.get(campaign.id) ?? [];
+    const item = (w: WaitingRow): WaitingConversation => ({
+      conversationId: w.id,
+      contactName: nameOf(w, w.phone),
+      maskedPhone: maskPhone(w.phone),
+      waitingSince: new Date(w.waitingSince),
+      assignee: w.assignee,
+      link: w.permalink,
+    });
+    const linkable = (w: WaitingRow) =>
+      w.permalink === null && w.slackChannelId !== null && w.slackThreadTs !== null
+        ? [{ conversationId: w.id, channel: w.slackChannelId, ts: w.slackThreadTs }]
+        : [];
+    const listed = rows.filter((w) => w.rank <= DIGEST_LIST_SIZE);
+    channelLinks.push(...listed.flatMap(linkable));
+    const volunteers = new Map<string, WaitingRow[]>();
+    for (const w of rows) {
+      if (w.assignee === null || w.assigneeRank > DIGEST_LIST_SIZE) continue;
+      volunteers.set(w.assignee, [...(volunteers.get(w.assignee) ?? []), w]);
+      if (w.rank > DIGEST_LIST_SIZE) directLinks.push(...linkable(w));
+    }
+    const t = textsBy.get(campaign.id);
+    const digest: CampaignDigest = {
+      campaignId: campaign.id,
+      campaignName: campaign.name,
+      date: day.date,
+      timeZone: day.timeZone,
+      at: now,
+      waiting: { total: rows[0]?.total ?? 0, shown: listed.map(item) },
+      followUps: { threads: threadsBy.get(campaign.id) ?? 0, textsReady: textsReadyBy.get(campaign.id) ?? 0 },
+      yesterday: {
+        date: day.yesterday.date,
+        textsSent: t?.sent ?? 0,
+        firstTexts: t?.firstTexts ?? 0,
+        followUpTexts: t?.followUpTexts ?? 0,
+        replies: t?.replies ?? 0,
+        repliedVoters: t?.repliedVoters ?? 0,
+        optOuts: optOutsBy.get(campaign.id) ?? 0,
+      },
+      goal: {
+        outcomeTag: campaign.goalOutcomeTag,
+        target: campaign.goalTarget,
+        reached: outcomesBy.get(campaign.id) ?? 0,
+      },
+      cap: { ...cap.get(campaign.id)!, count: campaign.frequencyCapCount, days: campaign.frequencyCapDays },
+    };
+    byCampaign.set(campaign.id, {
+      digest,
+      volunteers: [...volunteers].map(([volunteer, mine]) => ({
+        campaignId: campaign.id,
+        campaignName: campaign.name,
+        channelId: campaign.conversationChannelId,
+        volunteer,
+        date: day.date,
+        at: now,
+        waiting: { total: mine[0]!.assigneeTotal, shown: mine.map(item) },
+      })),
+    });
+  }
+  return { byCampaign, linkable: [...channelLinks, ...directLinks] };
+}
+
+/**
+ * Asks Slack for the links of threads the posts show, a few at a time, and stores each answer so
+ * a thread is asked once. A lookup that fails leaves that link out; after several failures in a
+ * row the rest of the run goes without links rather than waiting on Slack.
+ */
+async function fillPermalinks(
+  deps: DigestDeps,
+  wanted: Gathered["linkable"],
+): Promise<{ found: Map<string, string>; asked: number; missing: number }> {
+  const found = new Map<string, string>();
+  const unique = [...new Map(wanted.map((w) => [w.conversationId, w])).values()];
+  let next = 0;
+  let asked = 0;
+  let failuresInARow = 0;
+  const worker = async () => {
+    while (next < unique.length && failuresInARow < PERMALINK_FAILURES_BEFORE_GIVING_UP) {
+      const w = unique[next++]!;
+      asked++;
+      const link = await deps.permalinks.permalink(w.channel, w.ts).catch((error: unknown) => {
+        deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink lookup failed");
+        return null;
+      });
+      if (!link) {
+        failuresInARow++;
+        continue;
+      }
+      failuresInARow = 0;
+      found.set(w.conversationId, link);
+      await deps.db.prisma.$executeRawUnsafe(STORE_PERMALINK_SQL, w.conversationId, link);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PERMALINK_CONCURRENCY, unique.length) }, worker));
+  if (failuresInARow >= PERMALINK_FAILURES_BEFORE_GIVING_UP)
+    deps.logger.warn({ asked, left: unique.length - asked }, "permalink lookups keep failing; digests go without them");
+  return { found, asked, missing: unique.length - found.size };
+}
