@@ -12,6 +12,8 @@ import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
 import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
 import { slackThreadRenderer } from "./slack/blocks/conversation";
+import { slackDigestRenderer } from "./slack/blocks/digest";
+import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
 import { startScheduler, type JobDeps } from "./jobs/scheduler";
@@ -178,5 +180,10 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
       nudgeAfterMinutes: config.conversations.nudgeAfterMinutes,
       releaseAfterMinutes: config.conversations.releaseAfterMinutes,
     },
+    renderDigest: slackDigestRenderer,
+    permalinks: new WebClientPermalinks(
+      permalinkWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
+      parts.logger,
+    ),
   };
 }

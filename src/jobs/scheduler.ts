@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversation-threads";
+import { postDailyDigests, type DigestRenderer, type PermalinkSource } from "../services/daily-digest";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileUnconfirmedSends } from "../services/send-results";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
@@ -16,6 +17,10 @@ export interface JobDeps {
   render: ThreadRenderer;
   /** The organization's time zone (digests, working hours) and how long replies may wait. */
   settings: { orgTimeZone: string; nudgeAfterMinutes: number; releaseAfterMinutes: number };
+  /** How daily digests look (the Slack renderer in the app). */
+  renderDigest: DigestRenderer;
+  /** Thread links for the digests (chat.getPermalink on a client of its own in the app). */
+  permalinks: PermalinkSource;
 }
 
 export interface Job {
@@ -52,6 +57,14 @@ export const JOBS: readonly Job[] = [
     description: "Deletes Slack posts accepted more than 30 days ago that nothing refers to.",
     lockKey: 0x7032706a6f623033n, // "p2pjob03"
     run: async (deps) => pruneSentSlackPosts(deps.db.prisma, deps.clock()),
+  },
+  {
+    name: "post-daily-digests",
+    schedule: "*/5 * * * *",
+    description:
+      "Posts each running campaign's daily digest once its time (ORG_TIME_ZONE) has come, once a day, and DMs volunteers their waiting voters.",
+    lockKey: 0x7032706a6f623034n, // "p2pjob04"
+    run: async (deps) => ({ ...(await postDailyDigests(deps)) }),
   },
 ];
 

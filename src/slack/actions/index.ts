@@ -7,12 +7,14 @@ import {
   THREAD_RELEASE,
   THREAD_TAG,
 } from "../blocks/conversation";
+import { DIGEST_OPEN_CARD } from "../blocks/digest";
 import { TEXTING_SEND, TEXTING_SKIP } from "../blocks/texting";
 import { SEGMENT_FIELD_ACTIONS, SEGMENT_TAG_ACTIONS } from "../blocks/segment-fields";
 import { SEGMENT_DELETE_CANCEL, SEGMENT_DELETE_CONFIRM } from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
 import type { SlackListenerRegistrar } from "../registrar";
 import { campaignFixClicked, campaignLaunchClicked } from "./campaign-buttons";
+import { digestOpenCardClicked } from "./digest";
 import { segmentDeleteCancelled, segmentDeleteConfirmed } from "./segment-delete";
 import { segmentFieldChanged } from "./segment-live-count";
 import { segmentTagOptions } from "./segment-tag-options";
@@ -41,4 +43,5 @@ export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.options(SEGMENT_TAG_ACTIONS, segmentTagOptions(deps));
   app.action(SEGMENT_DELETE_CONFIRM, segmentDeleteConfirmed(deps));
   app.action(SEGMENT_DELETE_CANCEL, segmentDeleteCancelled);
+  app.action(DIGEST_OPEN_CARD, digestOpenCardClicked(deps));
 }

@@ -3,6 +3,7 @@ import { openDatabase } from "../../../src/db/database";
 import { runJob, type Job, type JobDeps } from "../../../src/jobs/scheduler";
 import type { SmsGateway } from "../../../src/services/sms-gateway";
 import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
+import { slackDigestRenderer } from "../../../src/slack/blocks/digest";
 import { createPostgresDatabase, openMigratedDatabase } from "../../support/databases";
 
 /*
@@ -29,6 +30,8 @@ describe("scheduled jobs across processes", () => {
     clock: () => new Date(),
     render: slackThreadRenderer,
     settings: { orgTimeZone: "America/New_York", nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
+    renderDigest: slackDigestRenderer,
+    permalinks: { permalink: async () => null },
   });
 
   it("runs a job in one process; a second process skips it while it runs, and runs it after", async () => {
