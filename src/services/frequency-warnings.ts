@@ -98,37 +98,80 @@ export async function dailyCapWarnings(
   window: { since: Date; until: Date; now: Date },
   minShare = 0.1,
 ): Promise<DailyCapWarnings> {
-  const followUps = campaign.scripts.filter((s) => s.kind === "follow_up").length;
-  const [skipped, one, overlaps] = await Promise.all([
-    db.prisma.campaignContact.count({
-      where: { campaignId: campaign.id, skipCode: "cap", updatedAt: { gte: window.since, lt: window.until } },
+  return (await dailyCapWarningsFor(db, [campaign], window, minShare)).get(campaign.id)!;
+}
+
+/**
+ * dailyCapWarnings for many campaigns at once (the daily digest's run): one statement per figure
+ * for all of them, and one count of texts toward the cap per cap length, instead of one per campaign.
+ */
+export async function dailyCapWarningsFor(
+  db: Database,
+  campaigns: readonly CampaignRecord[],
+  window: { since: Date; until: Date; now: Date },
+  minShare = 0.1,
+): Promise<Map<string, DailyCapWarnings>> {
+  const ids = campaigns.map((c) => c.id);
+  const followUpsOf = (c: CampaignRecord) => c.scripts.filter((s) => s.kind === "follow_up").length;
+  const byCapDays = new Map<number, CampaignRecord[]>();
+  for (const c of campaigns) byCapDays.set(c.frequencyCapDays, [...(byCapDays.get(c.frequencyCapDays) ?? []), c]);
+  const [skipped, overlaps, ...oneFromCap] = await Promise.all([
+    db.prisma.campaignContact.groupBy({
+      by: ["campaignId"],
+      _count: { _all: true },
+      where: { campaignId: { in: ids }, skipCode: "cap", updatedAt: { gte: window.since, lt: window.until } },
     }),
-    db.prisma.$queryRawUnsafe<{ n: number }[]>(
-      `WITH counts AS (${textsTowardCapByPhoneSql({ now: "$1::timestamptz", days: "$2::int" })})
-       SELECT count(*)::int AS n FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId"
-       JOIN counts k ON k.phone = c.phone
-       WHERE cc."campaignId" = $4::uuid AND k.texts = $3::int - 1
-         AND (cc.status IN ('pending', 'assigned', 'deferred') OR (cc.status = 'sent' AND cc.step < $5::int))`,
-      window.now,
-      campaign.frequencyCapDays,
-      campaign.frequencyCapCount,
-      campaign.id,
-      followUps,
+    db.prisma.$queryRawUnsafe<{ campaignId: string; campaign: string; shared: number; total: number }[]>(
+      `WITH mine AS (SELECT "campaignId", "contactId" FROM "CampaignContact" WHERE "campaignId" = ANY($1::uuid[])),
+       totals AS (SELECT "campaignId", count(*)::int AS total FROM mine GROUP BY "campaignId"),
+       shared AS (
+         SELECT mine."campaignId", other.name AS campaign, count(*)::int AS shared
+         FROM mine JOIN "CampaignContact" o ON o."contactId" = mine."contactId" AND o."campaignId" <> mine."campaignId"
+         JOIN "Campaign" other ON other.id = o."campaignId" AND other.status = 'running'
+         GROUP BY mine."campaignId", other.name),
+       ranked AS (
+         SELECT shared.*, row_number() OVER (PARTITION BY shared."campaignId" ORDER BY shared.shared DESC, shared.campaign) AS n
+         FROM shared)
+       SELECT ranked."campaignId", ranked.campaign, ranked.shared, totals.total
+       FROM ranked JOIN totals ON totals."campaignId" = ranked."campaignId"
+       WHERE ranked.n <= 10 ORDER BY ranked."campaignId", ranked.n`,
+      ids,
     ),
-    db.prisma.$queryRawUnsafe<{ campaign: string; shared: number; total: number }[]>(
-      `WITH mine AS (SELECT "contactId" FROM "CampaignContact" WHERE "campaignId" = $1::uuid)
-       SELECT other.name AS campaign, count(*)::int AS shared, (SELECT count(*) FROM mine)::int AS total
-       FROM mine JOIN "CampaignContact" o ON o."contactId" = mine."contactId" AND o."campaignId" <> $1::uuid
-       JOIN "Campaign" other ON other.id = o."campaignId" AND other.status = 'running'
-       GROUP BY other.name ORDER BY shared DESC, other.name LIMIT 10`,
-      campaign.id,
+    // Per cap length: $1 now, $2 days; each campaign with its own cap count and follow-ups.
+    ...[...byCapDays].map(([days, group]) =>
+      db.prisma.$queryRawUnsafe<{ campaignId: string; n: number }[]>(
+        // Materialized: joined in this order (entries to their phone's count), not counts to every campaign first.
+        `WITH counts AS MATERIALIZED (${textsTowardCapByPhoneSql({ now: "$1::timestamptz", days: "$2::int" })}),
+         entries AS MATERIALIZED (
+           SELECT cc."campaignId", c.phone, p.cap_count
+           FROM unnest($3::uuid[], $4::int[], $5::int[]) AS p(id, cap_count, follow_ups)
+           JOIN "CampaignContact" cc ON cc."campaignId" = p.id
+           JOIN "Contact" c ON c.id = cc."contactId"
+           WHERE cc.status IN ('pending', 'assigned', 'deferred') OR (cc.status = 'sent' AND cc.step < p.follow_ups))
+         SELECT e."campaignId", count(*)::int AS n
+         FROM entries e JOIN counts k ON k.phone = e.phone AND k.texts = e.cap_count - 1
+         GROUP BY e."campaignId"`,
+        window.now,
+        days,
+        group.map((c) => c.id),
+        group.map((c) => c.frequencyCapCount),
+        group.map(followUpsOf),
+      ),
     ),
   ]);
-  return {
-    skippedForCap: skipped,
-    oneFromCap: one[0]?.n ?? 0,
-    overlaps: overlaps
-      .map((o) => ({ campaign: o.campaign, shared: o.shared, share: o.total ? o.shared / o.total : 0 }))
-      .filter((o) => o.share >= minShare),
-  };
+  const skippedBy = new Map(skipped.map((s) => [s.campaignId, s._count._all]));
+  const oneBy = new Map(oneFromCap.flat().map((o) => [o.campaignId, o.n]));
+  return new Map(
+    campaigns.map((campaign) => [
+      campaign.id,
+      {
+        skippedForCap: skippedBy.get(campaign.id) ?? 0,
+        oneFromCap: oneBy.get(campaign.id) ?? 0,
+        overlaps: overlaps
+          .filter((o) => o.campaignId === campaign.id)
+          .map((o) => ({ campaign: o.campaign, shared: o.shared, share: o.total ? o.shared / o.total : 0 }))
+          .filter((o) => o.share >= minShare),
+      },
+    ]),
+  );
 }

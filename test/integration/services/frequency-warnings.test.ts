@@ -1,6 +1,11 @@
 import type { Database } from "../../../src/db/database";
-import { campaignById } from "../../../src/services/campaigns";
-import { capExposure, dailyCapWarnings, launchNeedsConfirmation } from "../../../src/services/frequency-warnings";
+import { campaignById, requireCampaign } from "../../../src/services/campaigns";
+import {
+  capExposure,
+  dailyCapWarnings,
+  dailyCapWarningsFor,
+  launchNeedsConfirmation,
+} from "../../../src/services/frequency-warnings";
 import { drawCard, sendCard } from "../../../src/services/texting";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
@@ -122,5 +127,23 @@ describe.each(BACKENDS)("frequency-limit warnings (%s)", (_name, create) => {
     await launchedCampaign(db, { name: "Overlap B", tag: "ov-b", createdBy: "U0ORG" });
     const warnings = await dailyCapWarnings(db, (await campaignById(db, a.id))!, { since: NOW, until: NOW, now: NOW });
     expect(warnings.overlaps).toEqual([{ campaign: "Overlap B", shared: 4, share: 0.4 }]);
+  });
+
+  it("count for many campaigns at once exactly what each counts alone, whatever their cap", async () => {
+    await launchedCampaign(db, {
+      name: "Warned Short",
+      tag: "cap-w",
+      createdBy: "U0ORG",
+      form: { capCount: "2", capDays: "2" },
+    });
+    const all = await Promise.all(
+      ["Warned", "Warned Short", "Overlap A", "Overlap B"].map((name) => requireCampaign(db, name)),
+    );
+    const window = { since: new Date(NOW.getTime() - 24 * HOUR), until: new Date(NOW.getTime() + HOUR), now: NOW };
+    const together = await dailyCapWarningsFor(db, all, window);
+    for (const campaign of all) expect(together.get(campaign.id)).toEqual(await dailyCapWarnings(db, campaign, window));
+    expect(together.get(all[0]!.id)!.skippedForCap).toBe(2);
+    expect(together.get(all[1]!.id)!.overlaps).toEqual([{ campaign: "Warned", shared: 6, share: 1 }]);
+    expect([...together.values()].some((w) => w.oneFromCap > 0)).toBe(true);
   });
 });
