@@ -68,6 +68,15 @@ export function digestDue(day: Pick<DigestDay, "minute">, digestMinute: number |
   return day.minute >= (digestMinute ?? DEFAULT_DIGEST_MINUTE);
 }
 
+/** Thread links for a digest are asked this long before its time, so the post does not wait on Slack. */
+export const LINKS_AHEAD_MINUTES = 30;
+
+/** True in the half hour before the campaign's digest time (null: the default) on `day`. */
+export function digestSoon(day: Pick<DigestDay, "minute">, digestMinute: number | null): boolean {
+  const at = digestMinute ?? DEFAULT_DIGEST_MINUTE;
+  return day.minute < at && day.minute >= at - LINKS_AHEAD_MINUTES;
+}
+
 /** The outbox key that makes a campaign's digest for a date one post, whatever the processes and restarts. */
 export const digestKey = (campaignId: string, date: string): string => `digest:${campaignId}:${date}`;
 

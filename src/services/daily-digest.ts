@@ -1,5 +1,5 @@
 import type { Database } from "../db/database";
-import { digestDay, digestDirectKey, digestDue, digestKey, type DigestDay } from "../domain/daily-digest";
+import { digestDay, digestDirectKey, digestDue, digestKey, digestSoon, type DigestDay } from "../domain/daily-digest";
 import { followUpDueSql } from "../domain/follow-up";
 import { NOT_SENT } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
@@ -7,7 +7,7 @@ import { optedOutSql } from "../domain/suppression";
 import type { Logger } from "../logger";
 import { CAMPAIGN_FIELDS, type CampaignRecord } from "./campaigns";
 import { nameOf, type SlackMessageJson } from "./conversation-threads";
-import { dailyCapWarnings, type DailyCapWarnings } from "./frequency-warnings";
+import { dailyCapWarningsFor, type DailyCapWarnings } from "./frequency-warnings";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
@@ -17,17 +17,20 @@ import { enqueueSlackPost } from "./slack-outbox";
  * direct message with just theirs. Every figure is counted in SQL for all due campaigns at once;
  * only the rows a post shows are read. The outbox's dedupe keys (campaign and local date) make it
  * one post whatever the number of processes, runs or restarts; a run after the digest time that
- * finds none queued for today posts it, so a process that was down at 09:30 catches up.
+ * finds none queued for today posts it, so a process that was down at 09:30 catches up. The
+ * threads' links are asked in the runs of the half hour before, so the post does not wait on Slack.
  */
 
-/** Conversations a post lists by name; the rest are counted. */
+/** Conversations the channel's digest lists by name; the rest are counted. */
 export const DIGEST_LIST_SIZE = 10;
+/** Conversations a volunteer's direct message lists by name: a short one. */
+export const DIRECT_LIST_SIZE = 5;
 /** Permalink lookups in flight at once. */
 const PERMALINK_CONCURRENCY = 4;
 /** After this many lookups fail in a row, Slack is having trouble: the rest of the run goes without links. */
 const PERMALINK_FAILURES_BEFORE_GIVING_UP = 5;
 
-// $1 the due campaigns' ids, $2 how many to list per campaign and per volunteer. Ranked once per
+// $1 the campaigns' ids, $2 how many to list per campaign, $3 per volunteer. Ranked once per
 // campaign (the channel's list) and once per campaign and volunteer (their direct message).
 const WAITING_SQL = `
 SELECT w.* FROM (
@@ -40,7 +43,7 @@ SELECT w.* FROM (
   FROM "Conversation" cv JOIN "Contact" ct ON ct.id = cv."contactId"
   WHERE cv."campaignId" = ANY($1::uuid[]) AND cv."waitingSince" IS NOT NULL AND NOT ${optedOutSql("ct.phone")}
 ) w
-WHERE w.rank <= $2 OR (w.assignee IS NOT NULL AND w."assigneeRank" <= $2)
+WHERE w.rank <= $2 OR (w.assignee IS NOT NULL AND w."assigneeRank" <= $3)
 ORDER BY w."campaignId", w."waitingSince", w.id`;
 
 // Yesterday's texts ($2 to $3): outbound ones by the campaign they were sent for, inbound ones by
@@ -181,6 +184,8 @@ export interface DigestDeps {
 export interface DigestRun {
   /** Running campaigns whose digest time has come today and that had none queued yet. */
   due: number;
+  /** Thread links asked for digests whose time is near. */
+  permalinksAhead: number;
   /** Channel digests queued by this run (another process may have queued one meanwhile). */
   posted: number;
   directMessages: number;
@@ -219,23 +224,42 @@ type DueCampaign = CampaignRecord & { conversationChannelId: string };
 /**
  * Queues today's digest of every running campaign whose digest time has passed in the
  * organization's zone and that has none queued for today, with one direct message per volunteer
- * who has conversations waiting.
+ * who has conversations waiting. In the half hour before a campaign's time, asks the links of the
+ * threads its digest would show.
  */
 export async function postDailyDigests(deps: DigestDeps): Promise<DigestRun> {
   const now = deps.clock();
   const day = digestDay(now, deps.settings.orgTimeZone);
-  const run: DigestRun = { due: 0, posted: 0, directMessages: 0, permalinksAsked: 0, permalinksMissing: 0 };
-  const due = await dueCampaigns(deps.db, day);
+  const run: DigestRun = {
+    due: 0,
+    permalinksAhead: 0,
+    posted: 0,
+    directMessages: 0,
+    permalinksAsked: 0,
+    permalinksMissing: 0,
+  };
+  const { due, soon } = await campaignsByDigestTime(deps.db, day);
+  if (soon.length > 0) {
+    const ahead = await fillPermalinks(deps, linksWanted(await waitingByCampaign(deps.db, soon)));
+    run.permalinksAhead = ahead.asked;
+  }
   run.due = due.length;
   if (due.length === 0) return run;
 
-  const gathered = await gatherDigests(deps.db, due, day, now);
-  const links = await fillPermalinks(deps, gathered.linkable);
+  const waiting = await waitingByCampaign(
+    deps.db,
+    due.map((c) => c.id),
+  );
+  // Links not asked ahead (a process that was down then, a conversation waiting since) are asked meanwhile.
+  const [gathered, links] = await Promise.all([
+    gatherDigests(deps.db, due, waiting, day, now),
+    fillPermalinks(deps, linksWanted(waiting)),
+  ]);
   run.permalinksAsked = links.asked;
   run.permalinksMissing = links.missing;
 
   for (const campaign of due) {
-    const { digest, volunteers } = gathered.byCampaign.get(campaign.id)!;
+    const { digest, volunteers } = gathered.get(campaign.id)!;
     const withLinks = <T extends { waiting: CutList<WaitingConversation> }>(d: T): T => ({
       ...d,
       waiting: {
@@ -270,46 +294,94 @@ export async function postDailyDigests(deps: DigestDeps): Promise<DigestRun> {
   return run;
 }
 
-/** Running campaigns with a reply channel whose digest time has come today and that have no digest queued for today. */
-async function dueCampaigns(db: Database, day: DigestDay): Promise<DueCampaign[]> {
+/**
+ * Running campaigns with a reply channel: those whose digest time has come today and that have no
+ * digest queued for today (due), and the ids of those whose time is near (soon).
+ */
+async function campaignsByDigestTime(db: Database, day: DigestDay): Promise<{ due: DueCampaign[]; soon: string[] }> {
   const running = await db.prisma.campaign.findMany({
     where: { status: "running", conversationChannelId: { not: null } },
     select: { id: true, digestMinute: true },
   });
+  const soon = running.filter((c) => digestSoon(day, c.digestMinute)).map((c) => c.id);
   const timely = running.filter((c) => digestDue(day, c.digestMinute));
-  if (timely.length === 0) return [];
+  if (timely.length === 0) return { due: [], soon };
   const queued = await db.prisma.slackOutbox.findMany({
     where: { dedupeKey: { in: timely.map((c) => digestKey(c.id, day.date)) } },
     select: { dedupeKey: true },
   });
   const done = new Set(queued.map((q) => q.dedupeKey));
   const ids = timely.filter((c) => !done.has(digestKey(c.id, day.date))).map((c) => c.id);
-  if (ids.length === 0) return [];
+  if (ids.length === 0) return { due: [], soon };
   const records = await db.prisma.campaign.findMany({
     where: { id: { in: ids } },
     select: CAMPAIGN_FIELDS,
     orderBy: { name: "asc" },
   });
-  return records.flatMap((c) =>
+  const due = records.flatMap((c) =>
     c.status === "running" && c.conversationChannelId !== null
       ? [{ ...c, conversationChannelId: c.conversationChannelId }]
       : [],
   );
+  return { due, soon };
 }
 
-interface Gathered {
-  byCampaign: Map<string, { digest: CampaignDigest; volunteers: VolunteerDigest[] }>;
-  /** Shown conversations whose thread is posted but whose link is not known yet, channel lists first. */
-  linkable: { conversationId: string; channel: string; ts: string }[];
+/** The waiting conversations the posts may show, by campaign, oldest first. */
+async function waitingByCampaign(db: Database, ids: string[]): Promise<Map<string, WaitingRow[]>> {
+  const rows = await db.prisma.$queryRawUnsafe<WaitingRow[]>(WAITING_SQL, ids, DIGEST_LIST_SIZE, DIRECT_LIST_SIZE);
+  const byCampaign = new Map<string, WaitingRow[]>();
+  for (const w of rows) byCampaign.set(w.campaignId, [...(byCampaign.get(w.campaignId) ?? []), w]);
+  return byCampaign;
 }
+
+/** What one campaign's posts show: the channel's list, and each volunteer's. */
+function shownOf(rows: readonly WaitingRow[]): { listed: WaitingRow[]; volunteers: Map<string, WaitingRow[]> } {
+  const listed = rows.filter((w) => w.rank <= DIGEST_LIST_SIZE);
+  const volunteers = new Map<string, WaitingRow[]>();
+  for (const w of rows) {
+    if (w.assignee === null || w.assigneeRank > DIRECT_LIST_SIZE) continue;
+    volunteers.set(w.assignee, [...(volunteers.get(w.assignee) ?? []), w]);
+  }
+  return { listed, volunteers };
+}
+
+interface LinkWanted {
+  conversationId: string;
+  channel: string;
+  ts: string;
+}
+
+/** Shown threads that are posted but whose link is not known yet: the channels' lists first, then the DMs'. */
+function linksWanted(waiting: Map<string, WaitingRow[]>): LinkWanted[] {
+  const channels: WaitingRow[] = [];
+  const direct: WaitingRow[] = [];
+  for (const rows of waiting.values()) {
+    const { listed, volunteers } = shownOf(rows);
+    channels.push(...listed);
+    for (const mine of volunteers.values()) direct.push(...mine);
+  }
+  const wanted = new Map<string, LinkWanted>();
+  for (const w of [...channels, ...direct]) {
+    if (w.permalink !== null || w.slackChannelId === null || w.slackThreadTs === null) continue;
+    wanted.set(w.id, { conversationId: w.id, channel: w.slackChannelId, ts: w.slackThreadTs });
+  }
+  return [...wanted.values()];
+}
+
+type Gathered = Map<string, { digest: CampaignDigest; volunteers: VolunteerDigest[] }>;
 
 /** Every due campaign's digest, counted in one statement per figure for all of them. */
-async function gatherDigests(db: Database, due: DueCampaign[], day: DigestDay, now: Date): Promise<Gathered> {
+async function gatherDigests(
+  db: Database,
+  due: DueCampaign[],
+  waiting: Map<string, WaitingRow[]>,
+  day: DigestDay,
+  now: Date,
+): Promise<Gathered> {
   const ids = due.map((c) => c.id);
   const query = <R>(sql: string, ...params: unknown[]) => db.prisma.$queryRawUnsafe<R[]>(sql, ids, ...params);
   type Count = { campaignId: string; n: number };
-  const [waiting, texts, optOuts, outcomes, threadFollowUps, followUpTexts] = await Promise.all([
-    query<WaitingRow>(WAITING_SQL, DIGEST_LIST_SIZE),
+  const [texts, optOuts, outcomes, threadFollowUps, followUpTexts] = await Promise.all([
     query<TextsRow>(YESTERDAY_TEXTS_SQL, day.yesterday.start, day.yesterday.end),
     query<Count>(YESTERDAY_OPT_OUTS_SQL, day.yesterday.start, day.yesterday.end),
     query<Count>(GOAL_OUTCOMES_SQL),
@@ -322,22 +394,12 @@ async function gatherDigests(db: Database, due: DueCampaign[], day: DigestDay, n
   ) as [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
   const textsBy = new Map(texts.map((t) => [t.campaignId, t]));
 
-  // The cap warnings have their own home; one campaign at a time keeps the pool free for clicks.
-  const cap = new Map<string, DailyCapWarnings>();
-  for (const campaign of due) {
-    cap.set(
-      campaign.id,
-      await dailyCapWarnings(db, campaign, { since: day.yesterday.start, until: day.yesterday.end, now }),
-    );
-  }
+  // The cap warnings have their own home, which counts them for every due campaign at once.
+  const cap = await dailyCapWarningsFor(db, due, { since: day.yesterday.start, until: day.yesterday.end, now });
 
-  const byCampaign: Gathered["byCampaign"] = new Map();
-  const channelLinks: Gathered["linkable"] = [];
-  const directLinks: Gathered["linkable"] = [];
-  const waitingBy = new Map<string, WaitingRow[]>();
-  for (const w of waiting) waitingBy.set(w.campaignId, [...(waitingBy.get(w.campaignId) ?? []), w]);
+  const byCampaign: Gathered = new Map();
   for (const campaign of due) {
-    const rows = waitingBy.get(campaign.id) ?? [];
+    const rows = waiting.get(campaign.id) ?? [];
     const item = (w: WaitingRow): WaitingConversation => ({
       conversationId: w.id,
       contactName: nameOf(w, w.phone),
@@ -346,18 +408,7 @@ async function gatherDigests(db: Database, due: DueCampaign[], day: DigestDay, n
       assignee: w.assignee,
       link: w.permalink,
     });
-    const linkable = (w: WaitingRow) =>
-      w.permalink === null && w.slackChannelId !== null && w.slackThreadTs !== null
-        ? [{ conversationId: w.id, channel: w.slackChannelId, ts: w.slackThreadTs }]
-        : [];
-    const listed = rows.filter((w) => w.rank <= DIGEST_LIST_SIZE);
-    channelLinks.push(...listed.flatMap(linkable));
-    const volunteers = new Map<string, WaitingRow[]>();
-    for (const w of rows) {
-      if (w.assignee === null || w.assigneeRank > DIGEST_LIST_SIZE) continue;
-      volunteers.set(w.assignee, [...(volunteers.get(w.assignee) ?? []), w]);
-      if (w.rank > DIGEST_LIST_SIZE) directLinks.push(...linkable(w));
-    }
+    const { listed, volunteers } = shownOf(rows);
     const t = textsBy.get(campaign.id);
     const digest: CampaignDigest = {
       campaignId: campaign.id,
@@ -396,7 +447,7 @@ async function gatherDigests(db: Database, due: DueCampaign[], day: DigestDay, n
       })),
     });
   }
-  return { byCampaign, linkable: [...channelLinks, ...directLinks] };
+  return byCampaign;
 }
 
 /**
@@ -406,16 +457,15 @@ async function gatherDigests(db: Database, due: DueCampaign[], day: DigestDay, n
  */
 async function fillPermalinks(
   deps: DigestDeps,
-  wanted: Gathered["linkable"],
+  wanted: LinkWanted[],
 ): Promise<{ found: Map<string, string>; asked: number; missing: number }> {
   const found = new Map<string, string>();
-  const unique = [...new Map(wanted.map((w) => [w.conversationId, w])).values()];
   let next = 0;
   let asked = 0;
   let failuresInARow = 0;
   const worker = async () => {
-    while (next < unique.length && failuresInARow < PERMALINK_FAILURES_BEFORE_GIVING_UP) {
-      const w = unique[next++]!;
+    while (next < wanted.length && failuresInARow < PERMALINK_FAILURES_BEFORE_GIVING_UP) {
+      const w = wanted[next++]!;
       asked++;
       const link = await deps.permalinks.permalink(w.channel, w.ts).catch((error: unknown) => {
         deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink lookup failed");
@@ -430,8 +480,8 @@ async function fillPermalinks(
       await deps.db.prisma.$executeRawUnsafe(STORE_PERMALINK_SQL, w.conversationId, link);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PERMALINK_CONCURRENCY, unique.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PERMALINK_CONCURRENCY, wanted.length) }, worker));
   if (failuresInARow >= PERMALINK_FAILURES_BEFORE_GIVING_UP)
-    deps.logger.warn({ asked, left: unique.length - asked }, "permalink lookups keep failing; digests go without them");
-  return { found, asked, missing: unique.length - found.size };
+    deps.logger.warn({ asked, left: wanted.length - asked }, "permalink lookups keep failing; digests go without them");
+  return { found, asked, missing: wanted.length - found.size };
 }

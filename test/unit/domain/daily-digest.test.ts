@@ -3,6 +3,7 @@ import {
   DIGEST_MINUTE_CHOICES,
   digestDay,
   digestDue,
+  digestSoon,
   digestTimeLabel,
   isDigestMinute,
 } from "../../../src/domain/daily-digest";
@@ -59,6 +60,11 @@ describe("the daily digest's calendar", () => {
     expect(digestDue({ minute: 570 }, null)).toBe(true);
     expect(digestDue({ minute: 600 }, 1200)).toBe(false);
     expect(digestDue({ minute: 1439 }, 1200)).toBe(true);
+  });
+
+  it("asks thread links in the half hour before the digest time, not before it, not after", () => {
+    expect([539, 540, 569, 570].map((minute) => digestSoon({ minute }, null))).toEqual([false, true, true, false]);
+    expect([1169, 1170, 1199, 1200].map((minute) => digestSoon({ minute }, 1200))).toEqual([false, true, true, false]);
   });
 
   it("offers every half hour from 7 AM to 8 PM and labels times as people read them", () => {
