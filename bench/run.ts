@@ -3,6 +3,7 @@
  * per benchmark on stdout. `npm run bench` lists them. Figures, never assertions: tests do not time.
  */
 import { bootBenchmark } from "./boot";
+import { digestBenchmark } from "./digest";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
@@ -49,6 +50,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
   healthz: {
     describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process",
     run: healthzBenchmark,
+  },
+  digest: {
+    describe:
+      "post-daily-digests over 100,000 conversations in 50 running PostgreSQL campaigns: seconds (thread links asked, then stored), peak RSS",
+    run: digestBenchmark,
   },
 };
 
