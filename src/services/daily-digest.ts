@@ -477,7 +477,12 @@ async function fillPermalinks(
       }
       failuresInARow = 0;
       found.set(w.conversationId, link);
-      await deps.db.prisma.$executeRawUnsafe(STORE_PERMALINK_SQL, w.conversationId, link);
+      // Not stored, it is asked again next time; the post still gets it now.
+      await deps.db.prisma
+        .$executeRawUnsafe(STORE_PERMALINK_SQL, w.conversationId, link)
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink not stored"),
+        );
     }
   };
   await Promise.all(Array.from({ length: Math.min(PERMALINK_CONCURRENCY, wanted.length) }, worker));
