@@ -12,6 +12,7 @@ import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
 import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
 import { slackThreadRenderer } from "./slack/blocks/conversation";
+import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
 import { startScheduler, type JobDeps } from "./jobs/scheduler";
@@ -174,6 +175,7 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
   return {
     ...parts,
     render: slackThreadRenderer,
+    campaignPosts: slackWindowNotes,
     settings: {
       orgTimeZone: config.organization.timeZone,
       nudgeAfterMinutes: config.conversations.nudgeAfterMinutes,

@@ -3,6 +3,7 @@ import { openDatabase } from "../../../src/db/database";
 import { runJob, type Job, type JobDeps } from "../../../src/jobs/scheduler";
 import type { SmsGateway } from "../../../src/services/sms-gateway";
 import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
+import { slackWindowNotes } from "../../../src/slack/blocks/window-notes";
 import { createPostgresDatabase, openMigratedDatabase } from "../../support/databases";
 
 /*
@@ -28,6 +29,7 @@ describe("scheduled jobs across processes", () => {
     sms: {} as SmsGateway,
     clock: () => new Date(),
     render: slackThreadRenderer,
+    campaignPosts: slackWindowNotes,
     settings: { orgTimeZone: "America/New_York", nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
   });
 
