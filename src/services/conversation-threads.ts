@@ -59,6 +59,16 @@ export interface SlackCall {
   args: SlackMessageJson;
 }
 
+/** A text no conversation claims: who sent it, what it said, why it is unmatched, and what was done about it. */
+export interface UnmatchedText {
+  maskedPhone: string;
+  contactName: string | null;
+  body: string;
+  mediaUrls: string[];
+  reason: "not-a-contact" | "no-conversation";
+  notes: ThreadNote[];
+}
+
 export interface ThreadRenderer {
   root(view: ThreadView): SlackMessageJson;
   /** A voter's text, posted under their name. */
@@ -68,14 +78,7 @@ export interface ThreadRenderer {
   /** How a volunteer's reply (the Slack message `ts`) is marked sent. */
   replySent(ts: string): SlackCall;
   /** A text no conversation claims, for the unmatched channel. */
-  unmatched(view: {
-    maskedPhone: string;
-    contactName: string | null;
-    body: string;
-    mediaUrls: string[];
-    reason: "not-a-contact" | "no-conversation";
-    notes: ThreadNote[];
-  }): SlackMessageJson;
+  unmatched(view: UnmatchedText): SlackMessageJson;
   /** A voter's text the inbox had to set aside, for the unmatched channel. */
   setAside(view: {
     maskedPhone: string;
