@@ -161,11 +161,12 @@ async function requireSegment(db: Database, name: string) {
   return lookup.segment;
 }
 
-/** Campaign ids named by inCampaign conditions anywhere in the filter. */
+/** Campaign ids named by inCampaign and response conditions anywhere in the filter. */
 function campaignIdsIn(filter: AudienceFilter): string[] {
   if ("all" in filter) return filter.all.flatMap(campaignIdsIn);
   if ("any" in filter) return filter.any.flatMap(campaignIdsIn);
-  return "inCampaign" in filter ? [filter.inCampaign] : [];
+  if ("inCampaign" in filter) return [filter.inCampaign];
+  return "response" in filter ? [filter.response.campaign] : [];
 }
 
 async function campaignNames(db: Database, filters: readonly AudienceFilter[]): Promise<Map<string, string>> {
