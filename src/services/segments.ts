@@ -11,7 +11,7 @@ import {
 } from "../domain/audience-sql";
 import { maskPhone } from "../domain/phone";
 import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
-import { claimName, lookupName, nameTaken } from "./unique-names";
+import { claimFreeName, claimName, lookupName, nameTaken } from "./unique-names";
 import { UserError } from "../domain/user-error";
 
 /**
@@ -133,6 +133,38 @@ export async function createSegment(
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw taken();
+    throw error;
+  }
+}
+
+/**
+ * Saves a segment the app names itself under the first of `names` no segment has (letter case
+ * ignored), e.g. "Spring GOTV - no reply", else "Spring GOTV - no reply (2)". Throws SegmentError
+ * (invalid_name, name_taken when every one is taken).
+ */
+export async function createSegmentWithFreeName(
+  db: Database,
+  input: { names: readonly string[]; filter: AudienceFilter; createdBy: string },
+): Promise<{ id: string; name: string }> {
+  const names = input.names.map(normalizeSegmentName);
+  const problem = names.map(segmentNameProblem).find((p) => p !== null);
+  if (problem || names.length === 0) throw new SegmentError("invalid_name", problem ?? "Give the segment a name.");
+  const allTaken = () =>
+    new SegmentError(
+      "name_taken",
+      `Segments named “${names[0]}” to “${names[names.length - 1]}” all exist already. Delete the ones you no longer need with /segment delete, then try again.`,
+    );
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const name = await claimFreeName(tx, "segment", names);
+      if (name === null) throw allTaken();
+      return tx.segment.create({
+        data: { name, filter: input.filter as object, createdBy: input.createdBy },
+        select: { id: true, name: true },
+      });
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw allTaken();
     throw error;
   }
 }
