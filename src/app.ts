@@ -115,6 +115,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       botToken: config.slack.botToken,
       background,
       smsSegmentPriceUsd: config.smsSegmentPriceUsd,
+      orgTimeZone: config.organization.timeZone,
       sms,
       sender,
       clock,

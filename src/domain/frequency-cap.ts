@@ -61,3 +61,31 @@ export const countsTowardCapSql = (m: string): string =>
 export const textsTowardCapSql = (x: { phone: string; now: string; days: string }): string =>
   `(SELECT count(*)::int FROM "Message" cap_m WHERE cap_m."toPhone" = ${x.phone} AND ${countsTowardCapSql("cap_m")}
      AND cap_m."createdAt" >= ${x.now} - ${x.days} * interval '24 hours')`;
+
+/**
+ * SQL twin of textsTowardCap for many numbers at once: rows `(phone, texts)` for every number with
+ * texts counting toward a cap of `days` at `now` (numbers with none have no row).
+ */
+export const textsTowardCapByPhoneSql = (x: { now: string; days: string }): string =>
+  `SELECT cap_p."toPhone" AS phone, count(*)::int AS texts FROM "Message" cap_p
+   WHERE ${countsTowardCapSql("cap_p")} AND cap_p."createdAt" >= ${x.now} - ${x.days} * interval '24 hours'
+   GROUP BY cap_p."toPhone"`;
+
+/** When a number at its cap has room for one more text again: null when it has room now. */
+export function capFreesAt(messages: readonly CapMessage[], now: Date, cap: FrequencyCap): Date | null {
+  const since = capWindowStart(now, cap).getTime();
+  const counting = messages
+    .filter((m) => countsTowardCap(m) && m.createdAt.getTime() >= since)
+    .map((m) => m.createdAt.getTime())
+    .sort((a, b) => a - b);
+  if (allowsAnotherText(counting.length, cap)) return null;
+  // Room returns when all but cap.count - 1 of them have left the window.
+  return new Date(counting[counting.length - cap.count]! + cap.days * DAY_MS);
+}
+
+/** SQL twin of capFreesAt (a timestamptz, null when there is room now) for the number `phone`. */
+export const capFreesAtSql = (x: { phone: string; now: string; days: string; count: string }): string =>
+  `(SELECT cap_f."createdAt" + ${x.days} * interval '24 hours' FROM "Message" cap_f
+     WHERE cap_f."toPhone" = ${x.phone} AND ${countsTowardCapSql("cap_f")}
+       AND cap_f."createdAt" >= ${x.now} - ${x.days} * interval '24 hours'
+     ORDER BY cap_f."createdAt" DESC OFFSET (${x.count} - 1) LIMIT 1)`;

@@ -5,6 +5,7 @@ import type { ThreadRenderer } from "../services/conversation-threads";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileUnconfirmedSends } from "../services/send-results";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
+import { nudgeWaitingReplies } from "../services/waiting-replies";
 import type { SmsGateway } from "../services/sms-gateway";
 
 export interface JobDeps {
@@ -52,6 +53,14 @@ export const JOBS: readonly Job[] = [
     description: "Deletes Slack posts accepted more than 30 days ago that nothing refers to.",
     lockKey: 0x7032706a6f623033n, // "p2pjob03"
     run: async (deps) => pruneSentSlackPosts(deps.db.prisma, deps.clock()),
+  },
+  {
+    name: "nudge-waiting-replies",
+    schedule: "*/2 * * * *",
+    description:
+      "Nudges threads whose voter waits for an answer, and releases them to the pool after longer (working hours only).",
+    lockKey: 0x7032706a6f623130n, // "p2pjob10"
+    run: async (deps) => ({ ...(await nudgeWaitingReplies(deps)) }),
   },
 ];
 

@@ -1,4 +1,5 @@
 import { isUuid } from "../db/ids";
+import { parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import type { Database, Tx } from "../db/database";
 import type { Prisma } from "../db/generated/client";
 import {
@@ -94,6 +95,12 @@ export interface CampaignRecord {
     /** Follow-ups: days after the previous text. */
     delayDays: number | null;
   }[];
+}
+
+export function audienceFilterOf(c: CampaignRecord): AudienceFilter | null {
+  if (!c.segment) return null;
+  const parsed = parseAudienceFilter(c.segment.filter);
+  return parsed.ok ? parsed.filter : null;
 }
 
 // ---- names -------------------------------------------------------------------------------------

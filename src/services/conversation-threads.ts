@@ -49,6 +49,8 @@ export type ThreadNote =
   | { kind: "reply-failed"; user: string; unconfirmed: boolean }
   | { kind: "canned-reply-sent"; user: string; text: string }
   | { kind: "follow-up-due"; assignee: string | null }
+  | { kind: "waiting"; assignee: string | null; minutes: number }
+  | { kind: "released"; volunteer: string; minutes: number }
   | { kind: "reply-set-aside"; attempts: number; error: string; eventId: string };
 
 /** A Slack Web API call the outbox makes, minus the channel. */
@@ -95,6 +97,9 @@ export interface ConversationDeps {
   unmatchedChannel: string | null;
   logger: Logger;
 }
+
+/** What posting in a thread needs: how posts look, and where threads without a campaign channel go. */
+export type ThreadPostDeps = Pick<ConversationDeps, "render" | "logger" | "unmatchedChannel">;
 
 /** Settle hook name: stores the thread's ts on its conversation once Slack posted the root. */
 export const THREAD_ROOT_HOOK = "conversation-thread";
@@ -181,7 +186,7 @@ export async function threadView(db: Tx | Database["prisma"], conversationId: st
 }
 
 /** Where a conversation's thread lives: the campaign's channel, else the unmatched one. */
-async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: ConversationRow): Promise<string | null> {
+async function threadChannel(tx: Tx, deps: ThreadPostDeps, conversation: ConversationRow): Promise<string | null> {
   if (conversation.slackChannelId) return conversation.slackChannelId;
   const campaign = conversation.campaignId
     ? await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { conversationChannelId: true } })
@@ -195,7 +200,7 @@ async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: Conve
  */
 export async function postInThread(
   tx: Tx,
-  deps: ConversationDeps,
+  deps: ThreadPostDeps,
   conversation: ConversationRow,
   message: SlackMessageJson,
   dedupeKey: string,
@@ -272,7 +277,7 @@ export async function refreshThreadRoot(
 /** Queues a typed note in the conversation's thread. */
 export function noteInThread(
   tx: Tx,
-  deps: ConversationDeps,
+  deps: ThreadPostDeps,
   conversation: ConversationRow,
   note: ThreadNote,
   dedupeKey: string,

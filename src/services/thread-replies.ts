@@ -116,7 +116,13 @@ export async function processThreadReply(
     await tx.conversation.update({
       where: { id: conversation.id },
       // Answered: the conversation no longer waits on a volunteer.
-      data: { updatedAt: now, assignee: conversation.assignee ?? reply.user, waitingSince: null, nudgedAt: null },
+      data: {
+        updatedAt: now,
+        waitingSince: null,
+        nudgedAt: null,
+        // Whoever answers a conversation nobody held takes it.
+        ...(conversation.assignee ? {} : { assignee: reply.user, assignedAt: now }),
+      },
     });
     await done();
     return { kind: "claimed" as const, messageId: id, validity: window.validitySeconds, conversation, reply };

@@ -17,6 +17,7 @@ import { drawCard } from "../../services/texting";
 import {
   CAMPAIGN_COMMAND,
   campaignBlockedMessage,
+  campaignCapConfirmMessage,
   campaignFormFailedMessage,
   campaignLaunchedMessage,
   campaignListMessage,
@@ -172,7 +173,13 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
     try {
       const campaign = await requireCampaign(deps.db, name);
       await respond(
-        campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })),
+        campaignReportMessage(
+          await campaignReport(deps.db, campaign, {
+            pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+            now: deps.clock(),
+            timeZone: deps.orgTimeZone,
+          }),
+        ),
       );
     } catch (error) {
       const context = { user: command.user_id, campaign: name };
@@ -193,10 +200,19 @@ async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, n
   });
 }
 
-/** Launches, or says what blocks the launch with one-click fixes; shared by the command and the Launch button. */
-export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord) {
-  const result = await launchCampaign(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
-  if (!result.launched) return campaignBlockedMessage(result.report);
+/**
+ * Launches, or says what blocks the launch with one-click fixes, or asks to confirm when most of the
+ * audience is at the frequency cap; shared by the command and the Launch buttons.
+ */
+export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord, confirmCapped = false) {
+  const result = await launchCampaign(deps.db, campaign, {
+    pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+    now: deps.clock(),
+    timeZone: deps.orgTimeZone,
+    confirmCapped,
+  });
+  if (!result.launched)
+    return result.needsConfirmation ? campaignCapConfirmMessage(result.report) : campaignBlockedMessage(result.report);
   deps.logger.info({ campaign: campaign.id, queued: result.queued }, "campaign launched");
   return campaignLaunchedMessage(
     campaign.name,
@@ -259,7 +275,11 @@ async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandA
       const campaign = await requireCampaign(deps.db, name);
       await respond(
         textingMessage(
-          await drawCard(deps.db, { campaignId: campaign.id, volunteer: command.user_id, now: deps.clock() }),
+          await drawCard(deps.db, {
+            campaignId: campaign.id,
+            volunteer: command.user_id,
+            now: deps.clock(),
+          }),
         ),
       );
     } catch (error) {

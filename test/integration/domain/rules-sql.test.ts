@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { dueFollowUpStep, followUpDueSql } from "../../../src/domain/follow-up";
-import { textsTowardCap, textsTowardCapSql, type CapMessage } from "../../../src/domain/frequency-cap";
+import {
+  capFreesAt,
+  capFreesAtSql,
+  textsTowardCap,
+  textsTowardCapByPhoneSql,
+  textsTowardCapSql,
+  type CapMessage,
+} from "../../../src/domain/frequency-cap";
 import { usableValue, usableValueSql, PLACEHOLDER_VALUES } from "../../../src/domain/merge-values";
 import { CLAIMED, NOT_SENT, OUTBOUND_STATUSES, UNCONFIRMED } from "../../../src/domain/message-status";
 import { isOptedOut, optedOutSql } from "../../../src/domain/suppression";
@@ -87,6 +94,27 @@ describe.each(BACKENDS)("rule homes agree with their SQL twins (%s)", (_name, cr
             );
             const mine: CapMessage[] = rows.filter((r) => r.toPhone === phone);
             expect(row?.n).toBe(textsTowardCap(mine, NOW, { count: 3, days }));
+            for (const count of [1, 2, 3]) {
+              const [frees] = await db.prisma.$queryRawUnsafe<{ at: Date | null }[]>(
+                `SELECT ${capFreesAtSql({ phone: "$1::text", now: "$2::timestamptz", days: "$3::int", count: "$4::int" })} AS at`,
+                phone,
+                NOW,
+                days,
+                count,
+              );
+              const expected = capFreesAt(mine, NOW, { count, days });
+              expect(frees?.at ? new Date(frees.at).toISOString() : null).toBe(expected?.toISOString() ?? null);
+            }
+          }
+          const grouped = await db.prisma.$queryRawUnsafe<{ phone: string; texts: number }[]>(
+            textsTowardCapByPhoneSql({ now: "$1::timestamptz", days: "$2::int" }),
+            NOW,
+            days,
+          );
+          const byPhone = Object.fromEntries(grouped.map((g) => [g.phone, g.texts]));
+          for (const phone of PHONES) {
+            const mine = rows.filter((r) => r.toPhone === phone);
+            expect(byPhone[phone] ?? 0).toBe(textsTowardCap(mine, NOW, { count: 3, days }));
           }
         },
       ),
