@@ -15,11 +15,12 @@ import { z } from "zod";
  * - "texted" means any outbound message row for the contact, whatever its delivery status;
  * - lastTexted is the contact's latest outbound text: `after` inclusive, `before` exclusive, and a
  *   contact never texted matches neither; a date without a time means 00:00 UTC that day;
- * - response is where a contact stands in one campaign's conversations (RESPONSE_STATES), whatever
- *   they did elsewhere: texted means the campaign's first text went out to them; replied means a text
- *   from them since that first text (the follow-up texts' rule); tags are those of the campaign's
- *   conversation with them (one tag, compared lower-case); clicked means a click on one of the
- *   campaign's short links.
+ * - response is where a contact stands in one campaign (RESPONSE_STATES), whatever they did
+ *   elsewhere: texted means the campaign's first text went out to them (its entry is sent, or on a
+ *   follow-up step); replied means a text from them since that first text (the follow-up texts'
+ *   rule); the tag is looked for, case-insensitively, on the campaign's conversation with them;
+ *   clicked means a click of theirs on one of the campaign's short links. Replied and no_reply
+ *   both need texted; clicked does not.
  */
 
 export const MAX_GROUP_DEPTH = 3;
