@@ -8,6 +8,7 @@ import { JOBS, runJob, type JobDeps } from "../src/jobs/scheduler";
 import type { SmsGateway } from "../src/services/sms-gateway";
 import { slackThreadRenderer } from "../src/slack/blocks/conversation";
 import { slackDigestRenderer } from "../src/slack/blocks/digest";
+import { slackWindowNotes } from "../src/slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "../src/slack/permalinks";
 import { startFakeSlack, type FakeSlack } from "../test/fakes/slack-api";
 import { BOT_TOKEN } from "../test/support/app-harness";
@@ -186,6 +187,7 @@ export async function digestBenchmark(): Promise<Record<string, unknown>> {
       sms: {} as SmsGateway,
       clock: () => clock,
       render: slackThreadRenderer,
+      campaignPosts: slackWindowNotes,
       settings: { orgTimeZone: ZONE, nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
       renderDigest: slackDigestRenderer,
       permalinks: new WebClientPermalinks(permalinkWebClient(BOT_TOKEN, { apiUrl: slack.apiUrl, logger }), logger),

@@ -13,6 +13,7 @@ import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-thr
 import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
 import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
+import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
@@ -117,6 +118,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       botToken: config.slack.botToken,
       background,
       smsSegmentPriceUsd: config.smsSegmentPriceUsd,
+      orgTimeZone: config.organization.timeZone,
       sms,
       sender,
       clock,
@@ -175,6 +177,7 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
   return {
     ...parts,
     render: slackThreadRenderer,
+    campaignPosts: slackWindowNotes,
     settings: {
       orgTimeZone: config.organization.timeZone,
       nudgeAfterMinutes: config.conversations.nudgeAfterMinutes,

@@ -141,6 +141,11 @@ export function windowClosesAt(
   return closings.length > 0 ? new Date(Math.min(...closings)) : null;
 }
 
+/** True when the window is open at `at` in one time zone: e.g. the organization's working hours. */
+export function isOpenInZone(zone: string, at: Date, policy: SendWindowPolicy = DEFAULT_SEND_WINDOW): boolean {
+  return isOpenIn(zone, at.getTime(), policy);
+}
+
 /** Twilio's longest validityPeriod, in seconds: a text still waiting in its queue after that is dropped. */
 export const MAX_VALIDITY_SECONDS = 36_000;
 /** A window closing sooner than this counts as closed: the text would likely wait in Twilio's queue past it. */

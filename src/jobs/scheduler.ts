@@ -6,6 +6,8 @@ import { postDailyDigests, type DigestRenderer, type PermalinkSource } from "../
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileUnconfirmedSends } from "../services/send-results";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
+import { nudgeWaitingReplies } from "../services/waiting-replies";
+import { announceOpenedWindows, type WindowNoteRenderer } from "../services/window-notes";
 import type { SmsGateway } from "../services/sms-gateway";
 
 export interface JobDeps {
@@ -15,6 +17,8 @@ export interface JobDeps {
   clock: () => Date;
   /** How thread posts look (the Slack renderer in the app). */
   render: ThreadRenderer;
+  /** How notes to a campaign's channel look (the Slack renderer in the app). */
+  campaignPosts: WindowNoteRenderer;
   /** The organization's time zone (digests, working hours) and how long replies may wait. */
   settings: { orgTimeZone: string; nudgeAfterMinutes: number; releaseAfterMinutes: number };
   /** How daily digests look (the Slack renderer in the app). */
@@ -57,6 +61,21 @@ export const JOBS: readonly Job[] = [
     description: "Deletes Slack posts accepted more than 30 days ago that nothing refers to.",
     lockKey: 0x7032706a6f623033n, // "p2pjob03"
     run: async (deps) => pruneSentSlackPosts(deps.db.prisma, deps.clock()),
+  },
+  {
+    name: "nudge-waiting-replies",
+    schedule: "*/2 * * * *",
+    description:
+      "Nudges threads whose voter waits for an answer, and releases them to the pool after longer (working hours only).",
+    lockKey: 0x7032706a6f623130n, // "p2pjob10"
+    run: async (deps) => ({ ...(await nudgeWaitingReplies(deps)) }),
+  },
+  {
+    name: "announce-opened-windows",
+    schedule: "*/5 * * * *",
+    description: "Tells a campaign's channel when deferred contacts can be texted again, at most once an hour.",
+    lockKey: 0x7032706a6f623131n, // "p2pjob11"
+    run: async (deps) => announceOpenedWindows(deps),
   },
   {
     name: "post-daily-digests",

@@ -13,30 +13,47 @@ import { recordAccepted } from "./send-results";
  * decided it, then sent after commit; a lost answer is reconciled, never resent.
  */
 
-/** Texts the app sends on its own in a conversation (help, opt-out confirmation), recorded before they go. */
-export async function queueAutoReply(
+export interface ReplyRecipient {
+  phone: string;
+  contactId: string | null;
+  conversationId: string | null;
+  campaignId?: string | null;
+}
+
+/**
+ * Records a reply inside a conversation (status claimed, not campaign-initiated: it never counts
+ * toward the cap), to send once the transaction commits. `sentBy` is the volunteer who wrote it;
+ * none for the app's own answers. Returns the message id.
+ */
+export async function recordReply(
   tx: Tx,
-  deps: ConversationDeps,
-  to: { phone: string; contactId: string | null; conversationId: string | null },
-  body: string,
+  deps: Pick<ConversationDeps, "sender">,
+  input: { to: ReplyRecipient; body: string; sentBy?: string; at: Date },
 ): Promise<string> {
   const id = newId();
   await tx.message.create({
     data: {
       id,
       direction: "outbound",
-      conversationId: to.conversationId,
-      contactId: to.contactId,
+      conversationId: input.to.conversationId,
+      contactId: input.to.contactId,
+      campaignId: input.to.campaignId ?? null,
       fromPhone: deps.sender,
-      toPhone: to.phone,
-      body,
+      toPhone: input.to.phone,
+      body: input.body,
       status: CLAIMED,
+      sentBy: input.sentBy ?? null,
       initiated: false,
-      segments: measureSms(body).segments,
-      createdAt: deps.clock(),
+      segments: measureSms(input.body).segments,
+      createdAt: input.at,
     },
   });
   return id;
+}
+
+/** Texts the app sends on its own in a conversation (help, opt-out confirmation), recorded before they go. */
+export function queueAutoReply(tx: Tx, deps: ConversationDeps, to: ReplyRecipient, body: string): Promise<string> {
+  return recordReply(tx, deps, { to, body, at: deps.clock() });
 }
 
 /** Sends a recorded reply; an unknown outcome is left for reconciliation, never resent. */

@@ -3,14 +3,15 @@ import { compileReachableAudience } from "../domain/audience-sql";
 import { applyFinding } from "../domain/campaign-readiness";
 import { CAMPAIGN_TRANSITIONS } from "../domain/campaign-status";
 import {
-  audienceFilterOf,
   campaignReport,
   customColumns,
   fieldCoverage,
   lintContextFor,
   type CampaignReport,
+  type ReportOptions,
 } from "./campaign-report";
-import { CampaignError, campaignById, requireAllowed, type CampaignRecord } from "./campaigns";
+import { launchNeedsConfirmation } from "./frequency-warnings";
+import { audienceFilterOf, CampaignError, campaignById, requireAllowed, type CampaignRecord } from "./campaigns";
 import { isUuid } from "../db/ids";
 
 /*
@@ -24,7 +25,8 @@ const LAUNCH_TIMEOUT_MS = 10 * 60_000;
 const UUID_V7_SQL = `encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid`;
 
 export type LaunchResult =
-  | { launched: false; report: CampaignReport }
+  /** Something blocks it (the report's errors), or most of the audience is at the cap and the organizer must confirm. */
+  | { launched: false; report: CampaignReport; needsConfirmation: boolean }
   | { launched: true; campaign: CampaignRecord; queued: number; report: CampaignReport };
 
 /**
@@ -35,7 +37,7 @@ export type LaunchResult =
 export async function launchCampaign(
   db: Database,
   found: CampaignRecord,
-  pricing: { pricePerSegmentUsd: number },
+  options: ReportOptions & { confirmCapped?: boolean },
 ): Promise<LaunchResult> {
   // Read again: a button pressed on an old summary must see the campaign as it is now.
   const campaign = await campaignById(db, found.id);
@@ -45,8 +47,11 @@ export async function launchCampaign(
       `“${found.name}” no longer exists. Type /campaign list to see the campaigns there are.`,
     );
   requireAllowed(campaign, "launch");
-  const report = await campaignReport(db, campaign, pricing);
-  if (report.findings.some((f) => f.severity === "error")) return { launched: false, report };
+  const report = await campaignReport(db, campaign, options);
+  if (report.findings.some((f) => f.severity === "error")) return { launched: false, report, needsConfirmation: false };
+  // Most of the audience would be skipped today for the cap: launch only once the organizer says so.
+  if (launchNeedsConfirmation(report.capExposure) && !options.confirmCapped)
+    return { launched: false, report, needsConfirmation: true };
   const filter = audienceFilterOf(campaign)!;
   const variantIds = campaign.scripts.filter((s) => s.kind === "initial").map((s) => s.id);
   const { where, params } = compileReachableAudience(filter, { paramOffset: 3 });

@@ -1,12 +1,13 @@
 import type { Database } from "../db/database";
-import { describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
+import { describeAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import { compileReachableAudience } from "../domain/audience-sql";
 import { readinessFindings, replaceableCharacters, type ReadinessFinding } from "../domain/campaign-readiness";
 import { usableValueSql } from "../domain/merge-values";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
 import { estimateCost, measureSms, type SmsMeasure } from "../domain/sms-length";
-import type { CampaignRecord } from "./campaigns";
+import { audienceFilterOf, type CampaignRecord } from "./campaigns";
+import { capExposure, type CapExposure } from "./frequency-warnings";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
 import { customFieldNames } from "./segments";
 
@@ -62,13 +63,18 @@ export interface CampaignReport {
   variants: VariantReport[];
   findings: ReadinessFinding[];
   progress: CampaignProgress;
+  /** The audience against the frequency cap (null when the audience cannot be read). */
+  capExposure: CapExposure | null;
   pricePerSegmentUsd: number;
+  /** The organization's time zone, for the times the report shows. */
+  timeZone: string;
 }
 
-export function audienceFilterOf(c: CampaignRecord): AudienceFilter | null {
-  if (!c.segment) return null;
-  const parsed = parseAudienceFilter(c.segment.filter);
-  return parsed.ok ? parsed.filter : null;
+/** What a report is priced and timed with: the app's segment price, its one clock, the organization's time zone. */
+export interface ReportOptions {
+  pricePerSegmentUsd: number;
+  now: Date;
+  timeZone: string;
 }
 
 /** Custom columns of every contact: a field some other contacts have is "missing here", not unknown. */
@@ -155,10 +161,14 @@ export function lintContextFor(
 export async function campaignReport(
   db: Database,
   campaign: CampaignRecord,
-  pricing: { pricePerSegmentUsd: number },
+  pricing: ReportOptions,
 ): Promise<CampaignReport> {
   const filter = audienceFilterOf(campaign);
-  const [columns, progress] = await Promise.all([customColumns(db), campaignProgress(db, campaign)]);
+  const [columns, progress, exposure] = await Promise.all([
+    customColumns(db),
+    campaignProgress(db, campaign),
+    capExposure(db, campaign, pricing.now),
+  ]);
   const bodies = campaign.scripts.map((s) => s.body);
   const coverage = filter ? await fieldCoverage(db, filter, bodies, columns) : undefined;
   const sample = filter ? await sampleContacts(db, filter, ESTIMATE_SAMPLE) : [];
@@ -206,7 +216,9 @@ export async function campaignReport(
     variants,
     findings,
     progress,
+    capExposure: exposure,
     pricePerSegmentUsd: pricing.pricePerSegmentUsd,
+    timeZone: pricing.timeZone,
   };
 }
 

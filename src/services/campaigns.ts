@@ -1,4 +1,5 @@
 import { isUuid } from "../db/ids";
+import { parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import type { Database, Tx } from "../db/database";
 import type { Prisma } from "../db/generated/client";
 import {
@@ -100,6 +101,12 @@ export interface CampaignRecord {
   }[];
 }
 
+export function audienceFilterOf(c: CampaignRecord): AudienceFilter | null {
+  if (!c.segment) return null;
+  const parsed = parseAudienceFilter(c.segment.filter);
+  return parsed.ok ? parsed.filter : null;
+}
+
 // ---- names -------------------------------------------------------------------------------------
 
 /** The campaign with this name (letter case ignored), or the names the organizer may have meant. */
@@ -156,14 +163,16 @@ const nameTakenError = (name: string) =>
     `A campaign named “${name}” already exists. Pick another name (campaign names are unique, ignoring capitals).`,
   );
 
+/** The segments the campaign form's audience menu offers: the newest 100 (Slack's menu limit). */
+export function newestSegments(db: Database): Promise<{ id: string; name: string }[]> {
+  return db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 });
+}
+
 /** What the campaign form offers: the newest segments and the contacts' custom fields. */
 export async function campaignFormChoices(
   db: Database,
 ): Promise<{ segments: { id: string; name: string }[]; customFields: string[] }> {
-  const [segments, customFields] = await Promise.all([
-    db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 }),
-    customFieldNames(db, 200),
-  ]);
+  const [segments, customFields] = await Promise.all([newestSegments(db), customFieldNames(db, 200)]);
   return { segments, customFields };
 }
 

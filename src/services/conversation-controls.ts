@@ -35,7 +35,10 @@ async function change(
 
 export const assignConversation = (deps: ControlDeps, conversationId: string, user: string | null, actionKey: string) =>
   change(deps, conversationId, actionKey, async (tx) => {
-    await tx.conversation.update({ where: { id: conversationId }, data: { assignee: user } });
+    await tx.conversation.update({
+      where: { id: conversationId },
+      data: { assignee: user, assignedAt: user ? deps.clock() : null },
+    });
   });
 
 /** Adds the tag, or removes it when the conversation has it already (the menu toggles). */

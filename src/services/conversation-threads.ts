@@ -49,12 +49,24 @@ export type ThreadNote =
   | { kind: "reply-failed"; user: string; unconfirmed: boolean }
   | { kind: "canned-reply-sent"; user: string; text: string }
   | { kind: "follow-up-due"; assignee: string | null }
+  | { kind: "waiting"; assignee: string | null; minutes: number }
+  | { kind: "released"; volunteer: string; minutes: number }
   | { kind: "reply-set-aside"; attempts: number; error: string; eventId: string };
 
 /** A Slack Web API call the outbox makes, minus the channel. */
 export interface SlackCall {
   method: "chat.postMessage" | "reactions.add";
   args: SlackMessageJson;
+}
+
+/** A text no conversation claims: who sent it, what it said, why it is unmatched, and what was done about it. */
+export interface UnmatchedText {
+  maskedPhone: string;
+  contactName: string | null;
+  body: string;
+  mediaUrls: string[];
+  reason: "not-a-contact" | "no-conversation";
+  notes: ThreadNote[];
 }
 
 export interface ThreadRenderer {
@@ -66,14 +78,7 @@ export interface ThreadRenderer {
   /** How a volunteer's reply (the Slack message `ts`) is marked sent. */
   replySent(ts: string): SlackCall;
   /** A text no conversation claims, for the unmatched channel. */
-  unmatched(view: {
-    maskedPhone: string;
-    contactName: string | null;
-    body: string;
-    mediaUrls: string[];
-    reason: "not-a-contact" | "no-conversation";
-    notes: ThreadNote[];
-  }): SlackMessageJson;
+  unmatched(view: UnmatchedText): SlackMessageJson;
   /** A voter's text the inbox had to set aside, for the unmatched channel. */
   setAside(view: {
     maskedPhone: string;
@@ -95,6 +100,9 @@ export interface ConversationDeps {
   unmatchedChannel: string | null;
   logger: Logger;
 }
+
+/** What posting in a thread needs: how posts look, and where threads without a campaign channel go. */
+export type ThreadPostDeps = Pick<ConversationDeps, "render" | "logger" | "unmatchedChannel">;
 
 /** Settle hook name: stores the thread's ts on its conversation once Slack posted the root. */
 export const THREAD_ROOT_HOOK = "conversation-thread";
@@ -181,7 +189,7 @@ export async function threadView(db: Tx | Database["prisma"], conversationId: st
 }
 
 /** Where a conversation's thread lives: the campaign's channel, else the unmatched one. */
-async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: ConversationRow): Promise<string | null> {
+async function threadChannel(tx: Tx, deps: ThreadPostDeps, conversation: ConversationRow): Promise<string | null> {
   if (conversation.slackChannelId) return conversation.slackChannelId;
   const campaign = conversation.campaignId
     ? await tx.campaign.findUnique({ where: { id: conversation.campaignId }, select: { conversationChannelId: true } })
@@ -195,7 +203,7 @@ async function threadChannel(tx: Tx, deps: ConversationDeps, conversation: Conve
  */
 export async function postInThread(
   tx: Tx,
-  deps: ConversationDeps,
+  deps: ThreadPostDeps,
   conversation: ConversationRow,
   message: SlackMessageJson,
   dedupeKey: string,
@@ -272,7 +280,7 @@ export async function refreshThreadRoot(
 /** Queues a typed note in the conversation's thread. */
 export function noteInThread(
   tx: Tx,
-  deps: ConversationDeps,
+  deps: ThreadPostDeps,
   conversation: ConversationRow,
   note: ThreadNote,
   dedupeKey: string,

@@ -1,8 +1,7 @@
 import type { Database } from "../db/database";
 import { compileReachableAudience } from "../domain/audience-sql";
 import { capFreesAtSql, textsTowardCapByPhoneSql } from "../domain/frequency-cap";
-import { audienceFilterOf } from "./campaign-report";
-import type { CampaignRecord } from "./campaigns";
+import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 
 /*
  * Frequency-limit warnings, counted with the same cap rule the send gate uses

@@ -1,10 +1,9 @@
 import type { Database } from "../db/database";
 import { newId } from "../db/ids";
-import { CLAIMED } from "../domain/message-status";
 import { sendWindowFor, storedPolicyOrDefault } from "../domain/quiet-hours";
 import { slackToPlainText } from "../domain/slack-text";
-import { MAX_SMS_BODY_CHARACTERS, measureSms } from "../domain/sms-length";
-import { sendRecordedReply } from "./auto-replies";
+import { MAX_SMS_BODY_CHARACTERS } from "../domain/sms-length";
+import { recordReply, sendRecordedReply } from "./auto-replies";
 import {
   CONVERSATION_FIELDS,
   noteInThread,
@@ -95,28 +94,23 @@ export async function processThreadReply(
     if (await isSuppressed(tx, phone)) return refuse({ why: "opted-out" });
     const window = sendWindowFor({ phone, zip }, now, storedPolicyOrDefault(conversation.campaign?.quietHoursPolicy));
     if (!window.open) return refuse({ why: "outside-hours", opensAt: window.opensAt, timeZone });
-    const id = newId();
-    await tx.message.create({
-      data: {
-        id,
-        direction: "outbound",
-        conversationId: conversation.id,
-        contactId: conversation.contactId,
-        campaignId: conversation.campaignId,
-        fromPhone: deps.sender,
-        toPhone: phone,
-        body,
-        status: CLAIMED,
-        sentBy: reply.user,
-        initiated: false,
-        segments: measureSms(body).segments,
-        createdAt: now,
-      },
-    });
+    const to = {
+      phone,
+      contactId: conversation.contactId,
+      conversationId: conversation.id,
+      campaignId: conversation.campaignId,
+    };
+    const id = await recordReply(tx, deps, { to, body, sentBy: reply.user, at: now });
     await tx.conversation.update({
       where: { id: conversation.id },
       // Answered: the conversation no longer waits on a volunteer.
-      data: { updatedAt: now, assignee: conversation.assignee ?? reply.user, waitingSince: null, nudgedAt: null },
+      data: {
+        updatedAt: now,
+        waitingSince: null,
+        nudgedAt: null,
+        // Whoever answers a conversation nobody held takes it.
+        ...(conversation.assignee ? {} : { assignee: reply.user, assignedAt: now }),
+      },
     });
     await done();
     return { kind: "claimed" as const, messageId: id, validity: window.validitySeconds, conversation, reply };

@@ -17,6 +17,8 @@ export interface SlackDeps {
   sms: SmsGateway;
   /** The number or Messaging Service texts go out from, as stored on each message. */
   sender: string;
+  /** The organization's time zone (ORG_TIME_ZONE): times shown to organizers are in it. */
+  orgTimeZone: string;
   /** The one clock: sending hours and frequency caps are judged at this time. */
   clock: () => Date;
   /** Processes inbound texts and thread replies; wake it after storing one. */

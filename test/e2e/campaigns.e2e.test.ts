@@ -5,6 +5,9 @@ import {
   slashCommandBody,
   viewSubmissionPayload,
 } from "../fakes/signing";
+import { EMPTY_CAMPAIGN_FORM, validateCampaignForm } from "../../src/domain/campaign-form";
+import { mergeFieldsFor } from "../../src/domain/script";
+import { createCampaign } from "../../src/services/campaigns";
 import { startHarness, SIGNING_SECRET, type Harness } from "../support/app-harness";
 import { BACKENDS } from "../support/databases";
 
@@ -440,6 +443,71 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
       ":rocket: *Ward drive* is running: 5 contacts are queued. Nothing is sent automatically: volunteers send each text with `/campaign send Ward drive`.",
     );
     expect(await h.app.db.prisma.campaignContact.count({ where: { campaignId: campaign.id } })).toBe(5);
+  });
+
+  it("shows the audience against the frequency cap, and asks before launching when most of it is capped", async () => {
+    const phones = Array.from({ length: 4 }, (_, i) => `+1415555${String(7000 + i)}`);
+    await h.app.db.prisma.contact.createMany({
+      data: phones.map((phone, i) => ({ phone, firstName: `Cap${i}`, tags: ["capped"] })),
+    });
+    // Three of the four got three campaign texts this week: at the default cap of 3 per 7 days.
+    const recent = new Date(Date.now() - 2 * 86_400_000);
+    await h.app.db.prisma.message.createMany({
+      data: phones.slice(0, 3).flatMap((phone) =>
+        [0, 1, 2].map((i) => ({
+          direction: "outbound" as const,
+          initiated: true,
+          fromPhone: "+12125550199",
+          toPhone: phone,
+          body: `earlier ${i}`,
+          status: "delivered",
+          createdAt: new Date(recent.getTime() + i * 60_000),
+        })),
+      ),
+    });
+    const segment = await h.app.db.prisma.segment.create({
+      data: { name: "Capped", filter: { tags: { any: ["capped"] } }, createdBy: ORGANIZER },
+    });
+    const result = validateCampaignForm(
+      {
+        ...EMPTY_CAMPAIGN_FORM,
+        name: "Capped drive",
+        goalType: "turnout",
+        goalTarget: "3",
+        goalOutcomeTag: "yes",
+        callToAction: "Can we count on your vote on Nov 3?",
+        senderIdentity: "Sam with Neighbors for B",
+        scripts: [SCRIPT_A, "", "", ""],
+        channelId: REPLIES,
+        segmentId: segment.id,
+      },
+      { knownFields: mergeFieldsFor([]) },
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const draft = await createCampaign(h.app.db, result.draft, ORGANIZER);
+
+    await command("show Capped drive", "cap-show");
+    expect(allText((await responseTo("cap-show")).args)).toContain(
+      "3 of 4 (75%) are at the cap now: their texts would be skipped today.",
+    );
+    await command("launch Capped drive", "cap-launch");
+    const asked = await responseTo("cap-launch");
+    expect(allText(asked.args)).toContain("most of its audience is at the frequency cap");
+    expect(allText(asked.args)).toContain(`"action_id":"campaign_launch_confirmed"`);
+    expect((await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { id: draft.id } })).status).toBe("draft");
+    await slack(
+      interactionBody(
+        blockActionsPayload({
+          actionId: "campaign_launch_confirmed",
+          value: draft.id,
+          userId: ORGANIZER,
+          responseUrl: h.slack.responseUrl("cap-confirmed"),
+        }),
+      ),
+    );
+    expect((await responseTo("cap-confirmed")).args.text).toMatch(
+      /^:rocket: \*Capped drive\* is running: 4 contacts are queued/,
+    );
   });
 
   it("launches by command, then pauses, resumes and archives, answering what cannot be done", async () => {

@@ -133,6 +133,9 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     });
     const conversation = await h.app.db.prisma.conversation.findFirstOrThrow({ where: { campaignId: campaign.id } });
     expect(conversation).toMatchObject({ slackChannelId: REPLIES, slackThreadTs: rootTs });
+    // The voter spoke: the conversation waits on a volunteer from their first text on.
+    const waitingSince = conversation.waitingSince;
+    expect(waitingSince).not.toBeNull();
 
     await text("+12125550101", "What time do polls open?");
     await waitPost(REPLIES, (m) => m.text === "What time do polls open?" && m.thread_ts === rootTs);
@@ -158,6 +161,11 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
       sentBy: BEN,
       initiated: false,
       conversationId: conversation.id,
+    });
+    // Answered: no longer waiting, and Ben, who answered a conversation nobody held, holds it.
+    expect(await h.app.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).toMatchObject({
+      waitingSince: null,
+      assignee: BEN,
     });
     // Edits, bot posts and top-level messages are never texted.
     await slack(

@@ -117,6 +117,8 @@ describe("daily digest through the fakes (postgres)", () => {
           campaignId,
           contactId: contact.id,
           assignee: ANA,
+          // Ana took them just now: the release of waiting conversations (90 minutes) leaves them hers.
+          assignedAt: new Date(now.getTime() - 5 * 60_000),
           slackChannelId: REPLIES,
           slackThreadTs: `1790000000.00010${i}`,
           waitingSince: new Date(now.getTime() - i * 3_600_000),

@@ -37,7 +37,12 @@ export async function launchedCampaign(
   );
   if (!result.ok) throw new Error(`test campaign is invalid: ${JSON.stringify(result.problems)}`);
   const saved = await createCampaign(db, result.draft, input.createdBy);
-  const launched = await launchCampaign(db, (await campaignById(db, saved.id))!, { pricePerSegmentUsd: 0.01 });
+  const launched = await launchCampaign(db, (await campaignById(db, saved.id))!, {
+    pricePerSegmentUsd: 0.01,
+    now: new Date(),
+    timeZone: "America/New_York",
+    confirmCapped: true,
+  });
   if (!launched.launched) throw new Error(`test campaign did not launch: ${JSON.stringify(launched.report.findings)}`);
   return saved;
 }

@@ -17,7 +17,11 @@ export function campaignFixClicked(deps: SlackDeps) {
       try {
         const { s: scriptId, c: code } = JSON.parse(action.value ?? "{}") as { s?: string; c?: string };
         const campaign = await applyScriptFix(deps.db, { scriptId: scriptId ?? "", code: code ?? "" });
-        const report = await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
+        const report = await campaignReport(deps.db, campaign, {
+          pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+          now: deps.clock(),
+          timeZone: deps.orgTimeZone,
+        });
         await respond({ replace_original: true, ...campaignReportMessage(report) });
       } catch (error) {
         await respond(
@@ -28,8 +32,8 @@ export function campaignFixClicked(deps: SlackDeps) {
   };
 }
 
-/** The Launch button of a draft's summary: the same checks as `/campaign launch`. */
-export function campaignLaunchClicked(deps: SlackDeps) {
+/** The Launch button of a draft's summary: the same checks as `/campaign launch`; "Launch anyway" confirms a capped audience. */
+export function campaignLaunchClicked(deps: SlackDeps, confirmCapped = false) {
   return async ({ ack, action, respond, body }: ButtonArgs): Promise<void> => {
     await ack();
     deps.background.run("campaign-launch", async () => {
@@ -40,7 +44,7 @@ export function campaignLaunchClicked(deps: SlackDeps) {
             "not_found",
             "That campaign no longer exists. Type /campaign list to see the campaigns there are.",
           );
-        await respond({ replace_original: true, ...(await launchAnswer(deps, campaign)) });
+        await respond({ replace_original: true, ...(await launchAnswer(deps, campaign, confirmCapped)) });
       } catch (error) {
         await respond(
           answerFailure(deps.logger, error, {

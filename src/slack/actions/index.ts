@@ -1,4 +1,4 @@
-import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH } from "../blocks/campaign-messages";
+import { CAMPAIGN_FIX_ACTIONS, CAMPAIGN_LAUNCH, CAMPAIGN_LAUNCH_CONFIRMED } from "../blocks/campaign-messages";
 import {
   THREAD_ASSIGN,
   THREAD_CANNED,
@@ -31,6 +31,7 @@ import {
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.action(CAMPAIGN_FIX_ACTIONS, campaignFixClicked(deps));
   app.action(CAMPAIGN_LAUNCH, campaignLaunchClicked(deps));
+  app.action(CAMPAIGN_LAUNCH_CONFIRMED, campaignLaunchClicked(deps, true));
   app.action(TEXTING_SEND, textingSendClicked(deps));
   app.action(THREAD_ASSIGN, threadAssignClicked(deps));
   app.action(THREAD_RELEASE, threadReleaseClicked(deps));

@@ -25,6 +25,8 @@ export const CAMPAIGN_FIX = "campaign_fix";
 /** Each fix button has its own action_id (they must differ within a message); one listener takes them all. */
 export const CAMPAIGN_FIX_ACTIONS = /^campaign_fix\./;
 export const CAMPAIGN_LAUNCH = "campaign_launch";
+/** "Launch anyway", when most of the audience is at the frequency cap. */
+export const CAMPAIGN_LAUNCH_CONFIRMED = "campaign_launch_confirmed";
 
 const usd = (amount: number) => `$${amount.toFixed(2)}`;
 
@@ -109,6 +111,41 @@ function findingBlock(f: ReadinessFinding): KnownBlock {
   });
 }
 
+const when = (at: Date, timeZone: string) =>
+  new Intl.DateTimeFormat("en-US", {
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone,
+    timeZoneName: "short",
+  }).format(at);
+
+/** The audience against the frequency cap, in a line or two; null when there is nothing to say. */
+export function capExposureText(report: Pick<CampaignReport, "campaign" | "capExposure" | "timeZone">): string | null {
+  const { campaign: c, capExposure: exposure, timeZone } = report;
+  if (!exposure || exposure.considered === 0 || exposure.wouldBeCapped === 0) return null;
+  const share = (n: number) =>
+    `${number(n)} of ${number(exposure.considered)} (${Math.round((n / exposure.considered) * 100)}%)`;
+  const cap = `${c.frequencyCapCount} texts per ${c.frequencyCapDays} days`;
+  const lines = [`:hourglass: *Frequency cap (${cap}):*`];
+  if (exposure.atCap > 0) {
+    const frees = exposure.freesUp
+      ? exposure.freesUp.first.getTime() === exposure.freesUp.last.getTime()
+        ? ` They have room again ${when(exposure.freesUp.first, timeZone)}.`
+        : ` They have room again between ${when(exposure.freesUp.first, timeZone)} and ${when(exposure.freesUp.last, timeZone)}.`
+      : "";
+    lines.push(`${share(exposure.atCap)} are at the cap now: their texts would be skipped today.${frees}`);
+  }
+  const more = exposure.wouldBeCapped - exposure.atCap;
+  if (more > 0 && exposure.plannedTexts > 1)
+    lines.push(
+      `${share(more)} more would be skipped for some of the ${exposure.plannedTexts} texts this campaign plans (first text and follow-ups).`,
+    );
+  return lines.join("\n");
+}
+
 /** Findings first (what blocks a launch, then warnings), at most `max` of them. */
 function findingBlocks(findings: readonly ReadinessFinding[], max = 15): KnownBlock[] {
   const blocks = findings.slice(0, max).map(findingBlock);
@@ -141,6 +178,7 @@ export function campaignReportMessage(report: CampaignReport, heading?: string):
         ...(progress ? [progress] : []),
       ].join("\n"),
     ),
+    ...(capExposureText(report) ? [section(capExposureText(report)!)] : []),
     divider(),
     ...report.variants.flatMap((v) => variantBlocks(v, report.pricePerSegmentUsd)),
     context(
@@ -195,6 +233,20 @@ export function campaignBlockedMessage(report: CampaignReport): EphemeralAnswer 
     report,
     `:no_entry: *${escapeForSlack(report.campaign.name)}* cannot launch yet: ${errors} ${errors === 1 ? "thing" : "things"} to fix.`,
   );
+}
+
+/** Most of the audience is at the cap: say so, and launch only if the organizer confirms. */
+export function campaignCapConfirmMessage(report: CampaignReport): EphemeralAnswer {
+  const c = report.campaign;
+  const message = campaignReportMessage(
+    report,
+    `:hourglass: *${escapeForSlack(c.name)}* is ready, but most of its audience is at the frequency cap: launched now, their texts would be skipped.`,
+  );
+  const launchAnyway = actions([
+    button({ actionId: CAMPAIGN_LAUNCH_CONFIRMED, style: "danger", text: "Launch anyway", value: c.id }),
+  ]);
+  // The report's own Launch button (last) gives way to the confirmation.
+  return { ...message, blocks: [...message.blocks.slice(0, -1), launchAnyway] };
 }
 
 export function campaignLaunchedMessage(name: string, queued: number, variants: number): EphemeralAnswer {

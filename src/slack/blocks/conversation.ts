@@ -5,6 +5,7 @@ import type {
   ThreadNote,
   ThreadRenderer,
   ThreadView,
+  UnmatchedText,
 } from "../../services/conversation-threads";
 import { setAsideText, threadNoteText } from "./thread-notes";
 import type { types } from "@slack/bolt";
@@ -113,14 +114,7 @@ function replySent(ts: string): SlackCall {
   return { method: "reactions.add", args: { name: "white_check_mark", timestamp: ts, text: "sent" } };
 }
 
-function unmatched(view: {
-  maskedPhone: string;
-  contactName: string | null;
-  body: string;
-  mediaUrls: string[];
-  reason: "not-a-contact" | "no-conversation";
-  notes: ThreadNote[];
-}): SlackMessageJson {
+function unmatched(view: UnmatchedText): SlackMessageJson {
   const who = view.contactName ? `${escapeForSlack(view.contactName)} (${view.maskedPhone})` : view.maskedPhone;
   const reason =
     view.reason === "no-conversation" ? "this contact has no campaign conversation" : "this number is not a contact";

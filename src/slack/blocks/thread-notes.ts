@@ -20,6 +20,9 @@ function refusalText(user: string, refusal: ReplyRefusal): string {
   }
 }
 
+const waitedFor = (minutes: number): string =>
+  minutes < 120 ? `${number(minutes)} minutes` : `${number(Math.floor(minutes / 60))} hours`;
+
 /** What the inbox says when it set an event aside after repeated failures. */
 export const setAsideText = (f: { attempts: number; error: string; eventId: string }): string =>
   `it failed ${f.attempts} times (${f.error}), so it was set aside and is kept as inbox event ${f.eventId}`;
@@ -48,6 +51,12 @@ export function threadNoteText(note: ThreadNote): string {
       return note.assignee
         ? `:alarm_clock: <@${note.assignee}>, it is time to follow up with this voter: reply in this thread to text them.`
         : ":alarm_clock: It is time to follow up with this voter, and nobody holds this conversation: press *Assign to me* on the message above, then reply in this thread.";
+    case "waiting":
+      return note.assignee
+        ? `:hourglass_flowing_sand: <@${note.assignee}>, this voter has waited ${waitedFor(note.minutes)} for an answer: reply in this thread.`
+        : `:hourglass_flowing_sand: This voter has waited ${waitedFor(note.minutes)} and nobody holds the conversation: press *Assign to me* above and reply in this thread.`;
+    case "released":
+      return `:leftwards_arrow_with_hook: No answer from <@${note.volunteer}> for ${waitedFor(note.minutes)}, so this conversation is back in the pool: anyone can press *Assign to me* and reply.`;
     case "reply-set-aside":
       return `:warning: A reply in this thread could not be sent: ${escapeForSlack(setAsideText(note))}. Nothing went out to the voter: send it again.`;
   }

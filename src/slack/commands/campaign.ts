@@ -17,6 +17,7 @@ import { drawCard } from "../../services/texting";
 import {
   CAMPAIGN_COMMAND,
   campaignBlockedMessage,
+  campaignCapConfirmMessage,
   campaignFormFailedMessage,
   campaignLaunchedMessage,
   campaignListMessage,
@@ -35,6 +36,7 @@ import {
 import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
 import { answerFailure } from "../answer-failure";
+import { openFollowUp } from "./campaign-followup";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
@@ -80,6 +82,11 @@ export function campaignCommand(deps: SlackDeps) {
     named("send", "text this campaign's contacts, one click per text", (args, name) => startTexting(deps, args, name)),
     named("replies", "save canned replies volunteers send from a conversation's thread", (args, name) =>
       openCannedReplies(deps, args, name),
+    ),
+    named(
+      "followup",
+      "a new campaign for the people a launched one reached, by where they stand: replied with a tag, replied without one, never replied, clicked a link",
+      (args, name) => openFollowUp(deps, args, name),
     ),
     status("pause", "stop sending until resumed"),
     status("resume", "let volunteers send again"),
@@ -166,7 +173,13 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
     try {
       const campaign = await requireCampaign(deps.db, name);
       await respond(
-        campaignReportMessage(await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd })),
+        campaignReportMessage(
+          await campaignReport(deps.db, campaign, {
+            pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+            now: deps.clock(),
+            timeZone: deps.orgTimeZone,
+          }),
+        ),
       );
     } catch (error) {
       const context = { user: command.user_id, campaign: name };
@@ -187,10 +200,19 @@ async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, n
   });
 }
 
-/** Launches, or says what blocks the launch with one-click fixes; shared by the command and the Launch button. */
-export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord) {
-  const result = await launchCampaign(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
-  if (!result.launched) return campaignBlockedMessage(result.report);
+/**
+ * Launches, or says what blocks the launch with one-click fixes, or asks to confirm when most of the
+ * audience is at the frequency cap; shared by the command and the Launch buttons.
+ */
+export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord, confirmCapped = false) {
+  const result = await launchCampaign(deps.db, campaign, {
+    pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+    now: deps.clock(),
+    timeZone: deps.orgTimeZone,
+    confirmCapped,
+  });
+  if (!result.launched)
+    return result.needsConfirmation ? campaignCapConfirmMessage(result.report) : campaignBlockedMessage(result.report);
   deps.logger.info({ campaign: campaign.id, queued: result.queued }, "campaign launched");
   return campaignLaunchedMessage(
     campaign.name,
@@ -253,7 +275,11 @@ async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandA
       const campaign = await requireCampaign(deps.db, name);
       await respond(
         textingMessage(
-          await drawCard(deps.db, { campaignId: campaign.id, volunteer: command.user_id, now: deps.clock() }),
+          await drawCard(deps.db, {
+            campaignId: campaign.id,
+            volunteer: command.user_id,
+            now: deps.clock(),
+          }),
         ),
       );
     } catch (error) {

@@ -66,7 +66,11 @@ async function summarize(
 ): Promise<void> {
   const campaign = await campaignById(deps.db, campaignId);
   if (!campaign) return;
-  const report = await campaignReport(deps.db, campaign, { pricePerSegmentUsd: deps.smsSegmentPriceUsd });
+  const report = await campaignReport(deps.db, campaign, {
+    pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+    now: deps.clock(),
+    timeZone: deps.orgTimeZone,
+  });
   const { text, blocks } = campaignSavedMessage(report, saved);
   await tellUser(client, to, { text, blocks });
 }

@@ -4,6 +4,7 @@ import { runJob, type Job, type JobDeps } from "../../../src/jobs/scheduler";
 import type { SmsGateway } from "../../../src/services/sms-gateway";
 import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
 import { slackDigestRenderer } from "../../../src/slack/blocks/digest";
+import { slackWindowNotes } from "../../../src/slack/blocks/window-notes";
 import { createPostgresDatabase, openMigratedDatabase } from "../../support/databases";
 
 /*
@@ -29,6 +30,7 @@ describe("scheduled jobs across processes", () => {
     sms: {} as SmsGateway,
     clock: () => new Date(),
     render: slackThreadRenderer,
+    campaignPosts: slackWindowNotes,
     settings: { orgTimeZone: "America/New_York", nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
     renderDigest: slackDigestRenderer,
     permalinks: { permalink: async () => null },

@@ -23,7 +23,7 @@ import { applyScriptFix, launchCampaign } from "../../../src/services/campaign-l
 import { campaignReport } from "../../../src/services/campaign-report";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
-const PRICE = { pricePerSegmentUsd: 0.01 };
+const PRICE = { pricePerSegmentUsd: 0.01, now: new Date(), timeZone: "America/New_York" };
 const ORGANIZER = "U0ORGANIZER";
 
 async function campaignError(promise: Promise<unknown>, reason: CampaignError["reason"]): Promise<CampaignError> {

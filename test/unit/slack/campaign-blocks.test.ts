@@ -96,7 +96,9 @@ describe("campaign blocks", () => {
         message: "Problem <@U123>",
       })),
       progress: { queued: 0, sent: 0, skipped: 0, deferred: 0, replies: 0, outcomes: 0 },
+      capExposure: null,
       pricePerSegmentUsd: 0.0083,
+      timeZone: "America/New_York",
     } satisfies CampaignReport;
     const message = campaignReportMessage(report);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
