@@ -128,6 +128,7 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
       helpText: "Sam for B. STOP to end.",
       mediaUrls: "",
       addMissing: false,
+      digestTime: "570", // the first campaign's daily digest time
     });
     expect(first.scripts.map((s) => s.body)).toEqual([FIRST_TEXT]); // the first campaign is left as it was
     expect(start.segments[0]).toEqual(start.segment);
