@@ -99,7 +99,7 @@ GROUP BY cc."campaignId"`;
 const STORE_PERMALINK_SQL = `UPDATE "Conversation" SET permalink = $2 WHERE id = $1::uuid AND permalink IS NULL`;
 
 /** One conversation waiting on a volunteer: the voter spoke last. */
-export interface WaitingConversation {
+export interface WaitingInDigest {
   conversationId: string;
   contactName: string;
   maskedPhone: string;
@@ -137,7 +137,7 @@ export interface CampaignDigest {
   /** When it was gathered: ages are counted to this instant. */
   at: Date;
   /** Oldest first. */
-  waiting: CutList<WaitingConversation>;
+  waiting: CutList<WaitingInDigest>;
   followUps: {
     /** Threads whose follow-up date is today or past. */
     threads: number;
@@ -158,7 +158,7 @@ export interface VolunteerDigest {
   volunteer: string;
   date: string;
   at: Date;
-  waiting: CutList<WaitingConversation>;
+  waiting: CutList<WaitingInDigest>;
 }
 
 /** How digests look (src/slack/blocks/digest.ts in the app). */
@@ -260,7 +260,7 @@ export async function postDailyDigests(deps: DigestDeps): Promise<DigestRun> {
 
   for (const campaign of due) {
     const { digest, volunteers } = gathered.get(campaign.id)!;
-    const withLinks = <T extends { waiting: CutList<WaitingConversation> }>(d: T): T => ({
+    const withLinks = <T extends { waiting: CutList<WaitingInDigest> }>(d: T): T => ({
       ...d,
       waiting: {
         ...d.waiting,
@@ -400,7 +400,7 @@ async function gatherDigests(
   const byCampaign: Gathered = new Map();
   for (const campaign of due) {
     const rows = waiting.get(campaign.id) ?? [];
-    const item = (w: WaitingRow): WaitingConversation => ({
+    const item = (w: WaitingRow): WaitingInDigest => ({
       conversationId: w.id,
       contactName: nameOf(w, w.phone),
       maskedPhone: maskPhone(w.phone),

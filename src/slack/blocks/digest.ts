@@ -7,7 +7,7 @@ import type {
   CutList,
   DigestRenderer,
   VolunteerDigest,
-  WaitingConversation,
+  WaitingInDigest,
 } from "../../services/daily-digest";
 import { button, clip, context, FALLBACK_TEXT_MAX, number, section, SLACK_LIMITS } from "./kit";
 
@@ -66,7 +66,7 @@ function timeLabel(at: Date, zone: string): string {
   }
 }
 
-function waitingLine(w: WaitingConversation, at: Date, withAssignee: boolean): string {
+function waitingLine(w: WaitingInDigest, at: Date, withAssignee: boolean): string {
   const name = escapeForSlack(clip(w.contactName, NAME_MAX));
   const who = w.link && SAFE_LINK.test(w.link) ? `<${w.link}|${name}>` : name;
   const owner = withAssignee ? ` · ${mention(w.assignee) ?? "_nobody yet_"}` : "";
@@ -86,7 +86,7 @@ export function cutListText(heading: string, lines: readonly string[], total: nu
   return clip(heading, SLACK_LIMITS.text);
 }
 
-function waitingText(list: CutList<WaitingConversation>, at: Date, heading: string, withAssignee: boolean): string {
+function waitingText(list: CutList<WaitingInDigest>, at: Date, heading: string, withAssignee: boolean): string {
   return cutListText(
     heading,
     list.shown.map((w) => waitingLine(w, at, withAssignee)),

@@ -1,4 +1,4 @@
-import type { CampaignDigest, VolunteerDigest, WaitingConversation } from "../../../src/services/daily-digest";
+import type { CampaignDigest, VolunteerDigest, WaitingInDigest } from "../../../src/services/daily-digest";
 import {
   campaignDigestMessage,
   cutListText,
@@ -21,7 +21,7 @@ const blocksOf = (m: object) => (m as { blocks: unknown }).blocks as Block[];
 const textsOf = (m: object) =>
   blocksOf(m).flatMap((b) => (b.text ? [b.text.text] : (b.elements ?? []).map((e) => e.text)));
 
-function waiting(i: number, extra: Partial<WaitingConversation> = {}): WaitingConversation {
+function waiting(i: number, extra: Partial<WaitingInDigest> = {}): WaitingInDigest {
   return {
     conversationId: `cv${i}`,
     contactName: `Voter ${i}`,
