@@ -18,6 +18,8 @@ export const ENVIRONMENT = {
   DATA_DIR: "Folder for the embedded database (default ./data). Ignored when DATABASE_URL is set.",
   SLACK_UNMATCHED_CHANNEL:
     "Optional: Slack channel id (C…) where texts that belong to no conversation are posted (unknown numbers, contacts never texted). Unset: they are kept in the database only.",
+  SLACK_ORGANIZER_GROUP:
+    "Optional: handle of the Slack user group whose members are organizers, e.g. organizers (workspace owners and admins always are).",
   SLACK_API_URL:
     "Optional: base URL of the Slack Web API (default https://slack.com/api/); tests point it at a local fake.",
   TWILIO_API_URL:
@@ -93,6 +95,11 @@ const schema = z.object({
     .string()
     .regex(/^[CG][A-Z0-9]{2,}$/, "must be a channel id such as C0123ABCD (channel details → About → Channel ID)")
     .optional(),
+  SLACK_ORGANIZER_GROUP: z
+    .string()
+    .transform((handle) => handle.replace(/^@/, ""))
+    .pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, "must be a user group handle such as organizers"))
+    .optional(),
   SLACK_API_URL: httpUrl("the Slack Web API base").optional(),
   TWILIO_API_URL: httpUrl("the Twilio REST API base").optional(),
   SMS_SEGMENT_PRICE_USD: z.coerce
@@ -115,7 +122,14 @@ const schema = z.object({
 });
 
 export interface Config {
-  slack: { botToken: string; signingSecret: string; apiUrl?: string; unmatchedChannel?: string };
+  slack: {
+    botToken: string;
+    signingSecret: string;
+    apiUrl?: string;
+    unmatchedChannel?: string;
+    /** Handle of the user group whose members are organizers (besides owners and admins). */
+    organizerGroup?: string;
+  };
   twilio: { accountSid: string; authToken: string; messagingServiceSid?: string; fromNumber?: string; apiUrl?: string };
   publicUrl: string;
   port: number;
@@ -170,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       apiUrl: e.SLACK_API_URL,
       unmatchedChannel: e.SLACK_UNMATCHED_CHANNEL,
+      organizerGroup: e.SLACK_ORGANIZER_GROUP,
     },
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,

@@ -80,6 +80,15 @@ export interface SlackUser {
   tz: string;
   deleted: boolean;
   is_bot: boolean;
+  /** Roles, as users.info reports them (absent means false). */
+  is_admin?: boolean;
+  is_owner?: boolean;
+  /** Multi-channel guest. */
+  is_restricted?: boolean;
+  /** Single-channel guest. */
+  is_ultra_restricted?: boolean;
+  /** A Slack Connect user of another organization may carry this. */
+  is_stranger?: boolean;
   profile: { display_name: string; real_name: string; display_name_normalized: string; real_name_normalized: string };
 }
 
@@ -147,6 +156,8 @@ export interface FakeSlack {
   responseUrl(id?: string): string;
   addChannel(channel: Partial<SlackChannel> & { id: string }): SlackChannel;
   addUser(user: Partial<SlackUser> & { id: string }): SlackUser;
+  /** Seeds a user group (usergroups.list / usergroups.users.list); returns its id (S…). */
+  addUsergroup(group: { handle: string; name?: string; users: string[] }): string;
   /** Seeds a file (as if a user shared it) whose url_private_download serves `bytes`. */
   addFile(file: {
     name: string;
@@ -227,6 +238,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const customHandlers = new Map<string, SlackMethodHandler>();
   const channels = new Map<string, SlackChannel>();
   const users = new Map<string, SlackUser>();
+  const usergroups = new Map<string, { id: string; handle: string; name: string; users: string[] }>();
   const files = new Map<string, StoredFile>();
   const views = new Map<string, Record<string, unknown>>();
   const messages = new Map<string, Record<string, unknown>>();
@@ -532,6 +544,23 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (!str(args.users)) throw new SlackApiError("no_user");
       return { channel: channels.get(id) ?? addChannel({ id }) };
     },
+    "usergroups.list": (args) => ({
+      usergroups: [...usergroups.values()].map((g) => ({
+        id: g.id,
+        team_id: teamId,
+        is_usergroup: true,
+        name: g.name,
+        handle: g.handle,
+        date_delete: 0,
+        user_count: g.users.length,
+        ...(args.include_users === true || args.include_users === "true" ? { users: g.users } : {}),
+      })),
+    }),
+    "usergroups.users.list": (args) => {
+      const group = usergroups.get(str(args.usergroup) ?? "");
+      if (!group) throw new SlackApiError("no_such_subteam");
+      return { users: group.users };
+    },
     "users.info": (args) => {
       const id = str(args.user);
       if (!id) throw new SlackApiError("user_not_found");
@@ -832,6 +861,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     responseUrl: (id = randomUUID()) => `${url}/response/${encodeURIComponent(id)}`,
     addChannel,
+    addUsergroup(group) {
+      const id = newId("S");
+      usergroups.set(id, { id, handle: group.handle, name: group.name ?? group.handle, users: [...group.users] });
+      return id;
+    },
     addUser,
     addFile,
     close: () => closeServer(server),
