@@ -39,9 +39,15 @@ export type ReplyRefusal =
   | { why: "opted-out" }
   | { why: "outside-hours"; opensAt: Date; timeZone: string | null };
 
+/**
+ * How a voter learned that their opt-out was recorded: our confirmation text ("sent"), Twilio's own
+ * answer to its keyword ("carrier"), or nothing new ("none": they were opted out already).
+ */
+export type OptOutConfirmation = "sent" | "carrier" | "none";
+
 /** Something the app says in a voter's thread (or about an unmatched text); src/slack words it. */
 export type ThreadNote =
-  | { kind: "opted-out"; confirmedByCarrier: boolean }
+  | { kind: "opted-out"; confirmation: OptOutConfirmation }
   | { kind: "opted-in" }
   | { kind: "opt-in-refused" }
   | { kind: "help-sent"; helpText: string }
@@ -69,6 +75,17 @@ export interface UnmatchedText {
   notes: ThreadNote[];
 }
 
+/** A voter's text the inbox set aside after repeated failures. */
+export interface SetAsideText {
+  maskedPhone: string;
+  body: string;
+  attempts: number;
+  error: string;
+  eventId: string;
+  /** The text asks to opt out: whether the opt-out is recorded (null: it asks for none). */
+  optOut: "recorded" | "not-recorded" | null;
+}
+
 export interface ThreadRenderer {
   root(view: ThreadView): SlackMessageJson;
   /** A voter's text, posted under their name. */
@@ -80,13 +97,7 @@ export interface ThreadRenderer {
   /** A text no conversation claims, for the unmatched channel. */
   unmatched(view: UnmatchedText): SlackMessageJson;
   /** A voter's text the inbox had to set aside, for the unmatched channel. */
-  setAside(view: {
-    maskedPhone: string;
-    body: string;
-    attempts: number;
-    error: string;
-    eventId: string;
-  }): SlackMessageJson;
+  setAside(view: SetAsideText): SlackMessageJson;
 }
 
 export interface ConversationDeps {

@@ -1,7 +1,7 @@
 import { localTimeLabel } from "../../domain/quiet-hours";
 import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
 import { number } from "./kit";
-import type { ReplyRefusal, ThreadNote } from "../../services/conversation-threads";
+import type { OptOutConfirmation, ReplyRefusal, ThreadNote } from "../../services/conversation-threads";
 
 /** The app's lines in voter threads, worded for volunteers. Everything that came from outside is escaped. */
 
@@ -20,6 +20,12 @@ function refusalText(user: string, refusal: ReplyRefusal): string {
   }
 }
 
+const OPT_OUT_CONFIRMATIONS: Record<OptOutConfirmation, string> = {
+  sent: " (we texted them a confirmation)",
+  carrier: " (Twilio confirmed it to them)",
+  none: " (they were opted out already)",
+};
+
 const waitedFor = (minutes: number): string =>
   minutes < 120 ? `${number(minutes)} minutes` : `${number(Math.floor(minutes / 60))} hours`;
 
@@ -27,10 +33,19 @@ const waitedFor = (minutes: number): string =>
 export const setAsideText = (f: { attempts: number; error: string; eventId: string }): string =>
   `it failed ${f.attempts} times (${f.error}), so it was set aside and is kept as inbox event ${f.eventId}`;
 
+/** What a set-aside voter's text that asks to opt out says first, so nobody misses it. */
+export function setAsideOptOutText(optOut: "recorded" | "not-recorded" | null): string | null {
+  if (optOut === "recorded")
+    return ":no_entry_sign: *This text asks to opt out, and the opt-out is recorded*: the number gets no more texts from any campaign.";
+  if (optOut === "not-recorded")
+    return ":rotating_light: *This text asks to opt out, and the opt-out could not be recorded.* Opt this number out by hand now (*Opt out* on its conversation thread), and tell whoever runs the app.";
+  return null;
+}
+
 export function threadNoteText(note: ThreadNote): string {
   switch (note.kind) {
     case "opted-out":
-      return `:no_entry_sign: Opted out${note.confirmedByCarrier ? " (Twilio confirmed it to them)" : ""}: this number gets no more texts from any campaign.`;
+      return `:no_entry_sign: Opted out${OPT_OUT_CONFIRMATIONS[note.confirmation]}: this number gets no more texts from any campaign.`;
     case "opted-in":
       return ":arrow_forward: Opted back in (START): campaigns may text this number again.";
     case "opt-in-refused":
