@@ -41,9 +41,16 @@ export type ReplyRefusal =
 
 /**
  * How a voter learned that their opt-out was recorded: our confirmation text ("sent"), Twilio's own
- * answer to its keyword ("carrier"), or nothing new ("none": they were opted out already).
+ * answer to its keyword ("carrier"), no confirmation because the number had its limit of automatic
+ * texts ("held-back"), or nothing new ("none": they were opted out already).
  */
-export type OptOutConfirmation = "sent" | "carrier" | "none";
+export type OptOutConfirmation = "sent" | "carrier" | "held-back" | "none";
+
+/**
+ * Why the app did not answer a request for help itself: Twilio answered its own HELP keyword, the
+ * number is opted out, or it had its limit of automatic texts.
+ */
+export type HelpNotSent = "carrier-answered" | "opted-out" | "limit";
 
 /** Something the app says in a voter's thread (or about an unmatched text); src/slack words it. */
 export type ThreadNote =
@@ -51,6 +58,7 @@ export type ThreadNote =
   | { kind: "opted-in" }
   | { kind: "opt-in-refused" }
   | { kind: "help-sent"; helpText: string }
+  | { kind: "help-not-sent"; why: HelpNotSent }
   | { kind: "reply-refused"; user: string; refusal: ReplyRefusal }
   | { kind: "reply-failed"; user: string; unconfirmed: boolean }
   | { kind: "canned-reply-sent"; user: string; text: string }

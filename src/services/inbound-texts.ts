@@ -10,11 +10,12 @@ import {
   refreshThreadRoot,
   type ConversationDeps,
   type ConversationRow,
+  type HelpNotSent,
   type OptOutConfirmation,
   type ThreadNote,
 } from "./conversation-threads";
 import type { CarrierKeyword, InboundSms } from "./inbound-sms";
-import { recordOptIn, recordOptOut } from "./opt-outs";
+import { isSuppressed, lockPhone, recordOptIn, recordOptOut } from "./opt-outs";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
@@ -156,6 +157,7 @@ async function processingPass(
   const { notes, replies } = await answerKeywords(tx, deps, {
     classification,
     optOutRecorded: row.optOutRecorded,
+    carrierAnswered,
     to,
     campaign,
   });
@@ -227,12 +229,12 @@ async function recordTextOptOut(
     input.body.slice(0, 500),
     input.now,
   );
-  const confirmation: OptOutConfirmation = !added ? "none" : carrierAnswered ? "carrier" : "sent";
   let reply: string | null = null;
-  if (confirmation === "sent") {
+  if (added && !carrierAnswered) {
     const who = campaign?.senderIdentity ? ` from ${campaign.senderIdentity.replace(/[.!]+$/, "")}` : "";
     reply = await queueAutoReply(tx, deps, to, `You're unsubscribed and will get no more texts${who}.`);
   }
+  const confirmation: OptOutConfirmation = !added ? "none" : carrierAnswered ? "carrier" : reply ? "sent" : "held-back";
   await tx.inboundEvent.update({ where: { id: input.eventId }, data: { optOutRecorded: confirmation } });
   return reply;
 }
@@ -276,6 +278,8 @@ async function answerKeywords(
     classification: InboundOutcome["classification"];
     /** How the voter was told of the opt-out already recorded for this text. */
     optOutRecorded: OptOutConfirmation | null;
+    /** Twilio answered the text's keyword itself (STOP, START, HELP and their kin). */
+    carrierAnswered: boolean;
     to: ReplyRecipient;
     campaign: { senderIdentity: string | null; helpText: string | null } | null;
   },
@@ -290,9 +294,22 @@ async function answerKeywords(
     if (result === "locked") notes.push({ kind: "opt-in-refused" });
     if (result === "opted-in") notes.push({ kind: "opted-in" });
   } else if (classification === "help") {
+    const why = await helpNotSent(tx, to.phone, input.carrierAnswered);
     const helpText = campaign?.helpText ?? "Reply STOP to opt out.";
-    replies.push(await queueAutoReply(tx, deps, to, helpText));
-    notes.push({ kind: "help-sent", helpText });
+    const reply = why ? null : await queueAutoReply(tx, deps, to, helpText);
+    if (reply) {
+      replies.push(reply);
+      notes.push({ kind: "help-sent", helpText });
+    } else notes.push({ kind: "help-not-sent", why: why ?? "limit" });
   }
   return { notes, replies };
+}
+
+/** Why a request for help gets no answer from the app, if it gets none; takes the phone lock to decide. */
+async function helpNotSent(tx: Tx, phone: string, carrierAnswered: boolean): Promise<HelpNotSent | null> {
+  // Twilio already sent its own help text: ours on top would be a second answer to one question.
+  if (carrierAnswered) return "carrier-answered";
+  await lockPhone(tx, phone);
+  if (await isSuppressed(tx, phone)) return "opted-out";
+  return null;
 }

@@ -209,15 +209,20 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     await waitPost(REPLIES, (m) => (m.text ?? "").includes("this voter opted out: nothing went out"));
     expect(h.twilio.messages.filter((m) => m.body === "Sorry to hear that!")).toHaveLength(0);
 
-    // START re-subscribes (Twilio answers it itself); HELP gets the campaign's help text.
+    // START re-subscribes (Twilio answers it itself). Twilio answers its own HELP too: we add nothing;
+    // a request for help in words Twilio does not answer gets the campaign's help text.
     await text("+12125550101", "START", { OptOutType: "START" });
     await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":arrow_forward: Opted back in"));
     expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550101" } })).toBeNull();
     await text("+12125550101", "help", { OptOutType: "HELP" });
-    await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":information_source: They asked for help"));
-    expect(h.twilio.messages.map((m) => m.body)).toContain(
-      "Neighbors for B texts about Measure B. Reply STOP to opt out.",
-    );
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("Twilio answered with its own help text"));
+    const helpText = "Neighbors for B texts about Measure B. Reply STOP to opt out.";
+    expect(h.twilio.messages.map((m) => m.body)).not.toContain(helpText);
+    await text("+12125550101", "ayuda");
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("the campaign's help text was sent"));
+    for (let i = 0; i < 50 && !h.twilio.messages.some((m) => m.body === helpText); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(h.twilio.messages.filter((m) => m.body === helpText)).toHaveLength(1);
     expect(confirmations()).toHaveLength(1);
 
     // Twilio refusing a volunteer's reply with 21610 records the carrier's opt-out.

@@ -1,7 +1,8 @@
+import { AUTOMATIC_TEXT_LIMIT } from "../../domain/automatic-texts";
 import { localTimeLabel } from "../../domain/quiet-hours";
 import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
 import { number } from "./kit";
-import type { OptOutConfirmation, ReplyRefusal, ThreadNote } from "../../services/conversation-threads";
+import type { HelpNotSent, OptOutConfirmation, ReplyRefusal, ThreadNote } from "../../services/conversation-threads";
 
 /** The app's lines in voter threads, worded for volunteers. Everything that came from outside is escaped. */
 
@@ -20,10 +21,19 @@ function refusalText(user: string, refusal: ReplyRefusal): string {
   }
 }
 
+const automaticTextLimit = `this number already had ${AUTOMATIC_TEXT_LIMIT.count} automatic texts from us in ${AUTOMATIC_TEXT_LIMIT.hours} hours`;
+
 const OPT_OUT_CONFIRMATIONS: Record<OptOutConfirmation, string> = {
   sent: " (we texted them a confirmation)",
   carrier: " (Twilio confirmed it to them)",
+  "held-back": ` (no confirmation texted: ${automaticTextLimit})`,
   none: " (they were opted out already)",
+};
+
+const HELP_NOT_SENT: Record<HelpNotSent, string> = {
+  "carrier-answered": "Twilio answered with its own help text, so the campaign's was not sent",
+  "opted-out": "they are opted out, so no help text was sent",
+  limit: `the help text was not sent: ${automaticTextLimit}. Answer in this thread if they need it`,
 };
 
 const waitedFor = (minutes: number): string =>
@@ -50,6 +60,8 @@ export function threadNoteText(note: ThreadNote): string {
       return ":arrow_forward: Opted back in (START): campaigns may text this number again.";
     case "opt-in-refused":
       return ":lock: They texted START, but an admin suppressed this number: it stays opted out.";
+    case "help-not-sent":
+      return `:information_source: They asked for help; ${HELP_NOT_SENT[note.why]}.`;
     case "help-sent":
       return `:information_source: They asked for help; the campaign's help text was sent: “${escapeForSlack(note.helpText)}”`;
     case "reply-refused":
