@@ -234,6 +234,35 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     });
   });
 
+  it("stores a text with NUL bytes as it can be shown, keeps the exact original, and posts it in its thread", async () => {
+    await textedBy("Nul", "+12125550404", "Gil");
+    const body = "Polls\u0000 open?\u0000\u0000 <!channel>";
+    const params = inboundSmsParams({ from: "+12125550404", to: SENDER, body });
+    const res = await postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, {
+      ...params,
+      "X\u0000Hostile": "\u0000",
+    });
+    expect(res.status).toBe(200);
+
+    const shown = "Polls\u2400 open?\u2400\u2400 <!channel>";
+    expect(await h.app.db.prisma.message.findUniqueOrThrow({ where: { twilioSid: params.MessageSid } })).toMatchObject({
+      body: shown,
+    });
+    const event = await h.app.db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: params.MessageSid } });
+    const payload = event.payload as { body: string; raw: Record<string, string>; rawBase64: string };
+    expect(payload.body).toBe(shown);
+    expect(payload.raw["X\u2400Hostile"]).toBe("\u2400");
+    // Every byte Twilio delivered is recoverable.
+    expect(JSON.parse(Buffer.from(payload.rawBase64, "base64").toString("utf8"))).toEqual({
+      ...params,
+      "X\u0000Hostile": "\u0000",
+    });
+    await waitPost(
+      REPLIES,
+      (m) => m.username === "Gil Voter" && m.text === "Polls\u2400 open?\u2400\u2400 &lt;!channel&gt;",
+    );
+  });
+
   it("posts a text no conversation claims to the unmatched channel, and a duplicated webhook once", async () => {
     const params = inboundSmsParams({ from: "+13125550999", to: SENDER, body: "who is this?" });
     const deliver = () =>
