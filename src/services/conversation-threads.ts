@@ -65,7 +65,11 @@ export type ThreadNote =
   | { kind: "follow-up-due"; assignee: string | null }
   | { kind: "waiting"; assignee: string | null; minutes: number }
   | { kind: "released"; volunteer: string; minutes: number }
-  | { kind: "reply-set-aside"; attempts: number; error: string; eventId: string };
+  | { kind: "reply-set-aside"; attempts: number; error: string; eventId: string }
+  /** A reply in the thread of the app's post about a text no conversation claims, or one the inbox set aside. */
+  | { kind: "reply-not-texted"; user: string; thread: "unmatched" | "set-aside" }
+  /** What reconciliation found of a reply whose outcome was unknown: Twilio had it, or never took it. */
+  | { kind: "reply-checked"; user: string; text: string; sent: boolean };
 
 /** A Slack Web API call the outbox makes, minus the channel. */
 export interface SlackCall {

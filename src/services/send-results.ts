@@ -9,6 +9,7 @@ import {
   UNCONFIRMED,
 } from "../domain/message-status";
 import type { Logger } from "../logger";
+import { CONVERSATION_FIELDS, noteInThread, type ThreadNote, type ThreadRenderer } from "./conversation-threads";
 import type { DeliveryStatus } from "./inbound-sms";
 import type { SmsGateway } from "./sms-gateway";
 
@@ -76,6 +77,8 @@ export interface ReconcileDeps {
   db: Database;
   sms: SmsGateway;
   logger: Logger;
+  /** How the notes on volunteers' replies look in their threads. */
+  render: ThreadRenderer;
 }
 
 export interface ReconcileRun {
@@ -94,12 +97,16 @@ interface StaleText {
   createdAt: Date;
   campaignId: string | null;
   contactId: string | null;
+  conversationId: string | null;
+  initiated: boolean;
+  sentBy: string | null;
 }
 
 /**
  * Texts whose outcome stayed unknown (the answer was lost, or the process died mid-send) are
- * looked up at Twilio: found, they take its SID and status; not found, they are marked not sent and
- * their contact is set aside with the reason. Never resent automatically: only a person may send.
+ * looked up at Twilio: found, they take its SID and status; not found, they are marked not sent and,
+ * for a text the campaign initiated, its contact is set aside with the reason. A volunteer's reply
+ * gets a note in its thread saying which. Never resent automatically: only a person may send.
  * A text whose check fails is logged and counted, and the run goes on with the others.
  */
 export async function reconcileUnconfirmedSends(deps: ReconcileDeps, now: Date): Promise<ReconcileRun> {
@@ -117,7 +124,17 @@ export async function reconcileUnconfirmedSends(deps: ReconcileDeps, now: Date):
       },
       // Oldest first: of two texts alike, the earlier one takes the earlier SID.
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: { id: true, toPhone: true, body: true, createdAt: true, campaignId: true, contactId: true },
+      select: {
+        id: true,
+        toPhone: true,
+        body: true,
+        createdAt: true,
+        campaignId: true,
+        contactId: true,
+        conversationId: true,
+        initiated: true,
+        sentBy: true,
+      },
       take: RECONCILE_PAGE,
     });
     for (const message of stale) {
@@ -155,31 +172,35 @@ async function reconcileText(
     body: message.body,
     except: taken.map((m) => m.twilioSid!),
   });
-  if (found) {
-    const { count } = await db.prisma.message.updateMany({
-      where: { id: message.id, status: { in: [CLAIMED, UNCONFIRMED] } },
-      data: { twilioSid: found.sid, status: found.status },
-    });
-    if (count === 0) return null;
-    await applyEarlyStatusCallbacks(db, found.sid);
-    return "confirmed";
-  }
-  return db.prisma.$transaction(async (tx) => {
+  const outcome = await db.prisma.$transaction(async (tx) => {
     const { count } = await tx.message.updateMany({
       where: { id: message.id, status: { in: [CLAIMED, UNCONFIRMED] } },
-      data: { status: NOT_SENT },
+      data: found ? { twilioSid: found.sid, status: found.status } : { status: NOT_SENT },
     });
     if (count === 0) return null;
-    if (!message.campaignId || !message.contactId) return "notSent";
-    await tx.campaignContact.updateMany({
-      where: { campaignId: message.campaignId, contactId: message.contactId, status: "sent" },
-      data: {
-        status: "skipped",
-        skipReason: "the send could not be confirmed with Twilio and was not repeated; check before texting again",
-        skipCode: "unconfirmed",
-        updatedAt: now,
-      },
-    });
-    return "notSent";
+    // The volunteer was told their reply was unconfirmed and would be checked: this is the answer.
+    if (message.sentBy && !message.initiated && message.conversationId) {
+      const conversation = await tx.conversation.findUnique({
+        where: { id: message.conversationId },
+        select: CONVERSATION_FIELDS,
+      });
+      const note: ThreadNote = { kind: "reply-checked", user: message.sentBy, text: message.body, sent: !!found };
+      if (conversation)
+        await noteInThread(tx, { ...deps, unmatchedChannel: null }, conversation, note, `reconciled:${message.id}`);
+    }
+    // Only a text the campaign initiated holds the contact's place in it; a reply never changes it.
+    if (!found && message.initiated && message.campaignId && message.contactId)
+      await tx.campaignContact.updateMany({
+        where: { campaignId: message.campaignId, contactId: message.contactId, status: "sent" },
+        data: {
+          status: "skipped",
+          skipReason: "the send could not be confirmed with Twilio and was not repeated; check before texting again",
+          skipCode: "unconfirmed",
+          updatedAt: now,
+        },
+      });
+    return found ? ("confirmed" as const) : ("notSent" as const);
   });
+  if (outcome === "confirmed" && found) await applyEarlyStatusCallbacks(db, found.sid);
+  return outcome;
 }

@@ -167,6 +167,22 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
       waitingSince: null,
       assignee: BEN,
     });
+    // A reply also sent to the channel is a reply like any other: texted once, marked sent.
+    const broadcastTs = "1795000000.000250";
+    await slack(
+      eventBody(
+        messageEvent({
+          channel: REPLIES,
+          user: BEN,
+          threadTs: rootTs,
+          ts: broadcastTs,
+          text: "See you at the polls!",
+          extra: { subtype: "thread_broadcast" },
+        }),
+      ),
+    );
+    await h.slack.waitFor("reactions.add", (c) => c.args.timestamp === broadcastTs, 10_000);
+    expect(h.twilio.messages.filter((m) => m.body === "See you at the polls!")).toHaveLength(1);
     // Edits, bot posts and top-level messages are never texted.
     await slack(
       eventBody(
@@ -263,7 +279,7 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     );
   });
 
-  it("posts a text no conversation claims to the unmatched channel, and a duplicated webhook once", async () => {
+  it("posts a text no conversation claims to the unmatched channel, a duplicated webhook once, and tells a volunteer answering under it that nothing is texted", async () => {
     const params = inboundSmsParams({ from: "+13125550999", to: SENDER, body: "who is this?" });
     const deliver = () =>
       postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, params);
@@ -273,6 +289,19 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     expect(posts(UNMATCHED)).toHaveLength(1);
     expect(String(posts(UNMATCHED)[0]!.args.text)).toContain("•••-•••-0999");
     expect(await h.app.db.prisma.message.count({ where: { fromPhone: "+13125550999" } })).toBe(1);
+
+    // A volunteer answering under it is told that replies there are not texted.
+    const text = await h.app.db.prisma.message.findFirstOrThrow({ where: { fromPhone: "+13125550999" } });
+    const post = await h.app.db.prisma.slackOutbox.findUniqueOrThrow({ where: { dedupeKey: `sms:${text.id}` } });
+    expect(post.resultTs).toEqual(expect.any(String));
+    await slack(
+      eventBody(messageEvent({ channel: UNMATCHED, user: BEN, threadTs: post.resultTs!, text: "Hi! This is Ben." })),
+    );
+    await waitPost(
+      UNMATCHED,
+      (m) => m.thread_ts === post.resultTs && (m.text ?? "").startsWith(`<@${BEN}>, replies here are not texted`),
+    );
+    expect(h.twilio.messages.filter((m) => m.body === "Hi! This is Ben.")).toHaveLength(0);
   });
 
   it("lets volunteers assign, tag, set a follow-up, send a canned reply and opt out from the thread", async () => {

@@ -84,6 +84,14 @@ export function threadNoteText(note: ThreadNote): string {
         : `:hourglass_flowing_sand: This voter has waited ${waitedFor(note.minutes)} and nobody holds the conversation: press *Assign to me* above and reply in this thread.`;
     case "released":
       return `:leftwards_arrow_with_hook: No answer from <@${note.volunteer}> for ${waitedFor(note.minutes)}, so this conversation is back in the pool: anyone can press *Assign to me* and reply.`;
+    case "reply-not-texted":
+      return note.thread === "unmatched"
+        ? `<@${note.user}>, replies here are not texted: this text belongs to no conversation, so nothing went out. To answer them, text them from a campaign (import the number first if it is not a contact).`
+        : `<@${note.user}>, replies here are not texted: this voter's text was set aside, so nothing went out. Answer in their conversation thread if they have one, and tell whoever runs the app about the inbox event above.`;
+    case "reply-checked":
+      return note.sent
+        ? `:white_check_mark: <@${note.user}>, your reply did go out after all: Twilio has it.\n${quoteForSlack(note.text)}`
+        : `:x: <@${note.user}>, Twilio never took your reply, so it was not sent. Send it again if it still matters:\n${quoteForSlack(note.text)}`;
     case "reply-set-aside":
       return `:warning: A reply in this thread could not be sent: ${escapeForSlack(setAsideText(note))}. Nothing went out to the voter: send it again.`;
   }

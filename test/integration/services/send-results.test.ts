@@ -1,6 +1,7 @@
 import type { Database } from "../../../src/db/database";
 import { reconcileUnconfirmedSends } from "../../../src/services/send-results";
 import type { SmsGateway } from "../../../src/services/sms-gateway";
+import { slackThreadRenderer } from "../../../src/slack/blocks/conversation";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
@@ -50,7 +51,7 @@ describe.each(BACKENDS)("reconciling texts whose answer was lost (%s)", (_name, 
     };
     const { logger, lines } = recordingLogger();
 
-    expect(await reconcileUnconfirmedSends({ db, sms: failing, logger }, now)).toEqual({
+    expect(await reconcileUnconfirmedSends({ db, sms: failing, logger, render: slackThreadRenderer }, now)).toEqual({
       confirmed: 2,
       notSent: 0,
       failed: 1,
@@ -67,10 +68,42 @@ describe.each(BACKENDS)("reconciling texts whose answer was lost (%s)", (_name, 
     expect(lines()).toContainEqual(expect.objectContaining({ level: 50, message: broken.id }));
 
     // The next run tries it again; the confirmed ones are done.
-    expect(await reconcileUnconfirmedSends({ db, sms: gateway, logger }, now)).toEqual({
+    expect(await reconcileUnconfirmedSends({ db, sms: gateway, logger, render: slackThreadRenderer }, now)).toEqual({
       confirmed: 0,
       notSent: 1,
       failed: 0,
     });
+  });
+
+  it("sets aside the campaign entry of a text the campaign initiated when Twilio never took it", async () => {
+    const now = new Date();
+    const contact = await db.prisma.contact.create({ data: { phone: "+13125550310" } });
+    const campaign = await db.prisma.campaign.create({ data: { name: "Never took", createdBy: "U0ORG" } });
+    await db.prisma.campaignContact.create({
+      data: { campaignId: campaign.id, contactId: contact.id, status: "sent" },
+    });
+    await db.prisma.message.create({
+      data: {
+        direction: "outbound",
+        fromPhone: SENDER,
+        toPhone: contact.phone,
+        body: "Hi, this is Sam with Neighbors for B.",
+        status: "claimed",
+        initiated: true,
+        sentBy: "U0ANA",
+        campaignId: campaign.id,
+        contactId: contact.id,
+        createdAt: new Date(now.getTime() - 90_000),
+      },
+    });
+    const { logger } = recordingLogger();
+    expect(await reconcileUnconfirmedSends({ db, sms: gateway, logger, render: slackThreadRenderer }, now)).toEqual({
+      confirmed: 0,
+      notSent: 1,
+      failed: 0,
+    });
+    expect(
+      await db.prisma.campaignContact.findFirstOrThrow({ where: { campaignId: campaign.id, contactId: contact.id } }),
+    ).toMatchObject({ status: "skipped", skipCode: "unconfirmed" });
   });
 });
