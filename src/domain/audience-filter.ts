@@ -14,7 +14,13 @@ import { z } from "zod";
  * - outcome tags are compared case-insensitively on any conversation of the contact;
  * - "texted" means any outbound message row for the contact, whatever its delivery status;
  * - lastTexted is the contact's latest outbound text: `after` inclusive, `before` exclusive, and a
- *   contact never texted matches neither; a date without a time means 00:00 UTC that day.
+ *   contact never texted matches neither; a date without a time means 00:00 UTC that day;
+ * - response is where a contact stands in one campaign (RESPONSE_STATES), whatever they did
+ *   elsewhere: texted means the campaign's first text went out to them (its entry is sent, or on a
+ *   follow-up step); replied means a text from them since that first text (the follow-up texts'
+ *   rule); the tag is looked for, case-insensitively, on the campaign's conversation with them;
+ *   clicked means a click of theirs on one of the campaign's short links. Replied and no_reply
+ *   both need texted; clicked does not.
  */
 
 export const MAX_GROUP_DEPTH = 3;
@@ -31,6 +37,8 @@ export const US_STATE_CODES: ReadonlySet<string> = new Set(
 
 export const ENGAGEMENTS = ["never_texted", "texted_no_reply", "replied", "clicked_link"] as const;
 export const FIELD_OPS = ["equals", "contains", "in", "empty", "notEmpty"] as const;
+/** Where a contact stands in one campaign: replied and tagged (with `tag`), replied without a tag, texted without replying, clicked a link. */
+export const RESPONSE_STATES = ["replied_tagged", "replied_untagged", "no_reply", "clicked_link"] as const;
 
 function strict<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
   return z.strictObject(shape, {
@@ -114,6 +122,31 @@ const zipPrefix = z
     error: (issue) => `"${String(issue.input)}" is not a ZIP prefix (1 to 5 digits, like 100 or 94110).`,
   });
 
+const campaignId = z.uuid({ error: (issue) => `"${String(issue.input)}" is not a campaign id.` });
+
+const responseCondition = strict(
+  {
+    response: strict(
+      {
+        campaign: campaignId,
+        state: z.enum(RESPONSE_STATES, { error: `A response state must be one of: ${RESPONSE_STATES.join(", ")}.` }),
+        tag: text("A tag").toLowerCase().optional(),
+      },
+      "A response condition",
+    ).superRefine((response, ctx) => {
+      if (response.state === "replied_tagged" && response.tag === undefined)
+        ctx.addIssue({ code: "custom", path: ["tag"], message: 'replied_tagged needs the tag, e.g. "pledged".' });
+      if (response.state !== "replied_tagged" && response.tag !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["tag"],
+          message: `Only replied_tagged takes a tag, not ${response.state}.`,
+        });
+    }),
+  },
+  "A response condition",
+);
+
 const SUPPORTED_ZONES = new Map(Intl.supportedValuesOf("timeZone").map((zone) => [zone.toLowerCase(), zone]));
 
 /** The zone as contacts store it (letter case fixed), or null when Intl does not know it. */
@@ -181,11 +214,12 @@ const CONDITIONS = {
   lastTexted: strict({ lastTexted }, "A last-texted condition"),
   inCampaign: strict(
     {
-      inCampaign: z.uuid({ error: (issue) => `"${String(issue.input)}" is not a campaign id.` }),
+      inCampaign: campaignId,
       is: z.boolean({ error: "is must be true or false." }).optional(),
     },
     "A campaign condition",
   ),
+  response: responseCondition,
 } as const;
 type ConditionKey = keyof typeof CONDITIONS;
 const CONDITION_KEYS = Object.keys(CONDITIONS) as ConditionKey[];
@@ -199,7 +233,9 @@ export type EngagementCondition = z.output<typeof CONDITIONS.engagement>;
 export type OutcomeTagCondition = z.output<typeof CONDITIONS.hasOutcomeTag>;
 export type LastTextedCondition = z.output<typeof CONDITIONS.lastTexted>;
 export type CampaignCondition = z.output<typeof CONDITIONS.inCampaign>;
+export type ResponseCondition = z.output<typeof CONDITIONS.response>;
 export type Engagement = (typeof ENGAGEMENTS)[number];
+export type ResponseState = (typeof RESPONSE_STATES)[number];
 
 export type AudienceCondition =
   | TagsCondition
@@ -210,7 +246,8 @@ export type AudienceCondition =
   | EngagementCondition
   | OutcomeTagCondition
   | LastTextedCondition
-  | CampaignCondition;
+  | CampaignCondition
+  | ResponseCondition;
 export type AudienceGroup = { all: AudienceFilter[] } | { any: AudienceFilter[] };
 export type AudienceFilter = AudienceGroup | AudienceCondition;
 
@@ -335,6 +372,19 @@ const ENGAGEMENT_TEXT: Record<Engagement, string> = {
   clicked_link: "clicked a link",
 };
 
+/** “campaign “Spring GOTV”” when the caller knows the name, else the start of its id. */
+function campaignText(id: string, options: DescribeOptions): string {
+  const name = options.campaignName?.(id);
+  return name ? `campaign ${quoted(name)}` : `campaign ${id.slice(0, 8)}`;
+}
+
+const RESPONSE_TEXT: Record<ResponseState, (campaign: string, tag: string) => string> = {
+  replied_tagged: (campaign, tag) => `replied to ${campaign}, tagged ${quoted(tag)}`,
+  replied_untagged: (campaign) => `replied to ${campaign}, no tag`,
+  no_reply: (campaign) => `texted by ${campaign}, no reply`,
+  clicked_link: (campaign) => `clicked a link from ${campaign}`,
+};
+
 function describeCondition(condition: AudienceCondition, options: DescribeOptions): string {
   if ("tags" in condition) {
     const { any, all, none } = condition.tags;
@@ -370,8 +420,11 @@ function describeCondition(condition: AudienceCondition, options: DescribeOption
     if (after && before) return `last texted between ${dateText(after)} and ${dateText(before)}`;
     return after ? `last texted on or after ${dateText(after)}` : `last texted before ${dateText(before ?? "")}`;
   }
-  const name = options.campaignName?.(condition.inCampaign);
-  const campaign = name ? `campaign ${quoted(name)}` : `campaign ${condition.inCampaign.slice(0, 8)}`;
+  if ("response" in condition) {
+    const { campaign: id, state, tag } = condition.response;
+    return RESPONSE_TEXT[state](campaignText(id, options), tag ?? "");
+  }
+  const campaign = campaignText(condition.inCampaign, options);
   return condition.is === false ? `not in ${campaign}` : `in ${campaign}`;
 }
 

@@ -4,7 +4,10 @@ import {
   type Engagement,
   type FieldCondition,
   type AudienceCondition,
+  RESPONSE_STATES,
+  type ResponseState,
 } from "./audience-filter";
+import { repliedSinceFirstTextSql } from "./follow-up";
 import { optedOutSql } from "./suppression";
 
 /*
@@ -39,6 +42,32 @@ const ENGAGEMENT_SQL: Record<Engagement, string> = {
   replied: REPLIED,
   clicked_link: CLICKED,
 };
+
+/*
+ * Responses to one campaign. `campaign` and `tag` are SQL expressions (a typed placeholder, or a
+ * column in the per-tag count), so the counts below evaluate exactly what a segment's filter does.
+ * Texted: the entry is sent, or on a follow-up step (only a sent entry moves to one; a failed first
+ * text leaves it skipped on step 0). Replied: follow-up.ts's rule, a text since the first one.
+ */
+const TEXTED_ENTRY = `(cc.status = 'sent' OR cc.step > 0)`;
+const conversationOf = (where: string) =>
+  `EXISTS (SELECT 1 FROM "Conversation" v WHERE v."campaignId" = cc."campaignId" AND v."contactId" = c.id AND ${where})`;
+const ANY_TAG = conversationOf(`cardinality(v."tags") > 0`);
+const taggedWith = (tag: string) =>
+  conversationOf(`EXISTS (SELECT 1 FROM unnest(v."tags") AS vt WHERE lower(vt) = lower(${tag}))`);
+
+/** `tag` null: replied with any tag (only the modal's count asks that; a segment names its tag). */
+function responseSql(campaign: string, state: ResponseState, tag: string | null): string {
+  if (state === "clicked_link")
+    return `EXISTS (SELECT 1 FROM "LinkClick" l JOIN "ShortLink" s ON s.id = l."shortLinkId" WHERE l."contactId" = c.id AND s."campaignId" = ${campaign})`;
+  const replied = repliedSinceFirstTextSql("cc");
+  const then: Record<Exclude<ResponseState, "clicked_link">, string> = {
+    replied_tagged: `${replied} AND ${tag === null ? ANY_TAG : taggedWith(tag)}`,
+    replied_untagged: `${replied} AND NOT ${ANY_TAG}`,
+    no_reply: `NOT ${replied}`,
+  };
+  return `EXISTS (SELECT 1 FROM "CampaignContact" cc WHERE cc."contactId" = c.id AND cc."campaignId" = ${campaign} AND ${TEXTED_ENTRY} AND ${then[state]})`;
+}
 
 function fieldSql({ field, op, value }: FieldCondition, p: Params): string {
   const column = `(c."customFields" ->> ${p.add(field, "text")})`;
@@ -86,6 +115,10 @@ function conditionSql(condition: AudienceCondition, p: Params): string {
     parts.push(after ? messages("outbound", since(after)) : TEXTED);
     if (before) parts.push(`NOT ${messages("outbound", since(before))}`);
     return and(parts);
+  }
+  if ("response" in condition) {
+    const { campaign, state, tag } = condition.response;
+    return responseSql(p.add(campaign, "uuid"), state, tag === undefined ? null : p.add(tag, "text"));
   }
   const member = `EXISTS (SELECT 1 FROM "CampaignContact" cc WHERE cc."contactId" = c.id AND cc."campaignId" = ${p.add(condition.inCampaign, "uuid")})`;
   return condition.is === false ? `NOT ${member}` : member;
@@ -148,6 +181,40 @@ export function audienceBreakdownSql(filter: AudienceFilter, by: AudienceBreakdo
   return {
     sql: `SELECT ${column} AS "value", count(*)::int AS "contacts" FROM "Contact" c WHERE ${where} GROUP BY ${column} ORDER BY 2 DESC, 1 NULLS LAST`,
     params,
+  };
+}
+
+/** Each response state's reachable contacts in one campaign (`replied_tagged` counts any tag): one row keyed by state. */
+export function responseCountsSql(campaignId: string): AudienceQuery {
+  const campaign = "$1::uuid";
+  const counts = RESPONSE_STATES.map(
+    (state) => `count(*) FILTER (WHERE ${responseSql(campaign, state, null)})::int AS "${state}"`,
+  );
+  // Every state needs an entry in the campaign or a click on its links: only those contacts are read.
+  return {
+    sql: `SELECT ${counts.join(", ")} FROM "Contact" c WHERE c.id IN (
+      SELECT e."contactId" FROM "CampaignContact" e WHERE e."campaignId" = ${campaign}
+      UNION SELECT k."contactId" FROM "LinkClick" k JOIN "ShortLink" ks ON ks.id = k."shortLinkId" WHERE ks."campaignId" = ${campaign}
+    ) AND ${NOT_OPTED_OUT}`,
+    params: [campaignId],
+  };
+}
+
+export interface ResponseTagRow {
+  tag: string;
+  /** Reachable contacts who replied and whose conversation has the tag (0 when all of them opted out). */
+  contacts: number;
+}
+
+/** The tags on a campaign's conversations with their replied_tagged reach (`ResponseTagRow`s), largest first. */
+export function responseTagCountsSql(campaignId: string, limit = 100): AudienceQuery {
+  const reachable = `${responseSql("$1::uuid", "replied_tagged", "x.tag")} AND ${NOT_OPTED_OUT}`;
+  return {
+    sql: `SELECT x.tag, count(*) FILTER (WHERE ${reachable})::int AS "contacts"
+      FROM (SELECT DISTINCT v."contactId", lower(t) AS tag FROM "Conversation" v, unnest(v."tags") AS t WHERE v."campaignId" = $1::uuid) x
+      JOIN "Contact" c ON c.id = x."contactId"
+      GROUP BY x.tag ORDER BY 2 DESC, 1 LIMIT $2::int`,
+    params: [campaignId, limit],
   };
 }
 

@@ -7,7 +7,7 @@
 export const CAMPAIGN_STATUSES = ["draft", "running", "paused", "archived"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-export type CampaignAction = "edit" | "launch" | "send" | "pause" | "resume" | "archive";
+export type CampaignAction = "edit" | "launch" | "send" | "pause" | "resume" | "archive" | "followUp";
 
 /** The states each action is allowed in, and the state it moves the campaign to (null: it stays). */
 export const CAMPAIGN_TRANSITIONS: Readonly<
@@ -20,6 +20,8 @@ export const CAMPAIGN_TRANSITIONS: Readonly<
   pause: { from: ["running"], to: "paused" },
   resume: { from: ["paused"], to: "running" },
   archive: { from: ["draft", "running", "paused"], to: "archived" },
+  // A follow-up campaign texts people by how they answered this one: only a launched campaign texted anyone.
+  followUp: { from: ["running", "paused", "archived"], to: null },
 };
 
 export function campaignAllows(status: CampaignStatus, action: CampaignAction): boolean {
@@ -57,5 +59,7 @@ export function campaignRefusal(action: CampaignAction, campaign: { name: string
       const verb = { pause: "paused", resume: "resumed", archive: "archived" }[action];
       return `“${name}” cannot be ${verb}. ${why[status]}`.trim();
     }
+    case "followUp":
+      return `“${name}” is a draft that was never launched: nobody was texted yet, so there is no one to follow up with. Launch it first with /campaign launch ${name}.`;
   }
 }

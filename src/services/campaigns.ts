@@ -159,14 +159,16 @@ const nameTakenError = (name: string) =>
     `A campaign named “${name}” already exists. Pick another name (campaign names are unique, ignoring capitals).`,
   );
 
+/** The segments the campaign form's audience menu offers: the newest 100 (Slack's menu limit). */
+export function newestSegments(db: Database): Promise<{ id: string; name: string }[]> {
+  return db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 });
+}
+
 /** What the campaign form offers: the newest segments and the contacts' custom fields. */
 export async function campaignFormChoices(
   db: Database,
 ): Promise<{ segments: { id: string; name: string }[]; customFields: string[] }> {
-  const [segments, customFields] = await Promise.all([
-    db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 }),
-    customFieldNames(db, 200),
-  ]);
+  const [segments, customFields] = await Promise.all([newestSegments(db), customFieldNames(db, 200)]);
   return { segments, customFields };
 }
 

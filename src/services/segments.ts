@@ -11,7 +11,7 @@ import {
 } from "../domain/audience-sql";
 import { maskPhone } from "../domain/phone";
 import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
-import { claimName, lookupName, nameTaken } from "./unique-names";
+import { claimFreeName, claimName, lookupName, nameTaken } from "./unique-names";
 import { UserError } from "../domain/user-error";
 
 /**
@@ -137,6 +137,38 @@ export async function createSegment(
   }
 }
 
+/**
+ * Saves a segment the app names itself under the first of `names` no segment has (letter case
+ * ignored), e.g. "Spring GOTV - no reply", else "Spring GOTV - no reply (2)". Throws SegmentError
+ * (invalid_name, name_taken when every one is taken).
+ */
+export async function createSegmentWithFreeName(
+  db: Database,
+  input: { names: readonly string[]; filter: AudienceFilter; createdBy: string },
+): Promise<{ id: string; name: string }> {
+  const names = input.names.map(normalizeSegmentName);
+  const problem = names.map(segmentNameProblem).find((p) => p !== null);
+  if (problem || names.length === 0) throw new SegmentError("invalid_name", problem ?? "Give the segment a name.");
+  const allTaken = () =>
+    new SegmentError(
+      "name_taken",
+      `Segments named “${names[0]}” to “${names[names.length - 1]}” all exist already. Delete the ones you no longer need with /segment delete, then try again.`,
+    );
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const name = await claimFreeName(tx, "segment", names);
+      if (name === null) throw allTaken();
+      return tx.segment.create({
+        data: { name, filter: input.filter as object, createdBy: input.createdBy },
+        select: { id: true, name: true },
+      });
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw allTaken();
+    throw error;
+  }
+}
+
 /** The segment with this name (letter case ignored), or the names the organizer may have meant. */
 export async function findSegment(db: Database, name: string): Promise<SegmentLookup> {
   const lookup = await lookupName(db.prisma, "segment", name);
@@ -161,11 +193,12 @@ async function requireSegment(db: Database, name: string) {
   return lookup.segment;
 }
 
-/** Campaign ids named by inCampaign conditions anywhere in the filter. */
+/** Campaign ids named by inCampaign and response conditions anywhere in the filter. */
 function campaignIdsIn(filter: AudienceFilter): string[] {
   if ("all" in filter) return filter.all.flatMap(campaignIdsIn);
   if ("any" in filter) return filter.any.flatMap(campaignIdsIn);
-  return "inCampaign" in filter ? [filter.inCampaign] : [];
+  if ("inCampaign" in filter) return [filter.inCampaign];
+  return "response" in filter ? [filter.response.campaign] : [];
 }
 
 async function campaignNames(db: Database, filters: readonly AudienceFilter[]): Promise<Map<string, string>> {

@@ -73,3 +73,20 @@ export async function lookupName(db: Reader, kind: NamedKind, typed: string): Pr
     suggestions: [...new Set([...containing, ...suggestNames(name, names)])].slice(0, MAX_SUGGESTIONS),
   };
 }
+
+/** The first of `names` no row of the kind has (letter case ignored), or null when every one is taken. */
+export async function firstFreeName(db: Reader, kind: NamedKind, names: readonly string[]): Promise<string | null> {
+  if (names.length === 0) return null;
+  const rows = await db.$queryRawUnsafe<{ name: string }[]>(
+    `SELECT u.name FROM unnest($1::text[]) WITH ORDINALITY AS u(name, n)
+     WHERE NOT EXISTS (SELECT 1 FROM ${KINDS[kind].table} t WHERE lower(t.name) = lower(u.name)) ORDER BY u.n LIMIT 1`,
+    names.map(normalizeName),
+  );
+  return rows[0]?.name ?? null;
+}
+
+/** claimName for a list of acceptable names: takes the kind's name lock, then picks the first one free. */
+export async function claimFreeName(tx: Tx, kind: NamedKind, names: readonly string[]): Promise<string | null> {
+  await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock($1::bigint)", KINDS[kind].lock.toString());
+  return firstFreeName(tx, kind, names);
+}

@@ -137,15 +137,18 @@ const ADD_MISSING = "Add what's missing for me";
 /**
  * The campaign form, filled in with `form` (empty for /campaign new, the saved campaign for edit).
  * Block ids are the form's field names, so submit errors land under the field that caused them.
+ * `intro` (mrkdwn, escaped) opens the form, e.g. to say where a prefilled form comes from.
  */
 export function campaignModal(
   metadata: string,
   mode: CampaignModalMetadata["mode"],
   choices: CampaignChoices,
   form: CampaignForm,
+  intro?: string,
 ): ModalView {
   const segments = choices.segments.map((s) => option(s.name, s.id));
   const blocks: KnownBlock[] = [
+    ...(intro ? [section(intro)] : []),
     input("name", "Campaign name", text(form.name, { max: MAX_NAME_LENGTH, placeholder: "GOTV Nov 3" })),
     input(
       "goalType",

@@ -36,6 +36,7 @@ import {
 import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
 import { answerFailure } from "../answer-failure";
+import { openFollowUp } from "./campaign-followup";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
@@ -81,6 +82,11 @@ export function campaignCommand(deps: SlackDeps) {
     named("send", "text this campaign's contacts, one click per text", (args, name) => startTexting(deps, args, name)),
     named("replies", "save canned replies volunteers send from a conversation's thread", (args, name) =>
       openCannedReplies(deps, args, name),
+    ),
+    named(
+      "followup",
+      "a new campaign for the people a launched one reached, by where they stand: replied with a tag, replied without one, never replied, clicked a link",
+      (args, name) => openFollowUp(deps, args, name),
     ),
     status("pause", "stop sending until resumed"),
     status("resume", "let volunteers send again"),

@@ -169,6 +169,7 @@ function conditionHolds(condition: AudienceCondition, c: SeedContact): boolean {
     const { after, before } = condition.lastTexted;
     return (!after || last >= instant(after).getTime()) && (!before || last < instant(before).getTime());
   }
+  if ("response" in condition) throw new Error("responses to a campaign are checked in audience-response.test.ts");
   const member = memberships.some((m) => m.contactId === c.id && m.campaignId === condition.inCampaign);
   return condition.is === false ? !member : member;
 }

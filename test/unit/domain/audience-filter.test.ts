@@ -55,6 +55,16 @@ describe("audience filter validation", () => {
     });
   });
 
+  it("accepts a response to one campaign, the tag trimmed and lower-cased", () => {
+    expect(parsed({ response: { campaign: CAMPAIGN_ID, state: "replied_tagged", tag: " Pledged to Vote " } })).toEqual({
+      response: { campaign: CAMPAIGN_ID, state: "replied_tagged", tag: "pledged to vote" },
+    });
+    for (const state of ["replied_untagged", "no_reply", "clicked_link"])
+      expect(parsed({ response: { campaign: CAMPAIGN_ID, state } })).toEqual({
+        response: { campaign: CAMPAIGN_ID, state },
+      });
+  });
+
   it("names a bad state code and where it is", () => {
     expect(problemsOf({ all: [{ engagement: "replied" }, { state: ["NY", "XX"] }] })).toEqual([
       'Condition 2: "XX" is not a US state code (like NY or CA).',
@@ -108,6 +118,22 @@ describe("audience filter validation", () => {
     ],
     [{ lastTexted: { after: "2026-03-01", before: "2026-02-01" } }, "The after date must come before the before date."],
     [{ inCampaign: "GOTV" }, '"GOTV" is not a campaign id.'],
+    [{ response: { campaign: "GOTV", state: "no_reply" } }, '"GOTV" is not a campaign id.'],
+    [
+      { response: { campaign: CAMPAIGN_ID, state: "ghosted" } },
+      "A response state must be one of: replied_tagged, replied_untagged, no_reply, clicked_link.",
+    ],
+    [{ response: { campaign: CAMPAIGN_ID, state: "replied_tagged" } }, 'replied_tagged needs the tag, e.g. "pledged".'],
+    [{ response: { campaign: CAMPAIGN_ID, state: "replied_tagged", tag: "  " } }, "A tag can't be blank."],
+    [
+      { response: { campaign: CAMPAIGN_ID, state: "no_reply", tag: "pledged" } },
+      "Only replied_tagged takes a tag, not no_reply.",
+    ],
+    [
+      { response: { campaign: CAMPAIGN_ID, state: "no_reply", since: "2026-01-01" } },
+      'A response condition has an unknown setting: "since".',
+    ],
+    [{ response: "no_reply" }, "A response condition must be an object."],
     [
       { state: ["NY"], zipPrefix: ["1"] },
       'Put one condition per item (found state and zipPrefix together); combine them with { "all": [...] }.',
@@ -163,6 +189,26 @@ describe("audience filter compilation", () => {
       `(EXISTS (SELECT 1 FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound'))`,
     );
     expect(sql("clicked_link")).toBe(`(EXISTS (SELECT 1 FROM "LinkClick" l WHERE l."contactId" = c.id))`);
+  });
+
+  it("scopes a response to its campaign with a uuid placeholder, and the tag with a text one", () => {
+    const tagged = compileAudienceFilter(
+      parsed({ response: { campaign: CAMPAIGN_ID, state: "replied_tagged", tag: "pledged" } }),
+      { paramOffset: 2 },
+    );
+    expect(tagged.params).toEqual([CAMPAIGN_ID, "pledged"]);
+    expect(tagged.where).toContain(`cc."campaignId" = $3::uuid`);
+    expect(tagged.where).toContain("lower(vt) = lower($4::text)");
+    expect(tagged.where).not.toContain(CAMPAIGN_ID);
+    for (const state of ["replied_untagged", "no_reply"]) {
+      const { where, params } = compileAudienceFilter(parsed({ response: { campaign: CAMPAIGN_ID, state } }));
+      expect(params).toEqual([CAMPAIGN_ID]);
+      expect(where).toContain(`(cc.status = 'sent' OR cc.step > 0)`);
+    }
+    const clicked = compileAudienceFilter(parsed({ response: { campaign: CAMPAIGN_ID, state: "clicked_link" } }));
+    expect(clicked.where).toBe(
+      `(EXISTS (SELECT 1 FROM "LinkClick" l JOIN "ShortLink" s ON s.id = l."shortLinkId" WHERE l."contactId" = c.id AND s."campaignId" = $1::uuid))`,
+    );
   });
 
   it("turns a bare date into midnight UTC and ZIP prefixes into LIKE patterns", () => {
@@ -243,6 +289,12 @@ const condition: fc.Arbitrary<unknown> = fc.oneof(
     })
     .filter((c) => Object.keys(c.lastTexted).length > 0),
   fc.record({ inCampaign: fc.uuid({ version: 4 }), is: fc.boolean() }, { requiredKeys: ["inCampaign"] }),
+  fc
+    .tuple(fc.uuid({ version: 4 }), fc.constantFrom("replied_untagged", "no_reply", "clicked_link"))
+    .map(([campaign, state]) => ({ response: { campaign, state } })),
+  fc
+    .tuple(fc.uuid({ version: 4 }), hostileText)
+    .map(([campaign, tag]) => ({ response: { campaign, state: "replied_tagged", tag } })),
 );
 
 const filterArbitrary: fc.Arbitrary<unknown> = fc.letrec<{ node: unknown }>((tie) => ({
@@ -266,6 +318,10 @@ function userStrings(filter: AudienceFilter): { free: string[]; listed: string[]
   if ("state" in filter) return { free: [], listed: filter.state };
   if ("timeZone" in filter) return { free: [], listed: filter.timeZone };
   if ("inCampaign" in filter) return { free: [], listed: [filter.inCampaign] };
+  if ("response" in filter) {
+    const { campaign, tag } = filter.response;
+    return { free: tag === undefined ? [] : [tag], listed: [campaign] };
+  }
   return { free: [], listed: [] };
 }
 
@@ -284,7 +340,7 @@ describe("no user text in SQL", () => {
         expect(Math.max(paramOffset, ...numbers)).toBe(paramOffset + params.length);
         expect(new Set(numbers)).toEqual(new Set(params.map((_, i) => paramOffset + i + 1)));
         // The only quotes in the text are our own fixed literals.
-        expect(where.replace(/'(outbound|inbound)?'/g, "")).not.toContain("'");
+        expect(where.replace(/'(outbound|inbound|sent)?'/g, "")).not.toContain("'");
       }),
       { numRuns: 300 },
     );
@@ -314,6 +370,21 @@ describe("audience filter description", () => {
       "(“County” is “Kings”, last texted before 2026-03-01) or not in campaign “GOTV” or with outcome “pledged to vote”",
     );
     expect(describeAudienceFilter(parsed({ inCampaign: CAMPAIGN_ID }))).toBe("In campaign 1b9d6bcd");
+  });
+
+  it("says where contacts stand in the campaign, by name when it is known", () => {
+    const names = { campaignName: (id: string) => (id === CAMPAIGN_ID ? "Spring GOTV" : undefined) };
+    const response = (state: string, tag?: string) =>
+      describeAudienceFilter(parsed({ response: { campaign: CAMPAIGN_ID, state, ...(tag ? { tag } : {}) } }), names);
+    expect(response("replied_tagged", "Pledged")).toBe("Replied to campaign “Spring GOTV”, tagged “pledged”");
+    expect(response("replied_untagged")).toBe("Replied to campaign “Spring GOTV”, no tag");
+    expect(response("no_reply")).toBe("Texted by campaign “Spring GOTV”, no reply");
+    expect(response("clicked_link")).toBe("Clicked a link from campaign “Spring GOTV”");
+    expect(
+      describeAudienceFilter(
+        parsed({ all: [{ state: ["NY"] }, { response: { campaign: CAMPAIGN_ID, state: "no_reply" } }] }),
+      ),
+    ).toBe("In NY, texted by campaign 1b9d6bcd, no reply");
   });
 
   it("shortens long lists", () => {

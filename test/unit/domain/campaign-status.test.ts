@@ -20,11 +20,14 @@ describe("campaign states", () => {
       pause: ["running"],
       resume: ["paused"],
       archive: ["draft", "running", "paused"],
+      followUp: ["running", "paused", "archived"],
     });
   });
 
   it("never leave an archived campaign, and never send from a campaign that is not running", () => {
-    for (const action of ACTIONS) expect(campaignAllows("archived", action)).toBe(false);
+    // Following up only reads an archived campaign's conversations; it changes nothing about the campaign.
+    for (const action of ACTIONS) expect(campaignAllows("archived", action)).toBe(action === "followUp");
+    expect(CAMPAIGN_TRANSITIONS.followUp.to).toBeNull();
     for (const status of CAMPAIGN_STATUSES) {
       expect(campaignAllows(status, "send")).toBe(status === "running");
       const { to } = CAMPAIGN_TRANSITIONS.launch;
@@ -49,6 +52,9 @@ describe("campaign states", () => {
     );
     expect(campaignRefusal("launch", { name: "GOTV", status: "paused" })).toBe(
       "“GOTV” cannot be launched. It was launched and is paused: /campaign resume GOTV to send again.",
+    );
+    expect(campaignRefusal("followUp", { name: "GOTV", status: "draft" })).toBe(
+      "“GOTV” is a draft that was never launched: nobody was texted yet, so there is no one to follow up with. Launch it first with /campaign launch GOTV.",
     );
     expect(campaignRefusal("send", { name: "GOTV", status: "paused" })).toBe(
       "The campaign is paused: nothing was sent.",

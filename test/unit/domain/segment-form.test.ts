@@ -148,7 +148,7 @@ describe("the segment form as an audience filter", () => {
       empty: false,
       problems: {
         advanced:
-          'Condition 1: "XX" is not a US state code (like NY or CA). Condition 2: Unknown condition (color); expected one of: all, any, tags, field, state, zipPrefix, timeZone, engagement, hasOutcomeTag, lastTexted, inCampaign.',
+          'Condition 1: "XX" is not a US state code (like NY or CA). Condition 2: Unknown condition (color); expected one of: all, any, tags, field, state, zipPrefix, timeZone, engagement, hasOutcomeTag, lastTexted, inCampaign, response.',
       },
     });
   });
