@@ -46,7 +46,7 @@ export const JOBS: readonly Job[] = [
     schedule: "* * * * *",
     description: "Looks up at Twilio the texts whose answer was lost; never resends.",
     lockKey: 0x7032706a6f623031n, // "p2pjob01"
-    run: async (deps) => reconcileUnconfirmedSends(deps.db, deps.sms, deps.clock()),
+    run: async (deps) => ({ ...(await reconcileUnconfirmedSends(deps, deps.clock())) }),
   },
   {
     name: "remind-due-follow-ups",

@@ -1,10 +1,11 @@
 import type { Tx } from "../db/database";
 import { newId } from "../db/ids";
+import { allowsAutomaticText, automaticTextWindowStart } from "../domain/automatic-texts";
 import { CLAIMED, NOT_SENT, UNCONFIRMED } from "../domain/message-status";
 import { measureSms } from "../domain/sms-length";
 import { sendFailureAdvice } from "../domain/twilio-errors";
 import type { ConversationDeps } from "./conversation-threads";
-import { recordOptOut } from "./opt-outs";
+import { lockPhone, recordOptOut } from "./opt-outs";
 import { recordAccepted } from "./send-results";
 
 /*
@@ -51,9 +52,25 @@ export async function recordReply(
   return id;
 }
 
-/** Texts the app sends on its own in a conversation (help, opt-out confirmation), recorded before they go. */
-export function queueAutoReply(tx: Tx, deps: ConversationDeps, to: ReplyRecipient, body: string): Promise<string> {
-  return recordReply(tx, deps, { to, body, at: deps.clock() });
+/**
+ * Texts the app sends on its own in a conversation (help, opt-out confirmation), recorded before
+ * they go: the message id, or null when the number already had its limit of automatic texts
+ * (src/domain/automatic-texts.ts). Takes the phone lock, so two answers never both see room for one.
+ */
+export async function queueAutoReply(
+  tx: Tx,
+  deps: ConversationDeps,
+  to: ReplyRecipient,
+  body: string,
+): Promise<string | null> {
+  const now = deps.clock();
+  await lockPhone(tx, to.phone);
+  const texts = await tx.message.findMany({
+    where: { toPhone: to.phone, direction: "outbound", createdAt: { gte: automaticTextWindowStart(now) } },
+    select: { direction: true, initiated: true, sentBy: true, createdAt: true },
+  });
+  if (!allowsAutomaticText(texts, now)) return null;
+  return recordReply(tx, deps, { to, body, at: now });
 }
 
 /** Sends a recorded reply; an unknown outcome is left for reconciliation, never resent. */

@@ -1,7 +1,7 @@
 import { maskPhone } from "../domain/phone";
 import type { ConversationDeps } from "./conversation-threads";
 import type { InboundSms } from "./inbound-sms";
-import { processInboundText } from "./inbound-texts";
+import { processInboundText, secureSetAsideOptOut } from "./inbound-texts";
 import { enqueueSlackPost } from "./slack-outbox";
 import { processThreadReply, type ThreadReplyEvent } from "./thread-replies";
 
@@ -161,9 +161,16 @@ async function reportSetAside(
   const failure = { attempts: MAX_INBOX_ATTEMPTS, error: why.slice(0, 200), eventId: event.id };
   if (event.source === "twilio.sms") {
     const sms = (event.payload ?? {}) as Partial<InboundSms>;
-    if (!deps.unmatchedChannel) {
+    // An opt-out the processing never got to is recorded now, and either way it is said loudly.
+    const optOut = await secureSetAsideOptOut(deps, event.id).catch(() => "not-recorded" as const);
+    if (optOut === "not-recorded")
       deps.logger.error(
         { event: event.id },
+        "a voter's text that asks to opt out was set aside and the opt-out could not be recorded: suppress the number by hand",
+      );
+    if (!deps.unmatchedChannel) {
+      deps.logger.error(
+        { event: event.id, optOut },
         "a voter's text was set aside and SLACK_UNMATCHED_CHANNEL is not set: it is kept in the database only",
       );
       return;
@@ -171,7 +178,12 @@ async function reportSetAside(
     await enqueueSlackPost(deps.db.prisma, {
       channel: deps.unmatchedChannel,
       method: "chat.postMessage",
-      args: deps.render.setAside({ maskedPhone: maskPhone(sms.from ?? ""), body: sms.body ?? "", ...failure }),
+      args: deps.render.setAside({
+        maskedPhone: maskPhone(sms.from ?? ""),
+        body: sms.body ?? "",
+        ...failure,
+        optOut,
+      }),
       dedupeKey: `inbox-set-aside:${event.id}`,
     });
     return;

@@ -39,19 +39,37 @@ export type ReplyRefusal =
   | { why: "opted-out" }
   | { why: "outside-hours"; opensAt: Date; timeZone: string | null };
 
+/**
+ * How a voter learned that their opt-out was recorded: our confirmation text ("sent"), Twilio's own
+ * answer to its keyword ("carrier"), no confirmation because the number had its limit of automatic
+ * texts ("held-back"), or nothing new ("none": they were opted out already).
+ */
+export type OptOutConfirmation = "sent" | "carrier" | "held-back" | "none";
+
+/**
+ * Why the app did not answer a request for help itself: Twilio answered its own HELP keyword, the
+ * number is opted out, or it had its limit of automatic texts.
+ */
+export type HelpNotSent = "carrier-answered" | "opted-out" | "limit";
+
 /** Something the app says in a voter's thread (or about an unmatched text); src/slack words it. */
 export type ThreadNote =
-  | { kind: "opted-out"; confirmedByCarrier: boolean }
+  | { kind: "opted-out"; confirmation: OptOutConfirmation }
   | { kind: "opted-in" }
   | { kind: "opt-in-refused" }
   | { kind: "help-sent"; helpText: string }
+  | { kind: "help-not-sent"; why: HelpNotSent }
   | { kind: "reply-refused"; user: string; refusal: ReplyRefusal }
   | { kind: "reply-failed"; user: string; unconfirmed: boolean }
   | { kind: "canned-reply-sent"; user: string; text: string }
   | { kind: "follow-up-due"; assignee: string | null }
   | { kind: "waiting"; assignee: string | null; minutes: number }
   | { kind: "released"; volunteer: string; minutes: number }
-  | { kind: "reply-set-aside"; attempts: number; error: string; eventId: string };
+  | { kind: "reply-set-aside"; attempts: number; error: string; eventId: string }
+  /** A reply in the thread of the app's post about a text no conversation claims, or one the inbox set aside. */
+  | { kind: "reply-not-texted"; user: string; thread: "unmatched" | "set-aside" }
+  /** What reconciliation found of a reply whose outcome was unknown: Twilio had it, or never took it. */
+  | { kind: "reply-checked"; user: string; text: string; sent: boolean };
 
 /** A Slack Web API call the outbox makes, minus the channel. */
 export interface SlackCall {
@@ -69,6 +87,17 @@ export interface UnmatchedText {
   notes: ThreadNote[];
 }
 
+/** A voter's text the inbox set aside after repeated failures. */
+export interface SetAsideText {
+  maskedPhone: string;
+  body: string;
+  attempts: number;
+  error: string;
+  eventId: string;
+  /** The text asks to opt out: whether the opt-out is recorded (null: it asks for none). */
+  optOut: "recorded" | "not-recorded" | null;
+}
+
 export interface ThreadRenderer {
   root(view: ThreadView): SlackMessageJson;
   /** A voter's text, posted under their name. */
@@ -80,13 +109,7 @@ export interface ThreadRenderer {
   /** A text no conversation claims, for the unmatched channel. */
   unmatched(view: UnmatchedText): SlackMessageJson;
   /** A voter's text the inbox had to set aside, for the unmatched channel. */
-  setAside(view: {
-    maskedPhone: string;
-    body: string;
-    attempts: number;
-    error: string;
-    eventId: string;
-  }): SlackMessageJson;
+  setAside(view: SetAsideText): SlackMessageJson;
 }
 
 export interface ConversationDeps {

@@ -3,6 +3,7 @@ import type { Prisma, PrismaClient } from "../db/generated/client";
 import { newId } from "../db/ids";
 import { prepared } from "../db/prepared";
 import { statusesReplacedBy, type OutboundStatus } from "../domain/message-status";
+import { storableValue } from "../domain/stored-text";
 
 /** What the carrier recognized a text as (Twilio's STOP, START and HELP keywords). */
 export type CarrierKeyword = "opt-out" | "opt-in" | "help";
@@ -17,8 +18,13 @@ export interface InboundSms {
   media: { url: string; contentType: string }[];
   /** The carrier's own keyword handling, when it reported one (it then answered the voter itself). */
   carrierKeyword?: CarrierKeyword | null;
-  /** Everything the carrier sent, kept verbatim for the durable inbox. */
+  /** Everything the carrier sent, kept verbatim for the durable inbox (as far as it can be stored: see rawBase64). */
   raw: Record<string, string>;
+  /**
+   * Set when storing the text replaced characters the database refuses (U+0000, shown as "␀"):
+   * `raw` exactly as it came, as JSON in base64, so nothing the carrier delivered is lost.
+   */
+  rawBase64?: string;
 }
 
 export type InboundResult =
@@ -28,8 +34,10 @@ export type InboundResult =
  * Stores an inbound text exactly once: the dedupe row and the message are written in one
  * transaction, so a repeated delivery stores nothing new and a crash stores nothing half-way.
  * The InboundEvent stays unprocessed until the conversation work (Slack thread, opt-out) is done.
+ * Characters the database refuses (NUL) are stored as "␀", and the exact original beside them.
  */
-export async function recordInboundSms(sql: SqlRunner, sms: InboundSms): Promise<InboundResult> {
+export async function recordInboundSms(sql: SqlRunner, delivered: InboundSms): Promise<InboundResult> {
+  const sms = storableSms(delivered);
   // One statement (its own transaction), without Prisma: a webhook costs one round trip, and a duplicate inserts nothing.
   const [row] = await sql.query<{ id: string; contactId: string | null }>(
     prepared(`WITH event AS (
@@ -52,6 +60,12 @@ export async function recordInboundSms(sql: SqlRunner, sms: InboundSms): Promise
     ],
   );
   return row ? { stored: true, messageId: row.id, contactId: row.contactId } : { stored: false, duplicate: true };
+}
+
+/** The text as the database can store it: every NUL shown as "␀", and then the exact original kept in `rawBase64`. */
+function storableSms(sms: InboundSms): InboundSms {
+  const { value, replaced } = storableValue(sms);
+  return replaced ? { ...value, rawBase64: Buffer.from(JSON.stringify(sms.raw)).toString("base64") } : sms;
 }
 
 export interface DeliveryStatus {

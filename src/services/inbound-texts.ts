@@ -2,7 +2,7 @@ import type { Tx } from "../db/database";
 import { prepared } from "../db/prepared";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { maskPhone } from "../domain/phone";
-import { queueAutoReply, sendRecordedReply } from "./auto-replies";
+import { queueAutoReply, sendRecordedReply, type ReplyRecipient } from "./auto-replies";
 import {
   nameOf,
   noteInThread,
@@ -10,22 +10,27 @@ import {
   refreshThreadRoot,
   type ConversationDeps,
   type ConversationRow,
+  type HelpNotSent,
+  type OptOutConfirmation,
   type ThreadNote,
 } from "./conversation-threads";
-import type { InboundSms } from "./inbound-sms";
-import { recordOptIn, recordOptOut } from "./opt-outs";
+import type { CarrierKeyword, InboundSms } from "./inbound-sms";
+import { isSuppressed, lockPhone, recordOptIn, recordOptOut } from "./opt-outs";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
  * A voter's text, stored once by the webhook, is processed once here: read for opt-out, opt-in and
  * help, joined to the contact's latest conversation, and queued for Slack (its thread, or the
- * unmatched channel). Every effect commits in the transaction that marks the event processed, so
- * a crash or a repeated delivery neither loses nor doubles anything.
+ * unmatched channel). An opt-out is recorded first, in its own small transaction, so nothing that
+ * fails later (a thread that cannot be posted to, say) can undo it; every other effect commits in
+ * the transaction that marks the event processed, so a crash or a repeated delivery neither loses
+ * nor doubles anything.
  */
 
 interface InboundRow {
   eventId: string;
   payload: Partial<InboundSms>;
+  optOutRecorded: OptOutConfirmation | null;
   messageId: string | null;
   fromPhone: string | null;
   body: string | null;
@@ -48,7 +53,7 @@ interface InboundRow {
 // One read: the locked event, its message (the event's key is the carrier's message id), the
 // contact, their latest conversation and its campaign.
 const INBOUND_ROW_SQL = prepared(`
-  SELECT e.id AS "eventId", e.payload, m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
+  SELECT e.id AS "eventId", e.payload, e."optOutRecorded", m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
     ct."firstName", ct."lastName",
     cv.id AS "conversationId", cv."campaignId", cv."slackChannelId", cv."slackThreadTs", cv."rootOutboxId", cv.tags, cv.assignee, cv."followUpAt",
     camp."senderIdentity", camp."helpText"
@@ -68,6 +73,15 @@ const JOIN_CONVERSATION_SQL = prepared(`
          "waitingSince" = CASE WHEN $5::boolean THEN "waitingSince" ELSE COALESCE("waitingSince", $3) END
          WHERE id = $2::uuid)
   UPDATE "InboundEvent" SET "processedAt" = $3 WHERE id = $4::uuid`);
+
+/** What a voter's text asks, read once for processing and for the report when it is set aside. */
+export function readVoterText(body: string, carrierKeyword: CarrierKeyword | null | undefined) {
+  return {
+    classification: carrierKeyword ?? classifyReply(body),
+    // The carrier answers its own keywords; our confirmation on top would fail with 21610.
+    carrierAnswered: Boolean(carrierKeyword) || isTwilioKeyword(body),
+  };
+}
 
 export interface InboundOutcome {
   kind: "threaded" | "unmatched" | "already-processed";
@@ -93,81 +107,167 @@ const conversationOf = (row: InboundRow): ConversationRow | null =>
 
 /**
  * Processes one stored inbound text exactly once (the event row is locked and marked processed
- * in the same transaction as every effect). Every reply is read for opt-out, not only the first.
+ * in the same transaction as every effect). Every reply is read for opt-out, not only the first;
+ * an opt-out is recorded (and its confirmation queued) in a first transaction of its own.
  */
 export async function processInboundText(deps: ConversationDeps, eventId: string): Promise<InboundOutcome> {
-  const outcome = await deps.db.prisma.$transaction(async (tx): Promise<InboundOutcome> => {
-    const [row] = await tx.$queryRawUnsafe<InboundRow[]>(INBOUND_ROW_SQL, eventId);
-    if (!row) return { kind: "already-processed", classification: null, replies: [] };
-    const now = deps.clock();
-    if (!row.messageId) {
-      deps.logger.error(
-        { event: row.eventId, sid: row.payload.sid },
-        "inbound event without its message; marked processed",
-      );
-      await tx.inboundEvent.update({ where: { id: row.eventId }, data: { processedAt: now } });
-      return { kind: "already-processed", classification: null, replies: [] };
-    }
-    const message = { id: row.messageId, phone: row.fromPhone!, body: row.body ?? "", mediaUrls: row.mediaUrls ?? [] };
-    const carrierKeyword = row.payload.carrierKeyword ?? null;
-    const classification = carrierKeyword ?? classifyReply(message.body);
-    const conversation = conversationOf(row);
-    const to = { phone: message.phone, contactId: row.contactId, conversationId: conversation?.id ?? null };
-    const campaign = conversation?.campaignId ? { senderIdentity: row.senderIdentity, helpText: row.helpText } : null;
-    // The carrier answers its own keywords; our confirmation on top would fail with 21610.
-    const carrierAnswered = carrierKeyword !== null || isTwilioKeyword(message.body);
-    const { notes, replies } = await answerKeywords(tx, deps, {
-      classification,
-      carrierAnswered,
+  const replies: string[] = [];
+  for (;;) {
+    const pass = await deps.db.prisma.$transaction((tx) => processingPass(tx, deps, eventId));
+    for (const reply of pass.replies) await sendRecordedReply(deps, reply);
+    replies.push(...pass.replies);
+    // The opt-out is committed: the rest of the processing follows in its own transaction.
+    if (pass.kind !== "opt-out-recorded") return { ...pass, replies };
+  }
+}
+
+/** One transaction over the event: its opt-out alone when one is still to record, else everything. */
+async function processingPass(
+  tx: Tx,
+  deps: ConversationDeps,
+  eventId: string,
+): Promise<InboundOutcome | { kind: "opt-out-recorded"; replies: string[] }> {
+  const [row] = await tx.$queryRawUnsafe<InboundRow[]>(INBOUND_ROW_SQL, eventId);
+  if (!row) return { kind: "already-processed", classification: null, replies: [] };
+  const now = deps.clock();
+  if (!row.messageId) {
+    deps.logger.error(
+      { event: row.eventId, sid: row.payload.sid },
+      "inbound event without its message; marked processed",
+    );
+    await tx.inboundEvent.update({ where: { id: row.eventId }, data: { processedAt: now } });
+    return { kind: "already-processed", classification: null, replies: [] };
+  }
+  const message = { id: row.messageId, phone: row.fromPhone!, body: row.body ?? "", mediaUrls: row.mediaUrls ?? [] };
+  const { classification, carrierAnswered } = readVoterText(message.body, row.payload.carrierKeyword);
+  const conversation = conversationOf(row);
+  const to = { phone: message.phone, contactId: row.contactId, conversationId: conversation?.id ?? null };
+  const campaign = conversation?.campaignId ? { senderIdentity: row.senderIdentity, helpText: row.helpText } : null;
+  if (classification === "opt-out" && row.optOutRecorded === null) {
+    const reply = await recordTextOptOut(tx, deps, {
+      eventId: row.eventId,
       to,
-      campaign,
       body: message.body,
+      carrierAnswered,
+      campaign,
       now,
     });
-
-    const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
-    if (!conversation) {
-      if (deps.unmatchedChannel) {
-        await enqueueSlackPost(tx, {
-          channel: deps.unmatchedChannel,
-          method: "chat.postMessage",
-          args: deps.render.unmatched({
-            maskedPhone: maskPhone(message.phone),
-            contactName: contact ? nameOf(contact, message.phone) : null,
-            body: message.body,
-            mediaUrls: message.mediaUrls,
-            reason: row.contactId ? "no-conversation" : "not-a-contact",
-            notes,
-          }),
-          dedupeKey: `sms:${message.id}`,
-        });
-      } else {
-        deps.logger.warn(
-          { message: message.id },
-          "inbound text with no conversation and no SLACK_UNMATCHED_CHANNEL: kept in the database only",
-        );
-      }
-      await tx.inboundEvent.update({ where: { id: row.eventId }, data: { processedAt: now } });
-      return { kind: "unmatched", classification, replies };
-    }
-
-    const voterText = deps.render.voterText({
-      contactName: nameOf(contact, message.phone),
-      body: message.body,
-      mediaUrls: message.mediaUrls,
-    });
-    await postInThread(tx, deps, conversation, voterText, `sms:${message.id}`);
-    for (const [i, note] of notes.entries())
-      await noteInThread(tx, deps, conversation, note, `sms-note:${message.id}:${i}`);
-    if (classification === "opt-out" || classification === "opt-in")
-      await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
-    // The message joins its conversation, which moves up, and the event is done: one statement.
-    const optedOut = classification === "opt-out";
-    await tx.$executeRawUnsafe(JOIN_CONVERSATION_SQL, message.id, conversation.id, now, row.eventId, optedOut);
-    return { kind: "threaded", classification, replies };
+    return { kind: "opt-out-recorded", replies: reply ? [reply] : [] };
+  }
+  const { notes, replies } = await answerKeywords(tx, deps, {
+    classification,
+    optOutRecorded: row.optOutRecorded,
+    carrierAnswered,
+    to,
+    campaign,
   });
-  for (const reply of outcome.replies) await sendRecordedReply(deps, reply);
-  return outcome;
+
+  const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
+  if (!conversation) {
+    if (deps.unmatchedChannel) {
+      await enqueueSlackPost(tx, {
+        channel: deps.unmatchedChannel,
+        method: "chat.postMessage",
+        args: deps.render.unmatched({
+          maskedPhone: maskPhone(message.phone),
+          contactName: contact ? nameOf(contact, message.phone) : null,
+          body: message.body,
+          mediaUrls: message.mediaUrls,
+          reason: row.contactId ? "no-conversation" : "not-a-contact",
+          notes,
+        }),
+        dedupeKey: `sms:${message.id}`,
+      });
+    } else {
+      deps.logger.warn(
+        { message: message.id },
+        "inbound text with no conversation and no SLACK_UNMATCHED_CHANNEL: kept in the database only",
+      );
+    }
+    await tx.inboundEvent.update({ where: { id: row.eventId }, data: { processedAt: now } });
+    return { kind: "unmatched", classification, replies };
+  }
+
+  const voterText = deps.render.voterText({
+    contactName: nameOf(contact, message.phone),
+    body: message.body,
+    mediaUrls: message.mediaUrls,
+  });
+  await postInThread(tx, deps, conversation, voterText, `sms:${message.id}`);
+  for (const [i, note] of notes.entries())
+    await noteInThread(tx, deps, conversation, note, `sms-note:${message.id}:${i}`);
+  if (classification === "opt-out" || classification === "opt-in")
+    await refreshThreadRoot(tx, deps, conversation.id, `thread-root-update:${message.id}`);
+  // The message joins its conversation, which moves up, and the event is done: one statement.
+  const optedOut = classification === "opt-out";
+  await tx.$executeRawUnsafe(JOIN_CONVERSATION_SQL, message.id, conversation.id, now, row.eventId, optedOut);
+  return { kind: "threaded", classification, replies };
+}
+
+/**
+ * The opt-out in a voter's text, in its own transaction: the number is suppressed, the voter's
+ * confirmation is queued when our reading (not Twilio's keyword) added a new opt-out, and the event
+ * remembers it, so a retry neither records it again nor confirms twice. Returns the confirmation to send.
+ */
+async function recordTextOptOut(
+  tx: Tx,
+  deps: ConversationDeps,
+  input: {
+    eventId: string;
+    to: ReplyRecipient;
+    body: string;
+    carrierAnswered: boolean;
+    campaign: { senderIdentity: string | null } | null;
+    now: Date;
+  },
+): Promise<string | null> {
+  const { to, carrierAnswered, campaign } = input;
+  const added = await recordOptOut(
+    tx,
+    to.phone,
+    carrierAnswered ? "keyword" : "reply_phrase",
+    input.body.slice(0, 500),
+    input.now,
+  );
+  let reply: string | null = null;
+  if (added && !carrierAnswered) {
+    const who = campaign?.senderIdentity ? ` from ${campaign.senderIdentity.replace(/[.!]+$/, "")}` : "";
+    reply = await queueAutoReply(tx, deps, to, `You're unsubscribed and will get no more texts${who}.`);
+  }
+  const confirmation: OptOutConfirmation = !added ? "none" : carrierAnswered ? "carrier" : reply ? "sent" : "held-back";
+  await tx.inboundEvent.update({ where: { id: input.eventId }, data: { optOutRecorded: confirmation } });
+  return reply;
+}
+
+/**
+ * The last chance for the opt-out in a voter's text the inbox set aside: recorded now if the
+ * processing never got to it. Null when the text asks for no opt-out; "not-recorded" must be told loudly.
+ */
+export async function secureSetAsideOptOut(
+  deps: Pick<ConversationDeps, "db" | "clock">,
+  eventId: string,
+): Promise<"recorded" | "not-recorded" | null> {
+  const event = await deps.db.prisma.inboundEvent.findUnique({
+    where: { id: eventId },
+    select: { payload: true, optOutRecorded: true },
+  });
+  const sms = (event?.payload ?? {}) as Partial<InboundSms>;
+  const { classification, carrierAnswered } = readVoterText(String(sms.body ?? ""), sms.carrierKeyword);
+  if (classification !== "opt-out") return null;
+  if (event?.optOutRecorded) return "recorded";
+  if (typeof sms.from !== "string" || !sms.from) return "not-recorded";
+  const phone = sms.from;
+  try {
+    await deps.db.prisma.$transaction(async (tx) => {
+      const source = carrierAnswered ? "keyword" : "reply_phrase";
+      await recordOptOut(tx, phone, source, String(sms.body).slice(0, 500), deps.clock());
+      // No confirmation from here: the voter hears only what the carrier told them.
+      await tx.inboundEvent.update({ where: { id: eventId }, data: { optOutRecorded: "none" } });
+    });
+    return "recorded";
+  } catch {
+    return "not-recorded";
+  }
 }
 
 /** Opt-out, opt-in and help, answered: what to note for the volunteers, and which recorded texts to send. */
@@ -176,32 +276,40 @@ async function answerKeywords(
   deps: ConversationDeps,
   input: {
     classification: InboundOutcome["classification"];
+    /** How the voter was told of the opt-out already recorded for this text. */
+    optOutRecorded: OptOutConfirmation | null;
+    /** Twilio answered the text's keyword itself (STOP, START, HELP and their kin). */
     carrierAnswered: boolean;
-    to: { phone: string; contactId: string | null; conversationId: string | null };
+    to: ReplyRecipient;
     campaign: { senderIdentity: string | null; helpText: string | null } | null;
-    body: string;
-    now: Date;
   },
 ): Promise<{ notes: ThreadNote[]; replies: string[] }> {
-  const { classification, carrierAnswered, to, campaign } = input;
+  const { classification, to, campaign } = input;
   const notes: ThreadNote[] = [];
   const replies: string[] = [];
   if (classification === "opt-out") {
-    const source = carrierAnswered ? "keyword" : "reply_phrase";
-    const added = await recordOptOut(tx, to.phone, source, input.body.slice(0, 500), input.now);
-    notes.push({ kind: "opted-out", confirmedByCarrier: carrierAnswered });
-    if (added && !carrierAnswered) {
-      const who = campaign?.senderIdentity ? ` from ${campaign.senderIdentity.replace(/[.!]+$/, "")}` : "";
-      replies.push(await queueAutoReply(tx, deps, to, `You're unsubscribed and will get no more texts${who}.`));
-    }
+    notes.push({ kind: "opted-out", confirmation: input.optOutRecorded ?? "none" });
   } else if (classification === "opt-in") {
     const result = await recordOptIn(tx, to.phone);
     if (result === "locked") notes.push({ kind: "opt-in-refused" });
     if (result === "opted-in") notes.push({ kind: "opted-in" });
   } else if (classification === "help") {
+    const why = await helpNotSent(tx, to.phone, input.carrierAnswered);
     const helpText = campaign?.helpText ?? "Reply STOP to opt out.";
-    replies.push(await queueAutoReply(tx, deps, to, helpText));
-    notes.push({ kind: "help-sent", helpText });
+    const reply = why ? null : await queueAutoReply(tx, deps, to, helpText);
+    if (reply) {
+      replies.push(reply);
+      notes.push({ kind: "help-sent", helpText });
+    } else notes.push({ kind: "help-not-sent", why: why ?? "limit" });
   }
   return { notes, replies };
+}
+
+/** Why a request for help gets no answer from the app, if it gets none; takes the phone lock to decide. */
+async function helpNotSent(tx: Tx, phone: string, carrierAnswered: boolean): Promise<HelpNotSent | null> {
+  // Twilio already sent its own help text: ours on top would be a second answer to one question.
+  if (carrierAnswered) return "carrier-answered";
+  await lockPhone(tx, phone);
+  if (await isSuppressed(tx, phone)) return "opted-out";
+  return null;
 }

@@ -45,8 +45,9 @@ export interface SentMessage {
 export interface SmsGateway {
   send(sms: OutboundSms): Promise<SendResult>;
   /**
-   * For reconciling an `unknown` outcome: the text with this body that Twilio has for this number,
-   * created at or after `after` (the moment before the send began), or null when there is none.
+   * For reconciling an `unknown` outcome: the earliest text with this body that Twilio has for this
+   * number, created at or after `after` (the moment before the send began) and not one of `except`
+   * (SIDs already stored on other messages), or null when there is none.
    */
-  findSent(query: { to: string; after: Date; body: string }): Promise<SentMessage | null>;
+  findSent(query: { to: string; after: Date; body: string; except?: readonly string[] }): Promise<SentMessage | null>;
 }

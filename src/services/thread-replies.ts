@@ -1,4 +1,4 @@
-import type { Database } from "../db/database";
+import type { Database, Tx } from "../db/database";
 import { newId } from "../db/ids";
 import { sendWindowFor, storedPolicyOrDefault } from "../domain/quiet-hours";
 import { slackToPlainText } from "../domain/slack-text";
@@ -76,6 +76,7 @@ export async function processThreadReply(
       },
     });
     if (!conversation) {
+      await noteUntextedReply(tx, deps, reply);
       await done();
       return { kind: "not-a-conversation" as const };
     }
@@ -131,4 +132,34 @@ export async function processThreadReply(
     }
   });
   return result;
+}
+
+/**
+ * A reply in a thread no conversation owns is never texted. When the thread is the app's own post
+ * in the unmatched channel (a text no conversation claims, or one the inbox set aside), the
+ * volunteer meant to answer a voter, and hears that nothing went out; threads of people's own
+ * messages are their business, and say nothing.
+ */
+async function noteUntextedReply(
+  tx: Tx,
+  deps: Pick<ConversationDeps, "render" | "unmatchedChannel">,
+  reply: ThreadReplyEvent,
+): Promise<void> {
+  if (!deps.unmatchedChannel || reply.channel !== deps.unmatchedChannel) return;
+  const root = await tx.slackOutbox.findFirst({
+    where: { channel: reply.channel, resultTs: reply.threadTs, method: "chat.postMessage" },
+    select: { dedupeKey: true },
+  });
+  const thread = root?.dedupeKey?.startsWith("sms:")
+    ? ("unmatched" as const)
+    : root?.dedupeKey?.startsWith("inbox-set-aside:")
+      ? ("set-aside" as const)
+      : null;
+  if (!thread) return;
+  await enqueueSlackPost(tx, {
+    channel: reply.channel,
+    method: "chat.postMessage",
+    args: { ...deps.render.note({ kind: "reply-not-texted", user: reply.user, thread }), thread_ts: reply.threadTs },
+    dedupeKey: `reply-note:${reply.channel}:${reply.ts}`,
+  });
 }

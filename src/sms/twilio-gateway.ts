@@ -172,7 +172,7 @@ export function createTwilioGateway(
       }
     },
 
-    async findSent({ to, after, body }): Promise<SentMessage | null> {
+    async findSent({ to, after, body, except = [] }): Promise<SentMessage | null> {
       // Not filtered on DateSent: a text still queued at Twilio has no date_sent yet, and it is
       // exactly the one a reconciliation must not miss.
       const messages = await client.messages.list({
@@ -182,8 +182,11 @@ export function createTwilioGateway(
         limit: RECONCILE_MAX_MESSAGES,
       });
       const since = after.getTime() - RECONCILE_CLOCK_SLACK_MS;
+      const taken = new Set(except);
       const match = messages
-        .filter((m) => m.direction !== "inbound" && m.body === body && m.dateCreated.getTime() >= since)
+        .filter(
+          (m) => m.direction !== "inbound" && m.body === body && m.dateCreated.getTime() >= since && !taken.has(m.sid),
+        )
         .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
       return match ? { sid: match.sid, status: match.status } : null;
     },

@@ -167,6 +167,22 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
       waitingSince: null,
       assignee: BEN,
     });
+    // A reply also sent to the channel is a reply like any other: texted once, marked sent.
+    const broadcastTs = "1795000000.000250";
+    await slack(
+      eventBody(
+        messageEvent({
+          channel: REPLIES,
+          user: BEN,
+          threadTs: rootTs,
+          ts: broadcastTs,
+          text: "See you at the polls!",
+          extra: { subtype: "thread_broadcast" },
+        }),
+      ),
+    );
+    await h.slack.waitFor("reactions.add", (c) => c.args.timestamp === broadcastTs, 10_000);
+    expect(h.twilio.messages.filter((m) => m.body === "See you at the polls!")).toHaveLength(1);
     // Edits, bot posts and top-level messages are never texted.
     await slack(
       eventBody(
@@ -209,15 +225,20 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     await waitPost(REPLIES, (m) => (m.text ?? "").includes("this voter opted out: nothing went out"));
     expect(h.twilio.messages.filter((m) => m.body === "Sorry to hear that!")).toHaveLength(0);
 
-    // START re-subscribes (Twilio answers it itself); HELP gets the campaign's help text.
+    // START re-subscribes (Twilio answers it itself). Twilio answers its own HELP too: we add nothing;
+    // a request for help in words Twilio does not answer gets the campaign's help text.
     await text("+12125550101", "START", { OptOutType: "START" });
     await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":arrow_forward: Opted back in"));
     expect(await h.app.db.prisma.optOut.findUnique({ where: { phone: "+12125550101" } })).toBeNull();
     await text("+12125550101", "help", { OptOutType: "HELP" });
-    await waitPost(REPLIES, (m) => (m.text ?? "").startsWith(":information_source: They asked for help"));
-    expect(h.twilio.messages.map((m) => m.body)).toContain(
-      "Neighbors for B texts about Measure B. Reply STOP to opt out.",
-    );
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("Twilio answered with its own help text"));
+    const helpText = "Neighbors for B texts about Measure B. Reply STOP to opt out.";
+    expect(h.twilio.messages.map((m) => m.body)).not.toContain(helpText);
+    await text("+12125550101", "ayuda");
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("the campaign's help text was sent"));
+    for (let i = 0; i < 50 && !h.twilio.messages.some((m) => m.body === helpText); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(h.twilio.messages.filter((m) => m.body === helpText)).toHaveLength(1);
     expect(confirmations()).toHaveLength(1);
 
     // Twilio refusing a volunteer's reply with 21610 records the carrier's opt-out.
@@ -229,7 +250,36 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     });
   });
 
-  it("posts a text no conversation claims to the unmatched channel, and a duplicated webhook once", async () => {
+  it("stores a text with NUL bytes as it can be shown, keeps the exact original, and posts it in its thread", async () => {
+    await textedBy("Nul", "+12125550404", "Gil");
+    const body = "Polls\u0000 open?\u0000\u0000 <!channel>";
+    const params = inboundSmsParams({ from: "+12125550404", to: SENDER, body });
+    const res = await postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, {
+      ...params,
+      "X\u0000Hostile": "\u0000",
+    });
+    expect(res.status).toBe(200);
+
+    const shown = "Polls\u2400 open?\u2400\u2400 <!channel>";
+    expect(await h.app.db.prisma.message.findUniqueOrThrow({ where: { twilioSid: params.MessageSid } })).toMatchObject({
+      body: shown,
+    });
+    const event = await h.app.db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: params.MessageSid } });
+    const payload = event.payload as { body: string; raw: Record<string, string>; rawBase64: string };
+    expect(payload.body).toBe(shown);
+    expect(payload.raw["X\u2400Hostile"]).toBe("\u2400");
+    // Every byte Twilio delivered is recoverable.
+    expect(JSON.parse(Buffer.from(payload.rawBase64, "base64").toString("utf8"))).toEqual({
+      ...params,
+      "X\u0000Hostile": "\u0000",
+    });
+    await waitPost(
+      REPLIES,
+      (m) => m.username === "Gil Voter" && m.text === "Polls\u2400 open?\u2400\u2400 &lt;!channel&gt;",
+    );
+  });
+
+  it("posts a text no conversation claims to the unmatched channel, a duplicated webhook once, and tells a volunteer answering under it that nothing is texted", async () => {
     const params = inboundSmsParams({ from: "+13125550999", to: SENDER, body: "who is this?" });
     const deliver = () =>
       postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, params);
@@ -239,6 +289,19 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     expect(posts(UNMATCHED)).toHaveLength(1);
     expect(String(posts(UNMATCHED)[0]!.args.text)).toContain("•••-•••-0999");
     expect(await h.app.db.prisma.message.count({ where: { fromPhone: "+13125550999" } })).toBe(1);
+
+    // A volunteer answering under it is told that replies there are not texted.
+    const text = await h.app.db.prisma.message.findFirstOrThrow({ where: { fromPhone: "+13125550999" } });
+    const post = await h.app.db.prisma.slackOutbox.findUniqueOrThrow({ where: { dedupeKey: `sms:${text.id}` } });
+    expect(post.resultTs).toEqual(expect.any(String));
+    await slack(
+      eventBody(messageEvent({ channel: UNMATCHED, user: BEN, threadTs: post.resultTs!, text: "Hi! This is Ben." })),
+    );
+    await waitPost(
+      UNMATCHED,
+      (m) => m.thread_ts === post.resultTs && (m.text ?? "").startsWith(`<@${BEN}>, replies here are not texted`),
+    );
+    expect(h.twilio.messages.filter((m) => m.body === "Hi! This is Ben.")).toHaveLength(0);
   });
 
   it("lets volunteers assign, tag, set a follow-up, send a canned reply and opt out from the thread", async () => {

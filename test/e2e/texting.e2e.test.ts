@@ -1,4 +1,6 @@
+import pino from "pino";
 import { reconcileUnconfirmedSends } from "../../src/services/send-results";
+import { slackThreadRenderer } from "../../src/slack/blocks/conversation";
 import { createTwilioGateway } from "../../src/sms/twilio-gateway";
 import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../fakes/signing";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
@@ -385,8 +387,11 @@ describe.each(BACKENDS)("texting through Slack (%s)", (_name, create) => {
 
     const gateway = createTwilioGateway(h.config.twilio, PUBLIC_URL);
     await expect(
-      reconcileUnconfirmedSends(h.app.db, gateway, new Date(MONDAY_10AM_NY.getTime() + 120_000)),
-    ).resolves.toEqual({ confirmed: 1, notSent: 0 });
+      reconcileUnconfirmedSends(
+        { db: h.app.db, sms: gateway, logger: pino({ level: "silent" }), render: slackThreadRenderer },
+        new Date(MONDAY_10AM_NY.getTime() + 120_000),
+      ),
+    ).resolves.toEqual({ confirmed: 1, notSent: 0, failed: 0 });
     expect(await h.app.db.prisma.message.findUniqueOrThrow({ where: { id: stored.id } })).toMatchObject({
       twilioSid: h.twilio.messages[0]!.sid,
     });

@@ -1,5 +1,6 @@
 import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
 import type {
+  SetAsideText,
   SlackCall,
   SlackMessageJson,
   ThreadNote,
@@ -7,7 +8,7 @@ import type {
   ThreadView,
   UnmatchedText,
 } from "../../services/conversation-threads";
-import { setAsideText, threadNoteText } from "./thread-notes";
+import { setAsideOptOutText, setAsideText, threadNoteText } from "./thread-notes";
 import type { types } from "@slack/bolt";
 import type { Prisma } from "../../db/generated/client";
 import { actions, button, context, option, plain, section, SLACK_LIMITS, staticSelect } from "./kit";
@@ -123,16 +124,11 @@ function unmatched(view: UnmatchedText): SlackMessageJson {
   return { text: text.slice(0, 3_900), unfurl_links: false, unfurl_media: false };
 }
 
-function setAside(view: {
-  maskedPhone: string;
-  body: string;
-  attempts: number;
-  error: string;
-  eventId: string;
-}): SlackMessageJson {
+function setAside(view: SetAsideText): SlackMessageJson {
   const why = `${setAsideText(view)}. Answer the voter from their conversation if they have one, and tell whoever runs the app.`;
+  const optOut = setAsideOptOutText(view.optOut);
   return {
-    text: `:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(why)}\n${quoteForSlack(view.body)}`,
+    text: `${optOut ? `${optOut}\n` : ""}:warning: A text from ${view.maskedPhone} could not be processed: ${escapeForSlack(why)}\n${quoteForSlack(view.body)}`,
     unfurl_links: false,
   };
 }

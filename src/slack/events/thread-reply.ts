@@ -4,9 +4,12 @@ import type { SlackDeps } from "../deps";
 
 type MessageArgs = SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs;
 
+/** Message subtypes that are still a person's reply in a thread (a plain reply has none). */
+const REPLY_SUBTYPES = new Set(["file_share", "thread_broadcast"]);
+
 /**
- * A message in a channel. Only a person's reply inside a thread can be a text to a voter: bot
- * posts (ours included), edits, deletions and other subtypes are ignored; a file share is answered
+ * A message in a channel. Only a person's reply inside a thread can be a text to a voter (also when
+ * sent to the channel too): bot posts (ours included), edits, deletions and other subtypes are ignored; a file share is answered
  * with a note, since Slack files are private and cannot be sent as MMS yet. The reply is written to
  * the durable inbox (keyed on channel + ts, so Slack's retries add nothing) before Slack gets its
  * 200; the inbox sends it and marks it sent or failed in the thread.
@@ -23,8 +26,9 @@ export function threadReplyReceived(deps: SlackDeps) {
       text?: string;
     };
     // A file shared in a thread is kept too: it cannot go out as a text, and the volunteer must be told so.
+    // A reply also sent to the channel (thread_broadcast) is a reply like any other: it is texted.
     if (
-      (m.subtype !== undefined && m.subtype !== "file_share") ||
+      (m.subtype !== undefined && !REPLY_SUBTYPES.has(m.subtype)) ||
       m.bot_id ||
       !m.thread_ts ||
       m.thread_ts === m.ts ||

@@ -151,4 +151,67 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     });
     expect(twilio.messages.filter((m) => m.to === contact.phone)).toHaveLength(0);
   });
+
+  it("records a voter's opt-out even when the rest of the text's processing keeps failing, confirms it once, and says so when it is set aside", async () => {
+    const contact = await db.prisma.contact.create({ data: { phone: "+13125550133", firstName: "Cy" } });
+    const campaign = await db.prisma.campaign.create({
+      data: { name: "Opt-out first", createdBy: "U0ORG", senderIdentity: "Sam with Neighbors for B." },
+    });
+    // Every post to this conversation's thread is refused (a channel name, not an id).
+    await db.prisma.conversation.create({
+      data: { campaignId: campaign.id, contactId: contact.id, slackChannelId: "general", slackThreadTs: "1.000100" },
+    });
+    const sid = "SM0000000000000000000000000optout1";
+    await recordInboundSms(db.sql, {
+      sid,
+      from: contact.phone,
+      to: "+12125550199",
+      body: "please stop texting me",
+      media: [],
+      raw: { MessageSid: sid },
+    });
+    const inbox = new ConversationInbox(deps);
+    for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
+
+    expect(await db.prisma.optOut.findUnique({ where: { phone: contact.phone } })).toMatchObject({
+      source: "reply_phrase",
+    });
+    const event = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: sid } });
+    expect(event).toMatchObject({ processedAt: null, failedAt: expect.any(Date), optOutRecorded: "sent" });
+    // One confirmation, however often the rest was tried.
+    expect(twilio.messages.filter((m) => m.to === contact.phone).map((m) => m.body)).toEqual([
+      "You're unsubscribed and will get no more texts from Sam with Neighbors for B.",
+    ]);
+    const [report] = await db.prisma.slackOutbox.findMany({ where: { dedupeKey: `inbox-set-aside:${event.id}` } });
+    expect((report!.payload as { text: string }).text).toMatch(
+      /^:no_entry_sign: \*This text asks to opt out, and the opt-out is recorded\*/,
+    );
+  });
+
+  it("says loudly when a set-aside text asks to opt out and the opt-out could not be recorded", async () => {
+    const phone = "+13125550144";
+    // The database refuses this number's opt-out, however it is tried.
+    await db.prisma.$executeRawUnsafe(
+      `CREATE FUNCTION refuse_test_opt_out() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'opt-outs refused'; END $$ LANGUAGE plpgsql`,
+    );
+    await db.prisma.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_test_opt_out BEFORE INSERT ON "OptOut" FOR EACH ROW WHEN (NEW.phone = '${phone}') EXECUTE FUNCTION refuse_test_opt_out()`,
+    );
+    try {
+      const sid = "SM0000000000000000000000000optout2";
+      await recordInboundSms(db.sql, { sid, from: phone, to: "+12125550199", body: "STOP", media: [], raw: {} });
+      const inbox = new ConversationInbox(deps);
+      for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
+
+      const event = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: sid } });
+      expect(event).toMatchObject({ failedAt: expect.any(Date), optOutRecorded: null });
+      const [report] = await db.prisma.slackOutbox.findMany({ where: { dedupeKey: `inbox-set-aside:${event.id}` } });
+      expect((report!.payload as { text: string }).text).toMatch(
+        /^:rotating_light: \*This text asks to opt out, and the opt-out could not be recorded\.\* Opt this number out by hand now/,
+      );
+    } finally {
+      await db.prisma.$executeRawUnsafe(`DROP TRIGGER refuse_test_opt_out ON "OptOut"`);
+      await db.prisma.$executeRawUnsafe(`DROP FUNCTION refuse_test_opt_out()`);
+    }
+  });
 });

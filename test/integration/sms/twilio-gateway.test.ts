@@ -346,6 +346,23 @@ describe("Twilio send gateway", () => {
       expect(await gateway.findSent({ to: "+12125550102", after: before, body: SMS.body })).toBeNull();
     });
 
+    it("passes over the SIDs it is told are taken: two alike texts are two different messages", async () => {
+      const { gateway } = gatewayWithClock();
+      const before = new Date();
+      const first = await gateway.send(SMS);
+      const second = await gateway.send(SMS);
+      if (first.outcome !== "accepted" || second.outcome !== "accepted") throw new Error("the send failed");
+      const found = await gateway.findSent({ to: VOTER, after: before, body: SMS.body });
+      const other = found!.sid === first.sid ? second.sid : first.sid;
+      expect(await gateway.findSent({ to: VOTER, after: before, body: SMS.body, except: [found!.sid] })).toEqual({
+        sid: other,
+        status: "queued",
+      });
+      expect(
+        await gateway.findSent({ to: VOTER, after: before, body: SMS.body, except: [first.sid, second.sid] }),
+      ).toBeNull();
+    });
+
     it("reports the status Twilio has now, and asks only about our own number", async () => {
       const { gateway } = gatewayWithClock();
       const before = new Date();
