@@ -89,6 +89,10 @@ describe("the app process (src/main.ts)", () => {
       const port = freePort();
       const app = startMain({ ...baseEnv(port), DATA_DIR: dataDir });
       await waitForHealthy(port, app.exited);
+      // The port answers a moment before main.ts logs that it listens: wait for the line.
+      for (let i = 0; i < 100 && !app.output().includes("texting console listening"); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(app.output()).toContain('"msg":"texting console listening"');
       app.child.kill("SIGTERM");
       expect(await app.exited).toBe(0);
