@@ -15,6 +15,7 @@ import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
 import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
+import { slackRoleDirectory } from "./slack/roles";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
 import { startScheduler, type JobDeps } from "./jobs/scheduler";
@@ -79,7 +80,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         unmatchedChannel: config.slack.unmatchedChannel ?? null,
         logger,
       },
-      { names: (ids) => userNames(app.client, ids) },
+      { names: (ids) => userNames(app.client, ids), roleOf: (id) => roles.roleOf(id) },
     );
     const webhookDeps = {
       prisma: db.prisma,
@@ -104,6 +105,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       ],
     });
     const background = new BackgroundWork(logger);
+    const roles = slackRoleDirectory(app.client, { organizerGroup: config.slack.organizerGroup, logger });
     // Bot posts leave through the outbox, on a client of its own so Bolt's stays free for modals.
     const outbox = new SlackOutboxDrainer({
       prisma: db.prisma,
@@ -124,6 +126,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       clock,
       inbox,
       outbox,
+      roles,
     });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app

@@ -12,7 +12,12 @@ import { recordAudit } from "./audit";
 export interface Actor {
   userId: string;
   role: Role;
+  /** When they asked (the app's one clock): the audit trail's time. */
+  at: Date;
 }
+
+/** An audit entry's who, for an actor. */
+export const auditActor = (actor: Actor) => ({ actor: actor.userId, role: actor.role });
 
 /** The actor's role does not allow what they asked; the message says so in one line. */
 export class RoleRefused extends UserError {
@@ -28,7 +33,7 @@ export async function requirePermission(
   actor: Actor,
   permission: Permission,
   what: string,
-  about: { campaignId?: string | null; segmentId?: string | null; subject?: string | null; now: Date },
+  about: { campaignId?: string | null; segmentId?: string | null; subject?: string | null } = {},
 ): Promise<void> {
   if (roleAllows(actor.role, permission)) return;
   await recordAudit(
@@ -42,7 +47,7 @@ export async function requirePermission(
       segmentId: about.segmentId ?? null,
       subject: about.subject ?? what,
     },
-    about.now,
+    actor.at,
   );
   throw new RoleRefused(roleRefusal(actor.role, permission, what));
 }

@@ -1,4 +1,5 @@
 import type { Database, Tx } from "../db/database";
+import { newId } from "../db/ids";
 import type { Prisma } from "../db/generated/client";
 import type { Role } from "../domain/roles";
 
@@ -24,6 +25,27 @@ export interface AuditEntry {
 }
 
 type Writer = Pick<Tx, "auditEvent">;
+
+/** The same entry as one plain statement, for work that runs on a plain SQL session (the import). */
+export function auditStatement(entry: AuditEntry, at: Date): { sql: string; params: unknown[] } {
+  return {
+    sql: `INSERT INTO "AuditEvent" (id, at, actor, role, action, outcome, "campaignId", "segmentId", subject, before, after)
+          VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::uuid, $8::uuid, $9, $10::jsonb, $11::jsonb)`,
+    params: [
+      newId(),
+      at,
+      entry.actor,
+      entry.role,
+      entry.action,
+      entry.outcome ?? "done",
+      entry.campaignId ?? null,
+      entry.segmentId ?? null,
+      entry.subject ?? null,
+      entry.before === undefined ? null : JSON.stringify(entry.before),
+      entry.after === undefined ? null : JSON.stringify(entry.after),
+    ],
+  };
+}
 
 export async function recordAudit(db: Writer, entry: AuditEntry, at: Date): Promise<void> {
   await db.auditEvent.create({

@@ -10,6 +10,8 @@ import {
   type CampaignReport,
   type ReportOptions,
 } from "./campaign-report";
+import { auditActor, requirePermission, type Actor } from "./actors";
+import { recordAudit } from "./audit";
 import { launchNeedsConfirmation } from "./frequency-warnings";
 import { audienceFilterOf, CampaignError, campaignById, requireAllowed, type CampaignRecord } from "./campaigns";
 import { isUuid } from "../db/ids";
@@ -37,8 +39,13 @@ export type LaunchResult =
 export async function launchCampaign(
   db: Database,
   found: CampaignRecord,
-  options: ReportOptions & { confirmCapped?: boolean },
+  options: ReportOptions & { confirmCapped?: boolean; actor: Actor },
 ): Promise<LaunchResult> {
+  const { actor } = options;
+  await requirePermission(db, actor, "campaigns.manage", "launching a campaign", {
+    campaignId: found.id,
+    subject: found.name,
+  });
   // Read again: a button pressed on an old summary must see the campaign as it is now.
   const campaign = await campaignById(db, found.id);
   if (!campaign)
@@ -65,7 +72,7 @@ export async function launchCampaign(
         const now = await tx.campaign.findUnique({ where: { id: campaign.id }, select: { status: true } });
         requireAllowed({ name: campaign.name, status: now?.status ?? campaign.status }, "launch");
       }
-      return tx.$executeRawUnsafe(
+      const queued = await tx.$executeRawUnsafe(
         `INSERT INTO "CampaignContact" (id, "campaignId", "contactId", "variantId", status, "updatedAt")
          SELECT ${UUID_V7_SQL}, $1::uuid, a.id, (string_to_array($2::text, ',')::uuid[])[1 + ((a.n - 1) % $3::int)], 'pending', now()
          FROM (SELECT c.id, row_number() OVER (ORDER BY md5(c.id::text || $1::text)) AS n FROM "Contact" c WHERE ${where}) a
@@ -75,14 +82,33 @@ export async function launchCampaign(
         variantIds.length,
         ...params,
       );
+      const exposure = report.capExposure;
+      await recordAudit(
+        tx,
+        {
+          ...auditActor(actor),
+          action: "campaign.launch",
+          campaignId: campaign.id,
+          subject: campaign.name,
+          before: { status: campaign.status },
+          after: { status: "running", queued, ...(exposure ? { atCapWhenLaunched: exposure.atCap } : {}) },
+        },
+        actor.at,
+      );
+      return queued;
     },
     { timeout: LAUNCH_TIMEOUT_MS, maxWait: 10_000 },
   );
   return { launched: true, campaign: { ...campaign, status: CAMPAIGN_TRANSITIONS.launch.to! }, queued, report };
 }
 
-/** Applies one offered fix (`ReadinessFinding.fix`) to a script of a draft or paused campaign. */
-export async function applyScriptFix(db: Database, ref: { scriptId: string; code: string }): Promise<CampaignRecord> {
+/** Applies one offered fix (`ReadinessFinding.fix`) to a script of a draft or paused campaign (organizers). */
+export async function applyScriptFix(
+  db: Database,
+  ref: { scriptId: string; code: string },
+  actor: Actor,
+): Promise<CampaignRecord> {
+  await requirePermission(db, actor, "campaigns.manage", "changing a campaign's script");
   const script = isUuid(ref.scriptId)
     ? await db.prisma.scriptVariant.findUnique({
         where: { id: ref.scriptId },
@@ -106,9 +132,24 @@ export async function applyScriptFix(db: Database, ref: { scriptId: string; code
       "That problem is already fixed. Type /campaign show to see the script as it is now.",
     );
   // Only if nobody changed the script since the fix was offered.
-  const { count } = await db.prisma.scriptVariant.updateMany({
-    where: { id: script.id, body: script.body },
-    data: { body: fixed },
+  const count = await db.prisma.$transaction(async (tx) => {
+    const { count } = await tx.scriptVariant.updateMany({
+      where: { id: script.id, body: script.body },
+      data: { body: fixed },
+    });
+    if (count === 1) {
+      const entry = {
+        action: "campaign.fix-script",
+        campaignId: campaign.id,
+        subject: `${campaign.name}: ${ref.code}`,
+      };
+      await recordAudit(
+        tx,
+        { ...auditActor(actor), ...entry, before: { body: script.body }, after: { body: fixed } },
+        actor.at,
+      );
+    }
+    return count;
   });
   if (count === 0)
     throw new CampaignError(

@@ -22,6 +22,8 @@ import { DEFAULT_DIGEST_MINUTE } from "../domain/daily-digest";
 import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
+import { auditActor, requirePermission, type Actor } from "./actors";
+import { recordAudit } from "./audit";
 import { claimName, lookupName, nameTaken } from "./unique-names";
 
 /**
@@ -229,20 +231,33 @@ async function requireSegmentRow(tx: Tx, segmentId: string): Promise<void> {
     );
 }
 
-/** Saves a new draft campaign with its scripts. Throws CampaignError (name_taken, segment_missing). */
+/** Saves a new draft campaign with its scripts (organizers). Throws CampaignError (name_taken, segment_missing). */
 export async function createCampaign(
   db: Database,
   draft: CampaignDraft,
-  createdBy: string,
+  actor: Actor,
 ): Promise<{ id: string; name: string }> {
+  await requirePermission(db, actor, "campaigns.manage", "creating a campaign", { subject: draft.name });
   try {
     return await db.prisma.$transaction(async (tx) => {
       await lockNames(tx, draft.name);
       await requireSegmentRow(tx, draft.segmentId);
-      return tx.campaign.create({
-        data: { ...campaignData(draft), createdBy, scripts: { create: scriptRows(draft) } },
+      const created = await tx.campaign.create({
+        data: { ...campaignData(draft), createdBy: actor.userId, scripts: { create: scriptRows(draft) } },
         select: { id: true, name: true },
       });
+      await recordAudit(
+        tx,
+        {
+          ...auditActor(actor),
+          action: "campaign.create",
+          campaignId: created.id,
+          subject: created.name,
+          after: draftJson(draft),
+        },
+        actor.at,
+      );
+      return created;
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw nameTakenError(draft.name);
@@ -259,7 +274,10 @@ export async function updateCampaign(
   db: Database,
   id: string,
   draft: CampaignDraft,
+  actor: Actor,
 ): Promise<{ id: string; name: string }> {
+  await requirePermission(db, actor, "campaigns.manage", "editing a campaign", { campaignId: isUuid(id) ? id : null });
+  const before = await campaignById(db, id);
   try {
     return await db.prisma.$transaction(async (tx) => {
       const current = await tx.campaign.findUnique({ where: { id }, select: { status: true, name: true } });
@@ -282,7 +300,24 @@ export async function updateCampaign(
           update: { body: row.body, position: row.position, delayDays: row.delayDays },
         });
       }
-      return tx.campaign.update({ where: { id }, data: campaignData(draft), select: { id: true, name: true } });
+      const saved = await tx.campaign.update({
+        where: { id },
+        data: campaignData(draft),
+        select: { id: true, name: true },
+      });
+      await recordAudit(
+        tx,
+        {
+          ...auditActor(actor),
+          action: "campaign.edit",
+          campaignId: id,
+          subject: saved.name,
+          ...(before ? { before: formJson(formOfCampaign(before)) } : {}),
+          after: draftJson(draft),
+        },
+        actor.at,
+      );
+      return saved;
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw nameTakenError(draft.name);
@@ -377,15 +412,42 @@ export async function listCampaigns(
 
 export type StatusChange = Extract<CampaignAction, "pause" | "resume" | "archive">;
 
-/** Pauses, resumes or archives; a pause takes effect at the next click (every send checks the status). */
-export async function changeCampaignStatus(db: Database, name: string, change: StatusChange): Promise<CampaignRecord> {
+/** Pauses, resumes or archives (organizers); a pause takes effect at the next click (every send checks the status). */
+export async function changeCampaignStatus(
+  db: Database,
+  name: string,
+  change: StatusChange,
+  actor: Actor,
+): Promise<CampaignRecord> {
   const campaign = await requireCampaign(db, name);
+  const verb = { pause: "pausing", resume: "resuming", archive: "archiving" }[change];
+  await requirePermission(db, actor, "campaigns.manage", `${verb} a campaign`, {
+    campaignId: campaign.id,
+    subject: campaign.name,
+  });
   requireAllowed(campaign, change);
   const { from, to } = CAMPAIGN_TRANSITIONS[change];
-  const { count } = await db.prisma.campaign.updateMany({
-    where: { id: campaign.id, status: { in: [...from] } },
-    data: { status: to! },
+  const changed = await db.prisma.$transaction(async (tx) => {
+    const { count } = await tx.campaign.updateMany({
+      where: { id: campaign.id, status: { in: [...from] } },
+      data: { status: to! },
+    });
+    if (count === 1) {
+      const entry = { action: `campaign.${change}`, campaignId: campaign.id, subject: campaign.name };
+      await recordAudit(
+        tx,
+        { ...auditActor(actor), ...entry, before: { status: campaign.status }, after: { status: to! } },
+        actor.at,
+      );
+    }
+    return count === 1;
   });
-  if (count === 0) requireAllowed((await campaignById(db, campaign.id)) ?? campaign, change);
+  if (!changed) requireAllowed((await campaignById(db, campaign.id)) ?? campaign, change);
   return { ...campaign, status: to! };
 }
+
+/** A form or draft as audit JSON (plain data, no undefined). */
+const draftJson = (draft: CampaignDraft): Prisma.InputJsonValue =>
+  JSON.parse(JSON.stringify(draft)) as Prisma.InputJsonValue;
+const formJson = (form: CampaignForm): Prisma.InputJsonValue =>
+  JSON.parse(JSON.stringify(form)) as Prisma.InputJsonValue;

@@ -8,6 +8,8 @@ import { mapHeaders } from "../domain/contact-columns";
 import { ContactChunker, RowStager, STAGED_COLUMNS, type ContactChunk, type InvalidRow } from "./contact-staging";
 import { UserError } from "../domain/user-error";
 import { optedOutSql } from "../domain/suppression";
+import { auditActor, requirePermission, type Actor } from "./actors";
+import { auditStatement } from "./audit";
 
 /** Larger files are refused before reading: 100 MB is about 1.5 million typical rows. */
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
@@ -25,6 +27,8 @@ export interface ImportOptions {
   maxBytes?: number;
   /** Distinct phones per database round (default 10,000); tests use tiny batches. */
   batchContacts?: number;
+  /** The uploaded file's name, for the audit trail. */
+  fileName?: string;
   /** Called every 10,000 rows and when saving starts: cheap, the caller decides how often to show it. */
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -66,8 +70,10 @@ const BATCH_CONTACTS = 10_000;
 export async function importContacts(
   db: Database,
   source: AsyncIterable<Uint8Array>,
+  actor: Actor,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
+  await requirePermission(db, actor, "contacts.import", "importing contacts", { subject: options.fileName ?? null });
   const stats = {
     rowsRead: 0,
     invalid: 0,
@@ -97,7 +103,7 @@ export async function importContacts(
       await chunks.return(undefined);
     }
     if (stats.rowsRead === 0) throw new ImportRejected("The file has a header row but no contacts under it.");
-    return {
+    const summary = {
       rowsRead: stats.rowsRead,
       invalid: stats.invalid,
       invalidRows: stats.invalidRows,
@@ -105,6 +111,13 @@ export async function importContacts(
       customFields: stats.customFields,
       ...totals,
     };
+    const { invalidRows: _rows, ...counts } = summary;
+    const audit = auditStatement(
+      { ...auditActor(actor), action: "contacts.import", subject: options.fileName ?? null, after: counts },
+      actor.at,
+    );
+    await session.query(audit.sql, audit.params);
+    return summary;
   });
 }
 

@@ -6,6 +6,8 @@ import { recordThreadReply } from "./thread-replies";
 import { loadMergeContacts } from "./merge-contacts";
 import { recordOptOut } from "./opt-outs";
 import { UserError } from "../domain/user-error";
+import { auditActor, requirePermission, type Actor } from "./actors";
+import { recordAudit } from "./audit";
 
 /*
  * What volunteers do from a thread's root: take or release the conversation, tag it (survey
@@ -21,29 +23,37 @@ export class ConversationControlError extends UserError {
 
 async function change(
   deps: ControlDeps,
-  conversationId: string,
-  actionKey: string,
+  input: { conversationId: string; actor: Actor; actionKey: string; what: string },
   apply: (tx: Tx) => Promise<void>,
 ): Promise<void> {
+  const { conversationId, actor } = input;
+  await requirePermission(deps.db, actor, "threads.manage", input.what);
   await deps.db.prisma.$transaction(async (tx) => {
     const exists = await tx.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
     if (!exists) throw new ConversationControlError("This conversation no longer exists.");
     await apply(tx);
-    await refreshThreadRoot(tx, deps, conversationId, `thread-control:${conversationId}:${actionKey}`);
+    await refreshThreadRoot(tx, deps, conversationId, `thread-control:${conversationId}:${input.actionKey}`);
   });
 }
 
-export const assignConversation = (deps: ControlDeps, conversationId: string, user: string | null, actionKey: string) =>
-  change(deps, conversationId, actionKey, async (tx) => {
+/** The volunteer takes the conversation (`take`), or gives it back to the pool. */
+export const assignConversation = (
+  deps: ControlDeps,
+  conversationId: string,
+  actor: Actor,
+  take: boolean,
+  actionKey: string,
+) =>
+  change(deps, { conversationId, actor, actionKey, what: "taking a conversation" }, async (tx) => {
     await tx.conversation.update({
       where: { id: conversationId },
-      data: { assignee: user, assignedAt: user ? deps.clock() : null },
+      data: take ? { assignee: actor.userId, assignedAt: actor.at } : { assignee: null, assignedAt: null },
     });
   });
 
 /** Adds the tag, or removes it when the conversation has it already (the menu toggles). */
-export const toggleTag = (deps: ControlDeps, conversationId: string, tag: string, actionKey: string) =>
-  change(deps, conversationId, actionKey, async (tx) => {
+export const toggleTag = (deps: ControlDeps, conversationId: string, tag: string, actor: Actor, actionKey: string) =>
+  change(deps, { conversationId, actor, actionKey, what: "tagging a conversation" }, async (tx) => {
     const { tags } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { tags: true } });
     const clean = tag.trim().toLowerCase().slice(0, 40);
     await tx.conversation.update({
@@ -52,21 +62,43 @@ export const toggleTag = (deps: ControlDeps, conversationId: string, tag: string
     });
   });
 
-export const setFollowUp = (deps: ControlDeps, conversationId: string, hours: number, actionKey: string) =>
-  change(deps, conversationId, actionKey, async (tx) => {
-    const followUpAt = hours > 0 ? new Date(deps.clock().getTime() + hours * 3_600_000) : null;
+export const setFollowUp = (
+  deps: ControlDeps,
+  conversationId: string,
+  hours: number,
+  actor: Actor,
+  actionKey: string,
+) =>
+  change(deps, { conversationId, actor, actionKey, what: "setting a follow-up" }, async (tx) => {
+    const followUpAt = hours > 0 ? new Date(actor.at.getTime() + hours * 3_600_000) : null;
     await tx.conversation.update({ where: { id: conversationId }, data: { followUpAt } });
   });
 
 /** A volunteer opts the voter out from the thread: like an admin suppression, a later START does not undo it. */
-export const optOutFromThread = (deps: ControlDeps, conversationId: string, user: string, actionKey: string) =>
-  change(deps, conversationId, actionKey, async (tx) => {
-    const { contact } = await tx.conversation.findUniqueOrThrow({
+export async function optOutFromThread(
+  deps: ControlDeps,
+  conversationId: string,
+  actor: Actor,
+  actionKey: string,
+): Promise<void> {
+  await requirePermission(deps.db, actor, "voters.opt-out", "opting a voter out");
+  await deps.db.prisma.$transaction(async (tx) => {
+    const conversation = await tx.conversation.findUnique({
       where: { id: conversationId },
       select: { contact: { select: { phone: true } } },
     });
-    await recordOptOut(tx, contact.phone, "admin", `opted out from Slack by ${user}`, deps.clock());
+    if (!conversation) throw new ConversationControlError("This conversation no longer exists.");
+    await recordOptOut(
+      tx,
+      conversation.contact.phone,
+      "admin",
+      `opted out from Slack by ${actor.userId}`,
+      actor.at,
+      actor,
+    );
+    await refreshThreadRoot(tx, deps, conversationId, `thread-control:${conversationId}:${actionKey}`);
   });
+}
 
 /**
  * A canned reply, rendered for this contact, queued as a thread reply the inbox sends (once: keyed
@@ -76,9 +108,10 @@ export async function sendCannedReply(
   deps: ControlDeps,
   conversationId: string,
   cannedId: string,
-  user: string,
+  actor: Actor,
   actionKey: string,
 ): Promise<{ eventId: string } | null> {
+  await requirePermission(deps.db, actor, "threads.reply", "sending a canned reply");
   const conversation = await deps.db.prisma.conversation.findUnique({
     where: { id: conversationId },
     select: {
@@ -106,7 +139,7 @@ export async function sendCannedReply(
     channel: conversation.slackChannelId,
     ts: actionKey,
     threadTs: conversation.slackThreadTs,
-    user,
+    user: actor.userId,
     text: rendered.text,
     canned: true,
   });
@@ -121,14 +154,33 @@ export function listCannedReplies(db: Database, campaignId: string): Promise<{ t
   });
 }
 
-/** Saves a canned reply for a campaign (title unique per campaign). */
+/** Saves a canned reply for a campaign (title unique per campaign; organizers). */
 export async function saveCannedReply(
   db: Database,
-  input: { campaignId: string; title: string; body: string; createdBy: string },
+  input: { campaignId: string; title: string; body: string; actor: Actor },
 ): Promise<void> {
-  await db.prisma.cannedReply.upsert({
-    where: { campaignId_title: { campaignId: input.campaignId, title: input.title } },
-    create: input,
-    update: { body: input.body },
+  const { actor, ...reply } = input;
+  await requirePermission(db, actor, "canned-replies.manage", "saving canned replies", {
+    campaignId: reply.campaignId,
+  });
+  await db.prisma.$transaction(async (tx) => {
+    const key = { campaignId_title: { campaignId: reply.campaignId, title: reply.title } };
+    const before = await tx.cannedReply.findUnique({ where: key, select: { body: true } });
+    await tx.cannedReply.upsert({
+      where: key,
+      create: { ...reply, createdBy: actor.userId },
+      update: { body: reply.body },
+    });
+    const entry = { action: "canned-reply.save", campaignId: reply.campaignId, subject: reply.title };
+    await recordAudit(
+      tx,
+      {
+        ...auditActor(actor),
+        ...entry,
+        ...(before ? { before: { body: before.body } } : {}),
+        after: { body: reply.body },
+      },
+      actor.at,
+    );
   });
 }

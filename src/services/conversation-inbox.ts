@@ -4,6 +4,7 @@ import type { InboundSms } from "./inbound-sms";
 import { processInboundText, secureSetAsideOptOut } from "./inbound-texts";
 import { enqueueSlackPost } from "./slack-outbox";
 import { processThreadReply, type ThreadReplyEvent } from "./thread-replies";
+import type { Role } from "../domain/roles";
 
 /*
  * The conversation inbox: inbound texts and volunteers' thread replies, stored durably when they
@@ -29,7 +30,12 @@ export class ConversationInbox {
 
   constructor(
     private readonly deps: ConversationDeps,
-    private readonly options: { pollMs?: number; names?: (userIds: string[]) => Promise<Record<string, string>> } = {},
+    private readonly options: {
+      pollMs?: number;
+      names?: (userIds: string[]) => Promise<Record<string, string>>;
+      /** The role of a reply's author (Slack looks it up): only members' replies are texted. */
+      roleOf: (userId: string) => Promise<Role>;
+    },
   ) {}
 
   start(): void {
@@ -85,7 +91,9 @@ export class ConversationInbox {
             const mentioned = [...(reply.text ?? "").matchAll(/<@([A-Z0-9]+)>/g)].map((m) => m[1]!);
             const names =
               mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
-            if ((await processThreadReply(this.deps, event.id, names)) !== "already-processed") progressed = true;
+            const role = await this.options.roleOf(reply.user);
+            if ((await processThreadReply(this.deps, event.id, { names, role })) !== "already-processed")
+              progressed = true;
           }
           processed++;
         } catch (error) {

@@ -37,6 +37,7 @@ export type ReplyRefusal =
   | { why: "empty" }
   | { why: "too-long"; length: number }
   | { why: "opted-out" }
+  | { why: "not-a-member" }
   | { why: "outside-hours"; opensAt: Date; timeZone: string | null };
 
 /**

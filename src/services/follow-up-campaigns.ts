@@ -21,6 +21,7 @@ import {
 } from "./campaigns";
 import { createSegmentWithFreeName } from "./segments";
 import { firstFreeName } from "./unique-names";
+import { requirePermission, type Actor } from "./actors";
 
 /**
  * `/campaign followup`: a launched campaign's contacts, by where they stand in it (replied and
@@ -84,8 +85,9 @@ export interface FollowUpStart {
  */
 export async function startFollowUpCampaign(
   db: Database,
-  input: { campaignId: string; state: string | null; tag?: string | null; createdBy: string },
+  input: { campaignId: string; state: string | null; tag?: string | null; actor: Actor },
 ): Promise<FollowUpStart> {
+  await requirePermission(db, input.actor, "campaigns.manage", "starting a follow-up campaign");
   const source = await campaignById(db, input.campaignId);
   if (!source)
     throw new CampaignError(
@@ -101,7 +103,7 @@ export async function startFollowUpCampaign(
   const segment = await createSegmentWithFreeName(db, {
     names: followUpSegmentNames(source.name, choice),
     filter: parsed.filter,
-    createdBy: input.createdBy,
+    actor: input.actor,
   });
   const names = followUpCampaignNames(source.name);
   const [name, segments] = await Promise.all([firstFreeName(db.prisma, "campaign", names), newestSegments(db)]);

@@ -290,7 +290,7 @@ async function answerKeywords(
   if (classification === "opt-out") {
     notes.push({ kind: "opted-out", confirmation: input.optOutRecorded ?? "none" });
   } else if (classification === "opt-in") {
-    const result = await recordOptIn(tx, to.phone);
+    const result = await recordOptIn(tx, to.phone, deps.clock());
     if (result === "locked") notes.push({ kind: "opt-in-refused" });
     if (result === "opted-in") notes.push({ kind: "opted-in" });
   } else if (classification === "help") {

@@ -1,5 +1,8 @@
 import type { Tx } from "../db/database";
+import { maskPhone } from "../domain/phone";
 import { optedOutSql } from "../domain/suppression";
+import { auditActor, type Actor } from "./actors";
+import { recordAudit } from "./audit";
 
 /*
  * The suppression list: one place that decides a number may no longer be texted, used by sends
@@ -32,11 +35,21 @@ export async function recordOptOut(
   source: OptOutSource,
   reason: string,
   now: Date,
+  /** The volunteer or organizer who did it; none when the voter or the carrier did. */
+  actor: Actor | null = null,
 ): Promise<boolean> {
   await lockPhone(tx, phone);
-  const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true } });
+  const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true, adminLock: true } });
   if (!existing)
     await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
+  // A person's suppression is locked: a later START from the voter does not lift it, even if the voter opted out first.
+  else if (source === "admin" && !existing.adminLock)
+    await tx.optOut.update({ where: { phone }, data: { adminLock: true } });
+  if (!existing || source === "admin") {
+    const who = actor ? auditActor(actor) : { actor: null, role: null };
+    const after = { source, reason, ...(existing ? { alreadyOptedOut: true } : {}) };
+    await recordAudit(tx, { ...who, action: "opt-out", subject: maskPhone(phone), after }, now);
+  }
   // Queued sends are checked against the opt-out list at the click too; this keeps them off volunteers' cards.
   await tx.$executeRawUnsafe(
     `UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = 'opted out', "skipCode" = 'opted-out', "assignedTo" = NULL, "updatedAt" = $2
@@ -50,12 +63,20 @@ export async function recordOptOut(
 export type OptInResult = "opted-in" | "locked" | "not-opted-out";
 
 /** The voter asked to be texted again (START): lifted, unless a person suppressed the number on purpose. */
-export async function recordOptIn(tx: Tx, phone: string): Promise<OptInResult> {
+export async function recordOptIn(tx: Tx, phone: string, now: Date): Promise<OptInResult> {
   await lockPhone(tx, phone);
   const optOut = await tx.optOut.findUnique({ where: { phone }, select: { adminLock: true } });
   if (!optOut) return "not-opted-out";
-  if (optOut.adminLock) return "locked";
+  if (optOut.adminLock) {
+    await recordAudit(
+      tx,
+      { actor: null, role: null, action: "opt-in", outcome: "refused", subject: maskPhone(phone) },
+      now,
+    );
+    return "locked";
+  }
   await tx.optOut.delete({ where: { phone } });
+  await recordAudit(tx, { actor: null, role: null, action: "opt-in", subject: maskPhone(phone) }, now);
   return "opted-in";
 }
 

@@ -1,5 +1,5 @@
 import { isUuid } from "../db/ids";
-import type { Database } from "../db/database";
+import type { Database, Tx } from "../db/database";
 import { describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import {
   audienceBreakdownSql,
@@ -11,6 +11,8 @@ import {
 } from "../domain/audience-sql";
 import { maskPhone } from "../domain/phone";
 import { normalizeSegmentName, segmentNameKey, segmentNameProblem } from "../domain/segment-name";
+import { auditActor, requirePermission, type Actor } from "./actors";
+import { recordAudit } from "./audit";
 import { claimFreeName, claimName, lookupName, nameTaken } from "./unique-names";
 import { UserError } from "../domain/user-error";
 
@@ -110,12 +112,13 @@ export function segmentNameTaken(db: Database, name: string): Promise<boolean> {
   return nameTaken(db.prisma, "segment", name);
 }
 
-/** Saves a segment. Throws SegmentError (invalid_name, name_taken) with a message for the organizer. */
+/** Saves a segment (organizers). Throws SegmentError (invalid_name, name_taken) with a message for the organizer. */
 export async function createSegment(
   db: Database,
-  input: { name: string; filter: AudienceFilter; createdBy: string },
+  input: { name: string; filter: AudienceFilter; actor: Actor },
 ): Promise<{ id: string; name: string }> {
   const name = normalizeSegmentName(input.name);
+  await requirePermission(db, input.actor, "segments.manage", "creating a segment", { subject: name });
   const problem = segmentNameProblem(name);
   if (problem) throw new SegmentError("invalid_name", problem);
   const taken = () =>
@@ -126,10 +129,7 @@ export async function createSegment(
   try {
     return await db.prisma.$transaction(async (tx) => {
       if (!(await claimName(tx, "segment", name))) throw taken();
-      return tx.segment.create({
-        data: { name, filter: input.filter as object, createdBy: input.createdBy },
-        select: { id: true, name: true },
-      });
+      return savedSegment(tx, name, input.filter, input.actor);
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw taken();
@@ -144,9 +144,10 @@ export async function createSegment(
  */
 export async function createSegmentWithFreeName(
   db: Database,
-  input: { names: readonly string[]; filter: AudienceFilter; createdBy: string },
+  input: { names: readonly string[]; filter: AudienceFilter; actor: Actor },
 ): Promise<{ id: string; name: string }> {
   const names = input.names.map(normalizeSegmentName);
+  await requirePermission(db, input.actor, "segments.manage", "creating a segment", { subject: names[0] ?? null });
   const problem = names.map(segmentNameProblem).find((p) => p !== null);
   if (problem || names.length === 0) throw new SegmentError("invalid_name", problem ?? "Give the segment a name.");
   const allTaken = () =>
@@ -158,15 +159,22 @@ export async function createSegmentWithFreeName(
     return await db.prisma.$transaction(async (tx) => {
       const name = await claimFreeName(tx, "segment", names);
       if (name === null) throw allTaken();
-      return tx.segment.create({
-        data: { name, filter: input.filter as object, createdBy: input.createdBy },
-        select: { id: true, name: true },
-      });
+      return savedSegment(tx, name, input.filter, input.actor);
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw allTaken();
     throw error;
   }
+}
+
+async function savedSegment(tx: Tx, name: string, filter: AudienceFilter, actor: Actor) {
+  const segment = await tx.segment.create({
+    data: { name, filter: filter as object, createdBy: actor.userId },
+    select: { id: true, name: true },
+  });
+  const entry = { action: "segment.create", segmentId: segment.id, subject: name, after: filter as object };
+  await recordAudit(tx, { ...auditActor(actor), ...entry }, actor.at);
+  return segment;
 }
 
 /** The segment with this name (letter case ignored), or the names the organizer may have meant. */
@@ -274,7 +282,12 @@ export async function showSegment(db: Database, name: string): Promise<SegmentDe
  * Deletes a segment, by name (letter case ignored) or by id. Refuses while a campaign uses it: the
  * campaign would silently lose its audience.
  */
-export async function deleteSegment(db: Database, ref: string | { id: string }): Promise<{ id: string; name: string }> {
+export async function deleteSegment(
+  db: Database,
+  ref: string | { id: string },
+  actor: Actor,
+): Promise<{ id: string; name: string }> {
+  await requirePermission(db, actor, "segments.manage", "deleting a segment");
   const segment =
     typeof ref === "string"
       ? await requireSegment(db, ref)
@@ -284,7 +297,17 @@ export async function deleteSegment(db: Database, ref: string | { id: string }):
   if (!segment)
     throw new SegmentError("not_found", "That segment was already deleted. Type /segment list to see the ones left.");
   // One statement, so a campaign that picks this segment meanwhile either blocks the delete or waits for it.
-  const { count } = await db.prisma.segment.deleteMany({ where: { id: segment.id, campaigns: { none: {} } } });
+  const count = await db.prisma.$transaction(async (tx) => {
+    const { count } = await tx.segment.deleteMany({ where: { id: segment.id, campaigns: { none: {} } } });
+    if (count === 1) {
+      await recordAudit(
+        tx,
+        { ...auditActor(actor), action: "segment.delete", segmentId: segment.id, subject: segment.name },
+        actor.at,
+      );
+    }
+    return count;
+  });
   if (count === 1) return { id: segment.id, name: segment.name };
   const campaigns = await db.prisma.campaign.findMany({
     where: { segmentId: segment.id },

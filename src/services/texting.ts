@@ -10,6 +10,8 @@ import { checkSendGates, type Gate } from "../domain/send-gates";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
 import { campaignRules, cardByEntry, gateFactsOf, nextInBatch, rulesOf, type CampaignRules } from "./card-rows";
+import type { Role } from "../domain/roles";
+import { requirePermission, type Actor } from "./actors";
 import { phoneLockSql, recordOptOut } from "./opt-outs";
 import { recordAccepted } from "./send-results";
 import type { SmsGateway } from "./sms-gateway";
@@ -35,6 +37,10 @@ const STAY_IN_BATCH: ReadonlySet<SendFailureKind> = new Set([
 ]);
 /** Cards to try before giving up on finding a sendable one in one request. */
 const MAX_CARDS_PER_DRAW = 200;
+
+/** Only members of the workspace text voters (a refusal is recorded in the audit trail). */
+const mayText = (db: Database, actor: Actor, campaignId?: string) =>
+  requirePermission(db, actor, "texts.send", "texting voters", { campaignId: campaignId ?? null });
 
 /** The click's first statement: the per-phone lock of the entry's number (no row when the entry is gone). */
 const LOCK_ENTRY_PHONE_SQL = prepared(`SELECT ${phoneLockSql("c.phone")} IS NOT NULL AS locked
@@ -180,6 +186,8 @@ export async function drawCard(
   input: {
     campaignId: string;
     volunteer: string;
+    /** The volunteer's role: only members of the workspace text voters. */
+    role: Role;
     now: Date;
     batchSize?: number;
     notes?: CardNote[];
@@ -187,6 +195,7 @@ export async function drawCard(
   },
 ): Promise<CardDraw> {
   const { campaignId, volunteer, now } = input;
+  await mayText(db, { userId: volunteer, role: input.role, at: now }, campaignId);
   const notes = [...(input.notes ?? [])];
   const sentInSession = input.sentInSession ?? 0;
   let campaign: CampaignRules | null = null;
@@ -249,8 +258,9 @@ export async function drawCard(
 /** The volunteer passes on a contact: it is not texted by this campaign. */
 export async function skipCard(
   db: Database,
-  input: { campaignContactId: string; volunteer: string; now: Date },
+  input: { campaignContactId: string; volunteer: string; role: Role; now: Date },
 ): Promise<CardNote | null> {
+  await mayText(db, { userId: input.volunteer, role: input.role, at: input.now });
   const [entry] = await db.sql.query<{ firstName: string | null; lastName: string | null; phone: string }>(
     prepared(`UPDATE "CampaignContact" cc SET status = 'skipped', "skipReason" = $3, "skipCode" = 'volunteer', "updatedAt" = $4
      FROM "Contact" c WHERE cc.id = $1::uuid AND cc.status = 'assigned' AND cc."assignedTo" = $2 AND c.id = cc."contactId"
@@ -274,10 +284,11 @@ export interface SendSettings {
 export async function sendCard(
   db: Database,
   gateway: SmsGateway,
-  input: { campaignContactId: string; intentId: string; volunteer: string; now: Date },
+  input: { campaignContactId: string; intentId: string; volunteer: string; role: Role; now: Date },
   settings: SendSettings,
 ): Promise<SendOutcome> {
   const { campaignContactId, intentId, volunteer, now } = input;
+  await mayText(db, { userId: volunteer, role: input.role, at: now });
   const claim = await db.sql.transaction(async (tx) => {
     const [locked] = await tx.query<{ locked: boolean }>(LOCK_ENTRY_PHONE_SQL, [campaignContactId]);
     if (!locked) return { kind: "already-handled" as const, message: "This contact is no longer in the campaign." };

@@ -13,6 +13,8 @@ import {
 } from "./conversation-threads";
 import { isSuppressed, lockPhone } from "./opt-outs";
 import { enqueueSlackPost } from "./slack-outbox";
+import { roleAllows, type Role } from "../domain/roles";
+import { recordAudit } from "./audit";
 
 /*
  * A volunteer's reply in a voter's thread goes out as one SMS, exactly once: the Slack event is
@@ -56,8 +58,10 @@ export type ThreadReplyOutcome =
 export async function processThreadReply(
   deps: ConversationDeps,
   eventId: string,
-  names: Record<string, string> = {},
+  /** Display names of the users the reply mentions, and the role of whoever wrote it. */
+  author: { names: Record<string, string>; role: Role },
 ): Promise<ThreadReplyOutcome> {
+  const { names } = author;
   const claimed = await deps.db.prisma.$transaction(async (tx) => {
     const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent }[]>(
       `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
@@ -86,6 +90,16 @@ export async function processThreadReply(
       await done();
       return { kind: "blocked" as const };
     };
+    // Guests and people from other organizations never text voters; the thread says so.
+    if (!roleAllows(author.role, "threads.reply")) {
+      const refusal = { actor: reply.user, role: author.role, action: "threads.reply", outcome: "refused" as const };
+      await recordAudit(
+        tx,
+        { ...refusal, campaignId: conversation.campaignId, subject: "a reply in a voter's thread" },
+        now,
+      );
+      return refuse({ why: "not-a-member" });
+    }
     if (reply.files) return refuse({ why: "file" });
     const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
     if (!body) return refuse({ why: "empty" });

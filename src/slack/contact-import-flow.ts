@@ -11,6 +11,7 @@ import {
 } from "./blocks/contact-import";
 import { number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
+import { actorOf } from "./actor";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
 export const PROGRESS_INTERVAL_MS = 4_000;
@@ -62,8 +63,9 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   }, PROGRESS_INTERVAL_MS);
   try {
     const body = await downloadSlackFile(deps, client, request.fileId);
-    const summary = await importContacts(deps.db, body, {
+    const summary = await importContacts(deps.db, body, await actorOf(deps, request.userId), {
       defaultRegion: request.defaultRegion,
+      fileName,
       onProgress: (progress) => (latest = progress),
     });
     clearInterval(ticker);

@@ -2,6 +2,7 @@ import type { BackgroundWork } from "../background";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { SmsGateway } from "../services/sms-gateway";
+import type { RoleDirectory } from "./roles";
 
 /** What Slack listeners need from the composition root. */
 export interface SlackDeps {
@@ -19,6 +20,8 @@ export interface SlackDeps {
   sender: string;
   /** The organization's time zone (ORG_TIME_ZONE): times shown to organizers are in it. */
   orgTimeZone: string;
+  /** Who may do what: each user's role, looked up in Slack and briefly cached. */
+  roles: RoleDirectory;
   /** The one clock: sending hours and frequency caps are judged at this time. */
   clock: () => Date;
   /** Processes inbound texts and thread replies; wake it after storing one. */

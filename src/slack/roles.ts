@@ -13,8 +13,8 @@ export interface RoleDirectory {
 }
 
 export interface RoleDirectoryOptions {
-  /** This workspace's team id (auth.test): users of other teams (Slack Connect) are outsiders. */
-  teamId: string;
+  /** This workspace's team id: users of other teams (Slack Connect) are outsiders. Default: auth.test's, asked once. */
+  teamId?: string;
   /** Handle of the user group whose members are organizers too (SLACK_ORGANIZER_GROUP), without the @. */
   organizerGroup?: string;
   /** How long an answer is kept (default one minute). */
@@ -34,6 +34,17 @@ export function slackRoleDirectory(client: webApi.WebClient, options: RoleDirect
   const roles = new Map<string, Cached<Role>>();
   let group: Cached<ReadonlySet<string>> | null = null;
   const handle = options.organizerGroup?.replace(/^@/, "").toLowerCase();
+  let teamId: Promise<string> | null = options.teamId ? Promise.resolve(options.teamId) : null;
+  const workspace = (): Promise<string> => {
+    teamId ??= client.auth.test().then(
+      (auth) => auth.team_id ?? "",
+      (error: unknown) => {
+        teamId = null; // asked again next time
+        throw error;
+      },
+    );
+    return teamId;
+  };
 
   async function organizerGroupMembers(): Promise<ReadonlySet<string>> {
     if (!handle) return new Set();
@@ -79,7 +90,7 @@ export function slackRoleDirectory(client: webApi.WebClient, options: RoleDirect
     async roleOf(userId) {
       const cached = roles.get(userId);
       if (cached && cached.until > now()) return cached.value;
-      const role = roleOf(await member(userId), options.teamId);
+      const role = roleOf(await member(userId), await workspace());
       roles.set(userId, { value: role, until: now() + ttl });
       return role;
     },

@@ -484,7 +484,11 @@ describe.each(BACKENDS)("campaigns through Slack (%s)", (_name, create) => {
       { knownFields: mergeFieldsFor([]) },
     );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const draft = await createCampaign(h.app.db, result.draft, ORGANIZER);
+    const draft = await createCampaign(h.app.db, result.draft, {
+      userId: ORGANIZER,
+      role: "organizer",
+      at: new Date(),
+    });
 
     await command("show Capped drive", "cap-show");
     expect(allText((await responseTo("cap-show")).args)).toContain(

@@ -5,6 +5,9 @@ import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
 import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
 import type { TestDatabaseTarget } from "./databases";
 
+/** Slack users the end-to-end tests act as organizers (workspace admins in the fake Slack). */
+export const TEST_ORGANIZERS = ["U0ORGANIZER", "U0USER"] as const;
+
 export const SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef";
 export const BOT_TOKEN = "xoxb-e2e-bot-token";
 /** What Twilio is told to call; signatures are computed over this, not the local address. */
@@ -31,6 +34,9 @@ export async function startHarness(
     startFakeTwilio({ now: options.clock }),
     create(),
   ]);
+  // The organizers the tests act as are workspace admins; everyone else is a plain member (a volunteer).
+  if (slackStart.status === "fulfilled")
+    for (const id of TEST_ORGANIZERS) slackStart.value.addUser({ id, is_admin: true });
   const undo = async () => {
     await Promise.allSettled([
       slackStart.status === "fulfilled" && slackStart.value.close(),

@@ -3,6 +3,7 @@ import { EMPTY_CAMPAIGN_FORM, validateCampaignForm, type CampaignForm } from "..
 import { mergeFieldsFor } from "../../src/domain/script";
 import { campaignById, createCampaign } from "../../src/services/campaigns";
 import { launchCampaign } from "../../src/services/campaign-launch";
+import { actor } from "./actors";
 
 /** A compliant first message: names the sender, asks something, says how to opt out. */
 export const FIRST_TEXT =
@@ -36,12 +37,14 @@ export async function launchedCampaign(
     { knownFields: mergeFieldsFor([]) },
   );
   if (!result.ok) throw new Error(`test campaign is invalid: ${JSON.stringify(result.problems)}`);
-  const saved = await createCampaign(db, result.draft, input.createdBy);
+  const organizer = actor(input.createdBy);
+  const saved = await createCampaign(db, result.draft, organizer);
   const launched = await launchCampaign(db, (await campaignById(db, saved.id))!, {
     pricePerSegmentUsd: 0.01,
     now: new Date(),
     timeZone: "America/New_York",
     confirmCapped: true,
+    actor: organizer,
   });
   if (!launched.launched) throw new Error(`test campaign did not launch: ${JSON.stringify(launched.report.findings)}`);
   return saved;

@@ -6,6 +6,7 @@ import { answerFailure } from "../answer-failure";
 import { campaignReportMessage } from "../blocks/campaign-messages";
 import { launchAnswer } from "../commands/campaign";
 import type { SlackDeps } from "../deps";
+import { actorOf } from "../actor";
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -16,7 +17,8 @@ export function campaignFixClicked(deps: SlackDeps) {
     deps.background.run("campaign-fix", async () => {
       try {
         const { s: scriptId, c: code } = JSON.parse(action.value ?? "{}") as { s?: string; c?: string };
-        const campaign = await applyScriptFix(deps.db, { scriptId: scriptId ?? "", code: code ?? "" });
+        const actor = await actorOf(deps, body.user.id);
+        const campaign = await applyScriptFix(deps.db, { scriptId: scriptId ?? "", code: code ?? "" }, actor);
         const report = await campaignReport(deps.db, campaign, {
           pricePerSegmentUsd: deps.smsSegmentPriceUsd,
           now: deps.clock(),
@@ -44,7 +46,8 @@ export function campaignLaunchClicked(deps: SlackDeps, confirmCapped = false) {
             "not_found",
             "That campaign no longer exists. Type /campaign list to see the campaigns there are.",
           );
-        await respond({ replace_original: true, ...(await launchAnswer(deps, campaign, confirmCapped)) });
+        const actor = await actorOf(deps, body.user.id);
+        await respond({ replace_original: true, ...(await launchAnswer(deps, campaign, actor, confirmCapped)) });
       } catch (error) {
         await respond(
           answerFailure(deps.logger, error, {

@@ -20,7 +20,8 @@ export function digestOpenCardClicked(deps: SlackDeps) {
     deps.background.run("digest-open-card", async () => {
       try {
         if (!isUuid(campaignId)) throw new Error("digest button without a campaign id");
-        const draw = await drawCard(deps.db, { campaignId, volunteer, now: deps.clock() });
+        const role = await deps.roles.roleOf(volunteer);
+        const draw = await drawCard(deps.db, { campaignId, volunteer, role, now: deps.clock() });
         await respond({ ...textingMessage(draw), replace_original: false });
       } catch (error) {
         await respond({

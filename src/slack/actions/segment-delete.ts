@@ -3,6 +3,7 @@ import { deleteSegment } from "../../services/segments";
 import { answerFailure } from "../answer-failure";
 import { segmentDeletedMessage, segmentKeptMessage } from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
+import { actorOf } from "../actor";
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -11,7 +12,7 @@ export function segmentDeleteConfirmed(deps: SlackDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      const deleted = await deleteSegment(deps.db, { id: action.value ?? "" });
+      const deleted = await deleteSegment(deps.db, { id: action.value ?? "" }, await actorOf(deps, body.user.id));
       await respond(segmentDeletedMessage(deleted.name));
     } catch (error) {
       const failed = {

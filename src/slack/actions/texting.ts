@@ -30,10 +30,11 @@ export function textingSendClicked(deps: SlackDeps) {
       try {
         if (!value.c || !value.cc || !value.i) throw new Error("texting card without campaign, contact or intent");
         const now = deps.clock();
+        const role = await deps.roles.roleOf(volunteer);
         const outcome = await sendCard(
           deps.db,
           deps.sms,
-          { campaignContactId: value.cc, intentId: value.i, volunteer, now },
+          { campaignContactId: value.cc, intentId: value.i, volunteer, role, now },
           { sender: deps.sender },
         );
         const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
@@ -41,7 +42,7 @@ export function textingSendClicked(deps: SlackDeps) {
         if (outcome.kind === "failed" && outcome.alertAdmins) await alertOrganizer(deps, outcome, now);
         const sentInSession =
           (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
-        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, now, notes, sentInSession });
+        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, role, now, notes, sentInSession });
         await respond({ replace_original: true, ...textingMessage(draw, lead) });
       } catch (error) {
         await respond(
@@ -87,10 +88,12 @@ export function textingSkipClicked(deps: SlackDeps) {
       try {
         if (!value.c || !value.cc) throw new Error("texting card without campaign or contact");
         const now = deps.clock();
-        const note = await skipCard(deps.db, { campaignContactId: value.cc, volunteer, now });
+        const role = await deps.roles.roleOf(volunteer);
+        const note = await skipCard(deps.db, { campaignContactId: value.cc, volunteer, role, now });
         const draw = await drawCard(deps.db, {
           campaignId: value.c,
           volunteer,
+          role,
           now,
           notes: note ? [note] : [],
           sentInSession: Number(value.n) || 0,

@@ -15,11 +15,13 @@ import {
 import { answerFailure } from "../answer-failure";
 import { slackThreadRenderer } from "../blocks/conversation";
 import type { SlackDeps } from "../deps";
+import { actorOf } from "../actor";
+import type { Actor } from "../../services/actors";
 
 type ControlArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>> & AllMiddlewareArgs;
 type Control = (
   deps: SlackDeps,
-  input: { conversationId: string; choice: string; user: string; actionKey: string },
+  input: { conversationId: string; choice: string; actor: Actor; actionKey: string },
 ) => Promise<void>;
 
 /** One thread control: acknowledge, change the conversation, tell the volunteer only if it failed. */
@@ -30,7 +32,7 @@ function control(deps: SlackDeps, what: string, run: Control) {
     const [conversationId = "", choice = ""] = raw.split("|");
     const user = body.user.id;
     try {
-      await run(deps, { conversationId, choice, user, actionKey: action.action_ts });
+      await run(deps, { conversationId, choice, actor: await actorOf(deps, user), actionKey: action.action_ts });
       deps.inbox.wake();
     } catch (error) {
       const answer = answerFailure(deps.logger, error, { what, context: { user, conversationId } });
@@ -48,25 +50,25 @@ const controlDeps = (deps: SlackDeps) => ({
 
 export const threadAssignClicked = (deps: SlackDeps) =>
   control(deps, "assigning the conversation", (d, i) =>
-    assignConversation(controlDeps(d), i.conversationId, i.user, i.actionKey),
+    assignConversation(controlDeps(d), i.conversationId, i.actor, true, i.actionKey),
   );
 export const threadReleaseClicked = (deps: SlackDeps) =>
   control(deps, "releasing the conversation", (d, i) =>
-    assignConversation(controlDeps(d), i.conversationId, null, i.actionKey),
+    assignConversation(controlDeps(d), i.conversationId, i.actor, false, i.actionKey),
   );
 export const threadTagPicked = (deps: SlackDeps) =>
   control(deps, "tagging the conversation", (d, i) =>
-    toggleTag(controlDeps(d), i.conversationId, i.choice, i.actionKey),
+    toggleTag(controlDeps(d), i.conversationId, i.choice, i.actor, i.actionKey),
   );
 export const threadFollowUpPicked = (deps: SlackDeps) =>
   control(deps, "setting the follow-up", (d, i) =>
-    setFollowUp(controlDeps(d), i.conversationId, Number(i.choice) || 0, i.actionKey),
+    setFollowUp(controlDeps(d), i.conversationId, Number(i.choice) || 0, i.actor, i.actionKey),
   );
 export const threadOptOutClicked = (deps: SlackDeps) =>
   control(deps, "opting the voter out", (d, i) =>
-    optOutFromThread(controlDeps(d), i.conversationId, i.user, i.actionKey),
+    optOutFromThread(controlDeps(d), i.conversationId, i.actor, i.actionKey),
   );
 export const threadCannedPicked = (deps: SlackDeps) =>
   control(deps, "sending the canned reply", async (d, i) => {
-    await sendCannedReply(controlDeps(d), i.conversationId, i.choice, i.user, i.actionKey);
+    await sendCannedReply(controlDeps(d), i.conversationId, i.choice, i.actor, i.actionKey);
   });

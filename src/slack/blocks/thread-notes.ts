@@ -16,6 +16,8 @@ function refusalText(user: string, refusal: ReplyRefusal): string {
       return `<@${user}>, that reply is ${number(refusal.length)} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`;
     case "opted-out":
       return `<@${user}>, this voter opted out: nothing went out, and nothing ever will.`;
+    case "not-a-member":
+      return `<@${user}>, only members of this workspace can text voters from a thread; guests and people from other organizations can't. Nothing went out.`;
     case "outside-hours":
       return `<@${user}>, it is outside this voter's sending hours: nothing went out. Send it again after ${localTimeLabel(refusal.opensAt, refusal.timeZone)}.`;
   }

@@ -39,58 +39,93 @@ import { answerFailure } from "../answer-failure";
 import { openFollowUp } from "./campaign-followup";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
+import type { Actor } from "../../services/actors";
+import { latestAudit } from "../../services/audit";
+import { campaignAuditMessage } from "../blocks/audit";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
 
 export { CAMPAIGN_COMMAND };
 
 /** `/campaign …`: create, check, launch and steer texting campaigns. Answers are visible only to the organizer. */
 export function campaignCommand(deps: SlackDeps) {
+  const manage = { permission: "campaigns.manage" } as const;
   const named = (
     name: string,
     summary: string,
-    run: (args: CommandArgs, campaignName: string) => Promise<void>,
+    who: Pick<Subcommand, "permission" | "what">,
+    run: (args: CommandArgs, campaignName: string, actor: Actor) => Promise<void>,
   ): Subcommand => ({
     name,
     args: "<name>",
     summary,
-    run: async (args, rest) => {
+    ...who,
+    run: async (args, rest, actor) => {
       if (!rest) {
         await args.ack(campaignUsageMessage(name));
         return;
       }
-      await run(args, rest);
+      await run(args, rest, actor);
     },
   });
-  const status = (change: StatusChange, summary: string) =>
-    named(change, summary, (args, name) => changeStatus(deps, args, name, change));
-  return slashCommand(CAMPAIGN_COMMAND, "create, check, launch and steer texting campaigns.", [
+  const status = (change: StatusChange, summary: string, what: string) =>
+    named(change, summary, { ...manage, what }, (args, name, actor) => changeStatus(deps, args, name, change, actor));
+  return slashCommand(deps, CAMPAIGN_COMMAND, "create, check, launch and steer texting campaigns.", [
     {
       name: "new",
       summary: "create a campaign (goal, scripts, audience, sending rules) as a draft",
+      ...manage,
+      what: "creating a campaign",
       run: (args) => openForm(deps, args, null),
     },
-    { name: "list", summary: "every campaign with its status and progress", run: (args) => listAll(deps, args) },
+    {
+      name: "list",
+      summary: "every campaign with its status and progress",
+      permission: "campaigns.read",
+      what: "listing campaigns",
+      run: (args) => listAll(deps, args),
+    },
     named(
       "show",
       "goal, audience, each script previewed for real contacts, cost, and what blocks launch",
+      { permission: "campaigns.read", what: "looking at a campaign" },
       (args, name) => show(deps, args, name),
     ),
-    named("edit", "change a draft or paused campaign", (args, name) => openForm(deps, args, name)),
-    named("launch", "start a draft once every check passes (nothing is sent until volunteers click)", (args, name) =>
-      launch(deps, args, name),
+    named("edit", "change a draft or paused campaign", { ...manage, what: "editing a campaign" }, (args, name) =>
+      openForm(deps, args, name),
     ),
-    named("send", "text this campaign's contacts, one click per text", (args, name) => startTexting(deps, args, name)),
-    named("replies", "save canned replies volunteers send from a conversation's thread", (args, name) =>
-      openCannedReplies(deps, args, name),
+    named(
+      "launch",
+      "start a draft once every check passes (nothing is sent until volunteers click)",
+      { ...manage, what: "launching a campaign" },
+      (args, name, actor) => launch(deps, args, name, actor),
+    ),
+    named(
+      "send",
+      "text this campaign's contacts, one click per text",
+      { permission: "texts.send", what: "texting voters" },
+      (args, name, actor) => startTexting(deps, args, name, actor),
+    ),
+    named(
+      "replies",
+      "save canned replies volunteers send from a conversation's thread",
+      { permission: "canned-replies.manage", what: "saving canned replies" },
+      (args, name) => openCannedReplies(deps, args, name),
     ),
     named(
       "followup",
       "a new campaign for the people a launched one reached, by where they stand: replied with a tag, replied without one, never replied, clicked a link",
+      { ...manage, what: "starting a follow-up campaign" },
       (args, name) => openFollowUp(deps, args, name),
     ),
-    status("pause", "stop sending until resumed"),
-    status("resume", "let volunteers send again"),
-    status("archive", "end a campaign for good (conversations and reports stay)"),
+    named(
+      "audit",
+      "who did what to a campaign, latest first",
+      { permission: "audit.read", what: "reading the audit trail" },
+      (args, name) => showAudit(deps, args, name),
+    ),
+    status("pause", "stop sending until resumed", "pausing a campaign"),
+    status("resume", "let volunteers send again", "resuming a campaign"),
+    status("archive", "end a campaign for good (conversations and reports stay)", "archiving a campaign"),
   ]);
 }
 
@@ -188,11 +223,16 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
   });
 }
 
-async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
+async function launch(
+  deps: SlackDeps,
+  { ack, respond, command }: CommandArgs,
+  name: string,
+  actor: Actor,
+): Promise<void> {
   await ack();
   deps.background.run("campaign-launch", async () => {
     try {
-      await respond(await launchAnswer(deps, await requireCampaign(deps.db, name)));
+      await respond(await launchAnswer(deps, await requireCampaign(deps.db, name), actor));
     } catch (error) {
       const context = { user: command.user_id, campaign: name };
       await respond(answerFailure(deps.logger, error, { what: "launching the campaign", context }));
@@ -204,12 +244,13 @@ async function launch(deps: SlackDeps, { ack, respond, command }: CommandArgs, n
  * Launches, or says what blocks the launch with one-click fixes, or asks to confirm when most of the
  * audience is at the frequency cap; shared by the command and the Launch buttons.
  */
-export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord, confirmCapped = false) {
+export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord, actor: Actor, confirmCapped = false) {
   const result = await launchCampaign(deps.db, campaign, {
     pricePerSegmentUsd: deps.smsSegmentPriceUsd,
     now: deps.clock(),
     timeZone: deps.orgTimeZone,
     confirmCapped,
+    actor,
   });
   if (!result.launched)
     return result.needsConfirmation ? campaignCapConfirmMessage(result.report) : campaignBlockedMessage(result.report);
@@ -268,7 +309,12 @@ async function openCannedReplies(
 }
 
 /** A volunteer starts texting: their first card (claiming a batch) comes through response_url. */
-async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
+async function startTexting(
+  deps: SlackDeps,
+  { ack, respond, command }: CommandArgs,
+  name: string,
+  actor: Actor,
+): Promise<void> {
   await ack();
   deps.background.run("texting-start", async () => {
     try {
@@ -277,7 +323,8 @@ async function startTexting(deps: SlackDeps, { ack, respond, command }: CommandA
         textingMessage(
           await drawCard(deps.db, {
             campaignId: campaign.id,
-            volunteer: command.user_id,
+            volunteer: actor.userId,
+            role: actor.role,
             now: deps.clock(),
           }),
         ),
@@ -294,9 +341,10 @@ async function changeStatus(
   { ack, command }: CommandArgs,
   name: string,
   change: StatusChange,
+  actor: Actor,
 ): Promise<void> {
   try {
-    const campaign = await changeCampaignStatus(deps.db, name, change);
+    const campaign = await changeCampaignStatus(deps.db, name, change, actor);
     deps.logger.info(
       { campaign: campaign.id, status: campaign.status, user: command.user_id },
       "campaign status changed",
@@ -305,5 +353,16 @@ async function changeStatus(
   } catch (error) {
     const what = `${change === "pause" ? "pausing" : change === "resume" ? "resuming" : "archiving"} the campaign`;
     await ack(answerFailure(deps.logger, error, { what, context: { user: command.user_id, campaign: name, change } }));
+  }
+}
+
+/** `/campaign audit <name>`: who did what to the campaign, latest first (organizers). */
+async function showAudit(deps: SlackDeps, { ack, command }: CommandArgs, name: string): Promise<void> {
+  try {
+    const campaign = await requireCampaign(deps.db, name);
+    await ack(campaignAuditMessage(campaign.name, await latestAudit(deps.db, campaign.id), deps.orgTimeZone));
+  } catch (error) {
+    const context = { user: command.user_id, campaign: name };
+    await ack(answerFailure(deps.logger, error, { what: "reading the audit trail", context }));
   }
 }

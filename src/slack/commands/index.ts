@@ -6,6 +6,6 @@ import { SEGMENT_COMMAND, segmentCommand } from "./segment";
 
 export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.command(CAMPAIGN_COMMAND, campaignCommand(deps));
-  app.command(CONTACTS_COMMAND, contactsCommand);
+  app.command(CONTACTS_COMMAND, contactsCommand(deps));
   app.command(SEGMENT_COMMAND, segmentCommand(deps));
 }

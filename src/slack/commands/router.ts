@@ -1,6 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import type { Permission } from "../../domain/roles";
 import { suggestNames } from "../../domain/suggest";
+import { requirePermission, type Actor } from "../../services/actors";
+import { actorOf } from "../actor";
+import { answerFailure } from "../answer-failure";
 import { commandHelp, unknownSubcommand } from "../blocks/command-help";
+import type { SlackDeps } from "../deps";
 
 export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -10,14 +15,24 @@ export interface Subcommand {
   /** Arguments after the name, as help shows them, e.g. "<name>". */
   args?: string;
   summary: string;
-  run(args: CommandArgs, rest: string): Promise<void>;
+  /** Who may run it (src/domain/roles.ts), and what it is called in a refusal ("launching a campaign"). */
+  permission: Permission;
+  what: string;
+  run(args: CommandArgs, rest: string, actor: Actor): Promise<void>;
 }
 
 /**
  * A slash command made of subcommands. `help` and a bare command answer with usage rendered from
- * the list (so it never advertises a missing subcommand); an unknown word gets suggestions.
+ * the list (so it never advertises a missing subcommand); an unknown word gets suggestions. Before a
+ * subcommand runs, its user's role must allow it: a refusal is one line, and nothing changes (the
+ * services check again before they change anything).
  */
-export function slashCommand(command: string, intro: string, subcommands: readonly Subcommand[]) {
+export function slashCommand(
+  deps: Pick<SlackDeps, "db" | "roles" | "clock" | "logger">,
+  command: string,
+  intro: string,
+  subcommands: readonly Subcommand[],
+) {
   const help = [...subcommands, { name: "help", summary: `show what \`${command}\` can do` }];
   return async (args: CommandArgs): Promise<void> => {
     const text = args.command.text.trim();
@@ -41,6 +56,15 @@ export function slashCommand(command: string, intro: string, subcommands: readon
       );
       return;
     }
-    await subcommand.run(args, text.slice(word.length).trim());
+    let actor: Actor;
+    try {
+      actor = await actorOf(deps, args.command.user_id);
+      await requirePermission(deps.db, actor, subcommand.permission, subcommand.what);
+    } catch (error) {
+      const context = { user: args.command.user_id, command: `${command} ${subcommand.name}` };
+      await args.ack(answerFailure(deps.logger, error, { what: subcommand.what, context }));
+      return;
+    }
+    await subcommand.run(args, text.slice(word.length).trim(), actor);
   };
 }

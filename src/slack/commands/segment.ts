@@ -17,23 +17,35 @@ export { SEGMENT_COMMAND };
 
 /** `/segment …`: save audiences, see who is in them. Answers are visible only to the organizer. */
 export function segmentCommand(deps: SlackDeps) {
-  return slashCommand(SEGMENT_COMMAND, "save audiences (who a campaign texts) and see who is in them.", [
+  return slashCommand(deps, SEGMENT_COMMAND, "save audiences (who a campaign texts) and see who is in them.", [
     {
       name: "new",
       summary: "build a segment in a form that counts reachable contacts as you go",
+      permission: "segments.manage",
+      what: "creating a segment",
       run: (args) => openSegmentForm(deps, args),
     },
-    { name: "list", summary: "every saved segment with its conditions", run: (args) => listAll(deps, args) },
+    {
+      name: "list",
+      summary: "every saved segment with its conditions",
+      permission: "campaigns.read",
+      what: "listing segments",
+      run: (args) => listAll(deps, args),
+    },
     {
       name: "show",
       args: "<name>",
       summary: "reachable count, breakdown by state and time zone, five sample contacts",
+      permission: "campaigns.read",
+      what: "looking at a segment",
       run: (args, name) => show(deps, args, name),
     },
     {
       name: "delete",
       args: "<name>",
       summary: "delete a segment no campaign uses (asks first)",
+      permission: "segments.manage",
+      what: "deleting a segment",
       run: (args, name) => askToDelete(deps, args, name),
     },
   ]);

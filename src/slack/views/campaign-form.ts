@@ -10,6 +10,7 @@ import { readCampaignForm } from "../campaign-form";
 import type { SlackDeps } from "../deps";
 import type { ViewStateValues } from "../segment-form";
 import { tellUser } from "../tell-user";
+import { actorOf } from "../actor";
 
 /**
  * The campaign form was submitted (new or edit): every problem goes back under the field that
@@ -33,10 +34,11 @@ export function campaignFormSubmitted(deps: SlackDeps) {
     }
     let saved: { id: string; name: string };
     try {
+      const actor = await actorOf(deps, body.user.id);
       saved =
         metadata.mode === "edit" && metadata.campaignId
-          ? await updateCampaign(deps.db, metadata.campaignId, result.draft)
-          : await createCampaign(deps.db, result.draft, body.user.id);
+          ? await updateCampaign(deps.db, metadata.campaignId, result.draft, actor)
+          : await createCampaign(deps.db, result.draft, actor);
     } catch (error) {
       // The modal stays open, the problem under the field it is about: the segment when it is gone, else the name.
       const message = failureText(deps.logger, error, { what: "saving the campaign", context: { user: body.user.id } });

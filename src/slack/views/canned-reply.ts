@@ -7,6 +7,7 @@ import { cannedAction, cannedReplySavedMessage, type CannedReplyMetadata } from 
 import type { SlackDeps } from "../deps";
 import type { ViewStateValues } from "../segment-form";
 import { tellUser } from "../tell-user";
+import { actorOf } from "../actor";
 
 /** A canned reply was submitted: merge-field mistakes go back under the text; a good one is saved. */
 export function cannedReplySubmitted(deps: SlackDeps) {
@@ -42,7 +43,12 @@ export function cannedReplySubmitted(deps: SlackDeps) {
       });
       return;
     }
-    await saveCannedReply(deps.db, { campaignId: campaign.id, title, body: text, createdBy: body.user.id });
+    await saveCannedReply(deps.db, {
+      campaignId: campaign.id,
+      title,
+      body: text,
+      actor: await actorOf(deps, body.user.id),
+    });
     await ack();
     deps.background.run("canned-reply-saved", () =>
       tellUser(

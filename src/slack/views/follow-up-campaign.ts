@@ -8,6 +8,7 @@ import type { FollowUpModalMetadata } from "../blocks/follow-up-modal";
 import type { SlackDeps } from "../deps";
 import { readFollowUpChoice } from "../follow-up-form";
 import type { ViewStateValues } from "../segment-form";
+import { actorOf } from "../actor";
 
 /**
  * The follow-up form was submitted: a missing group or tag goes back under its field; else the
@@ -34,7 +35,7 @@ export function followUpSubmitted(deps: SlackDeps) {
         campaignId: metadata.campaignId,
         state: checked.state,
         tag: checked.tag,
-        createdBy: body.user.id,
+        actor: await actorOf(deps, body.user.id),
       });
     } catch (error) {
       const context = { user: body.user.id, campaign: metadata.campaignId };

@@ -9,6 +9,7 @@ import { segmentSavedMessage } from "../blocks/segment-messages";
 import type { SlackDeps } from "../deps";
 import { readSegmentForm, type ViewStateValues } from "../segment-form";
 import { tellUser } from "../tell-user";
+import { actorOf } from "../actor";
 
 /**
  * The segment form was submitted: problems go back under the fields that caused them (the modal
@@ -33,7 +34,7 @@ export function segmentNewSubmitted(deps: SlackDeps) {
     }
     let saved: { id: string; name: string };
     try {
-      saved = await createSegment(deps.db, { name, filter: result.filter, createdBy: body.user.id });
+      saved = await createSegment(deps.db, { name, filter: result.filter, actor: await actorOf(deps, body.user.id) });
     } catch (error) {
       // The modal stays open, the problem under the name (a taken name is the problem a person can fix here).
       const message = failureText(deps.logger, error, { what: "saving the segment", context: { user: body.user.id } });

@@ -22,9 +22,12 @@ import {
 import { applyScriptFix, launchCampaign } from "../../../src/services/campaign-launch";
 import { campaignReport } from "../../../src/services/campaign-report";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
+import { actor } from "../../support/actors";
 
-const PRICE = { pricePerSegmentUsd: 0.01, now: new Date(), timeZone: "America/New_York" };
 const ORGANIZER = "U0ORGANIZER";
+/** The organizer, as the services see who acts. */
+const BY = actor(ORGANIZER);
+const PRICE = { pricePerSegmentUsd: 0.01, now: new Date(), timeZone: "America/New_York", actor: BY };
 
 async function campaignError(promise: Promise<unknown>, reason: CampaignError["reason"]): Promise<CampaignError> {
   const error = await promise.then(
@@ -99,7 +102,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     const saved = await createCampaign(
       db,
       draft({ name: "Spring Drive", followUps: ["Hi {firstName|friend}, any thoughts?", ""] }),
-      ORGANIZER,
+      BY,
     );
     const campaign = (await campaignById(db, saved.id))!;
     expect(campaign).toMatchObject({
@@ -114,7 +117,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
       ["initial", "A"],
       ["follow_up", "Follow-up 1"],
     ]);
-    const taken = await campaignError(createCampaign(db, draft({ name: "SPRING drive" }), ORGANIZER), "name_taken");
+    const taken = await campaignError(createCampaign(db, draft({ name: "SPRING drive" }), BY), "name_taken");
     expect(taken.message).toBe(
       "A campaign named “SPRING drive” already exists. Pick another name (campaign names are unique, ignoring capitals).",
     );
@@ -129,11 +132,11 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
   });
 
   it("saves the daily digest time and fills it back into the form, 9:30 when none is stored", async () => {
-    const saved = await createCampaign(db, draft({ name: "Evening Digest", digestTime: "1170" }), ORGANIZER);
+    const saved = await createCampaign(db, draft({ name: "Evening Digest", digestTime: "1170" }), BY);
     const campaign = (await campaignById(db, saved.id))!;
     expect(campaign.digestMinute).toBe(1170);
     expect(formOfCampaign(campaign).digestTime).toBe("1170");
-    await updateCampaign(db, saved.id, draft({ name: "Evening Digest", digestTime: null }));
+    await updateCampaign(db, saved.id, draft({ name: "Evening Digest", digestTime: null }), BY);
     const cleared = (await campaignById(db, saved.id))!;
     expect(cleared.digestMinute).toBeNull();
     expect(formOfCampaign(cleared).digestTime).toBe("570");
@@ -148,7 +151,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
           const salt = ++runs;
           const base = `Race ${salt}`;
           const results = await Promise.allSettled(
-            names.map((n) => createCampaign(db, draft({ name: `${n} ${salt}` }), ORGANIZER)),
+            names.map((n) => createCampaign(db, draft({ name: `${n} ${salt}` }), BY)),
           );
           expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
           for (const r of results)
@@ -161,8 +164,8 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
   });
 
   it("finds campaigns by name in any case, and suggests names for unknown or partial ones", async () => {
-    await createCampaign(db, draft({ name: "GOTV Nov 3" }), ORGANIZER);
-    await createCampaign(db, draft({ name: "GOTV Early Vote" }), ORGANIZER);
+    await createCampaign(db, draft({ name: "GOTV Nov 3" }), BY);
+    await createCampaign(db, draft({ name: "GOTV Early Vote" }), BY);
     expect(await findCampaign(db, "gotv nov 3")).toMatchObject({ found: true, campaign: { name: "GOTV Nov 3" } });
     const partial = await findCampaign(db, "gotv");
     expect(partial).toMatchObject({ found: false });
@@ -183,7 +186,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
           "",
         ],
       }),
-      ORGANIZER,
+      BY,
     );
     const report = await campaignReport(db, (await campaignById(db, saved.id))!, PRICE);
     expect(report.audience).toEqual({ reachable: 9, description: "Tagged volunteer" });
@@ -225,15 +228,15 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
           "",
         ],
       }),
-      ORGANIZER,
+      BY,
     );
     const report = await campaignReport(db, (await campaignById(db, saved.id))!, PRICE);
     const fallback = report.findings.find((f) => f.fix?.code === "field-missing-for-some")!.fix!;
     const dash = report.findings.find((f) => f.fix?.code === "gsm-replacements")!.fix!;
-    const fixed = await applyScriptFix(db, fallback);
+    const fixed = await applyScriptFix(db, fallback, BY);
     expect(fixed.scripts.find((s) => s.label === "A")!.body).toMatch(/^Hi \{firstName\|friend\}, this is Sam/);
-    await campaignError(applyScriptFix(db, fallback), "fix_gone");
-    const plain = await applyScriptFix(db, dash);
+    await campaignError(applyScriptFix(db, fallback, BY), "fix_gone");
+    const plain = await applyScriptFix(db, dash, BY);
     expect(plain.scripts.find((s) => s.label === "B")!.body).toContain("Nov 3 - will you vote?");
     const after = await campaignReport(db, plain, PRICE);
     expect(after.findings).toEqual([]);
@@ -241,7 +244,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
   });
 
   it("blocks launch with what to fix, then launches: the reachable audience split evenly across variants", async () => {
-    const blocked = await createCampaign(db, draft({ name: "Empty audience", segmentId: emptySegmentId }), ORGANIZER);
+    const blocked = await createCampaign(db, draft({ name: "Empty audience", segmentId: emptySegmentId }), BY);
     const refused = await launchCampaign(db, (await campaignById(db, blocked.id))!, PRICE);
     expect(refused.launched).toBe(false);
     expect(refused.report.findings[0]).toMatchObject({
@@ -264,7 +267,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
           "",
         ],
       }),
-      ORGANIZER,
+      BY,
     );
     await db.prisma.campaign.update({
       where: { id: ward.id },
@@ -295,7 +298,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
           "",
         ],
       }),
-      ORGANIZER,
+      BY,
     );
     const launched = await launchCampaign(db, (await campaignById(db, ab.id))!, PRICE);
     expect(launched).toMatchObject({ launched: true, queued: 9 });
@@ -324,7 +327,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2, max: 4 }), async (clicks) => {
         const salt = ++runs;
-        const saved = await createCampaign(db, draft({ name: `Launch race ${salt}` }), ORGANIZER);
+        const saved = await createCampaign(db, draft({ name: `Launch race ${salt}` }), BY);
         const campaign = (await campaignById(db, saved.id))!;
         const results = await Promise.allSettled(
           Array.from({ length: clicks }, () => launchCampaign(db, campaign, PRICE)),
@@ -337,14 +340,14 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
   });
 
   it("pauses, resumes and archives only from the states that allow it, and edits only when not running", async () => {
-    const saved = await createCampaign(db, draft({ name: "Lifecycle" }), ORGANIZER);
-    expect((await campaignError(changeCampaignStatus(db, "lifecycle", "pause"), "wrong_status")).message).toBe(
+    const saved = await createCampaign(db, draft({ name: "Lifecycle" }), BY);
+    expect((await campaignError(changeCampaignStatus(db, "lifecycle", "pause", BY), "wrong_status")).message).toBe(
       "“Lifecycle” cannot be paused. It is a draft that was never launched: /campaign launch Lifecycle checks it and starts it.",
     );
     await launchCampaign(db, (await campaignById(db, saved.id))!, PRICE);
-    await campaignError(updateCampaign(db, saved.id, draft({ name: "Lifecycle" })), "wrong_status");
-    expect((await changeCampaignStatus(db, "Lifecycle", "pause")).status).toBe("paused");
-    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "pause"), "wrong_status")).message).toBe(
+    await campaignError(updateCampaign(db, saved.id, draft({ name: "Lifecycle" }), BY), "wrong_status");
+    expect((await changeCampaignStatus(db, "Lifecycle", "pause", BY)).status).toBe("paused");
+    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "pause", BY), "wrong_status")).message).toBe(
       "“Lifecycle” cannot be paused. It is already paused.",
     );
     await updateCampaign(
@@ -359,6 +362,7 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
           "",
         ],
       }),
+      BY,
     );
     const edited = (await campaignById(db, saved.id))!;
     expect(edited.scripts[0]!.body).toMatch(/vote early/);
@@ -366,9 +370,9 @@ describe.each(BACKENDS)("campaigns (%s)", (_name, create) => {
     expect(
       await db.prisma.campaignContact.count({ where: { campaignId: saved.id, variantId: edited.scripts[0]!.id } }),
     ).toBe(9);
-    expect((await changeCampaignStatus(db, "Lifecycle", "resume")).status).toBe("running");
-    expect((await changeCampaignStatus(db, "Lifecycle", "archive")).status).toBe("archived");
-    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "resume"), "wrong_status")).message).toBe(
+    expect((await changeCampaignStatus(db, "Lifecycle", "resume", BY)).status).toBe("running");
+    expect((await changeCampaignStatus(db, "Lifecycle", "archive", BY)).status).toBe("archived");
+    expect((await campaignError(changeCampaignStatus(db, "Lifecycle", "resume", BY), "wrong_status")).message).toBe(
       "“Lifecycle” cannot be resumed. It is archived, which is final.",
     );
     expect((await listCampaigns(db)).map((c) => c.name)).not.toContain("Lifecycle");

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { importContacts, ImportRejected, type ImportOptions } from "../../../src/services/contact-import";
+import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
 /** The file as Slack would hand it over: bytes, in uneven chunks. */
@@ -19,7 +20,8 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     await db.prisma.optOut.deleteMany();
   });
 
-  const run = (csv: string | Buffer, options?: ImportOptions) => importContacts(db, bytesOf(csv), options);
+  const run = (csv: string | Buffer, options?: ImportOptions) =>
+    importContacts(db, bytesOf(csv), actor("U0ORGANIZER"), options);
 
   it("imports good rows, reports bad ones by line, and merges duplicates (later values win, tags union)", async () => {
     const csv = [
@@ -78,7 +80,7 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
   it("keeps characters of two, three and four bytes whole however the bytes are cut", async () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `Chloé,Gar€ía,(212) 555-${String(1000 + i)},🎉 ${i}`);
     const csv = `first,last,phone,Note\n${rows.join("\n")}\n`;
-    const summary = await importContacts(db, bytesOf(csv, csv.length));
+    const summary = await importContacts(db, bytesOf(csv, csv.length), actor("U0ORGANIZER"));
     expect(summary).toMatchObject({ imported: 3000, invalid: 0 });
     const contacts = await db.prisma.contact.findMany({
       select: { firstName: true, lastName: true, customFields: true },
@@ -253,5 +255,5 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
     );
   });
 
-  const run = (csv: string, options?: ImportOptions) => importContacts(db, bytesOf(csv), options);
+  const run = (csv: string, options?: ImportOptions) => importContacts(db, bytesOf(csv), actor("U0ORGANIZER"), options);
 });

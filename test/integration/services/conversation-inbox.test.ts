@@ -9,6 +9,9 @@ import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
+/** Every reply's author is a member of the workspace (roles are tested in test/e2e/roles.e2e.test.ts). */
+const MEMBERS = { roleOf: async () => "volunteer" as const };
+
 describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
   let db: Database & { dispose(): Promise<void> };
   let twilio: FakeTwilio;
@@ -55,7 +58,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       media: [],
       raw: { MessageSid: "SM0000000000000000000000000000good" },
     });
-    const inbox = new ConversationInbox(deps);
+    const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < 10; tick++) await inbox.drain();
     const good = await db.prisma.inboundEvent.findFirstOrThrow({
       where: { externalId: "SM0000000000000000000000000000good" },
@@ -74,7 +77,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       });
     }
     // A restarted process does not try them again.
-    await new ConversationInbox(deps).drain();
+    await new ConversationInbox(deps, MEMBERS).drain();
     expect(
       await db.prisma.inboundEvent.count({
         where: { externalId: { startsWith: "broken:" }, attempts: { gt: MAX_INBOX_ATTEMPTS } },
@@ -97,7 +100,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       media: [],
       raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" },
     });
-    const inbox = new ConversationInbox(deps);
+    const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
     const event = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: sid } });
@@ -132,7 +135,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
         },
       },
     });
-    const inbox = new ConversationInbox(deps);
+    const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
     expect(await db.prisma.inboundEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({
@@ -170,7 +173,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       media: [],
       raw: { MessageSid: sid },
     });
-    const inbox = new ConversationInbox(deps);
+    const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
     expect(await db.prisma.optOut.findUnique({ where: { phone: contact.phone } })).toMatchObject({
@@ -200,7 +203,7 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     try {
       const sid = "SM0000000000000000000000000optout2";
       await recordInboundSms(db.sql, { sid, from: phone, to: "+12125550199", body: "STOP", media: [], raw: {} });
-      const inbox = new ConversationInbox(deps);
+      const inbox = new ConversationInbox(deps, MEMBERS);
       for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
       const event = await db.prisma.inboundEvent.findFirstOrThrow({ where: { externalId: sid } });

@@ -10,6 +10,9 @@ import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
+/** Every reply's author is a member of the workspace (roles are tested in test/e2e/roles.e2e.test.ts). */
+const MEMBERS = { roleOf: async () => "volunteer" as const };
+
 /*
  * Exactly-once (ARCHITECTURE.md invariant 5) as a property: volunteer thread replies and voter
  * texts delivered any number of times, concurrently, with two inbox workers (two processes)
@@ -127,11 +130,11 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
               ),
             );
           } else {
-            await Promise.all(Array.from({ length: s.workers }, () => new ConversationInbox(deps).drain()));
+            await Promise.all(Array.from({ length: s.workers }, () => new ConversationInbox(deps, MEMBERS).drain()));
           }
         }
         // Whatever was left (a process that died before draining): two workers finish it.
-        await Promise.all([new ConversationInbox(deps).drain(), new ConversationInbox(deps).drain()]);
+        await Promise.all([new ConversationInbox(deps, MEMBERS).drain(), new ConversationInbox(deps, MEMBERS).drain()]);
 
         expect(await db.prisma.inboundEvent.count({ where: { processedAt: null } })).toBe(0);
         const optedOut = texts.has(OPT_OUT_TEXT);

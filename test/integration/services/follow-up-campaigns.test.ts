@@ -10,6 +10,7 @@ import {
   startFollowUpCampaign,
 } from "../../../src/services/follow-up-campaigns";
 import { showSegment } from "../../../src/services/segments";
+import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 import { FIRST_TEXT, launchedCampaign } from "../../support/campaigns";
 
@@ -99,7 +100,7 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
       campaignId: source.id,
       state: "replied_tagged",
       tag: "Pledged",
-      createdBy: ORGANIZER,
+      actor: actor(ORGANIZER),
     });
     expect(start.segment.name).toBe("Spring GOTV - replied: pledged");
     const saved = await showSegment(db, start.segment.name);
@@ -148,7 +149,7 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
       { knownFields: mergeFieldsFor([]) },
     );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const draft = await createCampaign(db, result.draft, ORGANIZER);
+    const draft = await createCampaign(db, result.draft, actor(ORGANIZER));
     expect(await campaignById(db, draft.id)).toMatchObject({
       name: "Spring GOTV follow-up",
       status: "draft",
@@ -162,22 +163,30 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
     await db.prisma.segment.create({
       data: { name: "spring gotv - NO REPLY", filter: { tags: { any: ["x"] } }, createdBy: ORGANIZER },
     });
-    const start = await startFollowUpCampaign(db, { campaignId: source.id, state: "no_reply", createdBy: ORGANIZER });
+    const start = await startFollowUpCampaign(db, {
+      campaignId: source.id,
+      state: "no_reply",
+      actor: actor(ORGANIZER),
+    });
     expect(start.segment.name).toBe("Spring GOTV - no reply (2)");
     expect(start.form.name).toBe("Spring GOTV follow-up (2)"); // the draft above took the first
-    const again = await startFollowUpCampaign(db, { campaignId: source.id, state: "no_reply", createdBy: ORGANIZER });
+    const again = await startFollowUpCampaign(db, {
+      campaignId: source.id,
+      state: "no_reply",
+      actor: actor(ORGANIZER),
+    });
     expect(again.segment.name).toBe("Spring GOTV - no reply (3)");
   });
 
   it("asks for the group and the tag, and saves nothing without them", async () => {
     const before = await db.prisma.segment.count();
     const noTag = await rejection(
-      startFollowUpCampaign(db, { campaignId: source.id, state: "replied_tagged", createdBy: ORGANIZER }),
+      startFollowUpCampaign(db, { campaignId: source.id, state: "replied_tagged", actor: actor(ORGANIZER) }),
     );
     expect(noTag).toBeInstanceOf(UserError);
     expect(noTag.message).toBe("Pick the tag: the follow-up goes to people whose conversation has it.");
     const noState = await rejection(
-      startFollowUpCampaign(db, { campaignId: source.id, state: null, createdBy: ORGANIZER }),
+      startFollowUpCampaign(db, { campaignId: source.id, state: null, actor: actor(ORGANIZER) }),
     );
     expect(noState).toBeInstanceOf(UserError);
     expect(await db.prisma.segment.count()).toBe(before);
@@ -191,7 +200,7 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
       requireFollowUpSource(db, "Fall draft"),
       followUpStates(db, draft),
       followUpTags(db, draft),
-      startFollowUpCampaign(db, { campaignId: draft.id, state: "no_reply", createdBy: ORGANIZER }),
+      startFollowUpCampaign(db, { campaignId: draft.id, state: "no_reply", actor: actor(ORGANIZER) }),
     ]) {
       const error = await rejection(attempt);
       expect(error).toBeInstanceOf(CampaignError);
@@ -201,7 +210,7 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
       startFollowUpCampaign(db, {
         campaignId: "0190f0f0-0000-7000-8000-00000000dead",
         state: "no_reply",
-        createdBy: ORGANIZER,
+        actor: actor(ORGANIZER),
       }),
     );
     expect((gone as CampaignError).reason).toBe("not_found");

@@ -6,6 +6,7 @@ import { recordInboundSms } from "../../../src/services/inbound-sms";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { launchedCampaign } from "../../support/campaigns";
+import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
 /*
@@ -55,12 +56,18 @@ describe.each(BACKENDS)("follow-up texts (%s)", (name, create) => {
   });
 
   const draw = (campaignId: string, at: Date): Promise<CardDraw> =>
-    drawCard(db, { campaignId, volunteer: ANA, now: at });
+    drawCard(db, { campaignId, volunteer: ANA, role: "volunteer", now: at });
   const send = (card: TextingCard, at: Date) =>
     sendCard(
       db,
       gateway,
-      { campaignContactId: card.campaignContactId, intentId: card.intentId, volunteer: ANA, now: at },
+      {
+        campaignContactId: card.campaignContactId,
+        intentId: card.intentId,
+        volunteer: ANA,
+        role: "volunteer",
+        now: at,
+      },
       { sender: SENDER },
     );
 
@@ -156,9 +163,9 @@ describe.each(BACKENDS)("follow-up texts (%s)", (name, create) => {
     // Five days after Pat's follow-up 1, while paused: nothing; resumed: Hana's deferred follow-up 1, then Pat's follow-up 2.
     const t2 = new Date(t1.getTime() + 5 * DAY + 5 * HOUR);
     clock = t2;
-    await changeCampaignStatus(db, "Follow me", "pause");
+    await changeCampaignStatus(db, "Follow me", "pause", actor("U0ORG"));
     expect(await draw(campaign.id, t2)).toMatchObject({ kind: "not-running" });
-    await changeCampaignStatus(db, "Follow me", "resume");
+    await changeCampaignStatus(db, "Follow me", "resume", actor("U0ORG"));
     const later = await sendAll(campaign.id, t2);
     expect(later.to.sort()).toEqual(["Hana", "Pat"]);
     const hana = await db.prisma.message.findFirstOrThrow({ where: { toPhone: CONTACTS.honolulu.phone, step: 1 } });

@@ -94,13 +94,19 @@ describe.each(BACKENDS)("frequency-limit warnings (%s)", (_name, create) => {
     );
     let capped = 0;
     for (;;) {
-      const draw = await drawCard(db, { campaignId: campaign.id, volunteer: "U0ANA", now: NOW });
+      const draw = await drawCard(db, { campaignId: campaign.id, volunteer: "U0ANA", role: "volunteer", now: NOW });
       capped += draw.notes.filter((n) => n.reason.startsWith("frequency cap")).length;
       if (draw.kind !== "card") break;
       await sendCard(
         db,
         gateway,
-        { campaignContactId: draw.card.campaignContactId, intentId: draw.card.intentId, volunteer: "U0ANA", now: NOW },
+        {
+          campaignContactId: draw.card.campaignContactId,
+          intentId: draw.card.intentId,
+          volunteer: "U0ANA",
+          role: "volunteer",
+          now: NOW,
+        },
         { sender: SENDER },
       );
     }

@@ -9,6 +9,9 @@ import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
+/** Every reply's author is a member of the workspace (roles are tested in test/e2e/roles.e2e.test.ts). */
+const MEMBERS = { roleOf: async () => "volunteer" as const };
+
 const SENDER = "+12125550199";
 const CHANNEL = "C0REPLIES";
 const HELP_TEXT = "Neighbors for B texts about Measure B. Reply STOP to opt out.";
@@ -64,7 +67,7 @@ describe.each(BACKENDS)("the app's own answers to voters' texts (%s)", (_name, c
   async function texts(phone: string, body: string, carrierKeyword: CarrierKeyword | null = null) {
     const sid = `SM${String(++sids).padStart(32, "0")}`;
     await recordInboundSms(db.sql, { sid, from: phone, to: SENDER, body, media: [], carrierKeyword, raw: {} });
-    await new ConversationInbox(deps).drain();
+    await new ConversationInbox(deps, MEMBERS).drain();
     const message = await db.prisma.message.findUniqueOrThrow({ where: { twilioSid: sid } });
     const notes = await db.prisma.slackOutbox.findMany({
       where: { dedupeKey: { startsWith: `sms-note:${message.id}:` } },

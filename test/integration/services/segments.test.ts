@@ -14,6 +14,7 @@ import {
   segmentNameTaken,
   showSegment,
 } from "../../../src/services/segments";
+import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
 /** Validated filter from JSON, as the modal and the stored rows produce it. */
@@ -91,23 +92,27 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("saves a segment under its tidied name with the validated filter", async () => {
-    const saved = await createSegment(db, { name: "  Volunteers   NY ", filter: volunteers, createdBy: "U0LEAD" });
+    const saved = await createSegment(db, { name: "  Volunteers   NY ", filter: volunteers, actor: actor("U0LEAD") });
     const row = await db.prisma.segment.findUniqueOrThrow({ where: { id: saved.id } });
-    expect(row).toMatchObject({ name: "Volunteers NY", filter: { tags: { any: ["volunteer"] } }, createdBy: "U0LEAD" });
+    expect(row).toMatchObject({
+      name: "Volunteers NY",
+      filter: { tags: { any: ["volunteer"] } },
+      createdBy: "U0LEAD",
+    });
   });
 
   it("refuses a name that differs only in letter case, and a name that is not a name", async () => {
-    await createSegment(db, { name: "Volunteers NY", filter: volunteers, createdBy: "U1" });
+    await createSegment(db, { name: "Volunteers NY", filter: volunteers, actor: actor("U1") });
     const clash = await segmentError(
-      createSegment(db, { name: "volunteers ny", filter: volunteers, createdBy: "U2" }),
+      createSegment(db, { name: "volunteers ny", filter: volunteers, actor: actor("U2") }),
       "name_taken",
     );
     expect(clash.message).toBe(
       "A segment named “volunteers ny” already exists. Pick another name, or delete the old one first with /segment delete volunteers ny.",
     );
-    await segmentError(createSegment(db, { name: "   ", filter: volunteers, createdBy: "U2" }), "invalid_name");
+    await segmentError(createSegment(db, { name: "   ", filter: volunteers, actor: actor("U2") }), "invalid_name");
     const odd = await segmentError(
-      createSegment(db, { name: "*bold*", filter: volunteers, createdBy: "U2" }),
+      createSegment(db, { name: "*bold*", filter: volunteers, actor: actor("U2") }),
       "invalid_name",
     );
     expect(odd.message).toContain("Start the name with a letter or number");
@@ -116,9 +121,9 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
 
   it("lets exactly one of two simultaneous saves of the same name (any case) through", async () => {
     const results = await Promise.allSettled([
-      createSegment(db, { name: "Donors", filter: volunteers, createdBy: "U1" }),
-      createSegment(db, { name: "DONORS", filter: volunteers, createdBy: "U2" }),
-      createSegment(db, { name: "donors", filter: volunteers, createdBy: "U3" }),
+      createSegment(db, { name: "Donors", filter: volunteers, actor: actor("U1") }),
+      createSegment(db, { name: "DONORS", filter: volunteers, actor: actor("U2") }),
+      createSegment(db, { name: "donors", filter: volunteers, actor: actor("U3") }),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect((r.reason as SegmentError).reason).toBe("name_taken");
@@ -127,8 +132,8 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("finds a segment ignoring case, and suggests names on a miss", async () => {
-    await createSegment(db, { name: "Volunteers NY", filter: volunteers, createdBy: "U1" });
-    await createSegment(db, { name: "Volunteers NJ", filter: volunteers, createdBy: "U1" });
+    await createSegment(db, { name: "Volunteers NY", filter: volunteers, actor: actor("U1") });
+    await createSegment(db, { name: "Volunteers NJ", filter: volunteers, actor: actor("U1") });
     const hit = await findSegment(db, "VOLUNTEERS ny");
     expect(hit).toMatchObject({ found: true, segment: { name: "Volunteers NY" } });
     expect(await findSegment(db, "Volunters NY")).toEqual({
@@ -152,11 +157,11 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("lists segments by name with descriptions and campaigns, without counting", async () => {
-    await createSegment(db, { name: "zeta", filter: volunteers, createdBy: "U1" });
+    await createSegment(db, { name: "zeta", filter: volunteers, actor: actor("U1") });
     const alpha = await createSegment(db, {
       name: "Alpha",
       filter: filter({ all: [{ state: ["NY"] }, { inCampaign: CAMPAIGN }] }),
-      createdBy: "U2",
+      actor: actor("U2"),
     });
     await db.prisma.campaign.update({ where: { id: CAMPAIGN }, data: { segmentId: alpha.id } });
     await db.prisma.segment.create({ data: { name: "Broken", filter: { state: ["XX"] }, createdBy: "U3" } });
@@ -173,7 +178,7 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("shows the count, breakdowns and five masked samples, leaving opted-out numbers out", async () => {
-    await createSegment(db, { name: "Volunteers", filter: volunteers, createdBy: "U1" });
+    await createSegment(db, { name: "Volunteers", filter: volunteers, actor: actor("U1") });
     const shown = await showSegment(db, "volunteers");
     expect(shown).toMatchObject({ name: "Volunteers", description: "Tagged volunteer", reachable: 5, campaigns: [] });
     expect(shown.byState).toEqual([
@@ -196,7 +201,7 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("says what to do when asked to show an unknown segment or a broken one", async () => {
-    await createSegment(db, { name: "Volunteers", filter: volunteers, createdBy: "U1" });
+    await createSegment(db, { name: "Volunteers", filter: volunteers, actor: actor("U1") });
     const miss = await segmentError(showSegment(db, "Volunters"), "not_found");
     expect(miss.message).toBe(
       "There is no segment named “Volunters”. Did you mean “Volunteers”? Type /segment list to see them all.",
@@ -208,25 +213,25 @@ describe.each(BACKENDS)("segments service (%s)", (_name, create) => {
   });
 
   it("deletes a segment no campaign uses, by name or by id, once", async () => {
-    const a = await createSegment(db, { name: "Alpha", filter: volunteers, createdBy: "U1" });
-    await createSegment(db, { name: "Beta", filter: volunteers, createdBy: "U1" });
+    const a = await createSegment(db, { name: "Alpha", filter: volunteers, actor: actor("U1") });
+    await createSegment(db, { name: "Beta", filter: volunteers, actor: actor("U1") });
     expect(await prepareDeletion(db, "alpha")).toEqual({ id: a.id, name: "Alpha", description: "Tagged volunteer" });
-    expect(await deleteSegment(db, { id: a.id })).toEqual({ id: a.id, name: "Alpha" });
-    const again = await segmentError(deleteSegment(db, { id: a.id }), "not_found");
+    expect(await deleteSegment(db, { id: a.id }, actor("U1"))).toEqual({ id: a.id, name: "Alpha" });
+    const again = await segmentError(deleteSegment(db, { id: a.id }, actor("U1")), "not_found");
     expect(again.message).toContain("already deleted");
-    expect(await deleteSegment(db, "BETA")).toMatchObject({ name: "Beta" });
-    await segmentError(deleteSegment(db, "Gamma"), "not_found");
-    await segmentError(deleteSegment(db, { id: "not-a-segment-id" }), "not_found");
+    expect(await deleteSegment(db, "BETA", actor("U1"))).toMatchObject({ name: "Beta" });
+    await segmentError(deleteSegment(db, "Gamma", actor("U1")), "not_found");
+    await segmentError(deleteSegment(db, { id: "not-a-segment-id" }, actor("U1")), "not_found");
     expect(await db.prisma.segment.count()).toBe(0);
   });
 
   it("refuses to delete a segment a campaign uses, naming the campaign", async () => {
-    const used = await createSegment(db, { name: "Used", filter: volunteers, createdBy: "U1" });
+    const used = await createSegment(db, { name: "Used", filter: volunteers, actor: actor("U1") });
     await db.prisma.campaign.update({ where: { id: CAMPAIGN }, data: { segmentId: used.id } });
     const expected =
       "“Used” is the audience of campaign “Spring GOTV”. Give that campaign another audience first, then delete the segment.";
     expect((await segmentError(prepareDeletion(db, "used"), "in_use")).message).toBe(expected);
-    expect((await segmentError(deleteSegment(db, { id: used.id }), "in_use")).message).toBe(expected);
+    expect((await segmentError(deleteSegment(db, { id: used.id }, actor("U1")), "in_use")).message).toBe(expected);
     expect(await db.prisma.segment.count()).toBe(1);
   });
 

@@ -210,7 +210,12 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
             }
             if (cmd.kind === "draw") {
               const volunteer = VOLUNTEERS[cmd.volunteer]!;
-              const draw = await drawCard(db, { campaignId: campaignIds[cmd.campaign]!, volunteer, now: clock });
+              const draw = await drawCard(db, {
+                campaignId: campaignIds[cmd.campaign]!,
+                volunteer,
+                role: "volunteer",
+                now: clock,
+              });
               if (draw.kind === "card") cards.push({ ...draw.card, volunteer });
             }
             if ((cmd.kind === "click" || cmd.kind === "skip") && cards.length > 0) {
@@ -219,6 +224,7 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
                 await skipCard(db, {
                   campaignContactId: card.campaignContactId,
                   volunteer: card.volunteer,
+                  role: "volunteer",
                   now: clock,
                 });
               } else {
@@ -229,7 +235,13 @@ describe.each(BACKENDS)("sending invariants (%s)", (name, create) => {
                     sendCard(
                       db,
                       gateway,
-                      { campaignContactId: card.campaignContactId, intentId: card.intentId, volunteer, now: clock },
+                      {
+                        campaignContactId: card.campaignContactId,
+                        intentId: card.intentId,
+                        volunteer,
+                        role: "volunteer",
+                        now: clock,
+                      },
                       { sender: SENDER },
                     ),
                   ),

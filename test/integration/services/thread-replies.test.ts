@@ -59,7 +59,7 @@ describe.each(BACKENDS)("volunteers' replies that are not texted (%s)", (_name, 
   async function replyIn(channel: string, threadTs: string, text: string) {
     const reply = { channel, ts: nextTs(), threadTs, user: "U0BEN", text };
     await recordThreadReply(db, reply);
-    await new ConversationInbox(deps).drain();
+    await new ConversationInbox(deps, { roleOf: async () => "volunteer" }).drain();
     return reply.ts;
   }
   const noteOn = (channel: string, replyTs: string) =>

@@ -1,0 +1,46 @@
+import { escapeForSlack } from "../../domain/slack-text";
+import type { AuditLine } from "../../services/audit";
+import { context, ephemeral, section, type EphemeralAnswer } from "./kit";
+
+/** What each recorded action is called in the audit list. */
+const ACTIONS: Record<string, string> = {
+  "campaign.create": "created the campaign",
+  "campaign.edit": "edited the campaign",
+  "campaign.launch": "launched the campaign",
+  "campaign.pause": "paused the campaign",
+  "campaign.resume": "resumed the campaign",
+  "campaign.archive": "archived the campaign",
+  "campaign.fix-script": "fixed a script",
+  "canned-reply.save": "saved a canned reply",
+  "texts.send": "tried to text voters",
+  "threads.reply": "tried to reply to a voter",
+};
+
+const when = (at: Date, timeZone: string) =>
+  new Intl.DateTimeFormat("en-US", {
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone,
+    timeZoneName: "short",
+  }).format(at);
+
+function line(entry: AuditLine, timeZone: string): string {
+  const who = entry.actor ? `<@${entry.actor}>${entry.role ? ` (${entry.role})` : ""}` : "the voter";
+  const did = ACTIONS[entry.action] ?? entry.action;
+  const refused = entry.outcome === "refused" ? " — *refused*" : "";
+  const subject = entry.subject ? ` · ${escapeForSlack(entry.subject)}` : "";
+  return `• ${when(entry.at, timeZone)} · ${who} ${escapeForSlack(did)}${refused}${subject}`;
+}
+
+/** The latest entries of a campaign's audit trail, newest first. */
+export function campaignAuditMessage(name: string, entries: readonly AuditLine[], timeZone: string): EphemeralAnswer {
+  const heading = `:ledger: *Audit trail of ${escapeForSlack(name)}*, latest first`;
+  if (entries.length === 0) return ephemeral(`${heading}: nothing recorded yet.`);
+  return ephemeral(`Audit trail of ${escapeForSlack(name)}`, [
+    section(heading),
+    section(entries.map((e) => line(e, timeZone)).join("\n")),
+    context("Every organizer action, opt-out and refusal is recorded; phones are masked."),
+  ]);
+}
