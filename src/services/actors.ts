@@ -45,7 +45,7 @@ export async function requirePermission(
       outcome: "refused",
       campaignId: about.campaignId ?? null,
       segmentId: about.segmentId ?? null,
-      subject: about.subject ?? what,
+      subject: about.subject ? `${what}: ${about.subject}` : what,
     },
     actor.at,
   );

@@ -12,8 +12,8 @@ const ACTIONS: Record<string, string> = {
   "campaign.archive": "archived the campaign",
   "campaign.fix-script": "fixed a script",
   "canned-reply.save": "saved a canned reply",
-  "texts.send": "tried to text voters",
-  "threads.reply": "tried to reply to a voter",
+  "opt-out": "opted the voter out",
+  "opt-in": "opted back in",
 };
 
 const when = (at: Date, timeZone: string) =>
@@ -28,10 +28,13 @@ const when = (at: Date, timeZone: string) =>
 
 function line(entry: AuditLine, timeZone: string): string {
   const who = entry.actor ? `<@${entry.actor}>${entry.role ? ` (${entry.role})` : ""}` : "the voter";
-  const did = ACTIONS[entry.action] ?? entry.action;
-  const refused = entry.outcome === "refused" ? " — *refused*" : "";
+  if (entry.outcome === "refused") {
+    return `• ${when(entry.at, timeZone)} · ${who} was *refused* ${escapeForSlack(entry.subject ?? entry.action)}`;
+  }
+  // The voter themselves (STOP, START) or the carrier: no Slack user.
+  const did = !entry.actor && entry.action === "opt-out" ? "opted out" : (ACTIONS[entry.action] ?? entry.action);
   const subject = entry.subject ? ` · ${escapeForSlack(entry.subject)}` : "";
-  return `• ${when(entry.at, timeZone)} · ${who} ${escapeForSlack(did)}${refused}${subject}`;
+  return `• ${when(entry.at, timeZone)} · ${who} ${escapeForSlack(did)}${subject}`;
 }
 
 /** The latest entries of a campaign's audit trail, newest first. */

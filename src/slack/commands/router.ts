@@ -59,7 +59,9 @@ export function slashCommand(
     let actor: Actor;
     try {
       actor = await actorOf(deps, args.command.user_id);
-      await requirePermission(deps.db, actor, subcommand.permission, subcommand.what);
+      await requirePermission(deps.db, actor, subcommand.permission, subcommand.what, {
+        subject: `${command} ${text}`,
+      });
     } catch (error) {
       const context = { user: args.command.user_id, command: `${command} ${subcommand.name}` };
       await args.ack(answerFailure(deps.logger, error, { what: subcommand.what, context }));
