@@ -4,6 +4,7 @@
  */
 import { bootBenchmark } from "./boot";
 import { digestBenchmark } from "./digest";
+import { faultsBenchmark } from "./faults";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
@@ -50,6 +51,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
   healthz: {
     describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process",
     run: healthzBenchmark,
+  },
+  faults: {
+    describe:
+      "two app processes under SIGKILL, terminated database connections, Slack and Twilio faults: lost, duplicated, textedAfterOptOut, outsideWindow (all must be 0)",
+    run: faultsBenchmark,
   },
   digest: {
     describe:

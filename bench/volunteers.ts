@@ -128,7 +128,7 @@ const spread = (sorted: number[]) => ({
 });
 
 /** Stands in for Slack's response_url endpoints: each id resolves the promise waiting for it. */
-async function responseServer() {
+export async function responseServer() {
   const waiting = new Map<string, (body: unknown) => void>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
