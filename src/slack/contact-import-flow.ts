@@ -1,6 +1,7 @@
+import { createReadStream } from "node:fs";
 import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
-import { importContacts, ImportRejected, type ImportProgress } from "../services/contact-import";
+import { importContacts, ImportRejected, MAX_IMPORT_BYTES, type ImportProgress } from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
 import { failureText } from "./answer-failure";
 import {
@@ -12,6 +13,7 @@ import {
 import { number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 import { actorOf } from "./actor";
+import { downloadSlackFile, DOWNLOAD_TIMEOUT_MS, type DownloadedFile } from "./file-download";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
 export const PROGRESS_INTERVAL_MS = 4_000;
@@ -62,12 +64,18 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     );
   }, PROGRESS_INTERVAL_MS);
   try {
-    const body = await downloadSlackFile(deps, client, request.fileId);
-    const summary = await importContacts(deps.db, body, await actorOf(deps, request.userId), {
-      defaultRegion: request.defaultRegion,
-      fileName,
-      onProgress: (progress) => (latest = progress),
-    });
+    // The whole file is on disk before the import's transaction opens: nothing waits on Slack inside it.
+    const file = await fetchUpload(deps, client, request.fileId);
+    let summary;
+    try {
+      summary = await importContacts(deps.db, createReadStream(file.path), await actorOf(deps, request.userId), {
+        defaultRegion: request.defaultRegion,
+        fileName,
+        onProgress: (progress) => (latest = progress),
+      });
+    } finally {
+      await file.dispose();
+    }
     clearInterval(ticker);
     const seconds = (performance.now() - started) / 1000;
     log.info({ ...summary, invalidRows: summary.invalidRows.length, seconds }, "contacts imported");
@@ -119,20 +127,13 @@ async function postedTs(deps: SlackDeps, outboxId: string): Promise<string | nul
   return null;
 }
 
-/** Slack serves uploaded files to the bot token; an HTML answer is its sign-in page, not the file. */
-async function downloadSlackFile(
-  deps: SlackDeps,
-  client: webApi.WebClient,
-  fileId: string,
-): Promise<AsyncIterable<Uint8Array>> {
+/** The uploaded file, copied from Slack to a temporary file within the download limits. */
+async function fetchUpload(deps: SlackDeps, client: webApi.WebClient, fileId: string): Promise<DownloadedFile> {
   const info = await client.files.info({ file: fileId });
   const url = info.file?.url_private_download;
   if (!url) throw new ImportRejected("Slack did not give us the file. Upload it again.");
-  const response = await fetch(url, { headers: { authorization: `Bearer ${deps.botToken}` } });
-  if (!response.ok || !response.body || (response.headers.get("content-type") ?? "").startsWith("text/html")) {
-    throw new ImportRejected(
-      "Slack would not let the app download the file. Check that the app has the files:read permission (reinstall it from the manifest) and upload again.",
-    );
-  }
-  return response.body as unknown as AsyncIterable<Uint8Array>;
+  return downloadSlackFile(url, deps.botToken, {
+    timeoutMs: deps.importDownloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS,
+    maxBytes: MAX_IMPORT_BYTES,
+  });
 }
