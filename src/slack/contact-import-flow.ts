@@ -1,7 +1,13 @@
 import { createReadStream } from "node:fs";
 import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
-import { importContacts, ImportRejected, MAX_IMPORT_BYTES, type ImportProgress } from "../services/contact-import";
+import {
+  importContacts,
+  ImportRejected,
+  MAX_IMPORT_BYTES,
+  type ImportProgress,
+  type ImportSummary,
+} from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
 import { failureText } from "./answer-failure";
 import {
@@ -9,8 +15,9 @@ import {
   importRejectedMessage,
   importSummaryMessage,
   invalidRowsCsv,
+  skippedRowsNotAttachedMessage,
 } from "./blocks/contact-import";
-import { number, type SlackMessage } from "./blocks/kit";
+import { clip, number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 import { actorOf } from "./actor";
 import { downloadSlackFile, DOWNLOAD_TIMEOUT_MS, type DownloadedFile } from "./file-download";
@@ -54,6 +61,7 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   };
   deps.outbox.wake();
 
+  let summary: ImportSummary;
   let latest: ImportProgress = { rowsRead: 0, phase: "reading" };
   let shown = latest;
   const ticker = setInterval(() => {
@@ -66,7 +74,6 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   try {
     // The whole file is on disk before the import's transaction opens: nothing waits on Slack inside it.
     const file = await fetchUpload(deps, client, request.fileId);
-    let summary;
     try {
       summary = await importContacts(deps.db, createReadStream(file.path), await actorOf(deps, request.userId), {
         defaultRegion: request.defaultRegion,
@@ -80,23 +87,36 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     const seconds = (performance.now() - started) / 1000;
     log.info({ ...summary, invalidRows: summary.invalidRows.length, seconds }, "contacts imported");
     await update(importSummaryMessage(fileName, summary, seconds));
-    if (summary.invalid > 0) {
-      // The skipped rows go in the summary's thread once Slack has posted it (files are not chat posts).
-      const ts = await postedTs(deps, root.id);
-      const upload = {
-        channel_id: channel,
-        filename: `${fileName.replace(/\.csv$/i, "")}-skipped-rows.csv`,
-        title: `Skipped rows of ${fileName}`,
-        content: invalidRowsCsv(summary.invalidRows, summary.invalid),
-        initial_comment: `${number(summary.invalid)} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
-      };
-      await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
-    }
   } catch (error) {
     clearInterval(ticker);
     // The progress message becomes the answer: a rejected file's reason, or our failure (logged).
     const reason = failureText(log, error, { what: "importing the contacts", consequence: "nothing was imported" });
     await update(importRejectedMessage(fileName, reason));
+    return;
+  }
+  if (summary.invalid === 0) return;
+  // The skipped rows go in the summary's thread once Slack has posted it (files are not chat posts).
+  const ts = await postedTs(deps, root.id);
+  const stem = clip(fileName.replace(/\.csv$/i, ""), 60);
+  const upload = {
+    channel_id: channel,
+    filename: `${stem}-skipped-rows.csv`,
+    title: `Skipped rows of ${stem}`,
+    content: invalidRowsCsv(summary.invalidRows, summary.invalid),
+    initial_comment: `${number(summary.invalid)} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
+  };
+  try {
+    await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
+  } catch (error) {
+    // The contacts are imported: the summary stays, and its thread says the report is missing.
+    log.warn({ err: error }, "skipped-rows report upload failed");
+    await enqueueSlackPost(deps.db.prisma, {
+      channel,
+      method: "chat.postMessage",
+      args: asJson(skippedRowsNotAttachedMessage()),
+      parentId: root.id,
+    });
+    deps.outbox.wake();
   }
 }
 
