@@ -45,6 +45,8 @@ export interface AppOptions {
   clock?: () => Date;
   /** Slack's per-channel posting rate (tests scale it up to drain a backlog quickly). */
   slackChannelRate?: ChannelRate;
+  /** How long an import may take to download its file from Slack (tests shorten it). */
+  importDownloadTimeoutMs?: number;
 }
 
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
@@ -127,6 +129,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       inbox,
       outbox,
       roles,
+      ...(options.importDownloadTimeoutMs ? { importDownloadTimeoutMs: options.importDownloadTimeoutMs } : {}),
     });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app

@@ -27,6 +27,8 @@ export interface ImportOptions {
   maxBytes?: number;
   /** Distinct phones per database round (default 10,000); tests use tiny batches. */
   batchContacts?: number;
+  /** Staged characters per database round (default CHUNK_MAX_CHARS); tests use tiny ones. */
+  chunkChars?: number;
   /** The uploaded file's name, for the audit trail. */
   fileName?: string;
   /** Called every 10,000 rows and when saving starts: cheap, the caller decides how often to show it. */
@@ -59,6 +61,17 @@ export class ImportRejected extends UserError {
 
 /** Distinct phones merged per database round; the file is parsed ahead while a chunk is merged. */
 const BATCH_CONTACTS = 10_000;
+/**
+ * Characters of staged text per round, whatever the row count: with wide rows (custom fields repeat
+ * their column's name in every contact) a chunk is cut here, so the two chunks alive at a time (one
+ * merged, one parsed) and the COPY text stay within tens of megabytes. Typical rows never reach it.
+ */
+export const CHUNK_MAX_CHARS = 16 * 1024 * 1024;
+/**
+ * Longest row. The parser holds a row whole, and a row of empty cells (",,,,") costs more memory as
+ * cells than as bytes: lines and rows over this are refused, so one row never takes much memory.
+ */
+export const MAX_ROW_BYTES = 1024 * 1024;
 
 /**
  * Imports a CSV of contacts, streamed end to end in chunks: rows are checked and normalized as
@@ -128,8 +141,15 @@ async function* contactChunks(
   stats: { rowsRead: number; invalid: number; duplicates: number; invalidRows: InvalidRow[]; customFields: string[] },
 ): AsyncGenerator<ContactChunk> {
   const chunkSize = options.batchContacts ?? BATCH_CONTACTS;
+  const chunkChars = options.chunkChars ?? CHUNK_MAX_CHARS;
   // No `info` option: it doubles parsing time. Rows are numbered as a spreadsheet shows them (header = 1).
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    max_record_size: MAX_ROW_BYTES,
+  });
   let feedError: unknown;
   const feeding = pipeline(Readable.from(checkedUtf8(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser).catch(
     (error: unknown) => {
@@ -161,7 +181,7 @@ async function* contactChunks(
           continue;
         }
         if (chunker.add(contact)) stats.duplicates++;
-        if (chunker.size === chunkSize) yield chunker.take();
+        if (chunker.size >= chunkSize || chunker.chars >= chunkChars) yield chunker.take();
       }
     }
   } catch (error) {
@@ -228,6 +248,8 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
   let bytes = 0;
   let first = true;
   let held = Buffer.alloc(0);
+  /** Bytes since the last line break. */
+  let lineBytes = 0;
   for await (const chunk of source) {
     if (first && chunk.length > 0) {
       rejectBinary(chunk);
@@ -251,14 +273,26 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
     if (data.subarray(0, end).includes(0)) throw new ImportRejected(NOT_TEXT);
     held = Buffer.from(data.subarray(end));
     // Small pieces: the parser turns each into records at once, and records kept waiting outlive young-generation collections.
-    for (let start = 0; start < end; start += PARSER_PIECE_BYTES)
-      yield data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
+    for (let start = 0; start < end; start += PARSER_PIECE_BYTES) {
+      const piece = data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
+      lineBytes = checkLineLength(piece, lineBytes);
+      yield piece;
+    }
   }
   if (held.length > 0) {
     throw new ImportRejected(
       "The file ends in the middle of a character: it is not valid UTF-8 text. Export it again as CSV UTF-8.",
     );
   }
+}
+
+const ROW_TOO_LONG = `A row of the file is longer than ${formatBytes(MAX_ROW_BYTES)}: it is probably not a contact list, or a column holds whole documents. Remove the long values or columns, save as CSV and upload again. Nothing was imported.`;
+
+/** Bytes since the last line break after `piece` (pieces are far shorter than a row may be); refuses a longer line. */
+function checkLineLength(piece: Buffer, before: number): number {
+  const first = piece.indexOf(10);
+  if ((first < 0 ? before + piece.length : before + first) > MAX_ROW_BYTES) throw new ImportRejected(ROW_TOO_LONG);
+  return first < 0 ? before + piece.length : piece.length - 1 - piece.lastIndexOf(10);
 }
 
 /** Where the last whole UTF-8 character of `data` ends: before a lead byte whose continuation bytes have not all arrived. */
@@ -294,6 +328,7 @@ function rejectBinary(start: Uint8Array): void {
 /** csv-parse's quoting errors, as an organizer can act on them. */
 function explainParseError(error: unknown): Error {
   if (error instanceof ImportRejected) return error;
+  if (error instanceof CsvError && error.code === "CSV_MAX_RECORD_SIZE") return new ImportRejected(ROW_TOO_LONG);
   if (error instanceof CsvError) {
     // The parser runs ahead of the rows consumed, so its own line count locates the problem.
     const line = (error as CsvError & { lines?: number }).lines;

@@ -47,6 +47,9 @@ export const STAGED_COLUMNS = [
   "seen_before",
 ] as const;
 
+/** Characters of a bad phone cell kept for the skipped-rows report. */
+const SHOWN_PHONE_CHARS = 40;
+
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
 export class RowStager {
   private readonly customKeys: { index: number; key: string }[];
@@ -63,7 +66,11 @@ export class RowStager {
     const rawPhone = cell(record, standard.phone);
     if (!rawPhone) return { line, reason: "no phone number", phone: "" };
     const phone = normalizePhone(rawPhone, this.region as never);
-    if (!phone) return { line, reason: `"${rawPhone}" is not a valid phone number`, phone: rawPhone };
+    if (!phone) {
+      // Shown in the skipped-rows report: a long cell is cut, so 50,000 bad rows stay small.
+      const shown = rawPhone.length > SHOWN_PHONE_CHARS ? `${rawPhone.slice(0, SHOWN_PHONE_CHARS - 1)}…` : rawPhone;
+      return { line, reason: `"${shown}" is not a valid phone number`, phone: shown };
+    }
     const zip = normalizeZip(cell(record, standard.zip));
     const { timeZone, source } = assignTimeZone({ zip, phone });
     let custom = "";
@@ -137,8 +144,15 @@ export class ContactChunker {
   /** Slot of the current chunk's first line; slots count lines over the whole file. */
   private chunkStart = 0;
 
+  /** Characters in the current chunk's lines: with wide rows, a chunk is cut by these before it reaches its count. */
+  private textChars = 0;
+
   get size(): number {
     return this.chunk.lines.length;
+  }
+
+  get chars(): number {
+    return this.textChars;
   }
 
   /** Adds a contact; true when its phone came earlier in the file (a duplicate row). */
@@ -148,11 +162,15 @@ export class ContactChunker {
     const { lines } = this.chunk;
     if (slot !== undefined && slot >= this.chunkStart) {
       const index = slot - this.chunkStart;
-      lines[index] = foldIntoLine(lines[index]!, contact);
+      const folded = foldIntoLine(lines[index]!, contact);
+      this.textChars += folded.length - lines[index]!.length;
+      lines[index] = folded;
       return true;
     }
     this.slotOf.set(key, this.chunkStart + lines.length);
-    lines.push(stagedLine(contact, newId(), slot !== undefined));
+    const line = stagedLine(contact, newId(), slot !== undefined);
+    this.textChars += line.length;
+    lines.push(line);
     if (slot === undefined) this.chunk.firstSeen++;
     return slot !== undefined;
   }
@@ -162,6 +180,7 @@ export class ContactChunker {
     const taken = this.chunk;
     this.chunkStart += taken.lines.length;
     this.chunk = { lines: [], firstSeen: 0 };
+    this.textChars = 0;
     return taken;
   }
 }

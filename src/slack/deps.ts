@@ -10,6 +10,8 @@ export interface SlackDeps {
   logger: Logger;
   /** The bot token, for downloading files users upload (Slack serves them with a bearer token). */
   botToken: string;
+  /** How long an import may take to download its file from Slack (default DOWNLOAD_TIMEOUT_MS; tests shorten it). */
+  importDownloadTimeoutMs?: number;
   /** Where work that outlives its request runs (awaited on shutdown). */
   background: BackgroundWork;
   /** US dollars per SMS segment, for campaign cost estimates. */

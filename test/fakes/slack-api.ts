@@ -158,6 +158,13 @@ export interface FakeSlack {
   addUser(user: Partial<SlackUser> & { id: string }): SlackUser;
   /** Seeds a user group (usergroups.list / usergroups.users.list); returns its id (S…). */
   addUsergroup(group: { handle: string; name?: string; users: string[] }): string;
+  /**
+   * From now on downloads send their headers and the first half of the file, then stall until the
+   * returned function is called (a slow or stuck transfer from Slack's CDN).
+   */
+  holdDownloads(): () => void;
+  /** Resolves once a held download has sent its first half. */
+  downloadStalled(): Promise<void>;
   /** Seeds a file (as if a user shared it) whose url_private_download serves `bytes`. */
   addFile(file: {
     name: string;
@@ -244,6 +251,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const messages = new Map<string, Record<string, unknown>>();
   const reactions = new Set<string>();
   let latencyMs = 0;
+  /** While set, downloads send their headers and first half, then wait for this to resolve. */
+  let downloadsHeld: Promise<void> | undefined;
+  const downloadsStarted: Array<() => void> = [];
   // Message timestamps: unique and increasing, shaped like Slack's "1700000000.000100".
   let tsCounter = 100;
   let url = "";
@@ -756,9 +766,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         "text/html; charset=utf-8",
       );
     }
-    sendText(res, 200, stored.bytes, stored.meta.mimetype, {
-      "content-disposition": `attachment; filename="${stored.meta.name.replace(/"/g, "")}"`,
-    });
+    const headers = { "content-disposition": `attachment; filename="${stored.meta.name.replace(/"/g, "")}"` };
+    if (!downloadsHeld) return sendText(res, 200, stored.bytes, stored.meta.mimetype, headers);
+    const held = downloadsHeld;
+    const half = Math.floor(stored.bytes.length / 2);
+    res.writeHead(200, { "content-type": stored.meta.mimetype, "content-length": stored.bytes.length, ...headers });
+    await new Promise<void>((resolve) => res.write(stored.bytes!.subarray(0, half), () => resolve()));
+    downloadsStarted.splice(0).forEach((notify) => notify());
+    await held;
+    res.end(stored.bytes.subarray(half));
   }
 
   /** response_url posts: Bolt's respond() sends JSON. */
@@ -868,6 +884,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     addUser,
     addFile,
+    holdDownloads() {
+      let release!: () => void;
+      downloadsHeld = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        downloadsHeld = undefined;
+        release();
+      };
+    },
+    downloadStalled: () => new Promise<void>((resolve) => downloadsStarted.push(resolve)),
     close: () => closeServer(server),
   };
 }
