@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   const running = await startApp(config, createLogger(config.logLevel), { clock: () => new Date(Date.now() + offset) });
   timeRequestsForParent();
   process.send?.({ ready: running.localUrl });
-  process.once("SIGTERM", () => void running.stop().then(() => process.exit(0)));
+  const stop = () => {
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void running.stop().finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  // The benchmark died without stopping us (even SIGKILL closes the IPC channel): never outlive it.
+  process.once("disconnect", stop);
 }
 
 void main();

@@ -65,6 +65,41 @@ export async function stop(app: { child: ChildProcess; exited: Promise<unknown> 
   await app.exited;
 }
 
+/**
+ * App processes a benchmark started and has not seen exit. Whatever ends the benchmark (an error,
+ * Ctrl-C, a kill), they are killed with their whole process group, so none is left running.
+ */
+const children = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal); // the group: the app and anything it started
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function reapOnExit(child: ChildProcess): void {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once("exit", () => {
+    for (const c of children) killGroup(c, "SIGKILL");
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.once(signal, () => {
+      for (const c of children) killGroup(c, "SIGKILL");
+      process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
+    });
+}
+
 /** A running app process for a benchmark: its local URL, and how to stop it. */
 export interface AppProcess {
   url: string;
@@ -98,7 +133,10 @@ export async function startAppProcess(
     execArgv: ["--import", "tsx", ...profile],
     env: { ...env, BENCH_CLOCK_START: String(clockStart) },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
+    // A process group of its own, killed whole by reapOnExit if the benchmark dies first.
+    detached: true,
   });
+  reapOnExit(child);
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const url = await new Promise<string>((resolve, reject) => {
     child.once("message", (m) => resolve((m as { ready: string }).ready));
@@ -114,10 +152,13 @@ export async function startAppProcess(
       }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      // A process that does not stop within 20 s is killed, group and all.
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 20_000);
       await exited;
+      clearTimeout(timer);
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      killGroup(child, "SIGKILL");
       await exited;
     },
   };

@@ -37,6 +37,7 @@ const EVENT_SUBSCRIPTIONS: Record<string, { botEvents: string[]; scopes: string[
   message: { botEvents: ["message.channels", "message.groups"], scopes: ["channels:history", "groups:history"] },
   file_shared: { botEvents: ["file_shared"], scopes: ["files:read"] },
   app_home_opened: { botEvents: ["app_home_opened"], scopes: [] },
+  member_joined_channel: { botEvents: ["member_joined_channel"], scopes: ["channels:read", "groups:read"] },
 };
 
 describe("slack-manifest.yml", () => {

@@ -6,10 +6,12 @@ import type { Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
 import { applyMigrations } from "./db/migrate";
 import type { ChannelRate } from "./domain/slack-rate";
+import { AdmissionGate, DEFAULT_MAX_IN_FLIGHT, keepConnectionsOpen, type AdmissionStats } from "./http/admission";
 import { healthRoute } from "./http/health";
 import { boltLogger, type Logger } from "./logger";
 import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
+import { tellOrganizersChannelBlocked } from "./services/slack-channel-access";
 import { SlackOutboxDrainer } from "./services/slack-outbox-drainer";
 import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
@@ -27,6 +29,8 @@ export interface RunningApp {
   /** Where the server listens locally, e.g. http://127.0.0.1:3000. */
   readonly localUrl: string;
   readonly db: Database;
+  /** Slack and Twilio requests in progress now, and how many were refused with 503 (overload). */
+  readonly admission: AdmissionStats;
   /** Stops accepting, lets in-flight requests, background work (imports) and Slack posts in flight finish, then closes the database. */
   stop(): Promise<void>;
 }
@@ -114,6 +118,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       poster: new WebClientSlackPoster(outboxWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger })),
       logger,
       settleHooks: { [THREAD_ROOT_HOOK]: threadRootSettled },
+      onChannelBlocked: tellOrganizersChannelBlocked({
+        render: slackThreadRenderer,
+        unmatchedChannel: config.slack.unmatchedChannel ?? null,
+        logger,
+      }),
       ...(options.slackChannelRate ? { rate: options.slackChannelRate } : {}),
     });
     registerListeners(app, {
@@ -142,6 +151,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         );
       });
     const server: Server = await app.start(config.port);
+    // Overload gets a quick 503 with Retry-After on Slack's and Twilio's routes, never a reset connection.
+    const admission = new AdmissionGate(config.http?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, logger);
+    admission.install(server);
+    keepConnectionsOpen(server);
     const scheduler = startScheduler(jobDeps({ db, logger, sms, clock }, config));
     // Make up for runs missed while no process was up (each job's effect is idempotent per period).
     background.run("jobs-at-boot", () => scheduler.runAll());
@@ -152,6 +165,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     return {
       localUrl: `http://127.0.0.1:${port}`,
       db,
+      admission: admission.stats,
       stop() {
         stopping ??= (async () => {
           const closed = app.stop();

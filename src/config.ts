@@ -33,6 +33,8 @@ export const ENVIRONMENT = {
     "Optional: minutes a voter's reply may wait unanswered, inside working hours, before its thread gets one nudge (default 20).",
   RELEASE_AFTER_MINUTES:
     "Optional: minutes a voter's reply may wait for the volunteer in charge before the conversation goes back to the pool (default 90).",
+  HTTP_MAX_IN_FLIGHT:
+    "Optional: requests from Slack, and from Twilio, the app works on at once (each); more are answered at once with 503 and Retry-After instead of queueing (default 64).",
 } as const;
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT;
@@ -113,6 +115,12 @@ const schema = z.object({
     .default("America/New_York"),
   NUDGE_AFTER_MINUTES: minutes(20),
   RELEASE_AFTER_MINUTES: minutes(90),
+  HTTP_MAX_IN_FLIGHT: z.coerce
+    .number({ error: "must be a number of requests" })
+    .int("must be a whole number of requests")
+    .min(1, "must be at least 1")
+    .max(100_000, "must be at most 100000")
+    .default(64),
   LOG_LEVEL: z
     .enum(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -142,6 +150,8 @@ export interface Config {
   organization: { timeZone: string };
   /** How long a voter's reply may wait before its thread is nudged, and before it is released to the pool. */
   conversations: { nudgeAfterMinutes: number; releaseAfterMinutes: number };
+  /** Requests of each class (Slack's, Twilio's) in progress at once; more get 503 (default DEFAULT_MAX_IN_FLIGHT). */
+  http?: { maxInFlight: number };
 }
 
 /** Raised with every problem found, each naming its variable, what it is for and where to find it. */
@@ -202,5 +212,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsSegmentPriceUsd: e.SMS_SEGMENT_PRICE_USD,
     organization: { timeZone: e.ORG_TIME_ZONE },
     conversations: { nudgeAfterMinutes: e.NUDGE_AFTER_MINUTES, releaseAfterMinutes: e.RELEASE_AFTER_MINUTES },
+    http: { maxInFlight: e.HTTP_MAX_IN_FLIGHT },
   };
 }

@@ -45,3 +45,20 @@ export const SLACK_RETRY_POLICY: RetryPolicy = { firstDelayMs: 1000, maxDelayMs:
 export function retryDelayMs(attempts: number, policy: RetryPolicy): number {
   return Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.max(0, attempts - 1));
 }
+
+/**
+ * A channel that refuses every post (the bot is not in it) is tried again after 1 min, 2, 4 … at
+ * most hourly, and at once when the bot joins: its posts wait in order, none is dropped.
+ */
+export const BLOCKED_CHANNEL_RETRY: Pick<RetryPolicy, "firstDelayMs" | "maxDelayMs"> = {
+  firstDelayMs: 60_000,
+  maxDelayMs: 3_600_000,
+};
+
+/** Wait before trying a blocked channel again, after its `refusals` (≥ 1) refusals in a row. */
+export function blockedChannelDelayMs(refusals: number): number {
+  return retryDelayMs(refusals, { ...BLOCKED_CHANNEL_RETRY, maxAttempts: Infinity });
+}
+
+/** Channels (C…, G…) can be fixed by a person inviting the bot; a DM or user id cannot. */
+export const canBeBlocked = (channel: string): boolean => /^[CG]/.test(channel);

@@ -4,6 +4,7 @@ import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversation-threads";
 import { postDailyDigests, type DigestRenderer, type PermalinkSource } from "../services/daily-digest";
 import { remindDueFollowUps } from "../services/follow-ups";
+import { reconcileInboundTexts } from "../services/inbound-reconciliation";
 import { reconcileUnconfirmedSends } from "../services/send-results";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
 import { nudgeWaitingReplies } from "../services/waiting-replies";
@@ -84,6 +85,14 @@ export const JOBS: readonly Job[] = [
       "Posts each running campaign's daily digest once its time (ORG_TIME_ZONE) has come, once a day, and DMs volunteers their waiting voters.",
     lockKey: 0x7032706a6f623034n, // "p2pjob04"
     run: async (deps) => ({ ...(await postDailyDigests(deps)) }),
+  },
+  {
+    name: "reconcile-inbound-texts",
+    schedule: "*/5 * * * *",
+    description:
+      "Reads the last 6 hours of voters' texts in Twilio's message log and processes, once, any whose webhook never arrived.",
+    lockKey: 0x7032706a6f623133n, // "p2pjob13"
+    run: async (deps) => ({ ...(await reconcileInboundTexts(deps, deps.clock())) }),
   },
 ];
 

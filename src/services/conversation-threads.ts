@@ -99,6 +99,17 @@ export interface SetAsideText {
   optOut: "recorded" | "not-recorded" | null;
 }
 
+/** A channel Slack refuses every post in until a person acts (invite the bot, or unarchive it). */
+export interface ChannelNeedsBot {
+  channel: string;
+  /** Slack's error: not_in_channel, channel_not_found or is_archived. */
+  error: string;
+  /** Posts waiting for it now (they go out once it takes posts again). */
+  waiting: number;
+  /** Campaigns whose voter threads go there. */
+  campaigns: string[];
+}
+
 export interface ThreadRenderer {
   root(view: ThreadView): SlackMessageJson;
   /** A voter's text, posted under their name. */
@@ -111,6 +122,8 @@ export interface ThreadRenderer {
   unmatched(view: UnmatchedText): SlackMessageJson;
   /** A voter's text the inbox had to set aside, for the unmatched channel. */
   setAside(view: SetAsideText): SlackMessageJson;
+  /** Tells organizers which channel needs the bot (once per episode, not per text). */
+  channelNeedsBot(view: ChannelNeedsBot): SlackMessageJson;
 }
 
 export interface ConversationDeps {

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/database";
 import type { PrismaClient } from "../db/generated/client";
+import { HookFailure, recordChannelRefusal, type BlockedChannel } from "./slack-outbox-blocked";
 import { CLAIM_SQL, NEXT_DUE_SQL, SETTLE_SQL, type Claim } from "./slack-outbox-sql";
 import {
+  canBeBlocked,
   gcra,
   retryDelayMs,
   SLACK_CHANNEL_RATE,
@@ -34,6 +36,9 @@ import {
  *   its settle commits leaves the channel leased; when the lease expires another drainer posts it
  *   again (Slack has no idempotency key for chat.postMessage). The window is one commit long: the
  *   settle runs right after the answer and is retried in-process before the lease is given up.
+ * - A channel Slack refuses as a whole (not_in_channel: the bot was never invited) keeps its posts
+ *   queued, in order, and is tried again with backoff or when the bot joins (`reopenSlackChannel`);
+ *   the first refusal calls `onChannelBlocked`, once per episode, so organizers hear which channel.
  */
 
 export interface SlackOutboxDrainerOptions {
@@ -42,6 +47,8 @@ export interface SlackOutboxDrainerOptions {
   logger: Logger;
   /** Hooks named by `SlackPost.onSettled.hook`, run in the transaction that settles the post. */
   settleHooks?: Record<string, SlackPostSettleHook>;
+  /** Runs once per episode, in the transaction that records a channel's first refusal (e.g. to tell organizers). */
+  onChannelBlocked?: (tx: Tx, blocked: BlockedChannel) => Promise<void>;
   /** Per-channel rate; every process sharing the queue must use the same. Default: Slack's 1/s, burst 3. */
   rate?: ChannelRate;
   retry?: RetryPolicy;
@@ -61,32 +68,31 @@ export interface DrainReport {
   rateLimited: number;
   retried: number;
   failed: number;
+  /** Posts a channel refused as a whole: still queued, the channel waiting for the bot. */
+  blocked: number;
   /** When the next queued post becomes due, in ms from now (≤ 0: due already); null when nothing is queued. */
   nextDueInMs: number | null;
 }
 
-type Outcome = "posted" | "rateLimited" | "retried" | "failed";
+type Outcome = "posted" | "rateLimited" | "retried" | "failed" | "blocked";
 
 const SETTLE_RETRIES_MS = [100, 500, 2000];
 
-/** A settle hook threw: the settle is written again without it (a database error is retried instead). */
-class HookFailure extends Error {
-  constructor(override readonly cause: unknown) {
-    super("settle hook failed");
-  }
-}
+export type { BlockedChannel } from "./slack-outbox-blocked";
 
 type Settle =
   | { kind: "sent"; ts: string | null }
   | { kind: "failed"; error: string; reachedSlack: boolean }
   | { kind: "retry"; error: string; delayMs: number }
-  | { kind: "rateLimited"; retryAfterMs: number };
+  | { kind: "rateLimited"; retryAfterMs: number }
+  | { kind: "blocked"; error: string };
 
 export class SlackOutboxDrainer {
   private readonly prisma: PrismaClient;
   private readonly poster: SlackPoster;
   private readonly logger: Logger;
   private readonly hooks: Record<string, SlackPostSettleHook>;
+  private readonly onChannelBlocked: SlackOutboxDrainerOptions["onChannelBlocked"];
   private readonly intervalMs: number;
   private readonly toleranceMs: number;
   private readonly retry: RetryPolicy;
@@ -106,6 +112,7 @@ export class SlackOutboxDrainer {
     this.poster = options.poster;
     this.logger = options.logger.child({ component: "slack-outbox" });
     this.hooks = options.settleHooks ?? {};
+    this.onChannelBlocked = options.onChannelBlocked;
     ({ intervalMs: this.intervalMs, toleranceMs: this.toleranceMs } = gcra(options.rate ?? SLACK_CHANNEL_RATE));
     this.retry = options.retry ?? SLACK_RETRY_POLICY;
     this.lanes = options.lanes ?? 4;
@@ -139,7 +146,7 @@ export class SlackOutboxDrainer {
 
   /** Posts everything due now (what became due while posting too) and reports; for tests and one-shot use. */
   async drainDue(): Promise<DrainReport> {
-    const report: DrainReport = { posted: 0, rateLimited: 0, retried: 0, failed: 0, nextDueInMs: null };
+    const report: DrainReport = { posted: 0, rateLimited: 0, retried: 0, failed: 0, blocked: 0, nextDueInMs: null };
     const tasks = new Set<Promise<void>>();
     for (;;) {
       while (tasks.size < this.lanes) {
@@ -277,6 +284,10 @@ export class SlackOutboxDrainer {
         return { kind: "rateLimited", retryAfterMs: outcome.retryAfterMs };
       case "rejected":
         return { kind: "failed", error: outcome.error, reachedSlack: true };
+      case "channel_unavailable":
+        return canBeBlocked(claim.channel)
+          ? { kind: "blocked", error: outcome.error }
+          : { kind: "failed", error: outcome.error, reachedSlack: true };
       case "retry":
         if (claim.attempts >= this.retry.maxAttempts) {
           return {
@@ -310,6 +321,14 @@ export class SlackOutboxDrainer {
   }
 
   private async writeSettle(claim: Claim, settle: Settle): Promise<void> {
+    if (settle.kind === "blocked") {
+      const { prisma, logger, onChannelBlocked, intervalMs } = this;
+      return recordChannelRefusal(
+        { prisma, logger, onChannelBlocked, intervalMs, now: this.now() },
+        claim,
+        settle.error,
+      );
+    }
     const hook = claim.settleHook === null ? undefined : this.hooks[claim.settleHook];
     const final = settle.kind === "sent" || settle.kind === "failed";
     if (!final || claim.settleHook === null) {
@@ -417,6 +436,12 @@ export class SlackOutboxDrainer {
         break;
       case "failed":
         this.logger.error({ ...context, error: settle.error }, "Slack outbox: post failed for good; marked failed");
+        break;
+      case "blocked":
+        this.logger.error(
+          { ...context, error: settle.error, refusals: claim.blockedRetries + 1 },
+          "Slack outbox: Slack refuses this channel (invite the bot); its posts wait and it is tried again later",
+        );
         break;
     }
   }

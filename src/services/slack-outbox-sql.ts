@@ -20,6 +20,8 @@ export interface Claim {
   parentTs: string | null;
   parentError: string | null;
   previousFullAt: Date | null;
+  /** The channel's refusals in a row so far (it refuses every post until the bot is invited). */
+  blockedRetries: number;
   leaseToken: string;
 }
 
@@ -29,7 +31,7 @@ const MS = "* interval '1 millisecond'";
 export const CLAIM_SQL = prepared(`
 WITH clock AS (SELECT ${NOW} AS now),
 picked AS (
-  SELECT c.channel, c."bucketFullAt" AS "previousFullAt"
+  SELECT c.channel, c."bucketFullAt" AS "previousFullAt", c."blockedRetries"
   FROM "SlackOutboxChannel" c, clock
   WHERE (c."leaseUntil" IS NULL OR c."leaseUntil" <= clock.now)
     AND (c."pausedUntil" IS NULL OR c."pausedUntil" <= clock.now)
@@ -59,7 +61,7 @@ claimed AS (
   RETURNING o.id, o.channel, o.method, o.payload, o.attempts, o."lastError", o."settleHook", o."settleRef", o."parentId"
 )
 SELECT claimed.*, parent.status::text AS "parentStatus", parent."resultTs" AS "parentTs", parent."lastError" AS "parentError",
-       picked."previousFullAt"
+       picked."previousFullAt", picked."blockedRetries"
 FROM claimed
 CROSS JOIN picked
 LEFT JOIN "SlackOutbox" parent ON parent.id = claimed."parentId"`);
@@ -102,9 +104,47 @@ released AS (
     "pausedUntil" = CASE WHEN $11::float8 IS NULL THEN c."pausedUntil"
                          ELSE greatest(c."pausedUntil", clock.now + $11::float8 ${MS}) END,
     "leaseToken" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseToken" END,
-    "leaseUntil" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseUntil" END
+    "leaseUntil" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseUntil" END,
+    "blockedError" = CASE WHEN $4::text = 'sent' THEN NULL ELSE c."blockedError" END,
+    "blockedSince" = CASE WHEN $4::text = 'sent' THEN NULL ELSE c."blockedSince" END,
+    "blockedRetries" = CASE WHEN $4::text = 'sent' THEN 0 ELSE c."blockedRetries" END
   FROM clock
   WHERE c.channel = $12
   RETURNING c.channel
 )
 SELECT (SELECT count(*) FROM post)::int AS changed, (SELECT count(*) FROM released)::int AS released`);
+
+/**
+ * Slack refused the channel itself (the bot is not in it): the post stays queued with its attempt
+ * given back, and the channel waits `$5` ms (backoff) or until the bot joins. `newlyBlocked` says
+ * this refusal started the episode (organizers are told once); every CTE reads the row as it was.
+ */
+export const BLOCK_SQL = prepared(`
+WITH clock AS (SELECT ${NOW} AS now),
+before AS (SELECT c."blockedSince" FROM "SlackOutboxChannel" c WHERE c.channel = $6),
+post AS (
+  UPDATE "SlackOutbox" o SET attempts = greatest(o.attempts - 1, 0), "lastError" = $4::text
+  WHERE o.id = $2::uuid AND o.status = 'queued'
+  RETURNING o.id
+),
+blocked AS (
+  UPDATE "SlackOutboxChannel" c SET
+    "bucketFullAt" = greatest(c."bucketFullAt", clock.now + $7::float8 ${MS}),
+    "pausedUntil" = greatest(c."pausedUntil", clock.now + $5::float8 ${MS}),
+    "blockedError" = $4::text,
+    "blockedSince" = COALESCE(c."blockedSince", clock.now),
+    "blockedRetries" = c."blockedRetries" + 1,
+    "leaseToken" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseToken" END,
+    "leaseUntil" = CASE WHEN c."leaseToken" = $3::uuid THEN NULL ELSE c."leaseUntil" END
+  FROM clock
+  WHERE c.channel = $6
+  RETURNING c."blockedSince"
+)
+SELECT (SELECT count(*) FROM post)::int AS changed,
+       (SELECT "blockedSince" IS NULL FROM before) AS "newlyBlocked",
+       (SELECT "blockedSince" FROM blocked) AS "blockedSince"`);
+
+/** The bot joined the channel: try its waiting posts now, and count refusals from zero again. */
+export const REOPEN_SQL = prepared(`
+UPDATE "SlackOutboxChannel" SET "pausedUntil" = NULL, "blockedRetries" = 0
+WHERE channel = $1 AND "blockedError" IS NOT NULL`);

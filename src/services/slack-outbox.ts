@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from "../db/generated/client";
 import type { Tx } from "../db/database";
 import { newId } from "../db/ids";
 import { prepared } from "../db/prepared";
+import { REOPEN_SQL } from "./slack-outbox-sql";
 
 /*
  * The Slack outbox: every bot post, edit and reaction is a row, written in the transaction of its
@@ -70,7 +71,9 @@ export type SlackPostOutcome =
   | { kind: "rate_limited"; retryAfterMs: number }
   /** May work later (network, Slack's 5xx, internal_error, credentials being fixed). */
   | { kind: "retry"; error: string }
-  /** Will never work as queued (channel_not_found, not_in_channel, invalid_blocks, …). */
+  /** The channel takes no post until a person acts (not_in_channel: invite the bot; is_archived). */
+  | { kind: "channel_unavailable"; error: string }
+  /** Will never work as queued (invalid_blocks, msg_too_long, …). */
   | { kind: "rejected"; error: string };
 
 /** Where the drainer's calls go; src/slack/outbox-poster.ts is the real one. */
@@ -189,6 +192,14 @@ async function checkParent(db: Db, post: SlackPost): Promise<void> {
       `The parent must be a chat.postMessage (a message with a ts); ${post.parentId} is a ${parent.method}.`,
     );
   }
+}
+
+/**
+ * The bot joined `channel` (Slack's member_joined_channel): a channel that refused its posts is
+ * tried again now instead of at its next backoff. False when the channel was not waiting.
+ */
+export async function reopenSlackChannel(db: Db, channel: string): Promise<boolean> {
+  return (await db.$executeRawUnsafe(REOPEN_SQL, channel)) > 0;
 }
 
 export interface SlackOutboxSummary {

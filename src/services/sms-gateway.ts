@@ -42,6 +42,17 @@ export interface SentMessage {
   status: string;
 }
 
+/** A voter's text as the carrier's message log has it (Twilio keeps every one, delivered to us or not). */
+export interface LoggedInboundSms {
+  sid: string;
+  from: string;
+  to: string;
+  body: string;
+  /** Pictures it carried; the log lists them apart, and reconciliation does not fetch them. */
+  numMedia: number;
+  receivedAt: Date;
+}
+
 export interface SmsGateway {
   send(sms: OutboundSms): Promise<SendResult>;
   /**
@@ -50,4 +61,9 @@ export interface SmsGateway {
    * (SIDs already stored on other messages), or null when there is none.
    */
   findSent(query: { to: string; after: Date; body: string; except?: readonly string[] }): Promise<SentMessage | null>;
+  /**
+   * Texts voters sent to our number(s) since `since`, newest first, from the carrier's message log:
+   * what inbound reconciliation compares with the inbox (a webhook lost in an outage is not retried).
+   */
+  listInbound?(query: { since: Date }): Promise<LoggedInboundSms[]>;
 }

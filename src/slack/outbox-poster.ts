@@ -21,6 +21,9 @@ const RETRYABLE_ERRORS = new Set([
   "ekm_access_denied",
 ]);
 
+/** Slack refuses the channel, not the post: the bot is not in it (a private channel looks not found), or it is archived. */
+const CHANNEL_UNAVAILABLE = new Set(["not_in_channel", "channel_not_found", "is_archived"]);
+
 /** The reaction is already there: a repost after a crash did what was asked. */
 const DONE_ALREADY = new Set(["already_reacted"]);
 
@@ -86,6 +89,7 @@ export function classifySlackError(error: unknown): SlackPostOutcome {
     case ErrorCode.PlatformError: {
       const code = coded.data?.error ?? "unknown_error";
       if (DONE_ALREADY.has(code)) return { kind: "posted", ts: null };
+      if (CHANNEL_UNAVAILABLE.has(code)) return { kind: "channel_unavailable", error: code };
       return RETRYABLE_ERRORS.has(code) ? { kind: "retry", error: code } : { kind: "rejected", error: code };
     }
     case ErrorCode.HTTPError: {

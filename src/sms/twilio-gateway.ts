@@ -9,7 +9,7 @@ import {
 } from "../domain/twilio-errors";
 import { maskPhone } from "../domain/phone";
 import type { Logger } from "../logger";
-import type { OutboundSms, SendResult, SentMessage, SmsGateway } from "../services/sms-gateway";
+import type { LoggedInboundSms, OutboundSms, SendResult, SentMessage, SmsGateway } from "../services/sms-gateway";
 import { createTwilioClient } from "./twilio-client";
 import { MAX_VALIDITY_SECONDS } from "../domain/quiet-hours";
 
@@ -40,6 +40,8 @@ export const DEFAULT_SEND_RETRY: SendRetryPolicy = Object.freeze({
 
 /** Twilio answers a send in well under a second; past this the outcome is unknown and gets reconciled. */
 export const DEFAULT_TWILIO_TIMEOUT_MS = 10_000;
+/** At most this many logged texts are read per inbound reconciliation (its window is hours, not days). */
+export const RECONCILE_INBOUND_MAX_MESSAGES = 50_000;
 
 const MAX_MEDIA = 10;
 
@@ -189,6 +191,26 @@ export function createTwilioGateway(
         )
         .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
       return match ? { sid: match.sid, status: match.status } : null;
+    },
+
+    async listInbound({ since }): Promise<LoggedInboundSms[]> {
+      // The SDK follows next_page_uri; with one sending number the log is filtered on it (To).
+      const messages = await client.messages.list({
+        ...(sender.kind === "from" ? { to: sender.from } : {}),
+        dateSentAfter: since,
+        pageSize: 1000,
+        limit: RECONCILE_INBOUND_MAX_MESSAGES,
+      });
+      return messages
+        .filter((m) => m.direction === "inbound" && m.status === "received")
+        .map((m) => ({
+          sid: m.sid,
+          from: m.from,
+          to: m.to,
+          body: m.body ?? "",
+          numMedia: Number(m.numMedia) || 0,
+          receivedAt: m.dateSent ?? m.dateCreated,
+        }));
     },
   };
 }

@@ -3,7 +3,7 @@
  */
 import { ErrorCode, WebClient, type WebAPIPlatformError, type WebAPIRateLimitedError } from "@slack/web-api";
 import { quietSlackLogger as quiet } from "../support/quiet-logger";
-import { SlackApiError, startFakeSlack, type FakeSlack } from "./slack-api";
+import { FAKE_BOT_USER_ID, SlackApiError, startFakeSlack, type FakeSlack } from "./slack-api";
 
 const TOKEN = "xoxb-fake-token";
 
@@ -263,6 +263,25 @@ describe("fake Slack Web API", () => {
     });
     await expect(client.views.publish({ user_id: "U7", view: { type: "home", blocks: [] } })).resolves.toMatchObject({
       view: { type: "home" },
+    });
+  });
+
+  it("refuses posts in a channel the bot is not in, as Slack does, until the bot is invited", async () => {
+    fake.addChannel({ id: "C0OUT", is_member: false });
+    fake.addChannel({ id: "G0OUT", is_private: true, is_member: false });
+    fake.addChannel({ id: "C0OLD", is_archived: true });
+    await expect(client.chat.postMessage({ channel: "C0OUT", text: "hi" })).rejects.toMatchObject({
+      data: { error: "not_in_channel" },
+    });
+    await expect(client.chat.postMessage({ channel: "G0OUT", text: "hi" })).rejects.toMatchObject({
+      data: { error: "channel_not_found" },
+    });
+    await expect(client.chat.postMessage({ channel: "C0OLD", text: "hi" })).rejects.toMatchObject({
+      data: { error: "is_archived" },
+    });
+    await client.conversations.invite({ channel: "C0OUT", users: FAKE_BOT_USER_ID });
+    await expect(client.chat.postMessage({ channel: "C0OUT", text: "hi" })).resolves.toMatchObject({
+      channel: "C0OUT",
     });
   });
 

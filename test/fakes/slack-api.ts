@@ -370,6 +370,21 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return channel;
   }
 
+  /**
+   * A channel the bot may post in. As Slack answers: an archived channel is_archived; a channel the
+   * bot is not a member of not_in_channel when public, channel_not_found when private (it cannot see it).
+   * Unknown channels are accepted (tests post to ids they never added). `addChannel` again with
+   * is_member: true is the bot being invited.
+   */
+  function requirePostableChannel(args: Record<string, unknown>): string {
+    const id = requireChannel(args);
+    const channel = channels.get(id);
+    if (channel?.is_archived) throw new SlackApiError("is_archived");
+    if (channel && !channel.is_member && !channel.is_im)
+      throw new SlackApiError(channel.is_private ? "channel_not_found" : "not_in_channel");
+    return id;
+  }
+
   function viewResult(
     id: string,
     submitted: Record<string, unknown>,
@@ -424,7 +439,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }),
 
     "chat.postMessage": (args) => {
-      const channel = requireChannel(args);
+      const channel = requirePostableChannel(args);
       validateMessage(args);
       const ts = nextTs();
       const message = {
@@ -449,7 +464,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     // Lenient about unknown ts on purpose: tests often build interaction payloads around
     // messages the fake never posted, and the app then updates them.
     "chat.update": (args) => {
-      const channel = requireChannel(args);
+      const channel = requirePostableChannel(args);
       const ts = str(args.ts);
       if (!ts) throw new SlackApiError("message_not_found");
       validateMessage(args);
@@ -475,7 +490,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       };
     },
     "reactions.add": (args) => {
-      const channel = requireChannel(args);
+      const channel = requirePostableChannel(args);
       const name = str(args.name);
       if (!name) throw new SlackApiError("invalid_name");
       const key = `${channel}:${String(args.timestamp)}:${name}`;
@@ -552,7 +567,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     "conversations.invite": (args) => {
       const id = requireChannel(args);
       if (!str(args.users)) throw new SlackApiError("no_user");
-      return { channel: channels.get(id) ?? addChannel({ id }) };
+      const channel = channels.get(id) ?? addChannel({ id });
+      if (String(args.users).split(",").includes(FAKE_BOT_USER_ID)) channel.is_member = true;
+      return { channel };
     },
     "usergroups.list": (args) => ({
       usergroups: [...usergroups.values()].map((g) => ({

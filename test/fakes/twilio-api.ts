@@ -101,6 +101,12 @@ export interface FakeTwilio {
   acceptConnections(): Promise<void>;
   /** Moves a stored message along its lifecycle (what a later GET returns). */
   setStatus(sid: string, status: string, errorCode?: number): void;
+  /**
+   * A voter's text arriving at Twilio: kept in the message log (what `GET Messages.json` lists, as an
+   * `inbound` message with status `received`) whether or not its webhook reaches the app. Returns the
+   * webhook parameters Twilio would post for it, for tests that deliver it too.
+   */
+  receive(text: { from: string; to: string; body: string }): { sid: string; params: Record<string, string> };
   /** Serves `bytes` at a Twilio-style media URL (public, like Twilio's default) and returns that URL. */
   hostMedia(bytes: Buffer, contentType: string): string;
   /** Clears stored messages and recorded requests, pending failures, drops and latency. */
@@ -425,6 +431,50 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
         error_code: errorCode ?? null,
         error_message: errorCode ? (ERROR_MESSAGES[errorCode] ?? null) : null,
       });
+    },
+    receive(text) {
+      const sid = twilioSid("SM");
+      const now = clock();
+      resources.set(sid, {
+        account_sid: accountSid,
+        api_version: API_VERSION,
+        body: text.body,
+        date_created: rfc2822(now),
+        date_sent: rfc2822(now),
+        date_updated: rfc2822(now),
+        direction: "inbound",
+        error_code: null,
+        error_message: null,
+        from: text.from,
+        messaging_service_sid: null,
+        num_media: "0",
+        num_segments: String(smsSegments(text.body)),
+        price: null,
+        price_unit: "USD",
+        sid,
+        status: "received",
+        subresource_uris: {
+          media: `${accountPath}/Messages/${sid}/Media.json`,
+          feedback: `${accountPath}/Messages/${sid}/Feedback.json`,
+        },
+        to: text.to,
+        uri: `${accountPath}/Messages/${sid}.json`,
+      });
+      const params = {
+        ToCountry: "US",
+        SmsMessageSid: sid,
+        NumMedia: "0",
+        SmsSid: sid,
+        SmsStatus: "received",
+        Body: text.body,
+        To: text.to,
+        NumSegments: String(smsSegments(text.body)),
+        MessageSid: sid,
+        AccountSid: accountSid,
+        From: text.from,
+        ApiVersion: API_VERSION,
+      };
+      return { sid, params };
     },
     hostMedia(bytes, contentType) {
       const path = `${accountPath}/Messages/${twilioSid("MM")}/Media/${twilioSid("ME")}`;

@@ -27,6 +27,7 @@ export async function startHarness(
   create: () => Promise<TestDatabaseTarget>,
   options: AppOptions = {},
   slackSettings: Partial<Config["slack"]> = {},
+  settings: Pick<Partial<Config>, "http"> = {},
 ): Promise<Harness> {
   // Whatever started is closed again when anything fails: an open fake server keeps jest from exiting.
   const [slackStart, twilioStart, madeStart] = await Promise.allSettled([
@@ -66,6 +67,7 @@ export async function startHarness(
     smsSegmentPriceUsd: 0.0083,
     organization: { timeZone: "America/New_York" },
     conversations: { nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
+    ...settings,
   };
   let app: RunningApp;
   try {

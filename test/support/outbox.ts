@@ -40,7 +40,7 @@ export async function drainToEnd(
   drainers: SlackOutboxDrainer[],
   maxRounds = 100_000,
 ): Promise<Omit<DrainReport, "nextDueInMs">> {
-  const total = { posted: 0, rateLimited: 0, retried: 0, failed: 0 };
+  const total = { posted: 0, rateLimited: 0, retried: 0, failed: 0, blocked: 0 };
   for (let round = 0; round < maxRounds; round++) {
     const reports = await Promise.all(drainers.map((d) => d.drainDue()));
     for (const r of reports) {
@@ -48,6 +48,7 @@ export async function drainToEnd(
       total.rateLimited += r.rateLimited;
       total.retried += r.retried;
       total.failed += r.failed;
+      total.blocked += r.blocked;
     }
     const waits = reports.map((r) => r.nextDueInMs).filter((w): w is number => w !== null);
     if (waits.length === 0) return total;

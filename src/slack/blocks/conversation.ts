@@ -1,5 +1,6 @@
 import { escapeForSlack, quoteForSlack } from "../../domain/slack-text";
 import type {
+  ChannelNeedsBot,
   SetAsideText,
   SlackCall,
   SlackMessageJson,
@@ -133,4 +134,31 @@ function setAside(view: SetAsideText): SlackMessageJson {
   };
 }
 
-export const slackThreadRenderer: ThreadRenderer = { root, voterText, note, replySent, unmatched, setAside };
+function channelNeedsBot(view: ChannelNeedsBot): SlackMessageJson {
+  const where = `<#${view.channel}>`;
+  const fix =
+    view.error === "is_archived"
+      ? `${where} is archived: unarchive it and invite this app there, or give the campaign another reply channel`
+      : `this app is not a member of ${where}: open the channel and type \`/invite\` with the app's name`;
+  const campaigns = view.campaigns.length
+    ? ` It is the reply channel of ${view.campaigns.map((c) => `*${escapeForSlack(c)}*`).join(", ")}.`
+    : "";
+  const waiting = `${view.waiting} post${view.waiting === 1 ? " is" : "s are"} waiting (voters' texts and their threads)`;
+  return {
+    text: `:warning: Slack refuses the app's posts: ${fix}.${campaigns} ${waiting}; they go out in order as soon as it can post there, and nothing is lost meanwhile.`.slice(
+      0,
+      3_900,
+    ),
+    unfurl_links: false,
+  };
+}
+
+export const slackThreadRenderer: ThreadRenderer = {
+  root,
+  voterText,
+  note,
+  replySent,
+  unmatched,
+  setAside,
+  channelNeedsBot,
+};

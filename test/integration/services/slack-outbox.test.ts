@@ -1,8 +1,9 @@
 import { openDatabase, type Database } from "../../../src/db/database";
-import { SLACK_CHANNEL_RATE } from "../../../src/domain/slack-rate";
-import { SlackOutboxDrainer } from "../../../src/services/slack-outbox-drainer";
+import { blockedChannelDelayMs, SLACK_CHANNEL_RATE } from "../../../src/domain/slack-rate";
+import { SlackOutboxDrainer, type BlockedChannel } from "../../../src/services/slack-outbox-drainer";
 import {
   enqueueSlackPost,
+  reopenSlackChannel,
   slackOutboxSummary,
   type SlackPost,
   type SlackPoster,
@@ -314,7 +315,7 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
     it("marks a post Slack refuses for good as failed, reports it, and fails the replies that needed it", async () => {
       const { logger, lines } = recordingLogger();
       const settled: SlackPostSettlement[] = [];
-      slack.failNext("chat.postMessage", { error: "channel_not_found" });
+      slack.failNext("chat.postMessage", { error: "invalid_blocks" });
       const root = await enqueueSlackPost(
         db.prisma,
         message(C1, "root", { onSettled: { hook: "watch", ref: "conv-1" } }),
@@ -325,20 +326,69 @@ describe.each(BACKENDS)("Slack outbox (%s)", (name, create) => {
 
       expect(texts(slack.callsTo("chat.postMessage"))).toEqual(["root", "unrelated"]);
       expect((await rows()).map((r) => [r.status, r.lastError])).toEqual([
-        ["failed", "channel_not_found"],
-        ["failed", `its parent post ${root.id} failed: channel_not_found`],
+        ["failed", "invalid_blocks"],
+        ["failed", `its parent post ${root.id} failed: invalid_blocks`],
         ["sent", null],
       ]);
       expect(settled).toEqual([
-        { outboxId: root.id, channel: C1, ref: "conv-1", outcome: "failed", ts: null, error: "channel_not_found" },
+        { outboxId: root.id, channel: C1, ref: "conv-1", outcome: "failed", ts: null, error: "invalid_blocks" },
       ]);
       const reported = lines().filter((l) => l.level === 50);
       expect(reported.map((l) => [l.outboxId, l.error])).toEqual([
-        [root.id, "channel_not_found"],
-        [reply.id, `its parent post ${root.id} failed: channel_not_found`],
+        [root.id, "invalid_blocks"],
+        [reply.id, `its parent post ${root.id} failed: invalid_blocks`],
       ]);
       // A reply that never reached Slack gives its rate token back: "unrelated" went out at once.
       expect(accepted(slack, C1).map((c) => clock.elapsed(c.at))).toEqual([0]);
+    });
+
+    it("keeps a channel's posts queued while Slack refuses the channel, tells once, and posts them in order once the bot is in", async () => {
+      const { logger } = recordingLogger();
+      slack.addChannel({ id: C1, is_member: false });
+      const told: BlockedChannel[] = [];
+      const waiting = drainer({ logger, onChannelBlocked: async (_tx, b) => void told.push(b) });
+      const root = await enqueueSlackPost(db.prisma, message(C1, "root"));
+      await enqueueSlackPost(db.prisma, message(C1, "text 1", { parentId: root.id }));
+      await enqueueSlackPost(db.prisma, message(C2, "elsewhere"));
+
+      const first = await waiting.drainDue();
+      expect(first).toMatchObject({ posted: 1, blocked: 1, nextDueInMs: blockedChannelDelayMs(1) });
+      expect(told).toEqual([{ channel: C1, error: "not_in_channel", since: clock.date() }]);
+      await enqueueSlackPost(db.prisma, message(C1, "text 2", { parentId: root.id }));
+      // Tried again with backoff (1 min, then 2), still refused: told only once, nothing failed.
+      clock.advance(blockedChannelDelayMs(1));
+      expect(await waiting.drainDue()).toMatchObject({ blocked: 1, nextDueInMs: blockedChannelDelayMs(2) });
+      expect(told).toHaveLength(1);
+      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([
+        ["queued", 0],
+        ["queued", 0],
+        ["sent", 1],
+        ["queued", 0],
+      ]);
+
+      // The bot is invited and joins: the channel is tried at once, not after its backoff.
+      slack.addChannel({ id: C1, is_member: true });
+      expect(await reopenSlackChannel(db.prisma, C1)).toBe(true);
+      await drainToEnd(clock, [waiting]);
+      const posted = accepted(slack, C1);
+      expect(texts(posted)).toEqual(["root", "text 1", "text 2"]);
+      const rootRow = (await rows())[0]!;
+      expect(posted.slice(1).map((c) => c.args.thread_ts)).toEqual([rootRow.resultTs, rootRow.resultTs]);
+      expect(clock.elapsed(posted[0]!.at)).toBe(blockedChannelDelayMs(1));
+      expect(await db.prisma.slackOutboxChannel.findUnique({ where: { channel: C1 } })).toMatchObject({
+        blockedError: null,
+        blockedSince: null,
+        blockedRetries: 0,
+      });
+      expect(await reopenSlackChannel(db.prisma, C1)).toBe(false);
+    });
+
+    it("fails a direct message Slack refuses instead of waiting for an invitation that cannot come", async () => {
+      const { logger } = recordingLogger();
+      slack.failNext("chat.postMessage", { error: "channel_not_found" });
+      await enqueueSlackPost(db.prisma, message("U0GONE", "hello"));
+      await drainToEnd(clock, [drainer({ logger })]);
+      expect((await rows()).map((r) => [r.status, r.lastError])).toEqual([["failed", "channel_not_found"]]);
     });
 
     it("reposts a post whose drainer died before calling Slack, once its lease expires", async () => {

@@ -76,8 +76,18 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
     expect(slack.callsTo("chat.postMessage")).toHaveLength(1);
   }, 5_000);
 
+  it("tells a channel that refuses every post (the bot not invited) from a post refused for good", async () => {
+    for (const error of ["channel_not_found", "not_in_channel", "is_archived"]) {
+      slack.failNext("chat.postMessage", { error });
+      expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
+        kind: "channel_unavailable",
+        error,
+      });
+    }
+  });
+
   it("marks errors about the post itself as for good", async () => {
-    for (const error of ["channel_not_found", "not_in_channel", "is_archived", "msg_too_long"]) {
+    for (const error of ["msg_too_long", "invalid_arguments"]) {
       slack.failNext("chat.postMessage", { error });
       expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "rejected", error });
     }
