@@ -7,7 +7,6 @@ import type { Database } from "../src/db/database";
 import {
   blockActionsPayload,
   eventBody,
-  inboundSmsParams,
   interactionBody,
   messageEvent,
   postToSlackApp,
@@ -15,7 +14,7 @@ import {
   slashCommandBody,
 } from "../test/fakes/signing";
 import type { FakeSlack } from "../test/fakes/slack-api";
-import { twilioSid, type FakeTwilio } from "../test/fakes/twilio-api";
+import type { FakeTwilio } from "../test/fakes/twilio-api";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET } from "../test/support/app-harness";
 import { responseServer } from "./volunteers";
 
@@ -143,7 +142,7 @@ export async function volunteersSending(run: {
 
 /**
  * Voters answering the first text they get until `done()`: 14% reply, 4% text STOP (Twilio adds
- * OptOutType) and 2% write that they want no more texts. Each text is logged (as Twilio logs it)
+ * OptOutType) and 2% write that they want no more texts. Each text is in the fake Twilio's log
  * before its webhook is posted to a running app; Twilio does not retry a failed webhook.
  */
 export async function votersReplying(run: {
@@ -160,18 +159,13 @@ export async function votersReplying(run: {
   let seen = 0;
   const reply = async (from: string, body: string, optOut: boolean) => {
     await sleep(run.random() * 1_500);
-    const sid = twilioSid("SM");
+    // Twilio logs the text whether or not the webhook reaches us (and adds OptOutType to a STOP).
+    const { sid, params } = run.twilio.receive({ from, to: SENDER, body });
+    if (body === "STOP") params.OptOutType = "STOP";
     const text: VoterText = { sid, from, body, optOut, answer: "network", acceptedAt: null };
     run.log.push(text);
     const url = run.apps.pick(Math.floor(run.random() * 2));
     if (!url) return bump(run.counts, "voterTexts:noAppUp");
-    const params = inboundSmsParams({
-      from,
-      to: SENDER,
-      body,
-      messageSid: sid,
-      ...(body === "STOP" && { optOutType: "STOP" as const }),
-    });
     try {
       const { status } = await postTwilioWebhook(url, PUBLIC_URL, "/twilio/sms", run.authToken, params);
       text.answer = status;

@@ -60,10 +60,10 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
     expect(slack.callsTo("chat.update")[1]!.args).toEqual({ channel: "C1", ts, text: "Done", blocks: [] });
 
     slack.failNext("chat.postMessage", { error: "invalid_blocks" });
-    slack.failNext("chat.postMessage", { error: "channel_not_found" });
+    slack.failNext("chat.postMessage", { error: "message_too_long" });
     expect(await poster.call("chat.postMessage", { channel: "C1", text: "x", blocks: [{ type: "divider" }] })).toEqual({
       kind: "rejected",
-      error: "channel_not_found",
+      error: "message_too_long",
     });
   });
 
