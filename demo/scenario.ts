@@ -162,7 +162,8 @@ async function play(h: Harness, demo: DemoDriver, recorder: Recorder): Promise<O
   await demo.command(ORGANIZER, ORGANIZING, `/campaign launch ${CAMPAIGN}`);
 
   // ---- Volunteers send, one click per text ---------------------------------------------
-  await demo.moveClockTo(monday("10:15:00"), "Marcus starts texting");
+  await demo.moveClockTo(monday("10:15:00"), "The campaign's first daily digest: its time (9:30 AM) has passed");
+  recorder.scene(demo.now, "Marcus starts texting");
   await sendTexts(demo, MARCUS, 3);
 
   await demo.moveClockTo(

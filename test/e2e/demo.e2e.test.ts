@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import chromium from "@sparticuz/chromium";
 import puppeteer, { type Browser } from "puppeteer-core";
 import { demoPage } from "../../demo/html";
@@ -173,5 +178,34 @@ describe("the demo scenario (npm run demo)", () => {
       expect(seen.overflowing).toBe(false);
       await page.close();
     }, 60_000);
+  });
+
+  describe("the command", () => {
+    const ROOT = path.join(__dirname, "..", "..");
+    const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+    // No settings at all: only what finds node.
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
+    const demo = (args: string[]) => promisify(execFile)(TSX, ["demo/run.ts", ...args], { cwd: ROOT, env });
+
+    it("runs with no settings, prints the story, writes the page and exits 0", async () => {
+      const folder = await mkdtemp(path.join(tmpdir(), "demo-"));
+      try {
+        const page = path.join(folder, "out.html");
+        const { stdout } = await demo(["--html", page]); // rejects on a non-zero exit
+        expect(stdout).toMatch(/^A texting campaign in Slack, start to finish/);
+        expect(stdout).toContain("Skipped for the frequency cap: Grace Liu");
+        expect(stdout).toContain(`Wrote ${page}`);
+        expect(await readFile(page, "utf8")).toMatch(/^<!DOCTYPE html>[\s\S]*Olivia imports the contact list/);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }, 120_000);
+
+    it("says how to name the page when --html has no file, and exits 1", async () => {
+      await expect(demo(["--html"])).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining("Give the page's file name: npm run demo -- --html out.html"),
+      });
+    });
   });
 });
