@@ -132,6 +132,46 @@ export class DemoDriver {
     return responseId;
   }
 
+  /** Picks an option (by its label) in a menu on a message the app posted in a channel. */
+  async choose(user: string, channel: string, message: Posted & { ts: string }, actionId: string, label: string) {
+    const menu = (message.blocks ?? [])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === actionId && e.type === "static_select");
+    const options = (menu?.options ?? []) as Array<{ text: { text: string }; value: string }>;
+    const option = options.find((o) => o.text.text === label);
+    if (!menu || !option) throw new Error(`no “${label}” in a ${actionId} menu on: ${message.text}`);
+    this.recorder.picked(user, channel, (menu.placeholder as { text: string }).text, label);
+    const res = await this.signed(
+      interactionBody(
+        blockActionsPayload({
+          actionId,
+          type: "static_select",
+          userId: user,
+          channelId: channel,
+          messageTs: message.ts,
+          action: { selected_option: option },
+        }),
+      ),
+    );
+    if (res.status !== 200) throw new Error(`picking ${label} answered HTTP ${res.status}: ${res.text}`);
+    await this.settle();
+  }
+
+  /** A message the app posted in a channel, as it reads now (after any edit). */
+  posted(channel: string, ts: string): Posted & { ts: string } {
+    const call = [...this.h.slack.calls]
+      .reverse()
+      .find(
+        (c) =>
+          c.status === 200 &&
+          c.args.channel === channel &&
+          ((c.method === "chat.update" && c.args.ts === ts) ||
+            (c.method === "chat.postMessage" && c.response?.ts === ts)),
+      );
+    if (!call) throw new Error(`no message ${ts} in ${channel}`);
+    return { ...(call.args as Posted), ts };
+  }
+
   /** The last modal the app opened or drew with this callback id. */
   view(callbackId: string): View {
     const calls = this.h.slack.calls.filter(

@@ -77,6 +77,8 @@ function eventHtml(event: DemoEvent, names: Names, threads: Threads): string {
       );
     case "clicked":
       return `<div class="action-note">${esc(names.userName(event.user))} clicks <span class="button">${esc(event.label)}</span></div>`;
+    case "picked":
+      return `<div class="action-note">${esc(names.userName(event.user))} picks <b>${esc(event.option)}</b> in <span class="button">${esc(event.menu)} ▾</span></div>`;
     case "modal":
       return `<div class="modal-note">🗔 The form <b>${esc(event.title)}</b> opens${event.user ? ` for ${esc(names.userName(event.user))}` : ""}</div>`;
     case "form":

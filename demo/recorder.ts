@@ -11,6 +11,7 @@ export type DemoEvent = { at: Date } & (
   | { kind: "scene"; title: string }
   | { kind: "typed"; user: string; channel: string; text: string }
   | { kind: "clicked"; user: string; channel: string; label: string }
+  | { kind: "picked"; user: string; channel: string; menu: string; option: string }
   | { kind: "form"; user: string; title: string; fields: Array<[string, string]>; again: boolean }
   | { kind: "form-errors"; user: string; title: string; errors: Array<[string, string]> }
   | { kind: "modal"; user: string | null; title: string; blocks: Block[] }
@@ -95,6 +96,10 @@ export class Recorder {
   clicked(user: string, channel: string, label: string): void {
     this.lastActor = { user, channel };
     this.push({ at: this.clock.now, kind: "clicked", user, channel, label });
+  }
+  picked(user: string, channel: string, menu: string, option: string): void {
+    this.lastActor = { user, channel };
+    this.push({ at: this.clock.now, kind: "picked", user, channel, menu, option });
   }
   /** A form filled in again (after the app asked for a fix) lists only what changed. */
   filledForm(user: string, view: View, fields: Array<[string, string]>): void {

@@ -33,6 +33,8 @@ export const HELP_TEXT = "Neighbors for Measure B volunteers text about the Nov 
 export const VOLUNTEER_ANSWER =
   "Polls open at 6am and close at 9pm. Your polling place is on vote.nyc, and you can vote early until Sunday!";
 
+export const THANKS = "Thank you, Dana! See you at the polls.";
+
 /** Monday Oct 26 2026 in New York (EDT, UTC-4). */
 const monday = (time: string) => new Date(`2026-10-26T${time}-04:00`);
 const tuesday = (time: string) => new Date(`2026-10-27T${time}-04:00`);
@@ -185,6 +187,11 @@ async function play(h: Harness, demo: DemoDriver, recorder: Recorder): Promise<O
 
   await demo.moveClockTo(monday("11:08:00"), "Marcus answers in the thread, and his answer goes out as a text");
   await demo.replyInThread(MARCUS, REPLIES, dana.slackThreadTs!, VOLUNTEER_ANSWER);
+
+  await demo.moveClockTo(monday("11:12:00"), "Dana pledges, and Marcus tags her conversation toward the goal");
+  await demo.voterTexts(PHONES.dana, "Perfect, count me in. I'll be there at 7!");
+  await demo.choose(MARCUS, REPLIES, demo.posted(REPLIES, dana.slackThreadTs!), "thread_tag", "pledged");
+  await demo.replyInThread(MARCUS, REPLIES, dana.slackThreadTs!, THANKS);
 
   await demo.moveClockTo(monday("11:20:00"), "Jamal asks to stop, in his own words");
   await demo.voterTexts(PHONES.jamal, "stop texting me");

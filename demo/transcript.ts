@@ -84,6 +84,8 @@ function line(event: DemoEvent, names: Names, threads: Threads): string | null {
       return `${threads.where(event.channel, null)}  ${who(event.user)}: ${event.text}`;
     case "clicked":
       return `${threads.where(event.channel, null)}  ${who(event.user)} clicks [${event.label}]`;
+    case "picked":
+      return `${threads.where(event.channel, null)}  ${who(event.user)} picks “${event.option}” in the [${event.menu} ▾] menu`;
     case "modal":
       return `  🗔 The form “${event.title}” opens${event.user ? ` for ${who(event.user)}` : ""}`;
     case "form":

@@ -14,6 +14,7 @@ import {
   runDemo,
   SCRIPT_A,
   SCRIPT_B_WITHOUT_OPT_OUT,
+  THANKS,
   VOLUNTEER_ANSWER,
   type DemoRun,
 } from "../../demo/scenario";
@@ -74,13 +75,17 @@ describe("the demo scenario (npm run demo)", () => {
     expect(run.facts.digests[1]).toContain("1 contact skipped for the cap yesterday");
   });
 
-  it("opens a thread on a reply, and texts the volunteer's answer in it", () => {
+  it("opens a thread on a reply, texts the volunteer's answers in it, and counts the pledge tagged there", () => {
     const posts = run.events.filter((e) => e.kind === "post" && e.channel === REPLIES);
     expect(posts).toContainEqual(
       expect.objectContaining({ username: "Dana Whitfield", text: "Yes!! What time do the polls open?" }),
     );
-    expect(textsTo(PHONES.dana).at(-1)).toBe(VOLUNTEER_ANSWER);
-    expect(run.events).toContainEqual(expect.objectContaining({ kind: "reaction", name: "white_check_mark" }));
+    expect(textsTo(PHONES.dana).slice(1)).toEqual([VOLUNTEER_ANSWER, THANKS]);
+    expect(run.events.filter((e) => e.kind === "reaction" && e.name === "white_check_mark")).toHaveLength(2);
+    // Tagged with the goal's outcome from the thread's menu: the campaign counts it.
+    expect(transcriptText(run)).toContain(
+      "Progress: 7 texted · 0 waiting · 0 waiting for sending hours · 1 skipped · 3 replied · 1 of 6 “pledged”",
+    );
   });
 
   it("records “stop texting me” as an opt-out, confirms it once, and texts that number nothing more", () => {
