@@ -140,6 +140,8 @@ describe("the demo scenario (npm run demo)", () => {
     it("renders in a real browser as a channel with its threads and the voters' phones", async () => {
       const page = await browser.newPage();
       await page.setViewport({ width: 1280, height: 900 });
+      const requests: string[] = [];
+      page.on("request", (request) => requests.push(request.url()));
       await page.setContent(demoPage(run), { waitUntil: "load" });
       // Run in the page (a string: this project's TypeScript has no DOM types).
       const seen = (await page.evaluate(`(() => {
@@ -150,6 +152,7 @@ describe("the demo scenario (npm run demo)", () => {
           scenes: all("h2.scene").map((h) => h.textContent),
           threads: all(".thread").filter(visible).length,
           threadReplies: all(".thread .thread-replies .message").length,
+          danaThread: all(".thread").map((t) => t.textContent).find((t) => t.includes("Yes!! What time")),
           phones: all(".phone").filter(visible).map((p) => p.querySelector(".phone-head").textContent),
           inThread: all(".entry.in-thread").filter(visible).length,
           onlyYou: all(".only-you").length,
@@ -162,6 +165,7 @@ describe("the demo scenario (npm run demo)", () => {
         scenes: string[];
         threads: number;
         threadReplies: number;
+        danaThread: string | undefined;
         phones: string[];
         inThread: number;
         onlyYou: number;
@@ -173,6 +177,8 @@ describe("the demo scenario (npm run demo)", () => {
       expect(seen.scenes).toContain("Olivia imports the contact list");
       expect(seen.threads).toBe(3); // Dana's, Jamal's and Rosa's
       expect(seen.threadReplies).toBeGreaterThanOrEqual(7);
+      expect(seen.danaThread).toContain(VOLUNTEER_ANSWER);
+      expect(seen.danaThread).toContain(THANKS);
       expect(seen.phones).toHaveLength(7);
       expect(seen.phones).toContain("Dana Whitfield(212) 555-0142");
       expect(seen.inThread).toBeGreaterThan(0);
@@ -181,6 +187,8 @@ describe("the demo scenario (npm run demo)", () => {
       expect(seen.sidebarWidth).toBe(240);
       expect(seen.mainLeft).toBeGreaterThanOrEqual(240);
       expect(seen.overflowing).toBe(false);
+      // One file: no stylesheet, script, font or picture is fetched.
+      expect(requests).toEqual([]);
       await page.close();
     }, 60_000);
   });
