@@ -46,6 +46,8 @@ export interface SlackCall {
   status: number;
   /** Slack's `error` when the answer was `ok: false`. */
   error?: string;
+  /** The answer's body (Web API calls): e.g. the `ts` chat.postMessage gave the message. */
+  response?: Record<string, unknown>;
 }
 
 export interface SlackFailure {
@@ -718,6 +720,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(clock()),
       status: answer.status,
       error: answer.body.ok === false ? String(answer.body.error) : undefined,
+      response: answer.body,
     });
     if (latencyMs > 0) await sleep(latencyMs);
     sendJson(res, answer.status, answer.body, answer.headers);
