@@ -94,6 +94,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       authToken: config.twilio.authToken,
       publicUrl: config.publicUrl,
       logger,
+      clock,
       onInboundStored: () => inbox.wake(),
     };
     const app = new App({
