@@ -26,7 +26,7 @@ export interface StagedContact {
   state: string | null;
   timeZone: string | null;
   timeZoneSource: TimeZoneSource;
-  /** Lower-case, without ",", ";" or "|" (splitTags), so they join with commas. */
+  /** Lower-case, without ",", ";" or "|" (splitTags). */
   tags: string[];
   /** The custom columns with a value, as JSON object text. */
   custom: string;
@@ -46,6 +46,42 @@ export const STAGED_COLUMNS = [
   "custom",
   "seen_before",
 ] as const;
+
+/**
+ * Contact's own columns in the order of a staged line without its seen-before flag, plus the two
+ * timestamps: a contact no earlier chunk or import has is COPYed straight into Contact (contactCopyLine).
+ */
+export const CONTACT_COPY_COLUMNS = [
+  "id",
+  "phone",
+  "firstName",
+  "lastName",
+  "zip",
+  "state",
+  "timeZone",
+  "timeZoneSource",
+  "tags",
+  "customFields",
+  "createdAt",
+  "updatedAt",
+] as const;
+
+/** A staged line as a line of Contact's COPY (CONTACT_COPY_COLUMNS), `now` being both timestamps. */
+export function contactCopyLine(line: string, now: string): string {
+  // The flag is the line's last field, one character after a tab.
+  return `${line.slice(0, -2)}\t${now}\t${now}`;
+}
+
+/** The phone of a staged line (its second field: E.164 needs no escaping). */
+export function stagedPhone(line: string): string {
+  const start = line.indexOf("\t") + 1;
+  return line.slice(start, line.indexOf("\t", start));
+}
+
+/** Whether a staged line's phone came in an earlier chunk (its last field). */
+export function stagedSeenBefore(line: string): boolean {
+  return line.endsWith("t");
+}
 
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
 export class RowStager {
@@ -180,7 +216,7 @@ export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): s
     copyField(c.state),
     c.timeZone ?? "\\N",
     c.timeZoneSource,
-    copyField(c.tags.join(",")),
+    copyField(arrayLiteral(c.tags)),
     copyField(c.custom),
     seenBefore ? "t" : "f",
   ].join("\t");
@@ -201,10 +237,27 @@ export function parseStagedLine(line: string): { contact: StagedContact; id: str
       state: state ?? null,
       timeZone: timeZone ?? null,
       timeZoneSource: timeZoneSource as TimeZoneSource,
-      tags: tags ? tags.split(",") : [],
+      tags: parseArrayLiteral(tags!),
       custom: custom!,
     },
   };
+}
+
+/** A PostgreSQL text[] literal: every element quoted, so no tag needs a rule of its own. */
+function arrayLiteral(values: readonly string[]): string {
+  let text = "{";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    text += `${i === 0 ? "" : ","}"${/["\\]/.test(value) ? value.replace(/["\\]/g, "\\$&") : value}"`;
+  }
+  return `${text}}`;
+}
+
+/** The elements of a literal written by arrayLiteral. */
+function parseArrayLiteral(text: string): string[] {
+  const values: string[] = [];
+  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) values.push(match[1]!.replace(/\\(.)/gs, "$1"));
+  return values;
 }
 
 function foldIntoLine(line: string, later: StagedContact): string {
