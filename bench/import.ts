@@ -80,22 +80,24 @@ async function withServerCpu<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; serverCpuSeconds: number | null }> {
   const ticks = new Map<number, number>();
-  let readable = true;
   const sample = async () => {
     const { rows } = await monitor.query<{ pid: number }>(
       "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
     );
     for (const { pid } of rows) {
-      try {
-        const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-        ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-      } catch {
-        readable = false;
-      }
+      // A backend that ended since the query above keeps its last reading.
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+      const fields = stat?.split(") ")[1]?.split(" ");
+      if (fields) ticks.set(pid, Number(fields[11]) + Number(fields[12]));
     }
   };
   const before = new Map<number, number>();
-  await sample().catch(() => (readable = false));
+  await sample().catch(() => undefined);
+  // Not Linux, or the server runs elsewhere: its processes cannot be read here.
+  const readable = await readFile(`/proc/self/stat`).then(
+    () => ticks.size > 0,
+    () => false,
+  );
   for (const [pid, t] of ticks) before.set(pid, t);
   let sampling = Promise.resolve();
   const timer = setInterval(() => {

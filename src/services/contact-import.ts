@@ -11,8 +11,6 @@ import {
   RowStager,
   STAGED_COLUMNS,
   contactCopyLine,
-  stagedPhone,
-  stagedSeenBefore,
   type ContactChunk,
   type InvalidRow,
 } from "./contact-staging";
@@ -370,24 +368,26 @@ async function mergeChunk(
   totals: { imported: number; updated: number; suppressed: number },
   now: string,
 ): Promise<void> {
-  const firstSeen: string[] = [];
-  for (const line of chunk.lines) if (!stagedSeenBefore(line)) firstSeen.push(stagedPhone(line));
+  const { lines, phones, firstSeenAt } = chunk;
+  const firstSeen = firstSeenAt.map((i) => phones[i]!);
   const [found] = await session.query<{ existing: string[]; suppressed: number }>(EXISTING_SQL, [firstSeen]);
   const existing = new Set(found?.existing ?? []);
-  let fresh = "";
-  let known = "";
-  for (const line of chunk.lines) {
-    if (!stagedSeenBefore(line) && !existing.has(stagedPhone(line))) fresh += `${contactCopyLine(line, now)}\n`;
-    else known += `${line}\n`;
+  const fresh: string[] = [];
+  const isFresh = new Uint8Array(lines.length);
+  for (const i of firstSeenAt) if (!existing.has(phones[i]!)) isFresh[i] = 1;
+  const known: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (isFresh[i]) fresh.push(contactCopyLine(lines[i]!, now));
+    else known.push(lines[i]!);
   }
   let inserted = 0;
-  if (fresh) {
-    await session.copyText(`"Contact"`, CONTACT_COPY_COLUMNS, fresh);
+  if (fresh.length > 0) {
+    await session.copyText(`"Contact"`, CONTACT_COPY_COLUMNS, `${fresh.join("\n")}\n`);
     inserted += firstSeen.length - existing.size;
   }
-  if (known) {
+  if (known.length > 0) {
     await session.query("TRUNCATE import_batch");
-    await session.copyText("import_batch", STAGED_COLUMNS, known);
+    await session.copyText("import_batch", STAGED_COLUMNS, `${known.join("\n")}\n`);
     const [merged] = await session.query<{ inserted: number }>(MERGE_CHUNK_SQL);
     inserted += merged?.inserted ?? 0;
   }

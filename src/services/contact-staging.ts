@@ -72,17 +72,6 @@ export function contactCopyLine(line: string, now: string): string {
   return `${line.slice(0, -2)}\t${now}\t${now}`;
 }
 
-/** The phone of a staged line (its second field: E.164 needs no escaping). */
-export function stagedPhone(line: string): string {
-  const start = line.indexOf("\t") + 1;
-  return line.slice(start, line.indexOf("\t", start));
-}
-
-/** Whether a staged line's phone came in an earlier chunk (its last field). */
-export function stagedSeenBefore(line: string): boolean {
-  return line.endsWith("t");
-}
-
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
 export class RowStager {
   private readonly customKeys: { index: number; key: string }[];
@@ -157,6 +146,10 @@ export function foldContact(earlier: StagedContact, later: StagedContact): Stage
 /** Distinct phones bound for one merge, as COPY text lines (without newlines) in STAGED_COLUMNS order. */
 export interface ContactChunk {
   lines: string[];
+  /** Each line's phone, as in the line. */
+  phones: string[];
+  /** The lines whose phone no earlier chunk had (no `seen_before`), by index. */
+  firstSeenAt: number[];
   /** Lines whose phone no earlier chunk had: each is a new contact or one already in the database. */
   firstSeen: number;
 }
@@ -169,7 +162,7 @@ export interface ContactChunk {
 export class ContactChunker {
   /** Phone → slot of the phone's latest line. */
   private readonly slotOf = new PhoneSlots();
-  private chunk: ContactChunk = { lines: [], firstSeen: 0 };
+  private chunk: ContactChunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
   /** Slot of the current chunk's first line; slots count lines over the whole file. */
   private chunkStart = 0;
 
@@ -188,8 +181,12 @@ export class ContactChunker {
       return true;
     }
     this.slotOf.set(key, this.chunkStart + lines.length);
+    if (slot === undefined) {
+      this.chunk.firstSeenAt.push(lines.length);
+      this.chunk.firstSeen++;
+    }
+    this.chunk.phones.push(contact.phone);
     lines.push(stagedLine(contact, newId(), slot !== undefined));
-    if (slot === undefined) this.chunk.firstSeen++;
     return slot !== undefined;
   }
 
@@ -197,7 +194,7 @@ export class ContactChunker {
   take(): ContactChunk {
     const taken = this.chunk;
     this.chunkStart += taken.lines.length;
-    this.chunk = { lines: [], firstSeen: 0 };
+    this.chunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
     return taken;
   }
 }
