@@ -5,7 +5,15 @@ import { setImmediate } from "node:timers/promises";
 import { CsvError, parse } from "csv-parse";
 import type { BulkSession, Database } from "../db/database";
 import { mapHeaders } from "../domain/contact-columns";
-import { ContactChunker, RowStager, STAGED_COLUMNS, type ContactChunk, type InvalidRow } from "./contact-staging";
+import {
+  CONTACT_COPY_COLUMNS,
+  ContactChunker,
+  RowStager,
+  STAGED_COLUMNS,
+  contactCopyLine,
+  type ContactChunk,
+  type InvalidRow,
+} from "./contact-staging";
 import { UserError } from "../domain/user-error";
 import { optedOutSql } from "../domain/suppression";
 import { auditActor, requirePermission, type Actor } from "./actors";
@@ -97,10 +105,12 @@ export async function importContacts(
   return db.withBulkSession(async (session) => {
     await session.query(
       `CREATE TEMP TABLE import_batch (id uuid, phone text, first_name text, last_name text, zip text, state text,
-        time_zone text, tz_source "TimeZoneSource", tags text, custom jsonb, seen_before boolean) ON COMMIT DROP`,
+        time_zone text, tz_source "TimeZoneSource", tags text[], custom jsonb, seen_before boolean) ON COMMIT DROP`,
     );
     await session.query(`LOCK TABLE "Contact" IN SHARE ROW EXCLUSIVE MODE`);
     const totals = { imported: 0, updated: 0, suppressed: 0 };
+    // Contacts COPYed straight into Contact get the timestamps an INSERT here would give them.
+    const [{ now } = { now: "" }] = await session.query<{ now: string }>("SELECT now()::text AS now");
     const chunks = contactChunks(source, options, stats);
     try {
       let next = chunks.next();
@@ -110,7 +120,7 @@ export async function importContacts(
         next = chunks.next();
         // The next chunk is parsed while this one is merged; its failure is handled when awaited.
         next.catch(() => undefined);
-        await mergeChunk(session, chunk, totals);
+        await mergeChunk(session, chunk, totals, now);
       }
     } finally {
       await chunks.return(undefined);
@@ -349,15 +359,15 @@ function explainParseError(error: unknown): Error {
 const TAKES_ZONE = `EXCLUDED."timeZone" IS NOT NULL AND (EXCLUDED."timeZoneSource" = 'zip' OR c."timeZoneSource" <> 'zip')`;
 
 /**
- * Upserts one chunk (distinct phones) into Contact with foldContact's rule: later non-empty values
- * win, tags add up in order, custom fields merge. The unique phone index finds existing contacts
- * as part of the insert, so no separate lookup can pick a bad plan; the inserted count comes from
- * the ids: an inserted contact keeps the id staged for it.
+ * Upserts the chunk's contacts that are already in Contact with foldContact's rule: later non-empty
+ * values win, tags add up in order, custom fields merge. The unique phone index finds them as part
+ * of the insert; one that is not there after all is inserted, keeping the id staged for it, which
+ * is how the inserted count is told apart.
  */
 const MERGE_CHUNK_SQL = `
   WITH merged AS (
     INSERT INTO "Contact" AS c (id, phone, "firstName", "lastName", zip, state, "timeZone", "timeZoneSource", "customFields", tags, "createdAt", "updatedAt")
-    SELECT id, phone, first_name, last_name, zip, state, time_zone, tz_source, custom, string_to_array(tags, ','), now(), now()
+    SELECT id, phone, first_name, last_name, zip, state, time_zone, tz_source, custom, tags, now(), now()
     FROM import_batch
     ON CONFLICT (phone) DO UPDATE SET
       "firstName" = COALESCE(EXCLUDED."firstName", c."firstName"),
@@ -371,20 +381,53 @@ const MERGE_CHUNK_SQL = `
       "updatedAt" = now()
     RETURNING id
   )
-  SELECT (SELECT count(*) FROM merged JOIN import_batch USING (id))::int AS inserted,
-         (SELECT count(*) FROM import_batch b WHERE NOT b.seen_before AND ${optedOutSql("b.phone")})::int AS suppressed`;
+  SELECT count(*)::int AS inserted FROM merged JOIN import_batch USING (id)`;
 
+/**
+ * Of the chunk's phones that no earlier chunk had: those already in Contact, and how many are on
+ * the opt-out list. The import holds a lock that keeps other writers out, so the answer stays true
+ * until the chunk is merged.
+ */
+const EXISTING_SQL = `
+  SELECT ARRAY(SELECT c.phone FROM "Contact" c WHERE c.phone = ANY($1::text[])) AS existing,
+         (SELECT count(*) FROM unnest($1::text[]) AS b(phone) WHERE ${optedOutSql("b.phone")})::int AS suppressed`;
+
+/**
+ * Stores one chunk (distinct phones). Contacts new to the database, nearly all of a first import,
+ * are COPYed straight into Contact: no staging table, no conflict check per row. The others (already
+ * stored, or repeated from an earlier chunk of this file) go through the staging table and are merged.
+ */
 async function mergeChunk(
   session: BulkSession,
   chunk: ContactChunk,
   totals: { imported: number; updated: number; suppressed: number },
+  now: string,
 ): Promise<void> {
-  await session.query("TRUNCATE import_batch");
-  await session.copyText("import_batch", STAGED_COLUMNS, `${chunk.lines.join("\n")}\n`);
-  const [merged] = await session.query<{ inserted: number; suppressed: number }>(MERGE_CHUNK_SQL);
-  const inserted = merged?.inserted ?? 0;
+  const { lines, phones, firstSeenAt } = chunk;
+  const firstSeen = firstSeenAt.map((i) => phones[i]!);
+  const [found] = await session.query<{ existing: string[]; suppressed: number }>(EXISTING_SQL, [firstSeen]);
+  const existing = new Set(found?.existing ?? []);
+  const fresh: string[] = [];
+  const isFresh = new Uint8Array(lines.length);
+  for (const i of firstSeenAt) if (!existing.has(phones[i]!)) isFresh[i] = 1;
+  const known: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (isFresh[i]) fresh.push(contactCopyLine(lines[i]!, now));
+    else known.push(lines[i]!);
+  }
+  let inserted = 0;
+  if (fresh.length > 0) {
+    await session.copyText(`"Contact"`, CONTACT_COPY_COLUMNS, `${fresh.join("\n")}\n`);
+    inserted += firstSeen.length - existing.size;
+  }
+  if (known.length > 0) {
+    await session.query("TRUNCATE import_batch");
+    await session.copyText("import_batch", STAGED_COLUMNS, `${known.join("\n")}\n`);
+    const [merged] = await session.query<{ inserted: number }>(MERGE_CHUNK_SQL);
+    inserted += merged?.inserted ?? 0;
+  }
   totals.imported += inserted;
   // A phone first seen in this chunk and not inserted was already a contact.
   totals.updated += chunk.firstSeen - inserted;
-  totals.suppressed += merged?.suppressed ?? 0;
+  totals.suppressed += found?.suppressed ?? 0;
 }

@@ -26,7 +26,7 @@ export interface StagedContact {
   state: string | null;
   timeZone: string | null;
   timeZoneSource: TimeZoneSource;
-  /** Lower-case, without ",", ";" or "|" (splitTags), so they join with commas. */
+  /** Lower-case, without ",", ";" or "|" (splitTags). */
   tags: string[];
   /** The custom columns with a value, as JSON object text. */
   custom: string;
@@ -49,6 +49,31 @@ export const STAGED_COLUMNS = [
 
 /** Characters of a bad phone cell kept for the skipped-rows report. */
 const SHOWN_PHONE_CHARS = 40;
+
+/**
+ * Contact's own columns in the order of a staged line without its seen-before flag, plus the two
+ * timestamps: a contact no earlier chunk or import has is COPYed straight into Contact (contactCopyLine).
+ */
+export const CONTACT_COPY_COLUMNS = [
+  "id",
+  "phone",
+  "firstName",
+  "lastName",
+  "zip",
+  "state",
+  "timeZone",
+  "timeZoneSource",
+  "tags",
+  "customFields",
+  "createdAt",
+  "updatedAt",
+] as const;
+
+/** A staged line as a line of Contact's COPY (CONTACT_COPY_COLUMNS), `now` being both timestamps. */
+export function contactCopyLine(line: string, now: string): string {
+  // The flag is the line's last field, one character after a tab.
+  return `${line.slice(0, -2)}\t${now}\t${now}`;
+}
 
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
 export class RowStager {
@@ -128,6 +153,10 @@ export function foldContact(earlier: StagedContact, later: StagedContact): Stage
 /** Distinct phones bound for one merge, as COPY text lines (without newlines) in STAGED_COLUMNS order. */
 export interface ContactChunk {
   lines: string[];
+  /** Each line's phone, as in the line. */
+  phones: string[];
+  /** The lines whose phone no earlier chunk had (no `seen_before`), by index. */
+  firstSeenAt: number[];
   /** Lines whose phone no earlier chunk had: each is a new contact or one already in the database. */
   firstSeen: number;
 }
@@ -140,7 +169,7 @@ export interface ContactChunk {
 export class ContactChunker {
   /** Phone → slot of the phone's latest line. */
   private readonly slotOf = new PhoneSlots();
-  private chunk: ContactChunk = { lines: [], firstSeen: 0 };
+  private chunk: ContactChunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
   /** Slot of the current chunk's first line; slots count lines over the whole file. */
   private chunkStart = 0;
 
@@ -168,10 +197,14 @@ export class ContactChunker {
       return true;
     }
     this.slotOf.set(key, this.chunkStart + lines.length);
+    if (slot === undefined) {
+      this.chunk.firstSeenAt.push(lines.length);
+      this.chunk.firstSeen++;
+    }
+    this.chunk.phones.push(contact.phone);
     const line = stagedLine(contact, newId(), slot !== undefined);
     this.textChars += line.length;
     lines.push(line);
-    if (slot === undefined) this.chunk.firstSeen++;
     return slot !== undefined;
   }
 
@@ -179,7 +212,7 @@ export class ContactChunker {
   take(): ContactChunk {
     const taken = this.chunk;
     this.chunkStart += taken.lines.length;
-    this.chunk = { lines: [], firstSeen: 0 };
+    this.chunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
     this.textChars = 0;
     return taken;
   }
@@ -199,7 +232,7 @@ export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): s
     copyField(c.state),
     c.timeZone ?? "\\N",
     c.timeZoneSource,
-    copyField(c.tags.join(",")),
+    copyField(arrayLiteral(c.tags)),
     copyField(c.custom),
     seenBefore ? "t" : "f",
   ].join("\t");
@@ -220,10 +253,27 @@ export function parseStagedLine(line: string): { contact: StagedContact; id: str
       state: state ?? null,
       timeZone: timeZone ?? null,
       timeZoneSource: timeZoneSource as TimeZoneSource,
-      tags: tags ? tags.split(",") : [],
+      tags: parseArrayLiteral(tags!),
       custom: custom!,
     },
   };
+}
+
+/** A PostgreSQL text[] literal: every element quoted, so no tag needs a rule of its own. */
+function arrayLiteral(values: readonly string[]): string {
+  let text = "{";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    text += `${i === 0 ? "" : ","}"${/["\\]/.test(value) ? value.replace(/["\\]/g, "\\$&") : value}"`;
+  }
+  return `${text}}`;
+}
+
+/** The elements of a literal written by arrayLiteral. */
+function parseArrayLiteral(text: string): string[] {
+  const values: string[] = [];
+  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) values.push(match[1]!.replace(/\\(.)/gs, "$1"));
+  return values;
 }
 
 function foldIntoLine(line: string, later: StagedContact): string {

@@ -77,6 +77,21 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     expect(await db.prisma.contact.count({ where: { phone: "+13125550102" } })).toBe(1);
   });
 
+  it("stores tags and values with quotes, backslashes, braces and tabs exactly, new contacts and merged ones alike", async () => {
+    const odd = ['say "hi"', "back\\slash", "{braces}", "tab\there", "NULL"];
+    const csv = [
+      "phone,first,tags,Note",
+      `212-555-0171,"Ann ""Q"" \\","${odd.join(";").replace(/"/g, '""')}","{""a"":1}\\N"`,
+    ].join("\n");
+    // The first import COPYs a new contact; the second merges into it.
+    await run(`${csv}\n`);
+    await run(`${csv}\n`);
+    const stored = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125550171" } });
+    expect(stored.firstName).toBe('Ann "Q" \\');
+    expect(stored.tags).toEqual(odd.map((t) => t.toLowerCase()));
+    expect(stored.customFields).toEqual({ Note: '{"a":1}\\N' });
+  });
+
   it("keeps characters of two, three and four bytes whole however the bytes are cut", async () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `Chloé,Gar€ía,(212) 555-${String(1000 + i)},🎉 ${i}`);
     const csv = `first,last,phone,Note\n${rows.join("\n")}\n`;
