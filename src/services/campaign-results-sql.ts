@@ -15,18 +15,20 @@ FROM "Message" m
 WHERE m."campaignId" = $1::uuid AND m.direction = 'outbound'
 GROUP BY 1, 2, 3, 4`;
 
-// $1 campaign, $2 the organization's time zone. The contacts the campaign texted, by variant and by
-// the local day of their first text: how many replied (a text in their conversation), opted out
-// after that first text, carry the goal's outcome tag, clicked a tracked link. The grand total
-// (grouping 3) carries the median time from first text to first reply.
-export const CONTACTS_SQL = `
-WITH first_reply AS (
+/**
+ * The contacts campaigns `$1` (a uuid[]) texted, one row each, with what the rates count: when
+ * they first replied (a text in their conversation), whether they opted out after the campaign's
+ * first text, whether their conversation carries the goal's outcome tag, whether they clicked a
+ * tracked link. The report and the App Home tab count rates from these rows only.
+ */
+export const TEXTED_CONTACTS_CTE = `
+first_reply AS (
   SELECT m."conversationId", min(m."createdAt") AS at
   FROM "Message" m JOIN "Conversation" cv ON cv.id = m."conversationId"
-  WHERE cv."campaignId" = $1::uuid AND m.direction = 'inbound'
+  WHERE cv."campaignId" = ANY($1::uuid[]) AND m.direction = 'inbound'
   GROUP BY m."conversationId"
 ), texted AS (
-  SELECT cc."variantId", cc."firstTextAt", r.at AS "repliedAt",
+  SELECT cc."campaignId", cc."variantId", cc."firstTextAt", r.at AS "repliedAt",
     (o."createdAt" IS NOT NULL AND o."createdAt" >= cc."firstTextAt") AS "optedOut",
     coalesce(${goalOutcomeSql("cv", "camp")}, false) AS outcome,
     EXISTS (
@@ -39,8 +41,14 @@ WITH first_reply AS (
   LEFT JOIN "Conversation" cv ON cv."campaignId" = cc."campaignId" AND cv."contactId" = cc."contactId"
   LEFT JOIN first_reply r ON r."conversationId" = cv.id
   LEFT JOIN "OptOut" o ON o.phone = c.phone
-  WHERE cc."campaignId" = $1::uuid AND cc."firstTextAt" IS NOT NULL
-)
+  WHERE cc."campaignId" = ANY($1::uuid[]) AND cc."firstTextAt" IS NOT NULL
+)`;
+
+// $1 the campaign (as a one-element array), $2 the organization's time zone. The texted contacts
+// by variant and by the local day of their first text; the grand total (grouping 3) carries the
+// median time from first text to first reply.
+export const CONTACTS_SQL = `
+WITH ${TEXTED_CONTACTS_CTE}
 SELECT GROUPING(t."variantId", day)::int AS "grouping", t."variantId", day,
   count(*)::int AS texted,
   count(t."repliedAt")::int AS replied,
@@ -51,6 +59,21 @@ SELECT GROUPING(t."variantId", day)::int AS "grouping", t."variantId", day,
     FILTER (WHERE t."repliedAt" >= t."firstTextAt") AS "medianReplySeconds"
 FROM (SELECT *, to_char(texted."firstTextAt" AT TIME ZONE $2, 'YYYY-MM-DD') AS day FROM texted) t
 GROUP BY GROUPING SETS ((t."variantId", day), ())`;
+
+// $1 campaigns (uuid[]): each one's texted contacts, replies and opt-outs (the App Home tab).
+export const CAMPAIGN_RATES_SQL = `
+WITH ${TEXTED_CONTACTS_CTE}
+SELECT t."campaignId", count(*)::int AS texted, count(t."repliedAt")::int AS replied,
+  count(*) FILTER (WHERE t."optedOut")::int AS "optedOut"
+FROM texted t
+GROUP BY t."campaignId"`;
+
+// $1 campaigns (uuid[]): outbound texts that left, per campaign.
+export const TEXTS_SENT_SQL = `
+SELECT m."campaignId", count(*)::int AS n
+FROM "Message" m
+WHERE m."campaignId" = ANY($1::uuid[]) AND m.direction = 'outbound' AND m.status <> '${NOT_SENT}'
+GROUP BY m."campaignId"`;
 
 // $1 campaign. Each time a voter waited (their texts since the last outbound text that left) and a
 // volunteer's reply ended the wait: who answered and how long it took. A turn is the number of
@@ -83,6 +106,3 @@ GROUP BY a.volunteer`;
 
 // $1 campaign: whether its texts carry tracked links at all (clicks are "not tracked" otherwise).
 export const LINKS_TRACKED_SQL = `SELECT EXISTS (SELECT 1 FROM "ShortLink" WHERE "campaignId" = $1::uuid) AS tracked`;
-
-/** Texts that left: everything but what Twilio refused. */
-export const NOT_SENT_STATUS = NOT_SENT;

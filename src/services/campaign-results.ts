@@ -135,7 +135,7 @@ export async function campaignResults(
   const query = <R>(sql: string, ...params: unknown[]) => db.prisma.$queryRawUnsafe<R[]>(sql, campaign.id, ...params);
   const [outbound, contacts, answers, tracked, goals] = await Promise.all([
     query<OutboundRow>(OUTBOUND_SQL),
-    query<ContactsRow>(CONTACTS_SQL, options.timeZone),
+    db.prisma.$queryRawUnsafe<ContactsRow[]>(CONTACTS_SQL, [campaign.id], options.timeZone),
     query<AnswersRow>(ANSWERS_SQL),
     query<{ tracked: boolean }>(LINKS_TRACKED_SQL),
     goalProgressFor(db, [campaign]),
