@@ -1,0 +1,21 @@
+import { Client } from "pg";
+import { openDatabase } from "./src/db/database";
+import { applyMigrations } from "./src/db/migrate";
+import { SEED_SQL } from "./bench/report";
+(async () => {
+  const admin = new Client({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
+  await admin.connect();
+  await admin.query("DROP DATABASE IF EXISTS reports_keep WITH (FORCE)");
+  await admin.query("CREATE DATABASE reports_keep");
+  await admin.end();
+  const url = "postgres://postgres@127.0.0.1:5432/reports_keep";
+  const db = await openDatabase({ kind: "postgres", url });
+  await applyMigrations(db);
+  await db.close();
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  for (const sql of SEED_SQL) await c.query(sql);
+  await c.query("VACUUM ANALYZE");
+  await c.end();
+  console.log("seeded");
+})();
