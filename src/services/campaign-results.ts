@@ -94,7 +94,8 @@ interface OutboundRow {
 }
 
 interface ContactsRow {
-  grouping: number;
+  /** The row carrying the median, not a variant and day. */
+  total: boolean;
   variantId: string | null;
   day: string | null;
   texted: number;
@@ -144,8 +145,8 @@ export async function campaignResults(
   const labels = new Map(campaign.scripts.map((s) => [s.id, s.label]));
   const labelOf = (id: string | null) => (id === null ? "no variant" : (labels.get(id) ?? "deleted variant"));
 
-  const total = contacts.find((r) => r.grouping !== 0);
-  const cells = contacts.filter((r) => r.grouping === 0);
+  const total = contacts.find((r) => r.total);
+  const cells = contacts.filter((r) => !r.total);
   const figures = (rows: readonly ContactsRow[]): ContactFigures => ({
     texted: sum(rows, (r) => r.texted),
     replied: sum(rows, (r) => r.replied),
