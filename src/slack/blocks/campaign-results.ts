@@ -98,7 +98,9 @@ export function campaignResultsMessage(results: CampaignResults, chartNote: stri
       ].join("\n"),
     ),
   ];
-  if (o.failures.length) blocks.push(section(`*Why texts failed*\n${failureLines(results).join("\n")}`));
+  // One section per error code: the advice for carrier filtering alone runs to hundreds of characters.
+  if (o.failures.length)
+    blocks.push(section("*Why texts failed*"), ...failureLines(results).map((line) => section(line)));
   const variants = results.variants.filter((v) => v.texted > 0 || v.replyVerdict !== null);
   if (variants.length > 1) {
     blocks.push(divider(), section(`*Variants against A*`));
