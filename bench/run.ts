@@ -9,6 +9,7 @@ import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
 import { outboxBenchmark } from "./outbox";
+import { reportBenchmark } from "./report";
 import { segmentBenchmark } from "./segment";
 import { sendBenchmark } from "./send";
 import { sendFloorBenchmark } from "./send-floor";
@@ -61,6 +62,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
     describe:
       "post-daily-digests over 100,000 conversations in 50 running PostgreSQL campaigns: seconds (thread links asked, then stored), peak RSS",
     run: digestBenchmark,
+  },
+  report: {
+    describe:
+      "/campaign report over one PostgreSQL campaign of about 1,000,000 messages: seconds (median of 5), the chart apart",
+    run: reportBenchmark,
   },
 };
 

@@ -3,12 +3,14 @@ import { describeAudienceFilter, type AudienceFilter } from "../domain/audience-
 import { compileReachableAudience } from "../domain/audience-sql";
 import { readinessFindings, replaceableCharacters, type ReadinessFinding } from "../domain/campaign-readiness";
 import { usableValueSql } from "../domain/merge-values";
+import type { GoalProgress } from "../domain/goal-progress";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
 import { estimateCost, measureSms, type SmsMeasure } from "../domain/sms-length";
 import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 import { capExposure, type CapExposure } from "./frequency-warnings";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
+import { goalProgressFor } from "./goal-progress";
 import { customFieldNames } from "./segments";
 
 /*
@@ -53,8 +55,8 @@ export interface CampaignProgress {
   skipped: number;
   deferred: number;
   replies: number;
-  /** Conversations tagged with the goal's outcome. */
-  outcomes: number;
+  /** Conversations tagged with the goal's outcome, against the target (src/services/goal-progress.ts). */
+  goal: GoalProgress;
 }
 
 export interface CampaignReport {
@@ -223,12 +225,10 @@ export async function campaignReport(
 }
 
 async function campaignProgress(db: Database, c: CampaignRecord): Promise<CampaignProgress> {
-  const [byStatus, replies, outcomes] = await Promise.all([
+  const [byStatus, replies, goals] = await Promise.all([
     db.prisma.campaignContact.groupBy({ by: ["status"], _count: { _all: true }, where: { campaignId: c.id } }),
     db.prisma.conversation.count({ where: { campaignId: c.id, messages: { some: { direction: "inbound" } } } }),
-    c.goalOutcomeTag
-      ? db.prisma.conversation.count({ where: { campaignId: c.id, tags: { has: c.goalOutcomeTag } } })
-      : Promise.resolve(0),
+    goalProgressFor(db, [c]),
   ]);
   const count = (status: string) => byStatus.find((s) => s.status === status)?._count._all ?? 0;
   return {
@@ -237,6 +237,6 @@ async function campaignProgress(db: Database, c: CampaignRecord): Promise<Campai
     skipped: count("skipped"),
     deferred: count("deferred"),
     replies,
-    outcomes,
+    goal: goals.get(c.id)!,
   };
 }

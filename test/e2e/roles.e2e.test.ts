@@ -37,6 +37,7 @@ const COMMANDS: { command: string; text: string; volunteer: boolean }[] = [
   { command: "/campaign", text: "send Nope", volunteer: true },
   { command: "/campaign", text: "replies Nope", volunteer: false },
   { command: "/campaign", text: "followup Nope", volunteer: false },
+  { command: "/campaign", text: "report Nope", volunteer: true },
   { command: "/campaign", text: "audit Nope", volunteer: false },
   { command: "/campaign", text: "pause Nope", volunteer: false },
   { command: "/campaign", text: "resume Nope", volunteer: false },

@@ -566,6 +566,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         }),
       };
     },
+    // A direct message between the bot and one user (`users`): the same D… id every time, as in Slack.
+    "conversations.open": (args) => {
+      const users = str(args.users)?.split(",") ?? [];
+      if (users.length !== 1) throw new SlackApiError(users.length ? "not_supported" : "users_list_not_supplied");
+      const id = `D${users[0]!.replace(/^[A-Z]/, "")}`;
+      const existing = channels.get(id);
+      const channel =
+        existing ?? addChannel({ id, name: id, is_channel: false, is_im: true, is_private: true, creator: users[0]! });
+      return { channel: { id: channel.id }, ...(existing ? { already_open: true } : {}) };
+    },
     "conversations.invite": (args) => {
       const id = requireChannel(args);
       if (!str(args.users)) throw new SlackApiError("no_user");

@@ -3,6 +3,7 @@ import { GOAL_LABELS, type GoalType } from "../../domain/campaign-form";
 import { escapeForSlack } from "../../domain/slack-text";
 import type { CampaignReport, ReadinessFinding, VariantReport } from "../../services/campaign-report";
 import type { CampaignRecord, CampaignSummary } from "../../services/campaigns";
+import { goalProgressText } from "./goal";
 import {
   actions,
   button,
@@ -164,8 +165,8 @@ export function campaignReportMessage(report: CampaignReport, heading?: string):
   const progress =
     c.status === "draft"
       ? null
-      : `*Progress:* ${number(p.sent)} texted · ${number(p.queued)} waiting · ${number(p.deferred)} waiting for sending hours · ${number(p.skipped)} skipped · ${number(p.replies)} replied · ` +
-        `${number(p.outcomes)}${c.goalTarget ? ` of ${number(c.goalTarget)}` : ""} “${escapeForSlack(c.goalOutcomeTag ?? "")}”`;
+      : `*Progress:* ${number(p.sent)} texted · ${number(p.queued)} waiting · ${number(p.deferred)} waiting for sending hours · ${number(p.skipped)} skipped · ${number(p.replies)} replied\n` +
+        `*Goal progress:* ${goalProgressText(p.goal)}`;
   const total = report.variants.filter((v) => v.kind === "initial").reduce((sum, v) => sum + v.estimatedCostUsd, 0);
   const blocks: KnownBlock[] = [
     section(heading ?? `${STATUS_ICONS[c.status]} *${escapeForSlack(c.name)}* (${c.status})`),

@@ -37,6 +37,7 @@ import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
 import { answerFailure } from "../answer-failure";
 import { openFollowUp } from "./campaign-followup";
+import { showResults } from "./campaign-report";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import type { Actor } from "../../services/actors";
@@ -89,6 +90,12 @@ export function campaignCommand(deps: SlackDeps) {
       "goal, audience, each script previewed for real contacts, cost, and what blocks launch",
       { permission: "campaigns.read", what: "looking at a campaign" },
       (args, name) => show(deps, args, name),
+    ),
+    named(
+      "report",
+      "how it is going: delivery, replies, opt-outs, clicks, goal progress, variants against A, volunteers, and a chart",
+      { permission: "campaigns.read", what: "reading campaign reports" },
+      (args, name, actor) => showResults(deps, args, name, actor),
     ),
     named("edit", "change a draft or paused campaign", { ...manage, what: "editing a campaign" }, (args, name) =>
       openForm(deps, args, name),
