@@ -7,6 +7,7 @@ import { openDatabase, type Database } from "./db/database";
 import { applyMigrations } from "./db/migrate";
 import type { ChannelRate } from "./domain/slack-rate";
 import { healthRoute } from "./http/health";
+import { shortLinkRoute } from "./http/short-links";
 import { boltLogger, type Logger } from "./logger";
 import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
@@ -102,6 +103,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         { path: "/healthz", method: "GET", handler: healthRoute(() => db.ping(), logger) },
         { path: "/twilio/sms", method: "POST", handler: inboundSmsRoute(webhookDeps) },
         { path: "/twilio/status", method: "POST", handler: statusCallbackRoute(webhookDeps) },
+        { path: "/l/:code", method: ["GET", "HEAD"], handler: shortLinkRoute({ db, logger, clock }) },
       ],
     });
     const background = new BackgroundWork(logger);
@@ -123,6 +125,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       orgTimeZone: config.organization.timeZone,
       sms,
       sender,
+      publicUrl: config.publicUrl,
       clock,
       inbox,
       outbox,

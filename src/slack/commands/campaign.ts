@@ -213,6 +213,7 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
             pricePerSegmentUsd: deps.smsSegmentPriceUsd,
             now: deps.clock(),
             timeZone: deps.orgTimeZone,
+            publicUrl: deps.publicUrl,
           }),
         ),
       );
@@ -326,6 +327,7 @@ async function startTexting(
             volunteer: actor.userId,
             role: actor.role,
             now: deps.clock(),
+            publicUrl: deps.publicUrl,
           }),
         ),
       );
