@@ -190,6 +190,7 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
       releaseAfterMinutes: config.conversations.releaseAfterMinutes,
     },
     renderDigest: slackDigestRenderer,
+    webhooks: config.webhooks ?? null,
     permalinks: new WebClientPermalinks(
       permalinkWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
       parts.logger,

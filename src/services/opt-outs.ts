@@ -3,6 +3,7 @@ import { maskPhone } from "../domain/phone";
 import { optedOutSql } from "../domain/suppression";
 import { auditActor, type Actor } from "./actors";
 import { recordAudit } from "./audit";
+import { enqueueWebhook } from "./webhooks";
 
 /*
  * The suppression list: one place that decides a number may no longer be texted, used by sends
@@ -40,8 +41,10 @@ export async function recordOptOut(
 ): Promise<boolean> {
   await lockPhone(tx, phone);
   const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true, adminLock: true } });
-  if (!existing)
+  if (!existing) {
     await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
+    await enqueueWebhook(tx, { type: "opt-out", phone, data: { source, reason }, at: now });
+  }
   // A person's suppression is locked: a later START from the voter does not lift it, even if the voter opted out first.
   else if (source === "admin" && !existing.adminLock)
     await tx.optOut.update({ where: { phone }, data: { adminLock: true } });
@@ -77,6 +80,7 @@ export async function recordOptIn(tx: Tx, phone: string, now: Date): Promise<Opt
   }
   await tx.optOut.delete({ where: { phone } });
   await recordAudit(tx, { actor: null, role: null, action: "opt-in", subject: maskPhone(phone) }, now);
+  await enqueueWebhook(tx, { type: "opt-in", phone, data: { source: "voter" }, at: now });
   return "opted-in";
 }
 
