@@ -44,6 +44,7 @@ export const PERMISSIONS = {
   "canned-replies.manage": "organizer",
   "audit.read": "organizer",
   "phones.full": "organizer",
+  "campaigns.export": "organizer",
   "opt-outs.lift": "organizer",
   "campaigns.read": "volunteer",
   "texts.send": "volunteer",

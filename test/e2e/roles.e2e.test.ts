@@ -38,6 +38,7 @@ const COMMANDS: { command: string; text: string; volunteer: boolean }[] = [
   { command: "/campaign", text: "replies Nope", volunteer: false },
   { command: "/campaign", text: "followup Nope", volunteer: false },
   { command: "/campaign", text: "audit Nope", volunteer: false },
+  { command: "/campaign", text: "export Nope", volunteer: false },
   { command: "/campaign", text: "pause Nope", volunteer: false },
   { command: "/campaign", text: "resume Nope", volunteer: false },
   { command: "/campaign", text: "archive Nope", volunteer: false },

@@ -514,6 +514,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { view: viewResult(newId("V"), { type: "home", ...requireView(args) }) };
     },
 
+    // The app's direct message with a user: the same D… id every time (files v2 needs it, a U… id is refused).
+    "conversations.open": (args) => {
+      const users = str(args.users);
+      if (!users) throw new SlackApiError("users_list_not_supplied");
+      if (users.includes(",")) throw new SlackApiError("not_supported");
+      const id = `D${users.replace(/^[UW]/, "").toUpperCase().padEnd(8, "0")}`;
+      return { channel: { id, is_im: true, user: users } };
+    },
     "conversations.info": (args) => {
       const id = requireChannel(args);
       return { channel: channels.get(id) ?? addChannel({ id }) };
@@ -583,6 +591,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const list = args.files;
       if (!Array.isArray(list) || list.length === 0) throw new SlackApiError("invalid_arguments");
       const channel = str(args.channel_id) ?? str(args.channels);
+      // Slack's own check: a user id (U…) is refused; a DM needs its D… id from conversations.open.
+      if (str(args.channel_id) && !/^[CGDZ][A-Z0-9]{8,}$/.test(str(args.channel_id)!))
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: {
+            messages: ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"],
+          },
+        });
       const done = list.map((entry: { id?: string; title?: string }) => {
         const stored = entry.id ? files.get(entry.id) : undefined;
         if (!stored) throw new SlackApiError("file_not_found");
