@@ -69,8 +69,9 @@ const CONTACTS_PAGE = `SELECT cc.id AS "key", c.phone, c."firstName", c."lastNam
     cc.status::text AS status, v.label AS variant, cc."skipReason", cc."firstTextAt", cc."lastTextAt",
     array_to_string(cv.tags, '; ') AS "conversationTags", COALESCE($4::text = ANY(cv.tags), false) AS outcome,
     cv.assignee,
-    (SELECT count(*) FROM "Message" m WHERE m."conversationId" = cv.id AND m.direction = 'outbound')::int AS texts,
-    (SELECT count(*) FROM "Message" m WHERE m."conversationId" = cv.id AND m.direction = 'inbound')::int AS replies,
+    -- By contact first: (contactId, direction, createdAt) is indexed, conversationId is not.
+    (SELECT count(*) FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'outbound' AND m."conversationId" = cv.id)::int AS texts,
+    (SELECT count(*) FROM "Message" m WHERE m."contactId" = c.id AND m.direction = 'inbound' AND m."conversationId" = cv.id)::int AS replies,
     (SELECT count(*) FROM "LinkClick" k JOIN "ShortLink" s ON s.id = k."shortLinkId"
       WHERE s."campaignId" = cc."campaignId" AND s."contactId" = c.id)::int AS clicks,
     o.source::text AS "optOutSource", o."createdAt" AS "optedOutAt", o."adminLock"
