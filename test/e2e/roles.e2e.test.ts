@@ -47,6 +47,7 @@ const COMMANDS: { command: string; text: string; volunteer: boolean }[] = [
   { command: "/segment", text: "show Nope", volunteer: true },
   { command: "/segment", text: "delete Nope", volunteer: false },
   { command: "/contacts", text: "import", volunteer: false },
+  { command: "/contacts", text: "unlock +12125550000", volunteer: false },
 ];
 
 describe.each(BACKENDS)("roles (%s)", (_name, create) => {
