@@ -4,6 +4,7 @@
  */
 import { bootBenchmark } from "./boot";
 import { digestBenchmark } from "./digest";
+import { exportBenchmark } from "./export";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
@@ -55,6 +56,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
     describe:
       "post-daily-digests over 100,000 conversations in 50 running PostgreSQL campaigns: seconds (thread links asked, then stored), peak RSS",
     run: digestBenchmark,
+  },
+  export: {
+    describe:
+      "/campaign export of a campaign with 1,000,000 messages (250,000 contacts) to CSV on PostgreSQL: seconds, peak RSS and heap",
+    run: exportBenchmark,
   },
 };
 
