@@ -1,3 +1,5 @@
+import { campaignById } from "../../src/services/campaigns";
+import { followUpStates } from "../../src/services/follow-up-campaigns";
 import { linkClicks } from "../../src/services/short-links";
 import { PREVIEW_CODE, SHORT_CODE_LENGTH } from "../../src/domain/short-links";
 import { measureSms } from "../../src/domain/sms-length";
@@ -104,9 +106,9 @@ describe.each(BACKENDS)("short links and clicks (%s)", (_name, create) => {
     await visit(`/l/${code}`, { userAgent: BROWSER });
     expect(await linkClicks(h.app.db, campaignId)).toEqual({ clicks: 2, contacts: 1 });
 
-    // The contact now counts as "clicked a link" for the campaign's follow-up audiences.
-    const contact = await h.app.db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125550301" } });
-    expect(await h.app.db.prisma.linkClick.count({ where: { contactId: contact.id } })).toBe(2);
+    // The contact now counts as "clicked a link" in the follow-up form's audiences (0 before any click).
+    const states = await followUpStates(h.app.db, (await campaignById(h.app.db, campaignId))!);
+    expect(states.find((st) => st.state === "clicked_link")?.reachable).toBe(1);
   });
 
   it("redirects link previews, bots and HEAD requests without counting them", async () => {
@@ -127,6 +129,8 @@ describe.each(BACKENDS)("short links and clicks (%s)", (_name, create) => {
     const head = await visit(`/l/${code}`, { method: "HEAD", userAgent: BROWSER });
     expect(head.status).toBe(302);
     expect(await linkClicks(h.app.db, campaignId)).toEqual({ clicks: 0, contacts: 0 });
+    const states = await followUpStates(h.app.db, (await campaignById(h.app.db, campaignId))!);
+    expect(states.find((st) => st.state === "clicked_link")?.reachable).toBe(0);
   });
 
   it("answers an unknown or malformed code with a small 404 page", async () => {
