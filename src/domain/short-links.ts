@@ -6,6 +6,8 @@
  * lives on PUBLIC_URL.
  */
 
+import { findLinkSpans } from "./script-lint";
+
 export const SHORT_CODE_LENGTH = 10;
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const CODE = new RegExp(`^[0-9A-Za-z]{${SHORT_CODE_LENGTH}}$`);
@@ -29,10 +31,6 @@ export function shortCodeFrom(randomBytes: (size: number) => Uint8Array): string
   return code;
 }
 
-// http(s):// or www. up to whitespace or a character that cannot end a URL in a sentence.
-const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;
-const TRAILING = /[.,!?;:'")\]}]+$/;
-
 export interface LinkInText {
   /** The link as written (without trailing punctuation). */
   text: string;
@@ -41,15 +39,18 @@ export interface LinkInText {
   index: number;
 }
 
-/** The links in a text, in order; links already on `publicUrl` (short links themselves) are left alone. */
+/**
+ * The links in a text as a phone would spot them (the script linter's rule: with a scheme, www., or a
+ * bare domain such as vote.org/find), in order. Left alone: links already on `publicUrl` (short links
+ * themselves) and the domain of an e-mail address.
+ */
 export function linksIn(text: string, publicUrl: string): LinkInText[] {
+  const own = `${publicUrl.toLowerCase()}${SHORT_LINK_PATH}`;
   const links: LinkInText[] = [];
-  for (const match of text.matchAll(LINK)) {
-    const written = match[0].replace(TRAILING, "");
-    if (!written.includes(".") || written.toLowerCase().startsWith(`${publicUrl.toLowerCase()}${SHORT_LINK_PATH}`))
-      continue;
-    const url = /^www\./i.test(written) ? `https://${written}` : written;
-    links.push({ text: written, url, index: match.index });
+  for (const { link, index } of findLinkSpans(text)) {
+    if (!link.includes(".") || link.toLowerCase().startsWith(own) || text[index - 1] === "@") continue;
+    const url = /^https?:\/\//i.test(link) ? link : `https://${link}`;
+    links.push({ text: link, url, index });
   }
   return links;
 }

@@ -22,6 +22,11 @@ describe("links in a script", () => {
     ]);
   });
 
+  it("finds bare domains as phones do, but not an e-mail address's domain", () => {
+    const text = "Find your polls at vote.org/find or write to sam@neighbors.org.";
+    expect(linksIn(text, BASE).map((l) => l.url)).toEqual(["https://vote.org/find"]);
+  });
+
   it("leaves the app's own short links alone", () => {
     expect(linksIn(`Go: ${BASE}/l/AbCdEfGhIj now`, BASE)).toEqual([]);
   });
