@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import pino from "pino";
 import type { Database } from "../../../src/db/database";
 import { verifyWebhookSignature } from "../../../src/domain/webhooks";
+import { latestAudit } from "../../../src/services/audit";
 import { recordOptIn, recordOptOut } from "../../../src/services/opt-outs";
 import { deliverWebhooks, type WebhookDeliveryDeps } from "../../../src/services/webhooks";
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from "../../fakes/webhook-receiver";
@@ -130,6 +131,9 @@ describe.each(BACKENDS)("outgoing webhooks (%s)", (_name, create) => {
     const audit = await db.prisma.auditEvent.findFirstOrThrow({ where: { action: "webhook.failed" } });
     expect(audit.subject).toContain("opt-out event for");
     expect(audit.subject).not.toContain("5550406");
+    // An opt-out belongs to no campaign: its failure shows in every campaign's /campaign audit.
+    const trail = await latestAudit(db, "00000000-0000-7000-8000-000000000001");
+    expect(trail.map((line) => line.action)).toContain("webhook.failed");
     // The opt-in behind it goes now (it waited its turn, and the receiver is back).
     await deliverWebhooks(deps);
     expect(bodies().map((b) => b.type)).toEqual(["opt-in"]);
