@@ -30,6 +30,8 @@ export interface ExportFile {
   bytes: number;
   /** Queries it took (one per page). */
   pages: number;
+  /** How long it took to write. */
+  seconds: number;
 }
 
 export interface CampaignExport {
@@ -218,7 +220,8 @@ async function writeCsv<R extends { key: string }>(
   file: { path: string; columns: readonly string[] },
   page: (after: string) => Promise<R[]>,
   cells: (row: R) => Cell[],
-): Promise<{ rows: number; pages: number; bytes: number }> {
+): Promise<{ rows: number; pages: number; bytes: number; seconds: number }> {
+  const started = performance.now();
   let rows = 0;
   let pages = 0;
   async function* records() {
@@ -237,7 +240,7 @@ async function writeCsv<R extends { key: string }>(
     stringify({ header: true, columns: [...file.columns], bom: true }),
     createWriteStream(file.path),
   );
-  return { rows, pages, bytes: (await stat(file.path)).size };
+  return { rows, pages, bytes: (await stat(file.path)).size, seconds: (performance.now() - started) / 1000 };
 }
 
 /** A file-name-safe form of the campaign's name. */
