@@ -5,6 +5,7 @@
 import { bootBenchmark } from "./boot";
 import { digestBenchmark } from "./digest";
 import { faultsBenchmark } from "./faults";
+import { exportBenchmark } from "./export";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
@@ -67,6 +68,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
     describe:
       "/campaign report over one PostgreSQL campaign of about 1,000,000 messages: seconds (median of 5), the chart apart",
     run: reportBenchmark,
+  },
+  export: {
+    describe:
+      "/campaign export of a campaign with 1,000,000 messages (250,000 contacts) to CSV on PostgreSQL: seconds, peak RSS and heap",
+    run: exportBenchmark,
   },
 };
 

@@ -8,6 +8,7 @@ import { applyMigrations } from "./db/migrate";
 import type { ChannelRate } from "./domain/slack-rate";
 import { AdmissionGate, DEFAULT_MAX_IN_FLIGHT, keepConnectionsOpen, type AdmissionStats } from "./http/admission";
 import { healthRoute } from "./http/health";
+import { shortLinkRoute } from "./http/short-links";
 import { boltLogger, type Logger } from "./logger";
 import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
@@ -109,6 +110,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         { path: "/healthz", method: "GET", handler: healthRoute(() => db.ping(), logger) },
         { path: "/twilio/sms", method: "POST", handler: inboundSmsRoute(webhookDeps) },
         { path: "/twilio/status", method: "POST", handler: statusCallbackRoute(webhookDeps) },
+        { path: "/l/:code", method: ["GET", "HEAD"], handler: shortLinkRoute({ db, logger, clock }) },
       ],
     });
     const background = new BackgroundWork(logger);
@@ -135,6 +137,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       orgTimeZone: config.organization.timeZone,
       sms,
       sender,
+      publicUrl: config.publicUrl,
       clock,
       inbox,
       outbox,
@@ -205,6 +208,7 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
       releaseAfterMinutes: config.conversations.releaseAfterMinutes,
     },
     renderDigest: slackDigestRenderer,
+    webhooks: config.webhooks ?? null,
     permalinks: new WebClientPermalinks(
       permalinkWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
       parts.logger,

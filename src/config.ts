@@ -25,6 +25,10 @@ export const ENVIRONMENT = {
   TWILIO_API_URL:
     "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
   LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
+  WEBHOOK_URL:
+    "Optional: an https address that receives signed JSON events (opt-outs, opt-ins, outcome tags, voter replies), e.g. your CRM's webhook. Set WEBHOOK_SECRET with it.",
+  WEBHOOK_SECRET:
+    "Optional: the shared secret the webhook events are signed with (HMAC-SHA256, see the README); at least 16 characters. Set WEBHOOK_URL with it.",
   SMS_SEGMENT_PRICE_USD:
     "Optional: what one SMS segment costs you in US dollars, for campaign cost estimates (default 0.0083, Twilio's US list price; check your invoice).",
   ORG_TIME_ZONE:
@@ -121,6 +125,8 @@ const schema = z.object({
     .min(1, "must be at least 1")
     .max(100_000, "must be at most 100000")
     .default(64),
+  WEBHOOK_URL: httpUrl("the address that receives webhook events").optional(),
+  WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (a long random string)").optional(),
   LOG_LEVEL: z
     .enum(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -152,6 +158,8 @@ export interface Config {
   conversations: { nudgeAfterMinutes: number; releaseAfterMinutes: number };
   /** Requests of each class (Slack's, Twilio's) in progress at once; more get 503 (default DEFAULT_MAX_IN_FLIGHT). */
   http?: { maxInFlight: number };
+  /** Where signed webhook events go (WEBHOOK_URL, WEBHOOK_SECRET); unset: nowhere. */
+  webhooks?: { url: string; secret: string };
 }
 
 /** Raised with every problem found, each naming its variable, what it is for and where to find it. */
@@ -186,6 +194,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       describe("TWILIO_MESSAGING_SERVICE_SID", "is not set, and neither is TWILIO_FROM_NUMBER: set one of them"),
     );
   }
+  if (Boolean(present.WEBHOOK_URL) !== Boolean(present.WEBHOOK_SECRET)) {
+    const missing = present.WEBHOOK_URL ? "WEBHOOK_SECRET" : "WEBHOOK_URL";
+    problems.push(
+      describe(
+        missing,
+        `is not set, but ${missing === "WEBHOOK_URL" ? "WEBHOOK_SECRET" : "WEBHOOK_URL"} is: set both or neither`,
+      ),
+    );
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -213,5 +230,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     organization: { timeZone: e.ORG_TIME_ZONE },
     conversations: { nudgeAfterMinutes: e.NUDGE_AFTER_MINUTES, releaseAfterMinutes: e.RELEASE_AFTER_MINUTES },
     http: { maxInFlight: e.HTTP_MAX_IN_FLIGHT },
+    ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhooks: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
   };
 }

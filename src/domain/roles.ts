@@ -45,6 +45,7 @@ export const PERMISSIONS = {
   "canned-replies.manage": "organizer",
   "audit.read": "organizer",
   "phones.full": "organizer",
+  "campaigns.export": "organizer",
   "opt-outs.lift": "organizer",
   /** Reports of every campaign; a volunteer reads those of the campaigns they text for. */
   "reports.any-campaign": "organizer",

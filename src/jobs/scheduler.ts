@@ -10,6 +10,7 @@ import { pruneSentSlackPosts } from "../services/slack-outbox";
 import { nudgeWaitingReplies } from "../services/waiting-replies";
 import { announceOpenedWindows, type WindowNoteRenderer } from "../services/window-notes";
 import type { SmsGateway } from "../services/sms-gateway";
+import { deliverWebhooks, type WebhookTarget } from "../services/webhooks";
 
 export interface JobDeps {
   db: Database;
@@ -26,6 +27,8 @@ export interface JobDeps {
   renderDigest: DigestRenderer;
   /** Thread links for the digests (chat.getPermalink on a client of its own in the app). */
   permalinks: PermalinkSource;
+  /** Where webhook events go (WEBHOOK_URL, WEBHOOK_SECRET); unset: they are closed unsent. */
+  webhooks?: WebhookTarget | null;
 }
 
 export interface Job {
@@ -93,6 +96,14 @@ export const JOBS: readonly Job[] = [
       "Reads the last 6 hours of voters' texts in Twilio's message log and processes, once, any whose webhook never arrived.",
     lockKey: 0x7032706a6f623133n, // "p2pjob13"
     run: async (deps) => ({ ...(await reconcileInboundTexts(deps, deps.clock())) }),
+  },
+  {
+    name: "deliver-webhooks",
+    schedule: "*/15 * * * * *",
+    description:
+      "Posts queued webhook events (WEBHOOK_URL) in order per voter, retrying with backoff for a day; gives up in the audit trail.",
+    lockKey: 0x7032706a6f623134n, // "p2pjob14"
+    run: async (deps) => ({ ...(await deliverWebhooks({ ...deps, target: deps.webhooks ?? null })) }),
   },
 ];
 

@@ -6,6 +6,7 @@ import { usableValueSql } from "../domain/merge-values";
 import type { GoalProgress } from "../domain/goal-progress";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
+import { previewShortLinks } from "../domain/short-links";
 import { estimateCost, measureSms, type SmsMeasure } from "../domain/sms-length";
 import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 import { capExposure, type CapExposure } from "./frequency-warnings";
@@ -77,6 +78,8 @@ export interface ReportOptions {
   pricePerSegmentUsd: number;
   now: Date;
   timeZone: string;
+  /** PUBLIC_URL: previews show links in the short form voters get, and count segments with it. */
+  publicUrl?: string;
 }
 
 /** Custom columns of every contact: a field some other contacts have is "missing here", not unknown. */
@@ -131,8 +134,9 @@ async function sampleContacts(db: Database, filter: AudienceFilter, size: number
   );
 }
 
-function previewOf(body: string, contact: MergeContactRow): ScriptPreview {
+function previewOf(body: string, contact: MergeContactRow, publicUrl?: string): ScriptPreview {
   const rendered = renderScript(body, contactMergeValues(contact, { timeZone: contact.timeZone ?? undefined }));
+  if (publicUrl) rendered.text = previewShortLinks(rendered.text, publicUrl);
   const ok = rendered.missing.length === 0;
   return {
     contactName: [contact.firstName, contact.lastName].filter(Boolean).join(" ") || "(no name)",
@@ -178,7 +182,7 @@ export async function campaignReport(
   const reachable = coverage?.reachable ?? 0;
 
   const variants = campaign.scripts.map((script): VariantReport => {
-    const rendered = sample.map((contact) => previewOf(script.body, contact));
+    const rendered = sample.map((contact) => previewOf(script.body, contact, pricing.publicUrl));
     const measured = rendered.flatMap((p) => (p.sms ? [p.sms.segments] : []));
     const averageSegments = measured.length ? measured.reduce((a, b) => a + b, 0) / measured.length : null;
     const index = initial.findIndex((s) => s.id === script.id);
@@ -187,7 +191,7 @@ export async function campaignReport(
       script.kind === "initial"
         ? Math.floor(reachable / initial.length) + (index < reachable % initial.length ? 1 : 0)
         : 0;
-    const sms = measureSms(script.body);
+    const sms = measureSms(pricing.publicUrl ? previewShortLinks(script.body, pricing.publicUrl) : script.body);
     const estimatedSegments = Math.round((averageSegments ?? sms.segments) * share);
     return {
       id: script.id,

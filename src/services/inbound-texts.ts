@@ -16,6 +16,7 @@ import {
 } from "./conversation-threads";
 import type { CarrierKeyword, InboundSms } from "./inbound-sms";
 import { isSuppressed, lockPhone, recordOptIn, recordOptOut } from "./opt-outs";
+import { enqueueWebhook } from "./webhooks";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
@@ -162,6 +163,14 @@ async function processingPass(
     campaign,
   });
 
+  // Reported with the processing that marks the event done, so a receiver hears of each text once.
+  await enqueueWebhook(tx, {
+    type: "reply",
+    phone: message.phone,
+    campaignId: conversation?.campaignId ?? null,
+    data: { messageId: message.id, body: message.body, mediaUrls: message.mediaUrls, asked: classification },
+    at: now,
+  });
   const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
   if (!conversation) {
     if (deps.unmatchedChannel) {

@@ -7,6 +7,7 @@ import { CLAIMED, NOT_SENT, UNCONFIRMED } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
 import { followUpDueSql } from "../domain/follow-up";
 import { checkSendGates, type Gate } from "../domain/send-gates";
+import { previewShortLinks } from "../domain/short-links";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
 import { campaignRules, cardByEntry, gateFactsOf, nextInBatch, rulesOf, type CampaignRules } from "./card-rows";
@@ -14,6 +15,7 @@ import type { Role } from "../domain/roles";
 import { requirePermission, type Actor } from "./actors";
 import { phoneLockSql, recordOptOut } from "./opt-outs";
 import { recordAccepted } from "./send-results";
+import { shortenLinksFor } from "./short-links";
 import type { SmsGateway } from "./sms-gateway";
 
 /**
@@ -192,6 +194,8 @@ export async function drawCard(
     batchSize?: number;
     notes?: CardNote[];
     sentInSession?: number;
+    /** PUBLIC_URL: the card shows links in the short form voters get (unset: as written). */
+    publicUrl?: string;
   },
 ): Promise<CardDraw> {
   const { campaignId, volunteer, now } = input;
@@ -216,6 +220,7 @@ export async function drawCard(
         notes.push(noteFor(row, gate.outcome, gate.reason));
       continue;
     }
+    const body = input.publicUrl ? previewShortLinks(gate.body, input.publicUrl) : gate.body;
     return {
       kind: "card",
       notes,
@@ -229,8 +234,8 @@ export async function drawCard(
         place: row.state ?? null,
         variantLabel: row.variantLabel!,
         step: row.step,
-        body: gate.body,
-        sms: measureSms(gate.body),
+        body,
+        sms: measureSms(body),
         mediaCount: campaign.mediaCount,
         leftInBatch: row.leftInBatch,
         sentInSession,
@@ -273,6 +278,8 @@ export async function skipCard(
 export interface SendSettings {
   /** The number or Messaging Service texts go out from, stored on each message. */
   sender: string;
+  /** PUBLIC_URL: links in scripts go out as per-contact short links on it (unset: as written). */
+  publicUrl?: string;
 }
 
 /**
@@ -313,6 +320,15 @@ export async function sendCard(
       return { kind: "blocked" as const, note: noteFor(row, gate.outcome, gate.reason) };
     }
     const messageId = newId();
+    const body = settings.publicUrl
+      ? await shortenLinksFor(tx, {
+          text: gate.body,
+          campaignId: campaign.id,
+          contactId: row.contactId,
+          publicUrl: settings.publicUrl,
+          now,
+        })
+      : gate.body;
     await tx.query(
       prepared(`WITH conv AS (
          INSERT INTO "Conversation" (id, "campaignId", "contactId", "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $4)
@@ -335,11 +351,11 @@ export async function sendCard(
         messageId,
         settings.sender,
         row.phone,
-        gate.body,
+        body,
         CLAIMED,
         volunteer,
         intentId,
-        measureSms(gate.body).segments,
+        measureSms(body).segments,
         row.variantId,
         row.entryId,
       ],
@@ -349,7 +365,7 @@ export async function sendCard(
       messageId,
       row,
       campaign,
-      body: gate.body,
+      body,
       validitySeconds: gate.validitySeconds,
     };
   });

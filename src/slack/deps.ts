@@ -20,6 +20,8 @@ export interface SlackDeps {
   sms: SmsGateway;
   /** The number or Messaging Service texts go out from, as stored on each message. */
   sender: string;
+  /** PUBLIC_URL: links in scripts go out as short links on it. */
+  publicUrl: string;
   /** The organization's time zone (ORG_TIME_ZONE): times shown to organizers are in it. */
   orgTimeZone: string;
   /** Who may do what: each user's role, looked up in Slack and briefly cached. */

@@ -622,6 +622,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const list = args.files;
       if (!Array.isArray(list) || list.length === 0) throw new SlackApiError("invalid_arguments");
       const channel = str(args.channel_id) ?? str(args.channels);
+      // Slack's own check: a user id (U…) is refused; a DM needs its D… id from conversations.open.
+      if (str(args.channel_id) && !/^[CGDZ][A-Z0-9]{8,}$/.test(str(args.channel_id)!))
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: {
+            messages: ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"],
+          },
+        });
       const done = list.map((entry: { id?: string; title?: string }) => {
         const stored = entry.id ? files.get(entry.id) : undefined;
         if (!stored) throw new SlackApiError("file_not_found");

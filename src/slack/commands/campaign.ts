@@ -43,6 +43,7 @@ import { slackErrorCode } from "../tell-user";
 import type { Actor } from "../../services/actors";
 import { latestAudit } from "../../services/audit";
 import { campaignAuditMessage } from "../blocks/audit";
+import { exportSubcommand } from "./campaign-export";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
 
 export { CAMPAIGN_COMMAND };
@@ -130,6 +131,7 @@ export function campaignCommand(deps: SlackDeps) {
       { permission: "audit.read", what: "reading the audit trail" },
       (args, name) => showAudit(deps, args, name),
     ),
+    exportSubcommand(deps),
     status("pause", "stop sending until resumed", "pausing a campaign"),
     status("resume", "let volunteers send again", "resuming a campaign"),
     status("archive", "end a campaign for good (conversations and reports stay)", "archiving a campaign"),
@@ -220,6 +222,7 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
             pricePerSegmentUsd: deps.smsSegmentPriceUsd,
             now: deps.clock(),
             timeZone: deps.orgTimeZone,
+            publicUrl: deps.publicUrl,
           }),
         ),
       );
@@ -333,6 +336,7 @@ async function startTexting(
             volunteer: actor.userId,
             role: actor.role,
             now: deps.clock(),
+            publicUrl: deps.publicUrl,
           }),
         ),
       );
