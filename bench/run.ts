@@ -7,6 +7,7 @@ import { digestBenchmark } from "./digest";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
+import { mediaBenchmark } from "./media";
 import { outboxBenchmark } from "./outbox";
 import { segmentBenchmark } from "./segment";
 import { sendBenchmark } from "./send";
@@ -55,6 +56,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
     describe:
       "post-daily-digests over 100,000 conversations in 50 running PostgreSQL campaigns: seconds (thread links asked, then stored), peak RSS",
     run: digestBenchmark,
+  },
+  media: {
+    describe:
+      "compressForMms on a generated 12-megapixel photo and a 30-second 1080p video, each in a fresh process: seconds, peak RSS of Node and of ffmpeg",
+    run: mediaBenchmark,
   },
 };
 
