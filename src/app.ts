@@ -7,6 +7,7 @@ import { openDatabase, type Database } from "./db/database";
 import { applyMigrations } from "./db/migrate";
 import type { ChannelRate } from "./domain/slack-rate";
 import { healthRoute } from "./http/health";
+import { mediaRoute } from "./http/media";
 import { boltLogger, type Logger } from "./logger";
 import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
@@ -102,6 +103,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         { path: "/healthz", method: "GET", handler: healthRoute(() => db.ping(), logger) },
         { path: "/twilio/sms", method: "POST", handler: inboundSmsRoute(webhookDeps) },
         { path: "/twilio/status", method: "POST", handler: statusCallbackRoute(webhookDeps) },
+        { path: "/media/:id", method: ["GET", "HEAD"], handler: mediaRoute(db, clock, logger) },
       ],
     });
     const background = new BackgroundWork(logger);
