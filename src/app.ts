@@ -44,6 +44,8 @@ export class StartupError extends Error {
 export interface AppOptions {
   /** The one clock (tests set it to check sending hours and caps at a chosen time). */
   clock?: () => Date;
+  /** How media links are downloaded (default: the global fetch); tests route them to a local server. */
+  fetchMedia?: typeof fetch;
   /** Slack's per-channel posting rate (tests scale it up to drain a backlog quickly). */
   slackChannelRate?: ChannelRate;
 }
@@ -122,6 +124,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       botToken: config.slack.botToken,
       background,
       smsSegmentPriceUsd: config.smsSegmentPriceUsd,
+      mmsPriceUsd: config.mmsPriceUsd,
+      publicUrl: config.publicUrl,
+      fetchMedia: options.fetchMedia ?? fetch,
       orgTimeZone: config.organization.timeZone,
       sms,
       sender,

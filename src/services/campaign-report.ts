@@ -6,6 +6,9 @@ import { usableValueSql } from "../domain/merge-values";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
 import { estimateCost, measureSms, type SmsMeasure } from "../domain/sms-length";
+
+/** Twilio's US list price for one MMS, when no MMS_PRICE_USD is given. */
+export const DEFAULT_MMS_PRICE_USD = 0.02;
 import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 import { capExposure, type CapExposure } from "./frequency-warnings";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
@@ -45,6 +48,8 @@ export interface VariantReport {
   contacts: number;
   estimatedSegments: number;
   estimatedCostUsd: number;
+  /** The texts carry media: priced per message (MMS), not per segment. */
+  mms: boolean;
 }
 
 export interface CampaignProgress {
@@ -66,6 +71,7 @@ export interface CampaignReport {
   /** The audience against the frequency cap (null when the audience cannot be read). */
   capExposure: CapExposure | null;
   pricePerSegmentUsd: number;
+  pricePerMmsUsd: number;
   /** The organization's time zone, for the times the report shows. */
   timeZone: string;
 }
@@ -73,6 +79,8 @@ export interface CampaignReport {
 /** What a report is priced and timed with: the app's segment price, its one clock, the organization's time zone. */
 export interface ReportOptions {
   pricePerSegmentUsd: number;
+  /** Per picture message; a campaign with media is priced per text, not per segment (default 0.02). */
+  pricePerMmsUsd?: number;
   now: Date;
   timeZone: string;
 }
@@ -175,6 +183,7 @@ export async function campaignReport(
   const initial = campaign.scripts.filter((s) => s.kind === "initial");
   const reachable = coverage?.reachable ?? 0;
 
+  const mms = campaign.mediaUrls.length > 0;
   const variants = campaign.scripts.map((script): VariantReport => {
     const rendered = sample.map((contact) => previewOf(script.body, contact));
     const measured = rendered.flatMap((p) => (p.sms ? [p.sms.segments] : []));
@@ -198,7 +207,10 @@ export async function campaignReport(
       averageSegments,
       contacts: share,
       estimatedSegments,
-      estimatedCostUsd: estimateCost(estimatedSegments, pricing.pricePerSegmentUsd),
+      estimatedCostUsd: mms
+        ? estimateCost(share, pricing.pricePerMmsUsd ?? DEFAULT_MMS_PRICE_USD)
+        : estimateCost(estimatedSegments, pricing.pricePerSegmentUsd),
+      mms,
     };
   });
 
@@ -209,6 +221,7 @@ export async function campaignReport(
     conversationChannelId: campaign.conversationChannelId,
     scripts: campaign.scripts,
     lint: lintContextFor(campaign, columns, coverage),
+    media: { links: campaign.mediaUrls.length, ready: campaign.mediaIds.length },
   });
   return {
     campaign,
@@ -218,6 +231,7 @@ export async function campaignReport(
     progress,
     capExposure: exposure,
     pricePerSegmentUsd: pricing.pricePerSegmentUsd,
+    pricePerMmsUsd: pricing.pricePerMmsUsd ?? DEFAULT_MMS_PRICE_USD,
     timeZone: pricing.timeZone,
   };
 }

@@ -14,6 +14,12 @@ export interface SlackDeps {
   background: BackgroundWork;
   /** US dollars per SMS segment, for campaign cost estimates. */
   smsSegmentPriceUsd: number;
+  /** US dollars per MMS, for cost estimates of campaigns with media. */
+  mmsPriceUsd: number;
+  /** The https base Twilio reaches this app at: stored media are served under PUBLIC_URL/media/. */
+  publicUrl: string;
+  /** Downloads media links (the global fetch; tests point it at a local server). */
+  fetchMedia: typeof fetch;
   /** Sends texts (Twilio in production). */
   sms: SmsGateway;
   /** The number or Messaging Service texts go out from, as stored on each message. */

@@ -35,7 +35,7 @@ export function textingSendClicked(deps: SlackDeps) {
           deps.db,
           deps.sms,
           { campaignContactId: value.cc, intentId: value.i, volunteer, role, now },
-          { sender: deps.sender },
+          { sender: deps.sender, publicUrl: deps.publicUrl },
         );
         const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
         const lead = outcome.kind === "already-handled" ? `:information_source: ${outcome.message}` : undefined;

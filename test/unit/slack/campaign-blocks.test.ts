@@ -83,6 +83,7 @@ describe("campaign blocks", () => {
         frequencyCapCount: 3,
         frequencyCapDays: 7,
         mediaUrls: [],
+        mediaIds: [],
         createdBy: "U1",
         createdAt: new Date(),
         segment: null,
@@ -98,6 +99,7 @@ describe("campaign blocks", () => {
       progress: { queued: 0, sent: 0, skipped: 0, deferred: 0, replies: 0, outcomes: 0 },
       capExposure: null,
       pricePerSegmentUsd: 0.0083,
+      pricePerMmsUsd: 0.02,
       timeZone: "America/New_York",
     } satisfies CampaignReport;
     const message = campaignReportMessage(report);
