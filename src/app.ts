@@ -16,6 +16,8 @@ import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
 import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
+import { threadFilesWebClient, WebClientThreadFiles } from "./slack/thread-files";
+import { twilioMediaFetcher } from "./sms/twilio-media";
 import { slackRoleDirectory } from "./slack/roles";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
@@ -198,5 +200,10 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
       permalinkWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
       parts.logger,
     ),
+    threadFiles: new WebClientThreadFiles(
+      threadFilesWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
+    ),
+    fetchTwilioMedia: twilioMediaFetcher(config.twilio),
+    unmatchedChannel: config.slack.unmatchedChannel ?? null,
   };
 }

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversation-threads";
+import { copyInboundMedia, type ThreadFiles } from "../services/inbound-media";
 import { postDailyDigests, type DigestRenderer, type PermalinkSource } from "../services/daily-digest";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileUnconfirmedSends } from "../services/send-results";
@@ -25,6 +26,11 @@ export interface JobDeps {
   renderDigest: DigestRenderer;
   /** Thread links for the digests (chat.getPermalink on a client of its own in the app). */
   permalinks: PermalinkSource;
+  /** Where voters' MMS media go (Slack's files v2 upload in the app) and how they are fetched from Twilio; without them media stay queued. */
+  threadFiles?: ThreadFiles;
+  fetchTwilioMedia?: (url: string) => Promise<{ body: Buffer; contentType: string }>;
+  /** Where texts with no conversation go (notes about media follow the same thread rules). */
+  unmatchedChannel?: string | null;
 }
 
 export interface Job {
@@ -84,6 +90,24 @@ export const JOBS: readonly Job[] = [
       "Posts each running campaign's daily digest once its time (ORG_TIME_ZONE) has come, once a day, and DMs volunteers their waiting voters.",
     lockKey: 0x7032706a6f623034n, // "p2pjob04"
     run: async (deps) => ({ ...(await postDailyDigests(deps)) }),
+  },
+  {
+    name: "copy-inbound-media",
+    schedule: "* * * * *",
+    description:
+      "Copies the pictures voters send from Twilio into their thread (retried with waits that double; the thread is told after the last try).",
+    lockKey: 0x7032706a6f623135n, // "p2pjob15"
+    run: async ({ threadFiles, fetchTwilioMedia, unmatchedChannel, ...deps }) =>
+      threadFiles && fetchTwilioMedia
+        ? {
+            ...(await copyInboundMedia({
+              ...deps,
+              threadFiles,
+              fetchTwilioMedia,
+              unmatchedChannel: unmatchedChannel ?? null,
+            })),
+          }
+        : { skipped: "no Slack file uploader or Twilio media fetcher configured" },
   },
 ];
 

@@ -70,7 +70,9 @@ export type ThreadNote =
   /** A reply in the thread of the app's post about a text no conversation claims, or one the inbox set aside. */
   | { kind: "reply-not-texted"; user: string; thread: "unmatched" | "set-aside" }
   /** What reconciliation found of a reply whose outcome was unknown: Twilio had it, or never took it. */
-  | { kind: "reply-checked"; user: string; text: string; sent: boolean };
+  | { kind: "reply-checked"; user: string; text: string; sent: boolean }
+  /** The voter's pictures could not be copied from Twilio after every try: they stay at Twilio under that message. */
+  | { kind: "voter-media-not-copied"; count: number; twilioSid: string | null };
 
 /** A Slack Web API call the outbox makes, minus the channel. */
 export interface SlackCall {

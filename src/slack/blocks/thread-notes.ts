@@ -96,5 +96,7 @@ export function threadNoteText(note: ThreadNote): string {
         : `:x: <@${note.user}>, Twilio never took your reply, so it was not sent. Send it again if it still matters:\n${quoteForSlack(note.text)}`;
     case "reply-set-aside":
       return `:warning: A reply in this thread could not be sent: ${escapeForSlack(setAsideText(note))}. Nothing went out to the voter: send it again.`;
+    case "voter-media-not-copied":
+      return `:warning: The voter also sent ${note.count === 1 ? "a picture or file" : `${number(note.count)} pictures or files`} that could not be copied here after several tries. ${note.twilioSid ? `${note.count === 1 ? "It is" : "They are"} kept at Twilio with message ${note.twilioSid} (Twilio Console → Messaging → Logs).` : "Ask them to send it again if it matters."}`;
   }
 }
