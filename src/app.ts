@@ -16,6 +16,7 @@ import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
 import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
+import { slackFileReader } from "./slack/slack-files";
 import { threadFilesWebClient, WebClientThreadFiles } from "./slack/thread-files";
 import { twilioMediaFetcher } from "./sms/twilio-media";
 import { slackRoleDirectory } from "./slack/roles";
@@ -84,6 +85,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         render: slackThreadRenderer,
         unmatchedChannel: config.slack.unmatchedChannel ?? null,
         logger,
+        readSlackFile: slackFileReader(config.slack.botToken, config.slack.apiUrl),
+        publicUrl: config.publicUrl,
       },
       { names: (ids) => userNames(app.client, ids), roleOf: (id) => roles.roleOf(id) },
     );

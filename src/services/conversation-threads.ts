@@ -34,6 +34,8 @@ export interface ThreadView {
 /** Why a volunteer's thread reply was not sent. */
 export type ReplyRefusal =
   | { why: "file" }
+  /** Attached files that cannot go out as MMS, each with why (MediaRefused's message). */
+  | { why: "file-refused"; files: { name: string; message: string }[] }
   | { why: "empty" }
   | { why: "too-long"; length: number }
   | { why: "opted-out" }
@@ -125,6 +127,10 @@ export interface ConversationDeps {
   /** Where texts with no conversation go; null keeps them in the database only. */
   unmatchedChannel: string | null;
   logger: Logger;
+  /** Reads a file a volunteer attached in Slack (with the bot token); without it, attachments are refused. */
+  readSlackFile?: (url: string) => Promise<{ body: Buffer; contentType: string }>;
+  /** PUBLIC_URL: stored media go out as PUBLIC_URL/media/<id>. */
+  publicUrl?: string;
 }
 
 /** What posting in a thread needs: how posts look, and where threads without a campaign channel go. */

@@ -9,7 +9,9 @@ import type { HelpNotSent, OptOutConfirmation, ReplyRefusal, ThreadNote } from "
 function refusalText(user: string, refusal: ReplyRefusal): string {
   switch (refusal.why) {
     case "file":
-      return `<@${user}>, files cannot be sent as texts yet: nothing went out. Reply with the words, and a public link to the picture if it matters.`;
+      return `<@${user}>, the file shared here could not be read from Slack, so nothing went out. Share it again, or reply with the words and a public link to it.`;
+    case "file-refused":
+      return `<@${user}>, nothing went out: ${refusal.files.map((f) => `“${escapeForSlack(f.name)}” cannot be sent as a text message: ${escapeForSlack(f.message)}`).join(" ")}`;
     case "empty":
       return `<@${user}>, that reply has no text to send: nothing went out.`;
     case "too-long":
