@@ -9,6 +9,7 @@ import { exportBenchmark } from "./export";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
+import { mediaBenchmark } from "./media";
 import { outboxBenchmark } from "./outbox";
 import { reportBenchmark } from "./report";
 import { segmentBenchmark } from "./segment";
@@ -73,6 +74,11 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
     describe:
       "/campaign export of a campaign with 1,000,000 messages (250,000 contacts) to CSV on PostgreSQL: seconds, peak RSS and heap",
     run: exportBenchmark,
+  },
+  media: {
+    describe:
+      "compressForMms on a generated 12-megapixel photo and a 30-second 1080p video, each in a fresh process: seconds, peak RSS of Node and of ffmpeg",
+    run: mediaBenchmark,
   },
 };
 

@@ -31,6 +31,8 @@ export const ENVIRONMENT = {
     "Optional: the shared secret the webhook events are signed with (HMAC-SHA256, see the README); at least 16 characters. Set WEBHOOK_URL with it.",
   SMS_SEGMENT_PRICE_USD:
     "Optional: what one SMS segment costs you in US dollars, for campaign cost estimates (default 0.0083, Twilio's US list price; check your invoice).",
+  MMS_PRICE_USD:
+    "Optional: what one picture message (MMS) costs you in US dollars, for cost estimates of campaigns with media (default 0.0200, Twilio's US list price; MMS is priced per message, not per segment).",
   ORG_TIME_ZONE:
     "Optional: your organization's time zone, IANA name such as America/Chicago (default America/New_York): daily digests are posted and working hours counted in it.",
   NUDGE_AFTER_MINUTES:
@@ -113,6 +115,11 @@ const schema = z.object({
     .min(0, "must be a price in dollars such as 0.0083")
     .max(1, "must be a price in dollars per segment, such as 0.0083 (not cents)")
     .default(0.0083),
+  MMS_PRICE_USD: z.coerce
+    .number({ error: "must be a price in dollars such as 0.02" })
+    .min(0, "must be a price in dollars such as 0.02")
+    .max(1, "must be a price in dollars per message, such as 0.02 (not cents)")
+    .default(0.02),
   ORG_TIME_ZONE: z
     .string()
     .refine(isTimeZone, "must be a time zone name such as America/New_York or America/Los_Angeles")
@@ -152,6 +159,8 @@ export interface Config {
   logLevel: string;
   /** US dollars per SMS segment, for cost estimates. */
   smsSegmentPriceUsd: number;
+  /** US dollars per MMS (per message, whatever its length), for cost estimates of campaigns with media. */
+  mmsPriceUsd: number;
   /** The organization's clock: digests are posted and working hours counted in its time zone. */
   organization: { timeZone: string };
   /** How long a voter's reply may wait before its thread is nudged, and before it is released to the pool. */
@@ -227,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
     logLevel: e.LOG_LEVEL,
     smsSegmentPriceUsd: e.SMS_SEGMENT_PRICE_USD,
+    mmsPriceUsd: e.MMS_PRICE_USD,
     organization: { timeZone: e.ORG_TIME_ZONE },
     conversations: { nudgeAfterMinutes: e.NUDGE_AFTER_MINUTES, releaseAfterMinutes: e.RELEASE_AFTER_MINUTES },
     http: { maxInFlight: e.HTTP_MAX_IN_FLIGHT },

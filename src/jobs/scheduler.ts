@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversation-threads";
+import { copyInboundMedia, type ThreadFiles } from "../services/inbound-media";
 import { postDailyDigests, type DigestRenderer, type PermalinkSource } from "../services/daily-digest";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileInboundTexts } from "../services/inbound-reconciliation";
@@ -29,6 +30,11 @@ export interface JobDeps {
   permalinks: PermalinkSource;
   /** Where webhook events go (WEBHOOK_URL, WEBHOOK_SECRET); unset: they are closed unsent. */
   webhooks?: WebhookTarget | null;
+  /** Where voters' MMS media go (Slack's files v2 upload in the app) and how they are fetched from Twilio; without them media stay queued. */
+  threadFiles?: ThreadFiles;
+  fetchTwilioMedia?: (url: string) => Promise<{ body: Buffer; contentType: string }>;
+  /** Where texts with no conversation go (notes about media follow the same thread rules). */
+  unmatchedChannel?: string | null;
 }
 
 export interface Job {
@@ -104,6 +110,24 @@ export const JOBS: readonly Job[] = [
       "Posts queued webhook events (WEBHOOK_URL) in order per voter, retrying with backoff for a day; gives up in the audit trail.",
     lockKey: 0x7032706a6f623134n, // "p2pjob14"
     run: async (deps) => ({ ...(await deliverWebhooks({ ...deps, target: deps.webhooks ?? null })) }),
+  },
+  {
+    name: "copy-inbound-media",
+    schedule: "* * * * *",
+    description:
+      "Copies the pictures voters send from Twilio into their thread (retried with waits that double; the thread is told after the last try).",
+    lockKey: 0x7032706a6f623135n, // "p2pjob15"
+    run: async ({ threadFiles, fetchTwilioMedia, unmatchedChannel, ...deps }) =>
+      threadFiles && fetchTwilioMedia
+        ? {
+            ...(await copyInboundMedia({
+              ...deps,
+              threadFiles,
+              fetchTwilioMedia,
+              unmatchedChannel: unmatchedChannel ?? null,
+            })),
+          }
+        : { skipped: "no Slack file uploader or Twilio media fetcher configured" },
   },
 ];
 

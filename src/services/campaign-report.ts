@@ -8,6 +8,9 @@ import { maskPhone } from "../domain/phone";
 import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
 import { previewShortLinks } from "../domain/short-links";
 import { estimateCost, measureSms, type SmsMeasure } from "../domain/sms-length";
+
+/** Twilio's US list price for one MMS, when no MMS_PRICE_USD is given. */
+export const DEFAULT_MMS_PRICE_USD = 0.02;
 import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 import { capExposure, type CapExposure } from "./frequency-warnings";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
@@ -48,6 +51,8 @@ export interface VariantReport {
   contacts: number;
   estimatedSegments: number;
   estimatedCostUsd: number;
+  /** The texts carry media: priced per message (MMS), not per segment. */
+  mms: boolean;
 }
 
 export interface CampaignProgress {
@@ -69,6 +74,7 @@ export interface CampaignReport {
   /** The audience against the frequency cap (null when the audience cannot be read). */
   capExposure: CapExposure | null;
   pricePerSegmentUsd: number;
+  pricePerMmsUsd: number;
   /** The organization's time zone, for the times the report shows. */
   timeZone: string;
 }
@@ -76,6 +82,8 @@ export interface CampaignReport {
 /** What a report is priced and timed with: the app's segment price, its one clock, the organization's time zone. */
 export interface ReportOptions {
   pricePerSegmentUsd: number;
+  /** Per picture message; a campaign with media is priced per text, not per segment (default 0.02). */
+  pricePerMmsUsd?: number;
   now: Date;
   timeZone: string;
   /** PUBLIC_URL: previews show links in the short form voters get, and count segments with it. */
@@ -181,6 +189,7 @@ export async function campaignReport(
   const initial = campaign.scripts.filter((s) => s.kind === "initial");
   const reachable = coverage?.reachable ?? 0;
 
+  const mms = campaign.mediaUrls.length > 0;
   const variants = campaign.scripts.map((script): VariantReport => {
     const rendered = sample.map((contact) => previewOf(script.body, contact, pricing.publicUrl));
     const measured = rendered.flatMap((p) => (p.sms ? [p.sms.segments] : []));
@@ -204,7 +213,10 @@ export async function campaignReport(
       averageSegments,
       contacts: share,
       estimatedSegments,
-      estimatedCostUsd: estimateCost(estimatedSegments, pricing.pricePerSegmentUsd),
+      estimatedCostUsd: mms
+        ? estimateCost(share, pricing.pricePerMmsUsd ?? DEFAULT_MMS_PRICE_USD)
+        : estimateCost(estimatedSegments, pricing.pricePerSegmentUsd),
+      mms,
     };
   });
 
@@ -215,6 +227,7 @@ export async function campaignReport(
     conversationChannelId: campaign.conversationChannelId,
     scripts: campaign.scripts,
     lint: lintContextFor(campaign, columns, coverage),
+    media: { links: campaign.mediaUrls.length, ready: campaign.mediaIds.length },
   });
   return {
     campaign,
@@ -224,6 +237,7 @@ export async function campaignReport(
     progress,
     capExposure: exposure,
     pricePerSegmentUsd: pricing.pricePerSegmentUsd,
+    pricePerMmsUsd: pricing.pricePerMmsUsd ?? DEFAULT_MMS_PRICE_USD,
     timeZone: pricing.timeZone,
   };
 }

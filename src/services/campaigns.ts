@@ -23,6 +23,7 @@ import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
 import { auditActor, requirePermission, type Actor } from "./actors";
+import { mediaLinksChanged } from "./campaign-media";
 import { recordAudit } from "./audit";
 import { claimName, lookupName, nameTaken } from "./unique-names";
 
@@ -62,6 +63,7 @@ export const CAMPAIGN_FIELDS = {
   frequencyCapCount: true,
   frequencyCapDays: true,
   mediaUrls: true,
+  mediaIds: true,
   digestMinute: true,
   createdBy: true,
   createdAt: true,
@@ -87,6 +89,8 @@ export interface CampaignRecord {
   frequencyCapCount: number;
   frequencyCapDays: number;
   mediaUrls: string[];
+  /** Stored media (Media ids) of `mediaUrls`, in order; fewer while being prepared, or when one was refused. */
+  mediaIds: string[];
   /** When the daily digest is posted: minutes after midnight in ORG_TIME_ZONE (null: the default, 09:30). */
   digestMinute: number | null;
   createdBy: string;
@@ -302,7 +306,11 @@ export async function updateCampaign(
       }
       const saved = await tx.campaign.update({
         where: { id },
-        data: campaignData(draft),
+        // Changed media links are checked again (campaign-media.ts); until then none is sent.
+        data: {
+          ...campaignData(draft),
+          ...(mediaLinksChanged(before?.mediaUrls, draft.mediaUrls) ? { mediaIds: [] } : {}),
+        },
         select: { id: true, name: true },
       });
       await recordAudit(

@@ -49,9 +49,11 @@ export async function recordInboundSms(
     prepared(`WITH event AS (
        INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'twilio.sms', $2, $3::jsonb)
        ON CONFLICT (source, "externalId") DO NOTHING RETURNING id)
-     INSERT INTO "Message" (id, direction, "contactId", "fromPhone", "toPhone", body, "mediaUrls", "twilioSid", status, "createdAt", "updatedAt")
+     INSERT INTO "Message" (id, direction, "contactId", "fromPhone", "toPhone", body, "mediaUrls", "mediaCopyNextAt", "twilioSid", status, "createdAt", "updatedAt")
      SELECT $4::uuid, 'inbound', (SELECT c.id FROM "Contact" c WHERE c.phone = $5), $5, $6, $7,
-            ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $2, 'received', $9, $9
+            ARRAY(SELECT jsonb_array_elements_text($8::jsonb)),
+            -- Pictures are copied into the thread by a job of their own (inbound-media.ts): the text never waits for them.
+            CASE WHEN jsonb_array_length($8::jsonb) > 0 THEN $9 END, $2, 'received', $9, $9
      FROM event
      RETURNING id, "contactId"`),
     [

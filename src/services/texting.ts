@@ -13,6 +13,7 @@ import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors
 import { campaignRules, cardByEntry, gateFactsOf, nextInBatch, rulesOf, type CampaignRules } from "./card-rows";
 import type { Role } from "../domain/roles";
 import { requirePermission, type Actor } from "./actors";
+import { mediaUrl } from "./media";
 import { phoneLockSql, recordOptOut } from "./opt-outs";
 import { recordAccepted } from "./send-results";
 import { shortenLinksFor } from "./short-links";
@@ -278,7 +279,7 @@ export async function skipCard(
 export interface SendSettings {
   /** The number or Messaging Service texts go out from, stored on each message. */
   sender: string;
-  /** PUBLIC_URL: links in scripts go out as per-contact short links on it (unset: as written). */
+  /** PUBLIC_URL: links in scripts go out as per-contact short links on it, and a campaign's stored media as PUBLIC_URL/media/<id> (unset: links as typed). */
   publicUrl?: string;
 }
 
@@ -335,8 +336,8 @@ export async function sendCard(
          ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
          RETURNING id),
        msg AS (
-         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", status, "sentBy", initiated, "sendIntentId", segments, step, "createdAt", "updatedAt")
-         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
+         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", "mediaIds", status, "sentBy", initiated, "sendIntentId", segments, step, "createdAt", "updatedAt")
+         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", camp."mediaIds", $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
          FROM conv, "Campaign" camp, "CampaignContact" cc WHERE camp.id = $2::uuid AND cc.id = $14::uuid)
        -- A follow-up keeps the entry's A/B variant, so the report credits what the first text started.
        UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "skipCode" = NULL,
@@ -372,10 +373,7 @@ export async function sendCard(
   if (claim.kind !== "claimed") return claim;
 
   const { row, campaign } = claim;
-  const mediaUrls = campaign.mediaCount
-    ? ((await db.prisma.campaign.findUnique({ where: { id: campaign.id }, select: { mediaUrls: true } }))?.mediaUrls ??
-      [])
-    : [];
+  const mediaUrls = campaign.mediaCount ? await campaignMediaUrls(db, campaign.id, settings.publicUrl) : [];
   const result = await gateway.send({
     to: row.phone,
     body: claim.body,
@@ -415,4 +413,16 @@ export async function sendCard(
     campaignName: campaign.name,
     adminUserId: campaign.createdBy,
   };
+}
+
+/** What Twilio fetches: the stored, compressed media once every link is ready, else the links as typed. */
+async function campaignMediaUrls(db: Database, campaignId: string, publicUrl: string | undefined): Promise<string[]> {
+  const media = await db.prisma.campaign.findUnique({
+    where: { id: campaignId },
+    select: { mediaUrls: true, mediaIds: true },
+  });
+  if (!media) return [];
+  return publicUrl && media.mediaIds.length === media.mediaUrls.length
+    ? media.mediaIds.map((id) => mediaUrl(publicUrl, id))
+    : media.mediaUrls;
 }

@@ -16,12 +16,16 @@ export interface SlackDeps {
   background: BackgroundWork;
   /** US dollars per SMS segment, for campaign cost estimates. */
   smsSegmentPriceUsd: number;
+  /** US dollars per MMS, for cost estimates of campaigns with media. */
+  mmsPriceUsd: number;
+  /** PUBLIC_URL, the https base Twilio and voters reach this app at: stored media are served under PUBLIC_URL/media/, and links in scripts go out as short links on it. */
+  publicUrl: string;
+  /** Downloads media links (the global fetch; tests point it at a local server). */
+  fetchMedia: typeof fetch;
   /** Sends texts (Twilio in production). */
   sms: SmsGateway;
   /** The number or Messaging Service texts go out from, as stored on each message. */
   sender: string;
-  /** PUBLIC_URL: links in scripts go out as short links on it. */
-  publicUrl: string;
   /** The organization's time zone (ORG_TIME_ZONE): times shown to organizers are in it. */
   orgTimeZone: string;
   /** Who may do what: each user's role, looked up in Slack and briefly cached. */

@@ -78,12 +78,14 @@ export function campaignListMessage(campaigns: readonly CampaignSummary[]): Ephe
   return ephemeral(`${campaigns.length} campaigns: ${campaigns.map((c) => escapeForSlack(c.name)).join(", ")}`, blocks);
 }
 
-function variantBlocks(v: VariantReport, pricePerSegment: number): KnownBlock[] {
+function variantBlocks(v: VariantReport, pricePerSegment: number, pricePerMms: number): KnownBlock[] {
   const title = v.kind === "initial" ? `Script ${v.label}` : v.label;
   const cost =
-    v.kind === "initial"
-      ? ` · ~${number(v.contacts)} contacts · ~${number(v.estimatedSegments)} segments · ~${usd(v.estimatedCostUsd)} at $${pricePerSegment}/segment`
-      : "";
+    v.kind !== "initial"
+      ? ""
+      : v.mms
+        ? ` · ~${number(v.contacts)} contacts · ~${number(v.contacts)} MMS · ~${usd(v.estimatedCostUsd)} at $${pricePerMms}/MMS`
+        : ` · ~${number(v.contacts)} contacts · ~${number(v.estimatedSegments)} segments · ~${usd(v.estimatedCostUsd)} at $${pricePerSegment}/segment`;
   const average =
     v.averageSegments === null ? `${v.sms.segments} as written` : `${v.averageSegments.toFixed(1)} on average`;
   const ucs = v.sms.encoding === "UCS-2" ? ` (forced by ${v.sms.nonGsmCharacters.map((c) => `“${c}”`).join(" ")})` : "";
@@ -181,7 +183,7 @@ export function campaignReportMessage(report: CampaignReport, heading?: string):
     ),
     ...(capExposureText(report) ? [section(capExposureText(report)!)] : []),
     divider(),
-    ...report.variants.flatMap((v) => variantBlocks(v, report.pricePerSegmentUsd)),
+    ...report.variants.flatMap((v) => variantBlocks(v, report.pricePerSegmentUsd, report.pricePerMmsUsd)),
     context(
       `Estimated first-message cost: ~${usd(total)}. Previews use real contacts of the audience (phones masked).`,
     ),

@@ -220,6 +220,7 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
         campaignReportMessage(
           await campaignReport(deps.db, campaign, {
             pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+            pricePerMmsUsd: deps.mmsPriceUsd,
             now: deps.clock(),
             timeZone: deps.orgTimeZone,
             publicUrl: deps.publicUrl,
@@ -257,6 +258,7 @@ async function launch(
 export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord, actor: Actor, confirmCapped = false) {
   const result = await launchCampaign(deps.db, campaign, {
     pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+    pricePerMmsUsd: deps.mmsPriceUsd,
     now: deps.clock(),
     timeZone: deps.orgTimeZone,
     confirmCapped,

@@ -83,6 +83,7 @@ describe("campaign blocks", () => {
         frequencyCapCount: 3,
         frequencyCapDays: 7,
         mediaUrls: [],
+        mediaIds: [],
         createdBy: "U1",
         createdAt: new Date(),
         segment: null,
@@ -105,6 +106,7 @@ describe("campaign blocks", () => {
       },
       capExposure: null,
       pricePerSegmentUsd: 0.0083,
+      pricePerMmsUsd: 0.02,
       timeZone: "America/New_York",
     } satisfies CampaignReport;
     const message = campaignReportMessage(report);
