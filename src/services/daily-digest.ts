@@ -9,6 +9,7 @@ import { CAMPAIGN_FIELDS, type CampaignRecord } from "./campaigns";
 import { nameOf, type SlackMessageJson } from "./conversation-threads";
 import { dailyCapWarningsFor, type DailyCapWarnings } from "./frequency-warnings";
 import { followUpsDue } from "./follow-ups-due";
+import { fillPermalinks, type LinkWanted, type PermalinkSource } from "./digest-links";
 import { goalProgressFor } from "./goal-progress";
 import { enqueueSlackPost } from "./slack-outbox";
 
@@ -27,10 +28,6 @@ import { enqueueSlackPost } from "./slack-outbox";
 export const DIGEST_LIST_SIZE = 10;
 /** Conversations a volunteer's direct message lists by name: a short one. */
 export const DIRECT_LIST_SIZE = 5;
-/** Permalink lookups in flight at once. */
-const PERMALINK_CONCURRENCY = 4;
-/** After this many lookups fail in a row, Slack is having trouble: the rest of the run goes without links. */
-const PERMALINK_FAILURES_BEFORE_GIVING_UP = 5;
 
 // $1 the campaigns' ids, $2 how many to list per campaign, $3 per volunteer. Ranked once per
 // campaign (the channel's list) and once per campaign and volunteer (their direct message).
@@ -76,7 +73,6 @@ WHERE o."createdAt" >= $2 AND o."createdAt" < $3
 GROUP BY cc."campaignId"`;
 
 // Not through Prisma's update: that would bump "updatedAt", which picks a voter's latest conversation.
-const STORE_PERMALINK_SQL = `UPDATE "Conversation" SET permalink = $2 WHERE id = $1::uuid AND permalink IS NULL`;
 
 /** One conversation waiting on a volunteer: the voter spoke last. */
 export interface WaitingInDigest {
@@ -146,11 +142,6 @@ export interface VolunteerDigest {
 export interface DigestRenderer {
   campaign(digest: CampaignDigest): SlackMessageJson;
   volunteer(digest: VolunteerDigest): SlackMessageJson;
-}
-
-/** A thread's Slack link (chat.getPermalink); null when Slack did not answer. Never throws for Slack's reasons. */
-export interface PermalinkSource {
-  permalink(channel: string, ts: string): Promise<string | null>;
 }
 
 export interface DigestDeps {
@@ -326,12 +317,6 @@ function shownOf(rows: readonly WaitingRow[]): { listed: WaitingRow[]; volunteer
   return { listed, volunteers };
 }
 
-interface LinkWanted {
-  conversationId: string;
-  channel: string;
-  ts: string;
-}
-
 /** Shown threads that are posted but whose link is not known yet: the channels' lists first, then the DMs'. */
 function linksWanted(waiting: Map<string, WaitingRow[]>): LinkWanted[] {
   const channels: WaitingRow[] = [];
@@ -421,45 +406,4 @@ async function gatherDigests(
     });
   }
   return byCampaign;
-}
-
-/**
- * Asks Slack for the links of threads the posts show, a few at a time, and stores each answer so
- * a thread is asked once. A lookup that fails leaves that link out; after several failures in a
- * row the rest of the run goes without links rather than waiting on Slack.
- */
-async function fillPermalinks(
-  deps: DigestDeps,
-  wanted: LinkWanted[],
-): Promise<{ found: Map<string, string>; asked: number; missing: number }> {
-  const found = new Map<string, string>();
-  let next = 0;
-  let asked = 0;
-  let failuresInARow = 0;
-  const worker = async () => {
-    while (next < wanted.length && failuresInARow < PERMALINK_FAILURES_BEFORE_GIVING_UP) {
-      const w = wanted[next++]!;
-      asked++;
-      const link = await deps.permalinks.permalink(w.channel, w.ts).catch((error: unknown) => {
-        deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink lookup failed");
-        return null;
-      });
-      if (!link) {
-        failuresInARow++;
-        continue;
-      }
-      failuresInARow = 0;
-      found.set(w.conversationId, link);
-      // Not stored, it is asked again next time; the post still gets it now.
-      await deps.db.prisma
-        .$executeRawUnsafe(STORE_PERMALINK_SQL, w.conversationId, link)
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink not stored"),
-        );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PERMALINK_CONCURRENCY, wanted.length) }, worker));
-  if (failuresInARow >= PERMALINK_FAILURES_BEFORE_GIVING_UP)
-    deps.logger.warn({ asked, left: wanted.length - asked }, "permalink lookups keep failing; digests go without them");
-  return { found, asked, missing: wanted.length - found.size };
 }

@@ -1,6 +1,6 @@
 import { WebClient } from "@slack/web-api";
 import { boltLogger, type Logger } from "../logger";
-import type { PermalinkSource } from "../services/daily-digest";
+import type { PermalinkSource } from "../services/digest-links";
 
 /**
  * Thread links for the daily digest (chat.getPermalink), on a WebClient of its own: not Bolt's,

@@ -2,7 +2,8 @@ import type { types } from "@slack/bolt";
 import { GOAL_LABELS, type GoalType } from "../../domain/campaign-form";
 import { escapeForSlack } from "../../domain/slack-text";
 import type { CampaignReport, ReadinessFinding, VariantReport } from "../../services/campaign-report";
-import type { CampaignRecord, CampaignSummary } from "../../services/campaigns";
+import type { CampaignSummary } from "../../services/campaign-list";
+import type { CampaignRecord } from "../../services/campaigns";
 import { goalProgressText } from "./goal";
 import {
   actions,

@@ -1,9 +1,9 @@
+import { listCampaigns } from "../../services/campaign-list";
 import { EMPTY_CAMPAIGN_FORM, type CampaignForm } from "../../domain/campaign-form";
 import {
   campaignFormChoices,
   changeCampaignStatus,
   formOfCampaign,
-  listCampaigns,
   requireCampaign,
   requireEditableCampaign,
   type CampaignRecord,
