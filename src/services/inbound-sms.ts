@@ -53,7 +53,7 @@ export async function recordInboundSms(
      SELECT $4::uuid, 'inbound', (SELECT c.id FROM "Contact" c WHERE c.phone = $5), $5, $6, $7,
             ARRAY(SELECT jsonb_array_elements_text($8::jsonb)),
             -- Pictures are copied into the thread by a job of their own (inbound-media.ts): the text never waits for them.
-            CASE WHEN jsonb_array_length($8::jsonb) > 0 THEN $9 END, $2, 'received', $9, $9
+            CASE WHEN jsonb_array_length($8::jsonb) > 0 THEN $9::timestamptz END, $2, 'received', $9::timestamptz, $9::timestamptz
      FROM event
      RETURNING id, "contactId"`),
     [
