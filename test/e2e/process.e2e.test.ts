@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { inboundSmsParams, signTwilioWebhook } from "../fakes/signing";
 import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
-import { FAKE_TWILIO_AUTH_TOKEN } from "../fakes/twilio-api";
+import { FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN, PUBLIC_URL, SENDER } from "../support/app-harness";
 import { createPostgresDatabase, type TestDatabaseTarget } from "../support/databases";
 import { openDatabase } from "../../src/db/database";
@@ -70,20 +70,23 @@ describe("the app process (src/main.ts)", () => {
 
   describe("with valid settings", () => {
     let slack: FakeSlack;
+    let twilio: FakeTwilio;
     let dataDir: string;
     let pg: TestDatabaseTarget;
     beforeAll(async () => {
       slack = await startFakeSlack({ tokens: [BOT_TOKEN] });
+      twilio = await startFakeTwilio();
       dataDir = await mkdtemp(path.join(tmpdir(), "p2p-data-"));
       pg = await createPostgresDatabase();
     });
     afterAll(async () => {
       await slack?.close();
+      await twilio?.close();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       await pg?.dispose();
     });
 
-    const baseEnv = (port: number) => appEnvironment(slack.apiUrl, port);
+    const baseEnv = (port: number) => appEnvironment(slack.apiUrl, port, { TWILIO_API_URL: twilio.url });
 
     it("boots on the embedded database in DATA_DIR, and a bad Slack token fails the boot clearly", async () => {
       const port = freePort();

@@ -75,6 +75,8 @@ export interface FakeTwilioOptions {
   authToken?: string;
   /** Twilio's clock, for message timestamps (default: the real one); tests share theirs with the app. */
   now?: () => Date;
+  /** The account's status as `GET /Accounts/{Sid}.json` reports it (default "active"; "suspended", "closed"). */
+  accountStatus?: string;
 }
 
 export interface FakeTwilio {
@@ -313,12 +315,29 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
   }
 
+  /** The account resource, as Twilio's 2010-04-01 API renders it. */
+  function accountResource(): Record<string, unknown> {
+    return {
+      sid: accountSid,
+      owner_account_sid: accountSid,
+      friendly_name: "Fake Twilio account",
+      status: opts.accountStatus ?? "active",
+      type: "Full",
+      auth_token: authToken,
+      date_created: "Mon, 01 Jan 2024 00:00:00 +0000",
+      date_updated: "Mon, 01 Jan 2024 00:00:00 +0000",
+      uri: `${accountPath}.json`,
+      subresource_uris: { messages: `${accountPath}/Messages.json` },
+    };
+  }
+
   function route(
     method: string,
     path: string,
     params: Record<string, string | string[]>,
     query: URLSearchParams,
   ): Answer {
+    if (method === "GET" && path === `${accountPath}.json`) return { status: 200, body: accountResource() };
     if (method === "POST" && path === `${accountPath}/Messages.json`) return createMessage(params);
     if (method === "GET" && path === `${accountPath}/Messages.json`) return listMessages(query);
     const fetch = new RegExp(`^${accountPath}/Messages/((?:SM|MM)[0-9a-f]{32})\\.json$`).exec(path);
@@ -359,7 +378,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
 
     let answer: Answer;
-    const credentialsOk = req.headers.authorization === expectedAuth && path.startsWith(`${accountPath}/`);
+    const credentialsOk =
+      req.headers.authorization === expectedAuth &&
+      (path === `${accountPath}.json` || path.startsWith(`${accountPath}/`));
     const failure = credentialsOk ? failures[0] : undefined;
     const drop = credentialsOk && !failure ? drops.shift() : undefined;
     if (!credentialsOk) {
