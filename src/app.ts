@@ -149,27 +149,33 @@ export async function launchApp(config: Config, logger: Logger, options: AppOpti
     handlers = parts.handlers;
     readiness.done("database");
 
-    const [slackOk, twilioOk] = await Promise.all([
-      waitForService("slack", () => checkSlackToken(config.slack.botToken, config.slack.apiUrl)),
-      waitForService("twilio", () => checkTwilioAccount(config.twilio)),
-    ]);
+    const twilioReady = waitForService("twilio", () => checkTwilioAccount(config.twilio)).then((ok) => {
+      if (ok) readiness.done("twilio");
+      return ok;
+    });
+    const slackReady = waitForService("slack", () => checkSlackToken(config.slack.botToken, config.slack.apiUrl)).then(
+      async (ok) => {
+        if (!ok || abort.signal.aborted) return false;
+        // Bolt's own client now finds Slack reachable; init reads the bot's ids with it.
+        await parts.app.init();
+        if (socketMode) await startSocketMode(parts.app);
+        readiness.done("slack");
+        return true;
+      },
+    );
+    const [slackOk, twilioOk] = await Promise.all([slackReady, twilioReady]);
     if (!slackOk || !twilioOk || abort.signal.aborted) return;
-    // Bolt's own client now finds Slack reachable; init reads the bot's ids with it.
-    await parts.app.init();
-    if (socketMode) {
-      await (parts.app.start() as Promise<unknown>).catch((error: unknown) => {
-        throw new StartupError(
-          `Slack did not open a Socket Mode connection with SLACK_APP_TOKEN (${(error as Error).message}). Create an app-level token with connections:write under Basic Information → App-Level Tokens, and turn Socket Mode on.`,
-          { cause: error },
-        );
-      });
-    }
-    if (abort.signal.aborted) return;
     running = parts.startWork();
-    readiness.done("slack");
-    readiness.done("twilio");
     logger.info({ mode: socketMode ? "socket" : "http" }, "ready");
   };
+  async function startSocketMode(app: App): Promise<void> {
+    await (app.start() as Promise<unknown>).catch((error: unknown) => {
+      throw new StartupError(
+        `Slack did not open a Socket Mode connection with SLACK_APP_TOKEN (${(error as Error).message}). Create an app-level token with connections:write under Basic Information → App-Level Tokens, and turn Socket Mode on.`,
+        { cause: error },
+      );
+    });
+  }
 
   async function waitForService(service: "slack" | "twilio", check: () => Promise<CheckOutcome>): Promise<boolean> {
     try {

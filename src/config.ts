@@ -50,6 +50,7 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Slack and Twilio call only https addresses; plain http is for trying it on this machine. */
 export function isAcceptablePublicUrl(url: string): boolean {
+  if (!URL.canParse(url)) return true; // the URL check reports it
   const parsed = new URL(url);
   return parsed.protocol === "https:" || LOCAL_HOSTS.has(parsed.hostname);
 }

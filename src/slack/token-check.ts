@@ -37,7 +37,7 @@ export function classifySlackFailure(error: unknown, call: string, apiUrl: strin
   }
   const reason =
     e.code === ErrorCode.RequestError
-      ? (e.original?.code ?? e.original?.message ?? e.message)
+      ? networkReason(e.original ?? error)
       : e.code === ErrorCode.HTTPError
         ? `HTTP ${(e as { statusCode?: number }).statusCode ?? "error"}`
         : e.code === ErrorCode.RateLimitedError
@@ -46,6 +46,19 @@ export function classifySlackFailure(error: unknown, call: string, apiUrl: strin
             ? `Slack answered ${e.data?.error ?? "an error"}`
             : ((error as Error).message ?? String(error));
   return { kind: "unreachable", host: slackHost(apiUrl), call, reason };
+}
+
+/** The most telling reason in an error's cause chain: a system code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) over "fetch failed". */
+export function networkReason(error: unknown): string {
+  for (
+    let e = error as { code?: unknown; cause?: unknown; message?: string } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (typeof e.code === "string" && /^E[A-Z_]+$|^UND_ERR/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return (error as Error)?.message ?? String(error);
 }
 
 /** auth.test with the bot token: ok (with the bot's ids and granted scopes), rejected, or unreachable. */

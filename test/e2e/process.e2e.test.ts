@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -9,45 +8,7 @@ import { FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fak
 import { appEnvironment, BOT_TOKEN, PUBLIC_URL, SENDER } from "../support/app-harness";
 import { createPostgresDatabase, type TestDatabaseTarget } from "../support/databases";
 import { openDatabase } from "../../src/db/database";
-
-const ROOT = path.resolve(__dirname, "../..");
-
-/** The real entry point (what `npm start` runs, without the build step), as its own process. */
-function startMain(env: NodeJS.ProcessEnv): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  // Node itself with tsx's loader, not the tsx CLI: the CLI relays signals and SIGKILLs a child that is slow to acknowledge one.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForHealthy(port: number, exited: Promise<unknown>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void exited.then(() => (done = true));
-  while (Date.now() < deadline && !done) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the app did not become healthy");
-}
-
-const freePort = () => 20_000 + Math.floor(Math.random() * 20_000);
+import { freePort, startMain, waitForHealthy } from "../support/main-process";
 
 describe("the app process (src/main.ts)", () => {
   it("refuses to start without its settings: one message listing each, exit code 2, no stack trace", async () => {
