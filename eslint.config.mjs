@@ -15,5 +15,10 @@ export default tseslint.config(
     files: ["*.js"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
   },
+  {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { sourceType: "module", globals: { process: "readonly", console: "readonly" } },
+    rules: { "no-console": "off" },
+  },
   { files: ["bench/**", "prisma/**", "manifest/**", ".ci/**", "src/jobs/cli.ts"], rules: { "no-console": "off" } },
 );
