@@ -1,4 +1,4 @@
-import { ErrorCode, WebClient, type WebAPICallError } from "@slack/web-api";
+import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from "@slack/web-api";
 import type { CheckOutcome } from "../boot/readiness";
 
 /** Answers from Slack that mean the token itself is wrong: retrying cannot help. */
@@ -21,6 +21,8 @@ export function checkingWebClient(token: string, apiUrl: string | undefined, tim
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     retryConfig: { retries: 0 },
     timeout: timeoutMs,
+    // Failures are reported by the caller, with their host and reason.
+    logLevel: LogLevel.ERROR,
   });
 }
 
@@ -50,15 +52,17 @@ export function classifySlackFailure(error: unknown, call: string, apiUrl: strin
 
 /** The most telling reason in an error's cause chain: a system code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) over "fetch failed". */
 export function networkReason(error: unknown): string {
+  let deepest = (error as Error)?.message ?? String(error);
   for (
     let e = error as { code?: unknown; cause?: unknown; message?: string } | undefined, depth = 0;
     e && depth < 5;
     depth++
   ) {
     if (typeof e.code === "string" && /^E[A-Z_]+$|^UND_ERR/.test(e.code)) return e.code;
+    if (e.message) deepest = e.message;
     e = e.cause as typeof e;
   }
-  return (error as Error)?.message ?? String(error);
+  return deepest;
 }
 
 /** auth.test with the bot token: ok (with the bot's ids and granted scopes), rejected, or unreachable. */

@@ -16,6 +16,7 @@
  * The SDK always builds `https://api.twilio.com/...` URLs; point it here with a custom
  * httpClient that rewrites the origin (the app's `createTwilioClient` with `apiUrl`).
  */
+import { FakeTwilioSetup } from "./twilio-setup";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -105,6 +106,8 @@ export interface FakeTwilio {
   setStatus(sid: string, status: string, errorCode?: number): void;
   /** Serves `bytes` at a Twilio-style media URL (public, like Twilio's default) and returns that URL. */
   hostMedia(bytes: Buffer, contentType: string): string;
+  /** Messaging Services, phone numbers and A2P campaigns the account has (`npm run doctor` reads them). */
+  readonly setup: FakeTwilioSetup;
   /** Clears stored messages and recorded requests, pending failures, drops and latency. */
   reset(): void;
   close(): Promise<void>;
@@ -188,6 +191,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString("base64")}`;
   const accountPath = `/${API_VERSION}/Accounts/${accountSid}`;
   const messages: FakeTwilioMessage[] = [];
+  const setup = new FakeTwilioSetup(accountSid);
   const resources = new Map<string, Record<string, unknown>>();
   const media = new Map<string, { bytes: Buffer; contentType: string }>();
   const requests: FakeTwilioRequest[] = [];
@@ -338,6 +342,10 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     query: URLSearchParams,
   ): Answer {
     if (method === "GET" && path === `${accountPath}.json`) return { status: 200, body: accountResource() };
+    const fromSetup = setup.route(method, path, query, (p) =>
+      twilioError(20404, 404, `The requested resource ${p} was not found`),
+    );
+    if (fromSetup) return fromSetup;
     if (method === "POST" && path === `${accountPath}/Messages.json`) return createMessage(params);
     if (method === "GET" && path === `${accountPath}/Messages.json`) return listMessages(query);
     const fetch = new RegExp(`^${accountPath}/Messages/((?:SM|MM)[0-9a-f]{32})\\.json$`).exec(path);
@@ -380,7 +388,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     let answer: Answer;
     const credentialsOk =
       req.headers.authorization === expectedAuth &&
-      (path === `${accountPath}.json` || path.startsWith(`${accountPath}/`));
+      (path === `${accountPath}.json` || path.startsWith(`${accountPath}/`) || path.startsWith("/v1/"));
     const failure = credentialsOk ? failures[0] : undefined;
     const drop = credentialsOk && !failure ? drops.shift() : undefined;
     if (!credentialsOk) {
@@ -416,6 +424,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     authToken,
     messages,
     requests,
+    setup,
     failNext(failure) {
       failures.push({ ...failure, remaining: failure.times ?? 1 });
     },
