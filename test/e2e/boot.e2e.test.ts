@@ -2,8 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
-import { FAKE_TWILIO_ACCOUNT_SID, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
-import { appEnvironment, BOT_TOKEN } from "../support/app-harness";
+import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
+import { inboundSmsParams, postTwilioWebhook } from "../fakes/signing";
+import { appEnvironment, BOT_TOKEN, PUBLIC_URL, SENDER } from "../support/app-harness";
 import { freePort, startMain, waitForHealth, waitForOutput, type MainProcess } from "../support/main-process";
 
 /** The app process when Slack or Twilio cannot be reached or refuse it, and how it stops and crashes. */
@@ -73,6 +74,15 @@ describe("booting against services that are down or refuse", () => {
     const slackEvent = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", body: "{}" });
     expect(slackEvent.status).toBe(503);
     expect(slackEvent.headers.get("retry-after")).toBe("5");
+    const params = inboundSmsParams({ from: "+12125550123", to: SENDER, body: "Sent while Slack is down" });
+    const stored = await postTwilioWebhook(
+      `http://127.0.0.1:${port}`,
+      PUBLIC_URL,
+      "/twilio/sms",
+      FAKE_TWILIO_AUTH_TOKEN,
+      params,
+    );
+    expect(stored.status).toBe(200);
 
     app.child.kill("SIGTERM");
     expect(await app.exited).toBe(0);
