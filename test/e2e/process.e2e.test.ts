@@ -10,6 +10,8 @@ import { createPostgresDatabase, type TestDatabaseTarget } from "../support/data
 import { openDatabase } from "../../src/db/database";
 import { freePort, startMain, waitForHealthy } from "../support/main-process";
 
+jest.setTimeout(90_000);
+
 describe("the app process (src/main.ts)", () => {
   it("refuses to start without its settings: one message listing each, exit code 2, no stack trace", async () => {
     const { exited, output } = startMain({ PORT: "not-a-port" });
