@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config";
@@ -80,6 +81,19 @@ async function checkDatabase(config: Config): Promise<DatabaseFindings> {
     config.database.kind === "postgres"
       ? `PostgreSQL at ${new URL(config.database.url).host}`
       : `embedded database in ${config.database.dataDir}`;
+  if (config.database.kind === "pglite" && config.database.dataDir && !existsSync(config.database.dataDir)) {
+    return {
+      results: [
+        fail(
+          "Database",
+          `no embedded database in ${config.database.dataDir} yet`,
+          "start the app once (npm start creates and migrates it), or set DATA_DIR or DATABASE_URL to the one in use",
+        ),
+        skip("Migrations", "not checked without the database"),
+      ],
+      channels: [],
+    };
+  }
   let db;
   try {
     db = await openDatabase(config.database);

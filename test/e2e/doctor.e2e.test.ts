@@ -248,6 +248,15 @@ describe("npm run doctor", () => {
     });
     expect(byItem(unreachable)["Migrations"]!.status).toBe("skip");
 
+    const missing = await runDoctor({
+      ...config(),
+      database: { kind: "pglite", dataDir: path.join(TLS_DIR, "no-such-folder") },
+    });
+    expect(byItem(missing)["Database"]).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/^no embedded database in .*no-such-folder yet$/),
+    });
+
     const empty = await createPostgresDatabase();
     try {
       const results = byItem(await runDoctor({ ...config(), database: empty.target }));
