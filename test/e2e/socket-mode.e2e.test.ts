@@ -15,6 +15,7 @@ describe("Socket Mode", () => {
   let twilio: FakeTwilio;
   let socket: FakeSocketMode;
   let app: RunningApp;
+  let config: Config;
 
   beforeAll(async () => {
     socket = await startFakeSocketMode();
@@ -24,7 +25,7 @@ describe("Socket Mode", () => {
       return { url: socket.url };
     });
     twilio = await startFakeTwilio();
-    const config: Config = {
+    config = {
       slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: APP_TOKEN, apiUrl: slack.apiUrl },
       twilio: {
         accountSid: FAKE_TWILIO_ACCOUNT_SID,
@@ -78,5 +79,13 @@ describe("Socket Mode", () => {
     const res = await postTwilioWebhook(app.localUrl, PUBLIC_URL, "/twilio/sms", FAKE_TWILIO_AUTH_TOKEN, params);
     expect(res.status).toBe(200);
     expect(await app.db.prisma.message.count({ where: { twilioSid: params.MessageSid } })).toBe(1);
+  });
+
+  it("refuses to start, naming SLACK_APP_TOKEN, when Slack rejects the app-level token", async () => {
+    const refused = startApp(
+      { ...config, slack: { ...config.slack, appToken: "xapp-1-A0FAKEAPP-9-revoked" } },
+      pino({ level: "silent" }),
+    );
+    await expect(refused).rejects.toThrow(/^Slack did not open a Socket Mode connection with SLACK_APP_TOKEN/);
   });
 });
