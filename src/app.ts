@@ -15,6 +15,7 @@ import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
 import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
+import { lookupWebClient } from "./slack/lookup-client";
 import { slackRoleDirectory } from "./slack/roles";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
@@ -82,7 +83,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         unmatchedChannel: config.slack.unmatchedChannel ?? null,
         logger,
       },
-      { names: (ids) => userNames(app.client, ids), roleOf: (id) => roles.roleOf(id) },
+      { names: (ids) => userNames(lookups, ids), roleOf: (id) => roles.roleOf(id) },
     );
     const webhookDeps = {
       prisma: db.prisma,
@@ -107,7 +108,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       ],
     });
     const background = new BackgroundWork(logger);
-    const roles = slackRoleDirectory(app.client, { organizerGroup: config.slack.organizerGroup, logger });
+    // Roles and names are looked up with a time limit: the inbox waits on them, and opt-outs queue behind it.
+    const lookups = lookupWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger });
+    const roles = slackRoleDirectory(lookups, { organizerGroup: config.slack.organizerGroup, logger });
     // Bot posts leave through the outbox, on a client of its own so Bolt's stays free for modals.
     const outbox = new SlackOutboxDrainer({
       prisma: db.prisma,

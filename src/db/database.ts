@@ -113,13 +113,15 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
     async withAdvisoryLock(key, fn) {
       // A session lock must stay on one connection: a pg Client of its own, outside Prisma's pool.
       const client = new Client(poolConfig);
+      // A connection the server ends must not crash the process; the query in flight fails instead.
+      client.on("error", () => undefined);
       await client.connect();
       try {
         await client.query("SELECT pg_advisory_lock($1)", [key.toString()]);
         return await fn();
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [key.toString()]).catch(() => undefined);
-        await client.end();
+        await client.end().catch(() => undefined);
       }
     },
     async withTryAdvisoryLock(key, fn) {
@@ -143,6 +145,8 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
     },
     async withBulkSession(fn) {
       const client = new Client(poolConfig);
+      // A dropped connection fails the COPY or query in flight (and so the import), never the process.
+      client.on("error", () => undefined);
       await client.connect();
       try {
         await client.query("BEGIN");
@@ -156,7 +160,7 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
-        await client.end();
+        await client.end().catch(() => undefined);
       }
     },
     async ping() {

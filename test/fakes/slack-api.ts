@@ -25,7 +25,6 @@ import {
   safeHandler,
   sendJson,
   sendText,
-  sleep,
 } from "./http";
 
 export const FAKE_TEAM_ID = "T0FAKE";
@@ -702,7 +701,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       status: answer.status,
       error: answer.body.ok === false ? String(answer.body.error) : undefined,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     sendJson(res, answer.status, answer.body, answer.headers);
   }
 
@@ -736,7 +735,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(clock()),
       status: 200,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     // Slack's upload endpoint answers plain text, and the WebClient only checks for status 200.
     sendText(res, 200, `OK - ${bytes.length}`);
   }
@@ -756,7 +755,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(clock()),
       status: stored ? 200 : 404,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     if (!stored?.bytes) return sendText(res, 404, "Not Found");
     if (!authorized) {
       return sendText(
@@ -801,7 +800,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       status,
       error: failure ? String(body.error) : undefined,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     sendJson(res, status, body);
   }
 
@@ -896,6 +895,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     close: () => closeServer(server),
   };
 }
+
+/** The added latency of an answer; it never keeps the test process alive after the fake is closed. */
+const latency = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 // ---- parsing and validation helpers -------------------------------------------------------
 
