@@ -23,6 +23,7 @@ import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
 import { slackFileReader } from "./slack/slack-files";
 import { threadFilesWebClient, WebClientThreadFiles } from "./slack/thread-files";
 import { twilioMediaFetcher } from "./sms/twilio-media";
+import { lookupWebClient } from "./slack/lookup-client";
 import { slackRoleDirectory } from "./slack/roles";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
@@ -286,7 +287,7 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
       readSlackFile: slackFileReader(config.slack.botToken, config.slack.apiUrl),
       publicUrl: config.publicUrl,
     },
-    { names: (ids) => userNames(app.client, ids), roleOf: (id) => roles.roleOf(id) },
+    { names: (ids) => userNames(lookups, ids), roleOf: (id) => roles.roleOf(id) },
   );
   const webhookDeps = {
     prisma: db.prisma,
@@ -318,7 +319,9 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
   });
   const background = new BackgroundWork(logger);
-  const roles = slackRoleDirectory(app.client, { organizerGroup: config.slack.organizerGroup, logger });
+  // Roles and names are looked up with a time limit: the inbox waits on them, and opt-outs queue behind it.
+  const lookups = lookupWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger });
+  const roles = slackRoleDirectory(lookups, { organizerGroup: config.slack.organizerGroup, logger });
   // Bot posts leave through the outbox, on a client of its own so Bolt's stays free for modals.
   const outbox = new SlackOutboxDrainer({
     prisma: db.prisma,

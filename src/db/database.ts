@@ -41,10 +41,38 @@ export interface SqlClient extends SqlRunner {
 /** How long a plain-SQL transaction waits for a lock (Prisma's interactive transactions give up after 5 s too). */
 export const SQL_LOCK_TIMEOUT_MS = 5_000;
 
+/**
+ * How long one statement of a heavy interactive read (a segment count, a campaign report) may run
+ * before PostgreSQL cancels it: the organizer waiting on it gets an answer, and the connection goes
+ * back to work. A typed count of a million contacts takes well under a second; a filter that takes
+ * ten is one to change, not to wait on.
+ */
+export const HEAVY_READ_TIMEOUT_MS = 10_000;
+/** Connections for heavy reads: enough for a few organizers at once, never all of the server's. */
+const HEAVY_READ_CONNECTIONS = 4;
+
+/** PostgreSQL cancelled a statement after HEAVY_READ_TIMEOUT_MS (SQLSTATE 57014). */
+export function isStatementTimeout(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown; meta?: unknown } | undefined; e;) {
+    const meta = e.meta as { code?: unknown; message?: unknown } | undefined;
+    if (e.code === "57014" || meta?.code === "57014") return true;
+    if (/statement timeout/i.test(`${String(e.message ?? "")} ${String(meta?.message ?? "")}`)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /** The open database: the Prisma client plus what migrations and health checks need. */
 export interface Database {
   readonly target: DatabaseTarget;
   readonly prisma: PrismaClient;
+  /**
+   * Prisma on a few connections of their own whose statements PostgreSQL cancels after
+   * HEAVY_READ_TIMEOUT_MS (see isStatementTimeout): for reads an organizer waits on whose cost
+   * depends on what they typed. They never take the connections sends and webhooks use. On the
+   * embedded database, the same client as `prisma` (PGlite has one connection and no timer).
+   */
+  readonly heavyReads: PrismaClient;
   /** The same database without Prisma, for the hottest statements (see SqlClient). */
   readonly sql: SqlClient;
   /** Adapter factory for Prisma's schema engine (migrations). */
@@ -66,13 +94,15 @@ export interface Database {
 export interface OpenOptions {
   /** How the embedded database's folder lock judges a holder dead (tests shorten it). */
   dataDirLock?: DataDirLockTiming;
+  /** Statement time limit of the heavy-read connections (default HEAVY_READ_TIMEOUT_MS; tests shorten it). */
+  heavyReadTimeoutMs?: number;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
-  return target.kind === "postgres" ? openPostgres(target) : openPglite(target, options);
+  return target.kind === "postgres" ? openPostgres(target, options) : openPglite(target, options);
 }
 
-function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Database {
+function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, options: OpenOptions): Database {
   const poolConfig = { connectionString: target.url, connectionTimeoutMillis: 5_000 };
   const adapterFactory = new PrismaPg(poolConfig);
   // One pool for Prisma and plain SQL; statements registered with prepared() are parsed and planned once per connection.
@@ -81,12 +111,20 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
   // own and the next query opens another; unheard, the pool's "error" event would end the process.
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementName }) });
+  const heavyPool = new Pool({
+    ...poolConfig,
+    max: HEAVY_READ_CONNECTIONS,
+    statement_timeout: options.heavyReadTimeoutMs ?? HEAVY_READ_TIMEOUT_MS,
+  });
+  heavyPool.on("error", () => undefined);
+  const heavyReads = new PrismaClient({ adapter: new PrismaPg(heavyPool) });
   const queryOn = async <R>(client: Pool | PoolClient, sql: string, params: readonly unknown[] = []): Promise<R[]> =>
     (await client.query({ name: preparedStatementName({ sql }) || undefined, text: sql, values: params as unknown[] }))
       .rows as R[];
   return {
     target,
     prisma,
+    heavyReads,
     sql: {
       query: (sql, params) => queryOn(pool, sql, params),
       async transaction(fn) {
@@ -113,13 +151,15 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
     async withAdvisoryLock(key, fn) {
       // A session lock must stay on one connection: a pg Client of its own, outside Prisma's pool.
       const client = new Client(poolConfig);
+      // A connection the server ends must not crash the process; the query in flight fails instead.
+      client.on("error", () => undefined);
       await client.connect();
       try {
         await client.query("SELECT pg_advisory_lock($1)", [key.toString()]);
         return await fn();
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [key.toString()]).catch(() => undefined);
-        await client.end();
+        await client.end().catch(() => undefined);
       }
     },
     async withTryAdvisoryLock(key, fn) {
@@ -143,6 +183,8 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
     },
     async withBulkSession(fn) {
       const client = new Client(poolConfig);
+      // A dropped connection fails the COPY or query in flight (and so the import), never the process.
+      client.on("error", () => undefined);
       await client.connect();
       try {
         await client.query("BEGIN");
@@ -156,15 +198,15 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
-        await client.end();
+        await client.end().catch(() => undefined);
       }
     },
     async ping() {
       await prisma.$queryRawUnsafe("SELECT 1");
     },
     async close() {
-      await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([prisma.$disconnect(), heavyReads.$disconnect()]);
+      await Promise.all([pool.end(), heavyPool.end()]);
     },
   };
 }
@@ -189,6 +231,7 @@ async function openPglite(
   return {
     target,
     prisma,
+    heavyReads: prisma,
     // PGlite's own transactions hold its one connection, so Prisma's queries wait for them to end.
     sql: {
       query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],

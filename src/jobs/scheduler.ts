@@ -8,6 +8,7 @@ import type { PermalinkSource } from "../services/digest-links";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileInboundTexts } from "../services/inbound-reconciliation";
 import { reconcileUnconfirmedSends } from "../services/send-results";
+import { pruneProcessedInboundEvents } from "../services/inbound-events";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
 import { nudgeWaitingReplies } from "../services/waiting-replies";
 import { announceOpenedWindows, type WindowNoteRenderer } from "../services/window-notes";
@@ -72,6 +73,14 @@ export const JOBS: readonly Job[] = [
     description: "Deletes Slack posts accepted more than 30 days ago that nothing refers to.",
     lockKey: 0x7032706a6f623033n, // "p2pjob03"
     run: async (deps) => pruneSentSlackPosts(deps.db.prisma, deps.clock()),
+  },
+  {
+    name: "prune-processed-inbound-events",
+    schedule: "37 4 * * *",
+    description:
+      "Deletes inbound texts' and Slack events' inbox records processed more than 30 days ago; never unprocessed or set-aside ones.",
+    lockKey: 0x7032706a6f623132n, // "p2pjob12"
+    run: async (deps) => pruneProcessedInboundEvents(deps.db.prisma, deps.clock()),
   },
   {
     name: "nudge-waiting-replies",

@@ -103,10 +103,13 @@ export async function sendRecordedReply(
     await deps.db.prisma.message.update({ where: { id: messageId }, data: { status: UNCONFIRMED } });
     return "unconfirmed";
   }
+  const optedOut = sendFailureAdvice(result.kind).recordOptOut;
   await deps.db.prisma.$transaction(async (tx) => {
+    // The phone lock before the number's rows, as everywhere (see lockPhone).
+    if (optedOut) await lockPhone(tx, message.toPhone);
     await tx.message.update({ where: { id: messageId }, data: { status: NOT_SENT, errorCode: result.code } });
     // Twilio 21610: the carrier says this number opted out; no campaign may text it again.
-    if (sendFailureAdvice(result.kind).recordOptOut)
+    if (optedOut)
       await recordOptOut(tx, message.toPhone, "carrier", `Twilio ${result.code ?? "21610"} on a reply`, new Date());
   });
   return "failed";

@@ -15,6 +15,7 @@ import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 import { capExposure, type CapExposure } from "./frequency-warnings";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
 import { goalProgressFor } from "./goal-progress";
+import { heavyRead } from "./heavy-reads";
 import { customFieldNames } from "./segments";
 
 /*
@@ -177,6 +178,15 @@ export async function campaignReport(
   campaign: CampaignRecord,
   pricing: ReportOptions,
 ): Promise<CampaignReport> {
+  return heavyRead(
+    "Preparing this campaign's report",
+    "Try again in a few minutes; if it keeps happening, give the campaign a simpler segment.",
+    // Every read of the report (all of them read-only) runs on the heavy-read connections.
+    () => buildReport({ ...db, prisma: db.heavyReads }, campaign, pricing),
+  );
+}
+
+async function buildReport(db: Database, campaign: CampaignRecord, pricing: ReportOptions): Promise<CampaignReport> {
   const filter = audienceFilterOf(campaign);
   const [columns, progress, exposure] = await Promise.all([
     customColumns(db),

@@ -16,6 +16,11 @@ import { enqueueWebhook } from "./webhooks";
  * The per-phone lock, as SQL over the phone expression `phone`: held to the end of the transaction.
  * It serializes everything that decides whether one number may be texted (sends from every
  * campaign, follow-ups, replies, opt-outs), so a decision never races a change to the list.
+ *
+ * Lock order, the same on every path so two transactions never wait on each other in a circle:
+ * 1. the inbox event's row (FOR UPDATE), when processing one; 2. this phone lock; 3. the number's
+ * rows (CampaignContact, Message, Conversation, OptOut). A transaction that will call recordOptOut
+ * takes the phone lock before it updates any of those rows (taking it again is free).
  */
 export const phoneLockSql = (phone: string): string =>
   `pg_advisory_xact_lock(hashtextextended('phone:' || ${phone}, 7021))`;

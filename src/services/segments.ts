@@ -1,5 +1,6 @@
 import { isUuid } from "../db/ids";
 import type { Database, Tx } from "../db/database";
+import { heavyRead } from "./heavy-reads";
 import { describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import {
   audienceBreakdownsSql,
@@ -89,8 +90,13 @@ const SEGMENT_FIELDS = {
   campaigns: { select: { name: true }, orderBy: { name: "asc" } },
 } as const;
 
+/** Audience queries run what the organizer typed: on the heavy-read connections, under their time limit. */
 async function run<R>(db: Database, query: AudienceQuery): Promise<R[]> {
-  return db.prisma.$queryRawUnsafe<R[]>(query.sql, ...query.params);
+  return heavyRead(
+    "Counting this audience",
+    "Try a simpler filter (fewer custom-field or advanced conditions), or try again in a few minutes.",
+    () => db.heavyReads.$queryRawUnsafe<R[]>(query.sql, ...query.params),
+  );
 }
 
 /** Contacts the filter matches whose numbers are not opted out. */

@@ -14,7 +14,7 @@ import { campaignRules, cardByEntry, gateFactsOf, nextInBatch, rulesOf, type Cam
 import type { Role } from "../domain/roles";
 import { requirePermission, type Actor } from "./actors";
 import { mediaUrl } from "./media";
-import { phoneLockSql, recordOptOut } from "./opt-outs";
+import { lockPhone, phoneLockSql, recordOptOut } from "./opt-outs";
 import { recordAccepted } from "./send-results";
 import { shortenLinksFor } from "./short-links";
 import type { SmsGateway } from "./sms-gateway";
@@ -392,6 +392,8 @@ export async function sendCard(
   // A busy Twilio or a sender problem is not the contact's fault: it stays in the batch to try again.
   const retry = STAY_IN_BATCH.has(result.kind);
   await db.prisma.$transaction(async (tx) => {
+    // The phone lock before the number's rows, as everywhere (see lockPhone): recordOptOut below takes it again.
+    if (advice.recordOptOut) await lockPhone(tx, row.phone);
     await tx.message.update({ where: { id: claim.messageId }, data: { status: NOT_SENT, errorCode: result.code } });
     await tx.campaignContact.update({
       where: { id: campaignContactId },

@@ -25,7 +25,6 @@ import {
   safeHandler,
   sendJson,
   sendText,
-  sleep,
 } from "./http";
 
 export const FAKE_TEAM_ID = "T0FAKE";
@@ -744,7 +743,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       error: answer.body.ok === false ? String(answer.body.error) : undefined,
       response: answer.body,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     const granted: Record<string, string> = opts.scopes && token ? { "x-oauth-scopes": opts.scopes.join(",") } : {};
     sendJson(res, answer.status, answer.body, { ...granted, ...answer.headers });
   }
@@ -779,7 +778,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(clock()),
       status: 200,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     // Slack's upload endpoint answers plain text, and the WebClient only checks for status 200.
     sendText(res, 200, `OK - ${bytes.length}`);
   }
@@ -799,7 +798,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(clock()),
       status: stored ? 200 : 404,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     if (!stored?.bytes) return sendText(res, 404, "Not Found");
     if (!authorized) {
       return sendText(
@@ -844,7 +843,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       status,
       error: failure ? String(body.error) : undefined,
     });
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await latency(latencyMs);
     sendJson(res, status, body);
   }
 
@@ -939,6 +938,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     close: () => closeServer(server),
   };
 }
+
+/** The added latency of an answer; it never keeps the test process alive after the fake is closed. */
+const latency = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 // ---- parsing and validation helpers -------------------------------------------------------
 
