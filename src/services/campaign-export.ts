@@ -65,9 +65,12 @@ const CONTACT_COLUMNS = [
   "opt_out_locked",
 ] as const;
 
-// $1 campaign, $2 the last entry id of the previous page, $3 page size, $4 the goal's outcome tag.
-// Keyed on the contact: (campaignId, contactId) is a unique index, so each page starts where the last ended.
-const CONTACTS_PAGE = `SELECT cc."contactId" AS "key", c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone",
+// $1 campaign, $2 the last contact of the previous page, $3 page size, $4 the goal's outcome tag.
+// Keyed on the contact: (campaignId, contactId) is a unique index, so each page starts where the last
+// ended; the page is picked first, so the joins look up its rows only (not every conversation).
+const CONTACTS_PAGE = `WITH page AS MATERIALIZED (SELECT * FROM "CampaignContact"
+    WHERE "campaignId" = $1::uuid AND "contactId" > $2::uuid ORDER BY "contactId" LIMIT $3::int)
+  SELECT cc."contactId" AS "key", c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone",
     array_to_string(c.tags, '; ') AS "contactTags", c."customFields"::text AS "customFields",
     cc.status::text AS status, v.label AS variant, cc."skipReason", cc."firstTextAt", cc."lastTextAt",
     array_to_string(cv.tags, '; ') AS "conversationTags", COALESCE($4::text = ANY(cv.tags), false) AS outcome,
@@ -78,13 +81,12 @@ const CONTACTS_PAGE = `SELECT cc."contactId" AS "key", c.phone, c."firstName", c
     (SELECT count(*) FROM "LinkClick" k JOIN "ShortLink" s ON s.id = k."shortLinkId"
       WHERE s."campaignId" = cc."campaignId" AND s."contactId" = c.id)::int AS clicks,
     o.source::text AS "optOutSource", o."createdAt" AS "optedOutAt", o."adminLock"
-  FROM "CampaignContact" cc
+  FROM page cc
   JOIN "Contact" c ON c.id = cc."contactId"
   LEFT JOIN "ScriptVariant" v ON v.id = cc."variantId"
   LEFT JOIN "Conversation" cv ON cv."campaignId" = cc."campaignId" AND cv."contactId" = cc."contactId"
   LEFT JOIN "OptOut" o ON o.phone = c.phone
-  WHERE cc."campaignId" = $1::uuid AND cc."contactId" > $2::uuid
-  ORDER BY cc."contactId" LIMIT $3::int`;
+  ORDER BY cc."contactId"`;
 
 interface ContactRow {
   key: string;
