@@ -65,8 +65,12 @@ const CONTACT_COLUMNS = [
   "opt_out_locked",
 ] as const;
 
-// $1 campaign, $2 the last entry id of the previous page, $3 page size, $4 the goal's outcome tag.
-const CONTACTS_PAGE = `SELECT cc.id AS "key", c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone",
+// $1 campaign, $2 the last contact of the previous page, $3 page size, $4 the goal's outcome tag.
+// Keyed on the contact: (campaignId, contactId) is a unique index, so each page starts where the last
+// ended; the page is picked first, so the joins look up its rows only (not every conversation).
+const CONTACTS_PAGE = `WITH page AS MATERIALIZED (SELECT * FROM "CampaignContact"
+    WHERE "campaignId" = $1::uuid AND "contactId" > $2::uuid ORDER BY "contactId" LIMIT $3::int)
+  SELECT cc."contactId" AS "key", c.phone, c."firstName", c."lastName", c.zip, c.state, c."timeZone",
     array_to_string(c.tags, '; ') AS "contactTags", c."customFields"::text AS "customFields",
     cc.status::text AS status, v.label AS variant, cc."skipReason", cc."firstTextAt", cc."lastTextAt",
     array_to_string(cv.tags, '; ') AS "conversationTags", COALESCE($4::text = ANY(cv.tags), false) AS outcome,
@@ -77,13 +81,12 @@ const CONTACTS_PAGE = `SELECT cc.id AS "key", c.phone, c."firstName", c."lastNam
     (SELECT count(*) FROM "LinkClick" k JOIN "ShortLink" s ON s.id = k."shortLinkId"
       WHERE s."campaignId" = cc."campaignId" AND s."contactId" = c.id)::int AS clicks,
     o.source::text AS "optOutSource", o."createdAt" AS "optedOutAt", o."adminLock"
-  FROM "CampaignContact" cc
+  FROM page cc
   JOIN "Contact" c ON c.id = cc."contactId"
   LEFT JOIN "ScriptVariant" v ON v.id = cc."variantId"
   LEFT JOIN "Conversation" cv ON cv."campaignId" = cc."campaignId" AND cv."contactId" = cc."contactId"
   LEFT JOIN "OptOut" o ON o.phone = c.phone
-  WHERE cc."campaignId" = $1::uuid AND cc.id > $2::uuid
-  ORDER BY cc.id LIMIT $3::int`;
+  ORDER BY cc."contactId"`;
 
 interface ContactRow {
   key: string;
@@ -130,18 +133,19 @@ const MESSAGE_COLUMNS = [
   "twilio_sid",
 ] as const;
 
-// Every message of the campaign: its texts, and the voters' texts in its conversations.
-const MESSAGES_PAGE = `SELECT m.id AS "key", m."createdAt", m.direction::text AS direction, c.phone, c."firstName", c."lastName",
+// Every message of the campaign, a page of its conversations at a time (keyed on the contact, like
+// the contacts), each conversation's messages in order: read by contact, the indexed column.
+const CONVERSATIONS_PAGE = `SELECT "contactId", id FROM "Conversation"
+  WHERE "campaignId" = $1::uuid AND "contactId" > $2::uuid ORDER BY "contactId" LIMIT $3::int`;
+const MESSAGES_PAGE = `SELECT m."createdAt", m.direction::text AS direction, c.phone, c."firstName", c."lastName",
     m."fromPhone", m."toPhone", m.body, array_to_string(m."mediaUrls", ' ') AS "mediaUrls", m.status, m."errorCode",
     m."sentBy", m.initiated, m.step, m.segments, m."twilioSid"
   FROM "Message" m
-  LEFT JOIN "Conversation" cv ON cv.id = m."conversationId"
   LEFT JOIN "Contact" c ON c.id = m."contactId"
-  WHERE (m."campaignId" = $1::uuid OR cv."campaignId" = $1::uuid) AND m.id > $2::uuid
-  ORDER BY m.id LIMIT $3::int`;
+  WHERE m."contactId" = ANY($2::uuid[]) AND (m."conversationId" = ANY($3::uuid[]) OR m."campaignId" = $1::uuid)
+  ORDER BY m."contactId", m."createdAt", m.id`;
 
 interface MessageRow {
-  key: string;
   createdAt: Date;
   direction: string;
   phone: string | null;
@@ -216,23 +220,22 @@ const messageCells = (r: MessageRow): Cell[] => [
 const FIRST_KEY = "00000000-0000-0000-0000-000000000000";
 
 /** Streams every row of a paged query into a CSV file; one page in memory at a time. */
-async function writeCsv<R extends { key: string }>(
+async function writeCsv<R>(
   file: { path: string; columns: readonly string[] },
-  page: (after: string) => Promise<R[]>,
+  page: (after: string) => Promise<{ rows: R[]; next: string | null }>,
   cells: (row: R) => Cell[],
 ): Promise<{ rows: number; pages: number; bytes: number; seconds: number }> {
   const started = performance.now();
   let rows = 0;
   let pages = 0;
   async function* records() {
-    let after = FIRST_KEY;
-    for (;;) {
-      const batch = await page(after);
+    let after: string | null = FIRST_KEY;
+    while (after !== null) {
+      const batch: { rows: R[]; next: string | null } = await page(after);
       pages++;
-      for (const row of batch) yield cells(row).map(cell);
-      rows += batch.length;
-      if (batch.length === 0) return;
-      after = batch[batch.length - 1]!.key;
+      for (const row of batch.rows) yield cells(row).map(cell);
+      rows += batch.rows.length;
+      after = batch.next;
     }
   }
   await pipeline(
@@ -265,17 +268,42 @@ export async function writeCampaignExport(
   await requirePermission(db, actor, "campaigns.export", "exporting a campaign", { subject: campaignName });
   const campaign = await requireCampaign(db, campaignName);
   const pageSize = options.pageSize ?? EXPORT_PAGE_SIZE;
+  // A conversation holds a handful of texts: a page of messages is about a page of rows.
+  const conversationsPerPage = Math.max(1, Math.floor(pageSize / 4));
   const base = slug(campaign.name);
   const contactsPath = path.join(dir, `${base}-contacts.csv`);
   const messagesPath = path.join(dir, `${base}-messages.csv`);
   const contacts = await writeCsv(
     { path: contactsPath, columns: CONTACT_COLUMNS },
-    (after) => db.sql.query<ContactRow>(CONTACTS_PAGE, [campaign.id, after, pageSize, campaign.goalOutcomeTag ?? null]),
+    async (after) => {
+      const rows = await db.sql.query<ContactRow>(CONTACTS_PAGE, [
+        campaign.id,
+        after,
+        pageSize,
+        campaign.goalOutcomeTag ?? null,
+      ]);
+      return { rows, next: rows.length === pageSize ? rows[rows.length - 1]!.key : null };
+    },
     contactCells,
   );
   const messages = await writeCsv(
     { path: messagesPath, columns: MESSAGE_COLUMNS },
-    (after) => db.sql.query<MessageRow>(MESSAGES_PAGE, [campaign.id, after, pageSize]),
+    async (after) => {
+      const conversations = await db.sql.query<{ contactId: string; id: string }>(CONVERSATIONS_PAGE, [
+        campaign.id,
+        after,
+        conversationsPerPage,
+      ]);
+      if (conversations.length === 0) return { rows: [], next: null };
+      const rows = await db.sql.query<MessageRow>(MESSAGES_PAGE, [
+        campaign.id,
+        conversations.map((c) => c.contactId),
+        conversations.map((c) => c.id),
+      ]);
+      const next =
+        conversations.length === conversationsPerPage ? conversations[conversations.length - 1]!.contactId : null;
+      return { rows, next };
+    },
     messageCells,
   );
   await recordAudit(

@@ -56,7 +56,8 @@ describe.each(BACKENDS)("roles (%s)", (_name, create) => {
   let campaignId: string;
 
   beforeAll(async () => {
-    h = await startHarness(create, {}, { organizerGroup: "organizers" });
+    // Monday 10:00 in New York: the volunteer's thread reply is inside sending hours whenever the suite runs.
+    h = await startHarness(create, { clock: () => new Date("2026-11-30T15:00:00Z") }, { organizerGroup: "organizers" });
     h.slack.addUser({ id: VOLUNTEER });
     h.slack.addUser({ id: GROUPIE });
     h.slack.addUsergroup({ handle: "organizers", users: [GROUPIE] });
