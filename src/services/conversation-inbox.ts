@@ -1,6 +1,7 @@
 import { maskPhone } from "../domain/phone";
 import type { ConversationDeps } from "./conversation-threads";
 import type { InboundSms } from "./inbound-sms";
+import { processPlainTexts } from "./inbound-text-batch";
 import { processInboundText, secureSetAsideOptOut } from "./inbound-texts";
 import { enqueueSlackPost } from "./slack-outbox";
 import { processThreadReply, type ThreadReplyEvent } from "./thread-replies";
@@ -80,8 +81,15 @@ export class ConversationInbox {
         select: { id: true, source: true, payload: true },
       });
       if (due.length === 0) return processed;
-      let progressed = false;
+      // Plain texts to open threads in one transaction; what it leaves (or all, if it fails) goes one by one.
+      const batched = await processPlainTexts(this.deps, due).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, "inbox: batch of plain texts failed; processing them one by one");
+        return new Set<string>();
+      });
+      processed += batched.size;
+      let progressed = batched.size > 0;
       for (const event of due) {
+        if (batched.has(event.id)) continue;
         if (this.stopping) return processed;
         try {
           if (event.source === "twilio.sms") {
