@@ -25,31 +25,35 @@ touched AS (
 )
 UPDATE "InboundEvent" e SET "processedAt" = $2 FROM input i WHERE e.id = i."eventId"`);
 
+/** Texts looked at per batch: large, since under a flood each transaction waits its turn for a connection. */
+export const PLAIN_TEXT_BATCH = 500;
+
 /**
- * Processes the plain texts among `due` (inbox events, oldest first) in one transaction; returns
- * the ids it processed. The rest are untouched and left to `processInboundText`.
+ * Processes the plain texts among the oldest waiting ones in one transaction: how many, and the
+ * texts to process one by one next (each voter's oldest one that is not plain, oldest first). The
+ * rest are untouched (their locks released at commit) and left to `processInboundText`.
  */
 export async function processPlainTexts(
   deps: Pick<ConversationDeps, "db" | "render" | "clock">,
-  due: readonly { id: string; source: string; payload: unknown }[],
-): Promise<Set<string>> {
-  const texts = due.filter((e) => e.source === "twilio.sms");
-  if (texts.length < 2) return new Set();
+  limit = PLAIN_TEXT_BATCH,
+): Promise<{ processed: number; others: { id: string; source: string; payload: unknown }[] }> {
   return deps.db.sql.transaction(async (tx) => {
-    const rows = await tx.query<InboundRow>(INBOUND_ROWS_SQL, [texts.map((e) => e.id)]);
-    const byId = new Map(rows.map((r) => [r.eventId, r]));
+    const rows = await tx.query<InboundRow>(INBOUND_ROWS_SQL, [limit]);
     const held = new Set<string>();
+    const others: { id: string; source: string; payload: unknown }[] = [];
     const plans: NonNullable<ReturnType<typeof plainThreadPost>>[] = [];
-    for (const event of texts) {
-      const phone = String((event.payload as Partial<InboundSms> | null)?.from ?? "");
+    for (const row of rows) {
+      const phone = String((row.payload as Partial<InboundSms> | null)?.from ?? row.fromPhone ?? "");
       if (held.has(phone)) continue;
-      const row = byId.get(event.id);
-      const plan = row ? plainThreadPost(deps, row) : null;
-      // Not plain, or taken by another process: this voter's later texts wait for it.
-      if (!plan) held.add(phone);
-      else plans.push(plan);
+      const plan = plainThreadPost(deps, row);
+      // Not plain: this voter's later texts wait for it, so theirs reach Slack in order.
+      if (plan) plans.push(plan);
+      else {
+        held.add(phone);
+        others.push({ id: row.eventId, source: "twilio.sms", payload: row.payload });
+      }
     }
-    if (plans.length === 0) return new Set<string>();
+    if (plans.length === 0) return { processed: 0, others };
     await enqueueSlackPostsSql(
       tx,
       plans.map((p) => p.post),
@@ -58,6 +62,6 @@ export async function processPlainTexts(
       JSON.stringify(plans.map(({ messageId, conversationId, eventId }) => ({ messageId, conversationId, eventId }))),
       deps.clock(),
     ]);
-    return new Set(plans.map((p) => p.eventId));
+    return { processed: plans.length, others };
   });
 }

@@ -66,10 +66,11 @@ const INBOUND_ROW_FROM = `
 const INBOUND_ROW_SQL = prepared(`${INBOUND_ROW_FROM}
   WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
   FOR UPDATE OF e SKIP LOCKED`);
-/** The same rows for a batch of events, oldest first (see inbound-text-batch.ts). */
+/** The same rows for the oldest $1 texts waiting, oldest first (see inbound-text-batch.ts). */
 export const INBOUND_ROWS_SQL = prepared(`${INBOUND_ROW_FROM}
-  WHERE e.id = ANY($1::uuid[]) AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
+  WHERE e.source = 'twilio.sms' AND e."processedAt" IS NULL AND e."failedAt" IS NULL
   ORDER BY e."receivedAt", e.id
+  LIMIT $1
   FOR UPDATE OF e SKIP LOCKED`);
 
 // The voter spoke: their conversation waits on a volunteer from this text on, unless it already
