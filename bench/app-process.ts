@@ -10,7 +10,9 @@ import { timeRequestsForParent } from "./server-timing";
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const offset = Number(process.env.BENCH_CLOCK_START) - Date.now();
+  // BENCH_CLOCK_ORIGIN (when set) is the real time at which the clock read BENCH_CLOCK_START, so
+  // several app processes, and one restarted, keep one clock.
+  const offset = Number(process.env.BENCH_CLOCK_START) - Number(process.env.BENCH_CLOCK_ORIGIN ?? Date.now());
   const running = await startApp(config, createLogger(config.logLevel), { clock: () => new Date(Date.now() + offset) });
   timeRequestsForParent();
   process.send?.({ ready: running.localUrl });

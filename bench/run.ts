@@ -4,10 +4,14 @@
  */
 import { bootBenchmark } from "./boot";
 import { digestBenchmark } from "./digest";
+import { faultsBenchmark } from "./faults";
+import { exportBenchmark } from "./export";
 import { healthzBenchmark } from "./healthz";
 import { importBenchmark } from "./import";
 import { inboundBenchmark } from "./inbound";
+import { mediaBenchmark } from "./media";
 import { outboxBenchmark } from "./outbox";
+import { reportBenchmark } from "./report";
 import { segmentBenchmark } from "./segment";
 import { sendBenchmark } from "./send";
 import { sendFloorBenchmark } from "./send-floor";
@@ -51,10 +55,30 @@ const BENCHMARKS: Record<string, { describe: string; run: Benchmark }> = {
     describe: "GET /healthz throughput and latency against PostgreSQL, from a separate process",
     run: healthzBenchmark,
   },
+  faults: {
+    describe:
+      "two app processes under SIGKILL, terminated database connections, Slack and Twilio faults: lost, duplicated, textedAfterOptOut, outsideWindow (all must be 0)",
+    run: faultsBenchmark,
+  },
   digest: {
     describe:
       "post-daily-digests over 100,000 conversations in 50 running PostgreSQL campaigns: seconds (thread links asked, then stored), peak RSS",
     run: digestBenchmark,
+  },
+  report: {
+    describe:
+      "/campaign report over one PostgreSQL campaign of about 1,000,000 messages: seconds (median of 5), the chart apart",
+    run: reportBenchmark,
+  },
+  export: {
+    describe:
+      "/campaign export of a campaign with 1,000,000 messages (250,000 contacts) to CSV on PostgreSQL: seconds, peak RSS and heap",
+    run: exportBenchmark,
+  },
+  media: {
+    describe:
+      "compressForMms on a generated 12-megapixel photo and a 30-second 1080p video, each in a fresh process: seconds, peak RSS of Node and of ffmpeg",
+    run: mediaBenchmark,
   },
 };
 

@@ -106,6 +106,10 @@ export interface AppProcess {
   /** What bench/server-timing.ts measured inside the app since the last call, sorted, in ms. */
   takeServerTimes(kind: ServerTimeKind): Promise<number[]>;
   stop(): Promise<void>;
+  /** Kills it with SIGKILL, as a crash would (nothing drains, nothing closes), and waits until it is gone. */
+  kill(): Promise<void>;
+  /** Resolves when the process has exited, for whatever reason. */
+  exited: Promise<unknown>;
 }
 
 /** Clicks: from the click reaching the app to Slack's answer to its post of the next card. Webhooks: from arrival to our answer. */
@@ -140,6 +144,7 @@ export async function startAppProcess(
   });
   return {
     url,
+    exited,
     takeServerTimes: (kind) =>
       new Promise<number[]>((resolve) => {
         child.once("message", (m) => resolve((m as { times: number[] }).times.sort((a, b) => a - b)));
@@ -151,6 +156,10 @@ export async function startAppProcess(
       const timer = setTimeout(() => killGroup(child, "SIGKILL"), 20_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      killGroup(child, "SIGKILL");
+      await exited;
     },
   };
 }

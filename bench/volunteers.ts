@@ -119,7 +119,7 @@ export async function volunteersClicking(run: VolunteerRun): Promise<number[]> {
 }
 
 /** p50, p90, p99 and max of sorted times, in ms. */
-const spread = (sorted: number[]) => ({
+export const spread = (sorted: number[]) => ({
   p50: round(percentile(sorted, 50)),
   p90: round(percentile(sorted, 90)),
   p99: round(percentile(sorted, 99)),
@@ -128,7 +128,7 @@ const spread = (sorted: number[]) => ({
 });
 
 /** Stands in for Slack's response_url endpoints: each id resolves the promise waiting for it. */
-async function responseServer() {
+export async function responseServer() {
   const waiting = new Map<string, (body: unknown) => void>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -147,4 +147,95 @@ async function responseServer() {
     next: (id: string) => new Promise<unknown>((resolve) => waiting.set(id, resolve)),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+export interface OpenLoopRun {
+  appUrl: string;
+  campaignCommand: string;
+  /** Volunteers, each clicking once every `everyMs`: volunteers / everyMs * 1000 clicks arrive a second. */
+  volunteers: number;
+  everyMs: number;
+  /** Time for every volunteer to type /campaign send and get a first card before clicks are timed. */
+  warmupMs: number;
+  measureMs: number;
+  onMeasureStart(): void;
+}
+
+/**
+ * Clicks arriving at a fixed rate whatever the app does (an open loop): volunteer v clicks at
+ * v * everyMs / volunteers into each period. A volunteer whose next card has not come back by its
+ * turn cannot click (as in Slack) and the turn is counted as late; a request that fails is counted,
+ * never thrown. Clicks in the measured window carry BENCH_CLICK_HEADER so the app times them.
+ */
+export async function openLoopClicking(run: OpenLoopRun): Promise<{ clicks: number; late: number; errors: number }> {
+  const responses = await responseServer();
+  const counts = { clicks: 0, late: 0, errors: 0 };
+  const post = async (body: string, timedId?: string) => {
+    try {
+      const answer = await postToSlackApp(run.appUrl, {
+        secret: SIGNING_SECRET,
+        body,
+        headers: timedId ? { [BENCH_CLICK_HEADER]: timedId } : {},
+      });
+      if (answer.status !== 200) counts.errors++;
+    } catch {
+      counts.errors++;
+    }
+  };
+  const begin = Date.now();
+  const measureFrom = begin + run.warmupMs;
+  const stopAt = measureFrom + run.measureMs;
+  const measureStart = setTimeout(run.onMeasureStart, run.warmupMs);
+  const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+  try {
+    await Promise.all(
+      Array.from({ length: run.volunteers }, async (_, v) => {
+        const volunteer = `U0OPEN${String(v).padStart(4, "0")}`;
+        const offset = (v * run.everyMs) / run.volunteers;
+        // First cards, spread over the first half of the warm-up.
+        await sleepUntil(begin + (offset * run.warmupMs) / 2 / run.everyMs);
+        let current: Card | undefined;
+        const first = responses.next(`${volunteer}-start`);
+        void first.then((card) => (current = card as Card));
+        await post(
+          slashCommandBody({
+            command: "/campaign",
+            text: run.campaignCommand,
+            user_id: volunteer,
+            response_url: responses.url(`${volunteer}-start`),
+          }),
+        );
+        for (let turn = measureFrom - run.everyMs + offset, n = 0; turn < stopAt; turn += run.everyMs, n++) {
+          await sleepUntil(turn);
+          const timed = Date.now() >= measureFrom;
+          const send = current?.blocks?.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "texting_send");
+          if (!send?.value) {
+            if (timed) counts.late++;
+            continue;
+          }
+          const id = `${volunteer}-${n}`;
+          current = undefined;
+          void responses.next(id).then((card) => (current = card as Card));
+          if (timed) counts.clicks++;
+          void post(
+            interactionBody(
+              blockActionsPayload({
+                actionId: "texting_send",
+                value: send.value,
+                userId: volunteer,
+                responseUrl: responses.url(id),
+              }),
+            ),
+            timed ? id : undefined,
+          );
+        }
+      }),
+    );
+    // The last clicks' cards: a moment to come back before the response server closes.
+    await new Promise((r) => setTimeout(r, 2_000));
+  } finally {
+    clearTimeout(measureStart);
+    await responses.close();
+  }
+  return counts;
 }

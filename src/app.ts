@@ -8,6 +8,8 @@ import { applyMigrations } from "./db/migrate";
 import type { ChannelRate } from "./domain/slack-rate";
 import { AdmissionGate, DEFAULT_MAX_IN_FLIGHT, keepConnectionsOpen, type AdmissionStats } from "./http/admission";
 import { healthRoute } from "./http/health";
+import { shortLinkRoute } from "./http/short-links";
+import { mediaRoute } from "./http/media";
 import { boltLogger, type Logger } from "./logger";
 import { ConversationInbox } from "./services/conversation-inbox";
 import { THREAD_ROOT_HOOK, threadRootSettled } from "./services/conversation-threads";
@@ -17,6 +19,9 @@ import { slackThreadRenderer } from "./slack/blocks/conversation";
 import { slackDigestRenderer } from "./slack/blocks/digest";
 import { slackWindowNotes } from "./slack/blocks/window-notes";
 import { permalinkWebClient, WebClientPermalinks } from "./slack/permalinks";
+import { slackFileReader } from "./slack/slack-files";
+import { threadFilesWebClient, WebClientThreadFiles } from "./slack/thread-files";
+import { twilioMediaFetcher } from "./sms/twilio-media";
 import { slackRoleDirectory } from "./slack/roles";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
@@ -47,8 +52,12 @@ export class StartupError extends Error {
 export interface AppOptions {
   /** The one clock (tests set it to check sending hours and caps at a chosen time). */
   clock?: () => Date;
+  /** How media links are downloaded (default: the global fetch); tests route them to a local server. */
+  fetchMedia?: typeof fetch;
   /** Slack's per-channel posting rate (tests scale it up to drain a backlog quickly). */
   slackChannelRate?: ChannelRate;
+  /** How long an import may take to download its file from Slack (tests shorten it). */
+  importDownloadTimeoutMs?: number;
 }
 
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
@@ -83,6 +92,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         render: slackThreadRenderer,
         unmatchedChannel: config.slack.unmatchedChannel ?? null,
         logger,
+        readSlackFile: slackFileReader(config.slack.botToken, config.slack.apiUrl),
+        publicUrl: config.publicUrl,
       },
       { names: (ids) => userNames(app.client, ids), roleOf: (id) => roles.roleOf(id) },
     );
@@ -92,6 +103,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       authToken: config.twilio.authToken,
       publicUrl: config.publicUrl,
       logger,
+      clock,
       onInboundStored: () => inbox.wake(),
     };
     const app = new App({
@@ -106,6 +118,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         { path: "/healthz", method: "GET", handler: healthRoute(() => db.ping(), logger) },
         { path: "/twilio/sms", method: "POST", handler: inboundSmsRoute(webhookDeps) },
         { path: "/twilio/status", method: "POST", handler: statusCallbackRoute(webhookDeps) },
+        { path: "/l/:code", method: ["GET", "HEAD"], handler: shortLinkRoute({ db, logger, clock }) },
+        { path: "/media/:id", method: ["GET", "HEAD"], handler: mediaRoute(db, clock, logger) },
       ],
     });
     const background = new BackgroundWork(logger);
@@ -129,6 +143,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       botToken: config.slack.botToken,
       background,
       smsSegmentPriceUsd: config.smsSegmentPriceUsd,
+      mmsPriceUsd: config.mmsPriceUsd,
+      publicUrl: config.publicUrl,
+      fetchMedia: options.fetchMedia ?? fetch,
       orgTimeZone: config.organization.timeZone,
       sms,
       sender,
@@ -136,6 +153,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       inbox,
       outbox,
       roles,
+      ...(options.importDownloadTimeoutMs ? { importDownloadTimeoutMs: options.importDownloadTimeoutMs } : {}),
     });
     // Bolt checks the token lazily, on the first request; check it now so a bad token fails the boot.
     await app
@@ -201,9 +219,15 @@ export function jobDeps(parts: Pick<JobDeps, "db" | "logger" | "sms" | "clock">,
       releaseAfterMinutes: config.conversations.releaseAfterMinutes,
     },
     renderDigest: slackDigestRenderer,
+    webhooks: config.webhooks ?? null,
     permalinks: new WebClientPermalinks(
       permalinkWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
       parts.logger,
     ),
+    threadFiles: new WebClientThreadFiles(
+      threadFilesWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger: parts.logger }),
+    ),
+    fetchTwilioMedia: twilioMediaFetcher(config.twilio),
+    unmatchedChannel: config.slack.unmatchedChannel ?? null,
   };
 }

@@ -25,8 +25,14 @@ export const ENVIRONMENT = {
   TWILIO_API_URL:
     "Optional: base URL of the Twilio REST API (default https://api.twilio.com); tests point it at a local fake.",
   LOG_LEVEL: "Optional: fatal, error, warn, info (default), debug or trace.",
+  WEBHOOK_URL:
+    "Optional: an https address that receives signed JSON events (opt-outs, opt-ins, outcome tags, voter replies), e.g. your CRM's webhook. Set WEBHOOK_SECRET with it.",
+  WEBHOOK_SECRET:
+    "Optional: the shared secret the webhook events are signed with (HMAC-SHA256, see the README); at least 16 characters. Set WEBHOOK_URL with it.",
   SMS_SEGMENT_PRICE_USD:
     "Optional: what one SMS segment costs you in US dollars, for campaign cost estimates (default 0.0083, Twilio's US list price; check your invoice).",
+  MMS_PRICE_USD:
+    "Optional: what one picture message (MMS) costs you in US dollars, for cost estimates of campaigns with media (default 0.0200, Twilio's US list price; MMS is priced per message, not per segment).",
   ORG_TIME_ZONE:
     "Optional: your organization's time zone, IANA name such as America/Chicago (default America/New_York): daily digests are posted and working hours counted in it.",
   NUDGE_AFTER_MINUTES:
@@ -109,6 +115,11 @@ const schema = z.object({
     .min(0, "must be a price in dollars such as 0.0083")
     .max(1, "must be a price in dollars per segment, such as 0.0083 (not cents)")
     .default(0.0083),
+  MMS_PRICE_USD: z.coerce
+    .number({ error: "must be a price in dollars such as 0.02" })
+    .min(0, "must be a price in dollars such as 0.02")
+    .max(1, "must be a price in dollars per message, such as 0.02 (not cents)")
+    .default(0.02),
   ORG_TIME_ZONE: z
     .string()
     .refine(isTimeZone, "must be a time zone name such as America/New_York or America/Los_Angeles")
@@ -121,6 +132,8 @@ const schema = z.object({
     .min(1, "must be at least 1")
     .max(100_000, "must be at most 100000")
     .default(64),
+  WEBHOOK_URL: httpUrl("the address that receives webhook events").optional(),
+  WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (a long random string)").optional(),
   LOG_LEVEL: z
     .enum(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -146,12 +159,16 @@ export interface Config {
   logLevel: string;
   /** US dollars per SMS segment, for cost estimates. */
   smsSegmentPriceUsd: number;
+  /** US dollars per MMS (per message, whatever its length), for cost estimates of campaigns with media. */
+  mmsPriceUsd: number;
   /** The organization's clock: digests are posted and working hours counted in its time zone. */
   organization: { timeZone: string };
   /** How long a voter's reply may wait before its thread is nudged, and before it is released to the pool. */
   conversations: { nudgeAfterMinutes: number; releaseAfterMinutes: number };
   /** Requests of each class (Slack's, Twilio's) in progress at once; more get 503 (default DEFAULT_MAX_IN_FLIGHT). */
   http?: { maxInFlight: number };
+  /** Where signed webhook events go (WEBHOOK_URL, WEBHOOK_SECRET); unset: nowhere. */
+  webhooks?: { url: string; secret: string };
 }
 
 /** Raised with every problem found, each naming its variable, what it is for and where to find it. */
@@ -186,6 +203,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       describe("TWILIO_MESSAGING_SERVICE_SID", "is not set, and neither is TWILIO_FROM_NUMBER: set one of them"),
     );
   }
+  if (Boolean(present.WEBHOOK_URL) !== Boolean(present.WEBHOOK_SECRET)) {
+    const missing = present.WEBHOOK_URL ? "WEBHOOK_SECRET" : "WEBHOOK_URL";
+    problems.push(
+      describe(
+        missing,
+        `is not set, but ${missing === "WEBHOOK_URL" ? "WEBHOOK_SECRET" : "WEBHOOK_URL"} is: set both or neither`,
+      ),
+    );
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -210,8 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
     logLevel: e.LOG_LEVEL,
     smsSegmentPriceUsd: e.SMS_SEGMENT_PRICE_USD,
+    mmsPriceUsd: e.MMS_PRICE_USD,
     organization: { timeZone: e.ORG_TIME_ZONE },
     conversations: { nudgeAfterMinutes: e.NUDGE_AFTER_MINUTES, releaseAfterMinutes: e.RELEASE_AFTER_MINUTES },
     http: { maxInFlight: e.HTTP_MAX_IN_FLIGHT },
+    ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhooks: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
   };
 }

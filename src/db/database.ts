@@ -7,6 +7,7 @@ import { Client, Pool, type PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient, type Prisma } from "./generated/client";
+import { lockDataDir, type DataDirLockTiming } from "./data-dir-lock";
 import { preparedStatementName } from "./prepared";
 
 /** A Prisma interactive transaction: what `prisma.$transaction(async (tx) => …)` hands its callback. */
@@ -62,8 +63,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === "postgres" ? openPostgres(target) : openPglite(target);
+export interface OpenOptions {
+  /** How the embedded database's folder lock judges a holder dead (tests shorten it). */
+  dataDirLock?: DataDirLockTiming;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  return target.kind === "postgres" ? openPostgres(target) : openPglite(target, options);
 }
 
 function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Database {
@@ -163,9 +169,22 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>): Da
   };
 }
 
-async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): Promise<Database> {
-  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const pglite = target.dataDir ? await PGlite.create(target.dataDir) : await PGlite.create();
+async function openPglite(
+  target: Extract<DatabaseTarget, { kind: "pglite" }>,
+  options: OpenOptions,
+): Promise<Database> {
+  let unlock = async () => undefined as void;
+  if (target.dataDir) {
+    await mkdir(target.dataDir, { recursive: true });
+    // Before PGlite touches the folder: a second process is refused here, never let in to corrupt it.
+    unlock = await lockDataDir(target.dataDir, options.dataDirLock);
+  }
+  const pglite = await (target.dataDir ? PGlite.create(target.dataDir) : PGlite.create()).catch(
+    async (error: unknown) => {
+      await unlock().catch(() => undefined);
+      throw error;
+    },
+  );
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     target,
@@ -194,8 +213,12 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: "pglite" }>): 
       await pglite.query("SELECT 1");
     },
     async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        await unlock();
+      }
     },
   };
 }

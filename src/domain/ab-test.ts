@@ -73,3 +73,34 @@ export function erfc(x: number): number {
     );
   return x >= 0 ? r : 2 - r;
 }
+
+/** The smallest difference a verdict asks the data to tell apart: 3 points. */
+export const DETECTABLE_DIFFERENCE = 0.03;
+
+/**
+ * What the numbers say about variant B against A, for a report to word:
+ * - `likely-real`: the difference is significant;
+ * - `no-real-difference`: both have enough texts to tell `detectable` apart, and the difference is not significant;
+ * - `not-enough-data`: about `moreTexts` more texts per variant would tell a `detectable` difference;
+ * - `no-data`: a variant sent nothing (`not-sent`), or neither had a single success yet (`no-successes`).
+ */
+export type Verdict =
+  | { kind: "likely-real"; difference: number; pValue: number }
+  | { kind: "no-real-difference"; difference: number; pValue: number; detectable: number }
+  | { kind: "not-enough-data"; moreTexts: number; detectable: number; difference: number | null }
+  | { kind: "no-data"; why: "not-sent" | "no-successes" };
+
+export function abVerdict(a: VariantCounts, b: VariantCounts): Verdict {
+  const { difference, pValue, significant } = compareVariants(a, b);
+  if (difference === null) return { kind: "no-data", why: "not-sent" };
+  if (significant && pValue !== null) return { kind: "likely-real", difference, pValue };
+  // Ask for at least 3 points; a larger difference seen (not yet significant) is what to confirm.
+  const detectable = Math.max(DETECTABLE_DIFFERENCE, Math.round(Math.abs(difference) * 100) / 100);
+  const pooled = (a.successes + b.successes) / (a.sent + b.sent);
+  const base = Math.min(pooled, 1 - detectable - 1e-9);
+  const needed = pooled > 0 ? textsPerVariantToDetect(base, detectable) : null;
+  if (needed === null) return { kind: "no-data", why: "no-successes" };
+  const moreTexts = Math.max(0, needed - Math.min(a.sent, b.sent));
+  if (moreTexts === 0 && pValue !== null) return { kind: "no-real-difference", difference, pValue, detectable };
+  return { kind: "not-enough-data", moreTexts: Math.max(1, moreTexts), detectable, difference };
+}

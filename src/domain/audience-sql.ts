@@ -184,6 +184,22 @@ export function audienceBreakdownSql(filter: AudienceFilter, by: AudienceBreakdo
   };
 }
 
+/**
+ * Both breakdowns from one pass over the reachable contacts (GROUPING SETS): rows of
+ * `{ by, value, contacts }`, largest first within each `by`. /segment show needs both, and at a
+ * million contacts one pass is half the wait of two.
+ */
+export function audienceBreakdownsSql(filter: AudienceFilter): AudienceQuery {
+  const { state, timeZone } = BREAKDOWN_COLUMNS;
+  const { where, params } = compileReachableAudience(filter);
+  return {
+    sql: `SELECT CASE WHEN GROUPING(${state}) = 0 THEN 'state' ELSE 'timeZone' END AS "by",
+        CASE WHEN GROUPING(${state}) = 0 THEN ${state} ELSE ${timeZone} END AS "value", count(*)::int AS "contacts"
+      FROM "Contact" c WHERE ${where} GROUP BY GROUPING SETS ((${state}), (${timeZone})) ORDER BY 1, 3 DESC, 2 NULLS LAST`,
+    params,
+  };
+}
+
 /** Each response state's reachable contacts in one campaign (`replied_tagged` counts any tag): one row keyed by state. */
 export function responseCountsSql(campaignId: string): AudienceQuery {
   const campaign = "$1::uuid";

@@ -393,7 +393,7 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
   if (media.problem) problems.mediaUrls = media.problem;
   else if (media.urls.length)
     warnings.push(
-      "Media: picture messages (MMS) cost about three times an SMS segment; keep each file under 600 KB so every carrier delivers it.",
+      "Media: picture messages (MMS) are priced per message, not per segment (see the cost estimate). Each link is fetched, checked and made to fit 600 KB, what every carrier accepts; you get their sizes before and after in a moment.",
     );
 
   const digestTime = (form.digestTime ?? "").trim();

@@ -23,6 +23,8 @@ export interface ReadinessFacts {
   scripts: readonly { id: string; kind: "initial" | "follow_up"; label: string; body: string }[];
   /** How scripts are linted for this audience (fields known and how many contacts have each). */
   lint: Omit<LintContext, "kind">;
+  /** Media links on the campaign, and how many of them are fetched, checked and stored. */
+  media?: { links: number; ready: number };
 }
 
 export const GSM_FIX_CODE = "gsm-replacements";
@@ -60,6 +62,11 @@ export function readinessFindings(facts: ReadinessFacts): ReadinessFinding[] {
       `Segment “${facts.segment.name}” has no reachable contact. Import contacts or pick another segment.`,
     );
   if (!facts.conversationChannelId) error("Replies", "Pick the channel where replies appear: /campaign edit.");
+  if (facts.media && facts.media.ready < facts.media.links)
+    error(
+      "Media",
+      `${facts.media.links - facts.media.ready} of ${facts.media.links} media ${facts.media.links === 1 ? "link is" : "links are"} not ready: they are still being checked, or one was refused (the message about it says why). Wait a moment, or fix the links with /campaign edit.`,
+    );
   if (!facts.scripts.some((s) => s.kind === "initial"))
     error("Script", "Write at least one first message: /campaign edit.");
   for (const script of facts.scripts) {

@@ -51,3 +51,8 @@ export const CLAIMED = "claimed";
 export const UNCONFIRMED = "unconfirmed";
 /** Never left: Twilio refused it, or reconciliation found Twilio never had it (Twilio's own "failed" means the same). */
 export const NOT_SENT = "failed";
+
+/** Reached the phone: what a report counts as delivered. */
+export const DELIVERED_STATUSES: readonly string[] = ["delivered", "read"];
+/** Never reached the phone: refused by Twilio (failed) or by the carrier (undelivered). */
+export const FAILED_STATUSES: readonly string[] = [NOT_SENT, "undelivered"];

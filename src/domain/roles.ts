@@ -3,9 +3,10 @@
  * from other organizations:
  * - organizers (workspace owners and admins, and members of the organizer user group) run campaigns:
  *   create, edit, launch, pause, resume and archive them, import contacts, manage segments and
- *   canned replies, export, see full phone numbers, read the audit trail, lift an opt-out lock;
- * - volunteers (every other full member) send texts, answer in threads, tag, assign, follow up and
- *   opt a voter out;
+ *   canned replies, export, see full phone numbers, read the audit trail, lift an opt-out lock,
+ *   read every campaign's report;
+ * - volunteers (every other full member) send texts, answer in threads, tag, assign, follow up,
+ *   opt a voter out, and read the reports of the campaigns they text for;
  * - nobody else: guests, users from other organizations (Slack Connect), deactivated users and bots.
  * Services check these before acting (src/services/actors.ts); listeners only pass who asked.
  */
@@ -44,7 +45,10 @@ export const PERMISSIONS = {
   "canned-replies.manage": "organizer",
   "audit.read": "organizer",
   "phones.full": "organizer",
+  "campaigns.export": "organizer",
   "opt-outs.lift": "organizer",
+  /** Reports of every campaign; a volunteer reads those of the campaigns they text for. */
+  "reports.any-campaign": "organizer",
   "campaigns.read": "volunteer",
   "texts.send": "volunteer",
   "threads.reply": "volunteer",

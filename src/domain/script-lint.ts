@@ -339,9 +339,17 @@ const WITH_SCHEME = String.raw`\b(?:https?:\/\/|www\.)[^\s<>"{}]+`;
 const BARE_DOMAIN = String.raw`\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:${TLDS})(?![a-z0-9-])(?:\/[^\s<>"{}]*)?`;
 const LINK = new RegExp(`${WITH_SCHEME}|${BARE_DOMAIN}`, "gi");
 
+/** Links in the text as a phone would spot them, with where each starts, trailing punctuation left off. */
+export function findLinkSpans(text: string): { link: string; index: number }[] {
+  return [...text.matchAll(LINK)].map((match) => ({
+    link: match[0].replace(/[.,!?;:)'"”’]+$/, ""),
+    index: match.index,
+  }));
+}
+
 /** Links in the text as a phone would spot them, trailing punctuation left off. */
 export function findLinks(text: string): string[] {
-  return [...text.matchAll(LINK)].map((match) => match[0].replace(/[.,!?;:)'"”’]+$/, ""));
+  return findLinkSpans(text).map((span) => span.link);
 }
 
 function hostOf(link: string): string {

@@ -2,7 +2,9 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import type { ThreadRenderer } from "../services/conversation-threads";
-import { postDailyDigests, type DigestRenderer, type PermalinkSource } from "../services/daily-digest";
+import { copyInboundMedia, type ThreadFiles } from "../services/inbound-media";
+import { postDailyDigests, type DigestRenderer } from "../services/daily-digest";
+import type { PermalinkSource } from "../services/digest-links";
 import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileInboundTexts } from "../services/inbound-reconciliation";
 import { reconcileUnconfirmedSends } from "../services/send-results";
@@ -10,6 +12,7 @@ import { pruneSentSlackPosts } from "../services/slack-outbox";
 import { nudgeWaitingReplies } from "../services/waiting-replies";
 import { announceOpenedWindows, type WindowNoteRenderer } from "../services/window-notes";
 import type { SmsGateway } from "../services/sms-gateway";
+import { deliverWebhooks, type WebhookTarget } from "../services/webhooks";
 
 export interface JobDeps {
   db: Database;
@@ -26,6 +29,13 @@ export interface JobDeps {
   renderDigest: DigestRenderer;
   /** Thread links for the digests (chat.getPermalink on a client of its own in the app). */
   permalinks: PermalinkSource;
+  /** Where webhook events go (WEBHOOK_URL, WEBHOOK_SECRET); unset: they are closed unsent. */
+  webhooks?: WebhookTarget | null;
+  /** Where voters' MMS media go (Slack's files v2 upload in the app) and how they are fetched from Twilio; without them media stay queued. */
+  threadFiles?: ThreadFiles;
+  fetchTwilioMedia?: (url: string) => Promise<{ body: Buffer; contentType: string }>;
+  /** Where texts with no conversation go (notes about media follow the same thread rules). */
+  unmatchedChannel?: string | null;
 }
 
 export interface Job {
@@ -93,6 +103,32 @@ export const JOBS: readonly Job[] = [
       "Reads the last 6 hours of voters' texts in Twilio's message log and processes, once, any whose webhook never arrived.",
     lockKey: 0x7032706a6f623133n, // "p2pjob13"
     run: async (deps) => ({ ...(await reconcileInboundTexts(deps, deps.clock())) }),
+  },
+  {
+    name: "deliver-webhooks",
+    schedule: "*/15 * * * * *",
+    description:
+      "Posts queued webhook events (WEBHOOK_URL) in order per voter, retrying with backoff for a day; gives up in the audit trail.",
+    lockKey: 0x7032706a6f623134n, // "p2pjob14"
+    run: async (deps) => ({ ...(await deliverWebhooks({ ...deps, target: deps.webhooks ?? null })) }),
+  },
+  {
+    name: "copy-inbound-media",
+    schedule: "* * * * *",
+    description:
+      "Copies the pictures voters send from Twilio into their thread (retried with waits that double; the thread is told after the last try).",
+    lockKey: 0x7032706a6f623135n, // "p2pjob15"
+    run: async ({ threadFiles, fetchTwilioMedia, unmatchedChannel, ...deps }) =>
+      threadFiles && fetchTwilioMedia
+        ? {
+            ...(await copyInboundMedia({
+              ...deps,
+              threadFiles,
+              fetchTwilioMedia,
+              unmatchedChannel: unmatchedChannel ?? null,
+            })),
+          }
+        : { skipped: "no Slack file uploader or Twilio media fetcher configured" },
   },
 ];
 

@@ -75,10 +75,10 @@ export interface AuditLine {
   after: unknown;
 }
 
-/** A campaign's latest entries, newest first. */
+/** A campaign's latest entries, newest first, with webhook events given up that belong to no campaign (opt-outs). */
 export function latestAudit(db: Database, campaignId: string, limit = 20): Promise<AuditLine[]> {
   return db.prisma.auditEvent.findMany({
-    where: { campaignId },
+    where: { OR: [{ campaignId }, { campaignId: null, action: "webhook.failed" }] },
     orderBy: { at: "desc" },
     take: limit,
     select: {

@@ -6,6 +6,7 @@ import { measureSms } from "../domain/sms-length";
 import { sendFailureAdvice } from "../domain/twilio-errors";
 import type { ConversationDeps } from "./conversation-threads";
 import { lockPhone, recordOptOut } from "./opt-outs";
+import { mediaUrl } from "./media";
 import { recordAccepted } from "./send-results";
 
 /*
@@ -29,7 +30,7 @@ export interface ReplyRecipient {
 export async function recordReply(
   tx: Tx,
   deps: Pick<ConversationDeps, "sender">,
-  input: { to: ReplyRecipient; body: string; sentBy?: string; at: Date },
+  input: { to: ReplyRecipient; body: string; sentBy?: string; at: Date; mediaIds?: string[] },
 ): Promise<string> {
   const id = newId();
   await tx.message.create({
@@ -42,6 +43,7 @@ export async function recordReply(
       fromPhone: deps.sender,
       toPhone: input.to.phone,
       body: input.body,
+      mediaIds: input.mediaIds ?? [],
       status: CLAIMED,
       sentBy: input.sentBy ?? null,
       initiated: false,
@@ -75,18 +77,22 @@ export async function queueAutoReply(
 
 /** Sends a recorded reply; an unknown outcome is left for reconciliation, never resent. */
 export async function sendRecordedReply(
-  deps: Pick<ConversationDeps, "db" | "sms">,
+  deps: Pick<ConversationDeps, "db" | "sms" | "publicUrl">,
   messageId: string,
   validityPeriodSeconds?: number,
 ): Promise<"sent" | "failed" | "unconfirmed"> {
   const message = await deps.db.prisma.message.findUnique({
     where: { id: messageId },
-    select: { toPhone: true, body: true, status: true },
+    select: { toPhone: true, body: true, status: true, mediaIds: true },
   });
   if (message?.status !== CLAIMED) return "failed";
+  const { publicUrl } = deps;
   const result = await deps.sms.send({
     to: message.toPhone,
     body: message.body,
+    ...(publicUrl && message.mediaIds.length
+      ? { mediaUrls: message.mediaIds.map((id) => mediaUrl(publicUrl, id)) }
+      : {}),
     ...(validityPeriodSeconds ? { validityPeriodSeconds } : {}),
   });
   if (result.outcome === "accepted") {

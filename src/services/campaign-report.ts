@@ -3,12 +3,18 @@ import { describeAudienceFilter, type AudienceFilter } from "../domain/audience-
 import { compileReachableAudience } from "../domain/audience-sql";
 import { readinessFindings, replaceableCharacters, type ReadinessFinding } from "../domain/campaign-readiness";
 import { usableValueSql } from "../domain/merge-values";
+import type { GoalProgress } from "../domain/goal-progress";
 import { maskPhone } from "../domain/phone";
 import { contactMergeValues, mergeFieldKey, mergeFieldsFor, parseScript, renderScript } from "../domain/script";
+import { previewShortLinks } from "../domain/short-links";
 import { estimateCost, measureSms, type SmsMeasure } from "../domain/sms-length";
+
+/** Twilio's US list price for one MMS, when no MMS_PRICE_USD is given. */
+export const DEFAULT_MMS_PRICE_USD = 0.02;
 import { audienceFilterOf, type CampaignRecord } from "./campaigns";
 import { capExposure, type CapExposure } from "./frequency-warnings";
 import { loadMergeContacts, STANDARD_FIELD_PRESENCE, type MergeContactRow } from "./merge-contacts";
+import { goalProgressFor } from "./goal-progress";
 import { customFieldNames } from "./segments";
 
 /*
@@ -45,6 +51,8 @@ export interface VariantReport {
   contacts: number;
   estimatedSegments: number;
   estimatedCostUsd: number;
+  /** The texts carry media: priced per message (MMS), not per segment. */
+  mms: boolean;
 }
 
 export interface CampaignProgress {
@@ -53,8 +61,8 @@ export interface CampaignProgress {
   skipped: number;
   deferred: number;
   replies: number;
-  /** Conversations tagged with the goal's outcome. */
-  outcomes: number;
+  /** Conversations tagged with the goal's outcome, against the target (src/services/goal-progress.ts). */
+  goal: GoalProgress;
 }
 
 export interface CampaignReport {
@@ -66,6 +74,7 @@ export interface CampaignReport {
   /** The audience against the frequency cap (null when the audience cannot be read). */
   capExposure: CapExposure | null;
   pricePerSegmentUsd: number;
+  pricePerMmsUsd: number;
   /** The organization's time zone, for the times the report shows. */
   timeZone: string;
 }
@@ -73,8 +82,12 @@ export interface CampaignReport {
 /** What a report is priced and timed with: the app's segment price, its one clock, the organization's time zone. */
 export interface ReportOptions {
   pricePerSegmentUsd: number;
+  /** Per picture message; a campaign with media is priced per text, not per segment (default 0.02). */
+  pricePerMmsUsd?: number;
   now: Date;
   timeZone: string;
+  /** PUBLIC_URL: previews show links in the short form voters get, and count segments with it. */
+  publicUrl?: string;
 }
 
 /** Custom columns of every contact: a field some other contacts have is "missing here", not unknown. */
@@ -129,8 +142,9 @@ async function sampleContacts(db: Database, filter: AudienceFilter, size: number
   );
 }
 
-function previewOf(body: string, contact: MergeContactRow): ScriptPreview {
+function previewOf(body: string, contact: MergeContactRow, publicUrl?: string): ScriptPreview {
   const rendered = renderScript(body, contactMergeValues(contact, { timeZone: contact.timeZone ?? undefined }));
+  if (publicUrl) rendered.text = previewShortLinks(rendered.text, publicUrl);
   const ok = rendered.missing.length === 0;
   return {
     contactName: [contact.firstName, contact.lastName].filter(Boolean).join(" ") || "(no name)",
@@ -175,8 +189,9 @@ export async function campaignReport(
   const initial = campaign.scripts.filter((s) => s.kind === "initial");
   const reachable = coverage?.reachable ?? 0;
 
+  const mms = campaign.mediaUrls.length > 0;
   const variants = campaign.scripts.map((script): VariantReport => {
-    const rendered = sample.map((contact) => previewOf(script.body, contact));
+    const rendered = sample.map((contact) => previewOf(script.body, contact, pricing.publicUrl));
     const measured = rendered.flatMap((p) => (p.sms ? [p.sms.segments] : []));
     const averageSegments = measured.length ? measured.reduce((a, b) => a + b, 0) / measured.length : null;
     const index = initial.findIndex((s) => s.id === script.id);
@@ -185,7 +200,7 @@ export async function campaignReport(
       script.kind === "initial"
         ? Math.floor(reachable / initial.length) + (index < reachable % initial.length ? 1 : 0)
         : 0;
-    const sms = measureSms(script.body);
+    const sms = measureSms(pricing.publicUrl ? previewShortLinks(script.body, pricing.publicUrl) : script.body);
     const estimatedSegments = Math.round((averageSegments ?? sms.segments) * share);
     return {
       id: script.id,
@@ -198,7 +213,10 @@ export async function campaignReport(
       averageSegments,
       contacts: share,
       estimatedSegments,
-      estimatedCostUsd: estimateCost(estimatedSegments, pricing.pricePerSegmentUsd),
+      estimatedCostUsd: mms
+        ? estimateCost(share, pricing.pricePerMmsUsd ?? DEFAULT_MMS_PRICE_USD)
+        : estimateCost(estimatedSegments, pricing.pricePerSegmentUsd),
+      mms,
     };
   });
 
@@ -209,6 +227,7 @@ export async function campaignReport(
     conversationChannelId: campaign.conversationChannelId,
     scripts: campaign.scripts,
     lint: lintContextFor(campaign, columns, coverage),
+    media: { links: campaign.mediaUrls.length, ready: campaign.mediaIds.length },
   });
   return {
     campaign,
@@ -218,17 +237,16 @@ export async function campaignReport(
     progress,
     capExposure: exposure,
     pricePerSegmentUsd: pricing.pricePerSegmentUsd,
+    pricePerMmsUsd: pricing.pricePerMmsUsd ?? DEFAULT_MMS_PRICE_USD,
     timeZone: pricing.timeZone,
   };
 }
 
 async function campaignProgress(db: Database, c: CampaignRecord): Promise<CampaignProgress> {
-  const [byStatus, replies, outcomes] = await Promise.all([
+  const [byStatus, replies, goals] = await Promise.all([
     db.prisma.campaignContact.groupBy({ by: ["status"], _count: { _all: true }, where: { campaignId: c.id } }),
     db.prisma.conversation.count({ where: { campaignId: c.id, messages: { some: { direction: "inbound" } } } }),
-    c.goalOutcomeTag
-      ? db.prisma.conversation.count({ where: { campaignId: c.id, tags: { has: c.goalOutcomeTag } } })
-      : Promise.resolve(0),
+    goalProgressFor(db, [c]),
   ]);
   const count = (status: string) => byStatus.find((s) => s.status === status)?._count._all ?? 0;
   return {
@@ -237,6 +255,6 @@ async function campaignProgress(db: Database, c: CampaignRecord): Promise<Campai
     skipped: count("skipped"),
     deferred: count("deferred"),
     replies,
-    outcomes,
+    goal: goals.get(c.id)!,
   };
 }

@@ -17,12 +17,13 @@ import {
   type CampaignAction,
   type CampaignStatus,
 } from "../domain/campaign-status";
-import { nameKey, normalizeName } from "../domain/display-name";
+import { normalizeName } from "../domain/display-name";
 import { DEFAULT_DIGEST_MINUTE } from "../domain/daily-digest";
 import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
 import { auditActor, requirePermission, type Actor } from "./actors";
+import { mediaLinksChanged } from "./campaign-media";
 import { recordAudit } from "./audit";
 import { claimName, lookupName, nameTaken } from "./unique-names";
 
@@ -62,6 +63,7 @@ export const CAMPAIGN_FIELDS = {
   frequencyCapCount: true,
   frequencyCapDays: true,
   mediaUrls: true,
+  mediaIds: true,
   digestMinute: true,
   createdBy: true,
   createdAt: true,
@@ -87,6 +89,8 @@ export interface CampaignRecord {
   frequencyCapCount: number;
   frequencyCapDays: number;
   mediaUrls: string[];
+  /** Stored media (Media ids) of `mediaUrls`, in order; fewer while being prepared, or when one was refused. */
+  mediaIds: string[];
   /** When the daily digest is posted: minutes after midnight in ORG_TIME_ZONE (null: the default, 09:30). */
   digestMinute: number | null;
   createdBy: string;
@@ -302,7 +306,11 @@ export async function updateCampaign(
       }
       const saved = await tx.campaign.update({
         where: { id },
-        data: campaignData(draft),
+        // Changed media links are checked again (campaign-media.ts); until then none is sent.
+        data: {
+          ...campaignData(draft),
+          ...(mediaLinksChanged(before?.mediaUrls, draft.mediaUrls) ? { mediaIds: [] } : {}),
+        },
         select: { id: true, name: true },
       });
       await recordAudit(
@@ -349,63 +357,6 @@ export function formOfCampaign(c: CampaignRecord): CampaignForm {
     addMissing: false,
     digestTime: String(c.digestMinute ?? DEFAULT_DIGEST_MINUTE),
   };
-}
-
-// ---- list ---------------------------------------------------------------------------------------
-
-export interface CampaignSummary extends Pick<
-  CampaignRecord,
-  "id" | "name" | "status" | "goalType" | "goalTarget" | "goalOutcomeTag" | "createdBy" | "createdAt"
-> {
-  segmentName: string | null;
-  /** Contacts in the send queue, and how many were texted. Zero before launch. */
-  audience: number;
-  sent: number;
-}
-
-/** Every campaign not archived (archived ones with `includeArchived`), running ones first, then by name. */
-export async function listCampaigns(
-  db: Database,
-  opts: { includeArchived?: boolean } = {},
-): Promise<CampaignSummary[]> {
-  const rows = await db.prisma.campaign.findMany({
-    where: opts.includeArchived ? {} : { status: { not: "archived" } },
-    select: {
-      id: true,
-      name: true,
-      status: true,
-      goalType: true,
-      goalTarget: true,
-      goalOutcomeTag: true,
-      createdBy: true,
-      createdAt: true,
-      segment: { select: { name: true } },
-    },
-  });
-  const counts = await db.prisma.campaignContact.groupBy({
-    by: ["campaignId", "status"],
-    _count: { _all: true },
-    where: { campaignId: { in: rows.map((r) => r.id) } },
-  });
-  const order: Record<CampaignStatus, number> = { running: 0, paused: 1, draft: 2, archived: 3 };
-  return rows
-    .map((r) => {
-      const mine = counts.filter((c) => c.campaignId === r.id);
-      return {
-        id: r.id,
-        name: r.name,
-        status: r.status,
-        goalType: r.goalType,
-        goalTarget: r.goalTarget,
-        goalOutcomeTag: r.goalOutcomeTag,
-        segmentName: r.segment?.name ?? null,
-        createdBy: r.createdBy,
-        createdAt: r.createdAt,
-        audience: mine.reduce((sum, c) => sum + c._count._all, 0),
-        sent: mine.filter((c) => c.status === "sent").reduce((sum, c) => sum + c._count._all, 0),
-      };
-    })
-    .sort((a, b) => order[a.status] - order[b.status] || nameKey(a.name).localeCompare(nameKey(b.name)));
 }
 
 // ---- status --------------------------------------------------------------------------------------

@@ -5,7 +5,15 @@ import { setImmediate } from "node:timers/promises";
 import { CsvError, parse } from "csv-parse";
 import type { BulkSession, Database } from "../db/database";
 import { mapHeaders } from "../domain/contact-columns";
-import { ContactChunker, RowStager, STAGED_COLUMNS, type ContactChunk, type InvalidRow } from "./contact-staging";
+import {
+  CONTACT_COPY_COLUMNS,
+  ContactChunker,
+  RowStager,
+  STAGED_COLUMNS,
+  contactCopyLine,
+  type ContactChunk,
+  type InvalidRow,
+} from "./contact-staging";
 import { UserError } from "../domain/user-error";
 import { optedOutSql } from "../domain/suppression";
 import { auditActor, requirePermission, type Actor } from "./actors";
@@ -27,6 +35,8 @@ export interface ImportOptions {
   maxBytes?: number;
   /** Distinct phones per database round (default 10,000); tests use tiny batches. */
   batchContacts?: number;
+  /** Staged characters per database round (default CHUNK_MAX_CHARS); tests use tiny ones. */
+  chunkChars?: number;
   /** The uploaded file's name, for the audit trail. */
   fileName?: string;
   /** Called every 10,000 rows and when saving starts: cheap, the caller decides how often to show it. */
@@ -59,6 +69,17 @@ export class ImportRejected extends UserError {
 
 /** Distinct phones merged per database round; the file is parsed ahead while a chunk is merged. */
 const BATCH_CONTACTS = 10_000;
+/**
+ * Characters of staged text per round, whatever the row count: with wide rows (custom fields repeat
+ * their column's name in every contact) a chunk is cut here, so the two chunks alive at a time (one
+ * merged, one parsed) and the COPY text stay within tens of megabytes. Typical rows never reach it.
+ */
+export const CHUNK_MAX_CHARS = 16 * 1024 * 1024;
+/**
+ * Longest row. The parser holds a row whole, and a row of empty cells (",,,,") costs more memory as
+ * cells than as bytes: lines and rows over this are refused, so one row never takes much memory.
+ */
+export const MAX_ROW_BYTES = 1024 * 1024;
 
 /**
  * Imports a CSV of contacts, streamed end to end in chunks: rows are checked and normalized as
@@ -84,10 +105,12 @@ export async function importContacts(
   return db.withBulkSession(async (session) => {
     await session.query(
       `CREATE TEMP TABLE import_batch (id uuid, phone text, first_name text, last_name text, zip text, state text,
-        time_zone text, tz_source "TimeZoneSource", tags text, custom jsonb, seen_before boolean) ON COMMIT DROP`,
+        time_zone text, tz_source "TimeZoneSource", tags text[], custom jsonb, seen_before boolean) ON COMMIT DROP`,
     );
     await session.query(`LOCK TABLE "Contact" IN SHARE ROW EXCLUSIVE MODE`);
     const totals = { imported: 0, updated: 0, suppressed: 0 };
+    // Contacts COPYed straight into Contact get the timestamps an INSERT here would give them.
+    const [{ now } = { now: "" }] = await session.query<{ now: string }>("SELECT now()::text AS now");
     const chunks = contactChunks(source, options, stats);
     try {
       let next = chunks.next();
@@ -97,7 +120,7 @@ export async function importContacts(
         next = chunks.next();
         // The next chunk is parsed while this one is merged; its failure is handled when awaited.
         next.catch(() => undefined);
-        await mergeChunk(session, chunk, totals);
+        await mergeChunk(session, chunk, totals, now);
       }
     } finally {
       await chunks.return(undefined);
@@ -128,8 +151,15 @@ async function* contactChunks(
   stats: { rowsRead: number; invalid: number; duplicates: number; invalidRows: InvalidRow[]; customFields: string[] },
 ): AsyncGenerator<ContactChunk> {
   const chunkSize = options.batchContacts ?? BATCH_CONTACTS;
+  const chunkChars = options.chunkChars ?? CHUNK_MAX_CHARS;
   // No `info` option: it doubles parsing time. Rows are numbered as a spreadsheet shows them (header = 1).
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    max_record_size: MAX_ROW_BYTES,
+  });
   let feedError: unknown;
   const feeding = pipeline(Readable.from(checkedUtf8(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser).catch(
     (error: unknown) => {
@@ -161,7 +191,7 @@ async function* contactChunks(
           continue;
         }
         if (chunker.add(contact)) stats.duplicates++;
-        if (chunker.size === chunkSize) yield chunker.take();
+        if (chunker.size >= chunkSize || chunker.chars >= chunkChars) yield chunker.take();
       }
     }
   } catch (error) {
@@ -228,6 +258,8 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
   let bytes = 0;
   let first = true;
   let held = Buffer.alloc(0);
+  /** Bytes since the last line break. */
+  let lineBytes = 0;
   for await (const chunk of source) {
     if (first && chunk.length > 0) {
       rejectBinary(chunk);
@@ -251,14 +283,26 @@ async function* checkedUtf8(source: AsyncIterable<Uint8Array>, maxBytes: number)
     if (data.subarray(0, end).includes(0)) throw new ImportRejected(NOT_TEXT);
     held = Buffer.from(data.subarray(end));
     // Small pieces: the parser turns each into records at once, and records kept waiting outlive young-generation collections.
-    for (let start = 0; start < end; start += PARSER_PIECE_BYTES)
-      yield data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
+    for (let start = 0; start < end; start += PARSER_PIECE_BYTES) {
+      const piece = data.subarray(start, Math.min(end, start + PARSER_PIECE_BYTES));
+      lineBytes = checkLineLength(piece, lineBytes);
+      yield piece;
+    }
   }
   if (held.length > 0) {
     throw new ImportRejected(
       "The file ends in the middle of a character: it is not valid UTF-8 text. Export it again as CSV UTF-8.",
     );
   }
+}
+
+const ROW_TOO_LONG = `A row of the file is longer than ${formatBytes(MAX_ROW_BYTES)}: it is probably not a contact list, or a column holds whole documents. Remove the long values or columns, save as CSV and upload again. Nothing was imported.`;
+
+/** Bytes since the last line break after `piece` (pieces are far shorter than a row may be); refuses a longer line. */
+function checkLineLength(piece: Buffer, before: number): number {
+  const first = piece.indexOf(10);
+  if ((first < 0 ? before + piece.length : before + first) > MAX_ROW_BYTES) throw new ImportRejected(ROW_TOO_LONG);
+  return first < 0 ? before + piece.length : piece.length - 1 - piece.lastIndexOf(10);
 }
 
 /** Where the last whole UTF-8 character of `data` ends: before a lead byte whose continuation bytes have not all arrived. */
@@ -294,6 +338,7 @@ function rejectBinary(start: Uint8Array): void {
 /** csv-parse's quoting errors, as an organizer can act on them. */
 function explainParseError(error: unknown): Error {
   if (error instanceof ImportRejected) return error;
+  if (error instanceof CsvError && error.code === "CSV_MAX_RECORD_SIZE") return new ImportRejected(ROW_TOO_LONG);
   if (error instanceof CsvError) {
     // The parser runs ahead of the rows consumed, so its own line count locates the problem.
     const line = (error as CsvError & { lines?: number }).lines;
@@ -314,15 +359,15 @@ function explainParseError(error: unknown): Error {
 const TAKES_ZONE = `EXCLUDED."timeZone" IS NOT NULL AND (EXCLUDED."timeZoneSource" = 'zip' OR c."timeZoneSource" <> 'zip')`;
 
 /**
- * Upserts one chunk (distinct phones) into Contact with foldContact's rule: later non-empty values
- * win, tags add up in order, custom fields merge. The unique phone index finds existing contacts
- * as part of the insert, so no separate lookup can pick a bad plan; the inserted count comes from
- * the ids: an inserted contact keeps the id staged for it.
+ * Upserts the chunk's contacts that are already in Contact with foldContact's rule: later non-empty
+ * values win, tags add up in order, custom fields merge. The unique phone index finds them as part
+ * of the insert; one that is not there after all is inserted, keeping the id staged for it, which
+ * is how the inserted count is told apart.
  */
 const MERGE_CHUNK_SQL = `
   WITH merged AS (
     INSERT INTO "Contact" AS c (id, phone, "firstName", "lastName", zip, state, "timeZone", "timeZoneSource", "customFields", tags, "createdAt", "updatedAt")
-    SELECT id, phone, first_name, last_name, zip, state, time_zone, tz_source, custom, string_to_array(tags, ','), now(), now()
+    SELECT id, phone, first_name, last_name, zip, state, time_zone, tz_source, custom, tags, now(), now()
     FROM import_batch
     ON CONFLICT (phone) DO UPDATE SET
       "firstName" = COALESCE(EXCLUDED."firstName", c."firstName"),
@@ -336,20 +381,53 @@ const MERGE_CHUNK_SQL = `
       "updatedAt" = now()
     RETURNING id
   )
-  SELECT (SELECT count(*) FROM merged JOIN import_batch USING (id))::int AS inserted,
-         (SELECT count(*) FROM import_batch b WHERE NOT b.seen_before AND ${optedOutSql("b.phone")})::int AS suppressed`;
+  SELECT count(*)::int AS inserted FROM merged JOIN import_batch USING (id)`;
 
+/**
+ * Of the chunk's phones that no earlier chunk had: those already in Contact, and how many are on
+ * the opt-out list. The import holds a lock that keeps other writers out, so the answer stays true
+ * until the chunk is merged.
+ */
+const EXISTING_SQL = `
+  SELECT ARRAY(SELECT c.phone FROM "Contact" c WHERE c.phone = ANY($1::text[])) AS existing,
+         (SELECT count(*) FROM unnest($1::text[]) AS b(phone) WHERE ${optedOutSql("b.phone")})::int AS suppressed`;
+
+/**
+ * Stores one chunk (distinct phones). Contacts new to the database, nearly all of a first import,
+ * are COPYed straight into Contact: no staging table, no conflict check per row. The others (already
+ * stored, or repeated from an earlier chunk of this file) go through the staging table and are merged.
+ */
 async function mergeChunk(
   session: BulkSession,
   chunk: ContactChunk,
   totals: { imported: number; updated: number; suppressed: number },
+  now: string,
 ): Promise<void> {
-  await session.query("TRUNCATE import_batch");
-  await session.copyText("import_batch", STAGED_COLUMNS, `${chunk.lines.join("\n")}\n`);
-  const [merged] = await session.query<{ inserted: number; suppressed: number }>(MERGE_CHUNK_SQL);
-  const inserted = merged?.inserted ?? 0;
+  const { lines, phones, firstSeenAt } = chunk;
+  const firstSeen = firstSeenAt.map((i) => phones[i]!);
+  const [found] = await session.query<{ existing: string[]; suppressed: number }>(EXISTING_SQL, [firstSeen]);
+  const existing = new Set(found?.existing ?? []);
+  const fresh: string[] = [];
+  const isFresh = new Uint8Array(lines.length);
+  for (const i of firstSeenAt) if (!existing.has(phones[i]!)) isFresh[i] = 1;
+  const known: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (isFresh[i]) fresh.push(contactCopyLine(lines[i]!, now));
+    else known.push(lines[i]!);
+  }
+  let inserted = 0;
+  if (fresh.length > 0) {
+    await session.copyText(`"Contact"`, CONTACT_COPY_COLUMNS, `${fresh.join("\n")}\n`);
+    inserted += firstSeen.length - existing.size;
+  }
+  if (known.length > 0) {
+    await session.query("TRUNCATE import_batch");
+    await session.copyText("import_batch", STAGED_COLUMNS, `${known.join("\n")}\n`);
+    const [merged] = await session.query<{ inserted: number }>(MERGE_CHUNK_SQL);
+    inserted += merged?.inserted ?? 0;
+  }
   totals.imported += inserted;
   // A phone first seen in this chunk and not inserted was already a contact.
   totals.updated += chunk.firstSeen - inserted;
-  totals.suppressed += merged?.suppressed ?? 0;
+  totals.suppressed += found?.suppressed ?? 0;
 }

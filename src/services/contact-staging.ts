@@ -26,7 +26,7 @@ export interface StagedContact {
   state: string | null;
   timeZone: string | null;
   timeZoneSource: TimeZoneSource;
-  /** Lower-case, without ",", ";" or "|" (splitTags), so they join with commas. */
+  /** Lower-case, without ",", ";" or "|" (splitTags). */
   tags: string[];
   /** The custom columns with a value, as JSON object text. */
   custom: string;
@@ -47,6 +47,34 @@ export const STAGED_COLUMNS = [
   "seen_before",
 ] as const;
 
+/** Characters of a bad phone cell kept for the skipped-rows report. */
+const SHOWN_PHONE_CHARS = 40;
+
+/**
+ * Contact's own columns in the order of a staged line without its seen-before flag, plus the two
+ * timestamps: a contact no earlier chunk or import has is COPYed straight into Contact (contactCopyLine).
+ */
+export const CONTACT_COPY_COLUMNS = [
+  "id",
+  "phone",
+  "firstName",
+  "lastName",
+  "zip",
+  "state",
+  "timeZone",
+  "timeZoneSource",
+  "tags",
+  "customFields",
+  "createdAt",
+  "updatedAt",
+] as const;
+
+/** A staged line as a line of Contact's COPY (CONTACT_COPY_COLUMNS), `now` being both timestamps. */
+export function contactCopyLine(line: string, now: string): string {
+  // The flag is the line's last field, one character after a tab.
+  return `${line.slice(0, -2)}\t${now}\t${now}`;
+}
+
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
 export class RowStager {
   private readonly customKeys: { index: number; key: string }[];
@@ -63,7 +91,11 @@ export class RowStager {
     const rawPhone = cell(record, standard.phone);
     if (!rawPhone) return { line, reason: "no phone number", phone: "" };
     const phone = normalizePhone(rawPhone, this.region as never);
-    if (!phone) return { line, reason: `"${rawPhone}" is not a valid phone number`, phone: rawPhone };
+    if (!phone) {
+      // Shown in the skipped-rows report: a long cell is cut, so 50,000 bad rows stay small.
+      const shown = rawPhone.length > SHOWN_PHONE_CHARS ? `${rawPhone.slice(0, SHOWN_PHONE_CHARS - 1)}…` : rawPhone;
+      return { line, reason: `"${shown}" is not a valid phone number`, phone: shown };
+    }
     const zip = normalizeZip(cell(record, standard.zip));
     const { timeZone, source } = assignTimeZone({ zip, phone });
     let custom = "";
@@ -121,6 +153,10 @@ export function foldContact(earlier: StagedContact, later: StagedContact): Stage
 /** Distinct phones bound for one merge, as COPY text lines (without newlines) in STAGED_COLUMNS order. */
 export interface ContactChunk {
   lines: string[];
+  /** Each line's phone, as in the line. */
+  phones: string[];
+  /** The lines whose phone no earlier chunk had (no `seen_before`), by index. */
+  firstSeenAt: number[];
   /** Lines whose phone no earlier chunk had: each is a new contact or one already in the database. */
   firstSeen: number;
 }
@@ -133,12 +169,19 @@ export interface ContactChunk {
 export class ContactChunker {
   /** Phone → slot of the phone's latest line. */
   private readonly slotOf = new PhoneSlots();
-  private chunk: ContactChunk = { lines: [], firstSeen: 0 };
+  private chunk: ContactChunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
   /** Slot of the current chunk's first line; slots count lines over the whole file. */
   private chunkStart = 0;
 
+  /** Characters in the current chunk's lines: with wide rows, a chunk is cut by these before it reaches its count. */
+  private textChars = 0;
+
   get size(): number {
     return this.chunk.lines.length;
+  }
+
+  get chars(): number {
+    return this.textChars;
   }
 
   /** Adds a contact; true when its phone came earlier in the file (a duplicate row). */
@@ -148,12 +191,20 @@ export class ContactChunker {
     const { lines } = this.chunk;
     if (slot !== undefined && slot >= this.chunkStart) {
       const index = slot - this.chunkStart;
-      lines[index] = foldIntoLine(lines[index]!, contact);
+      const folded = foldIntoLine(lines[index]!, contact);
+      this.textChars += folded.length - lines[index]!.length;
+      lines[index] = folded;
       return true;
     }
     this.slotOf.set(key, this.chunkStart + lines.length);
-    lines.push(stagedLine(contact, newId(), slot !== undefined));
-    if (slot === undefined) this.chunk.firstSeen++;
+    if (slot === undefined) {
+      this.chunk.firstSeenAt.push(lines.length);
+      this.chunk.firstSeen++;
+    }
+    this.chunk.phones.push(contact.phone);
+    const line = stagedLine(contact, newId(), slot !== undefined);
+    this.textChars += line.length;
+    lines.push(line);
     return slot !== undefined;
   }
 
@@ -161,7 +212,8 @@ export class ContactChunker {
   take(): ContactChunk {
     const taken = this.chunk;
     this.chunkStart += taken.lines.length;
-    this.chunk = { lines: [], firstSeen: 0 };
+    this.chunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
+    this.textChars = 0;
     return taken;
   }
 }
@@ -180,7 +232,7 @@ export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): s
     copyField(c.state),
     c.timeZone ?? "\\N",
     c.timeZoneSource,
-    copyField(c.tags.join(",")),
+    copyField(arrayLiteral(c.tags)),
     copyField(c.custom),
     seenBefore ? "t" : "f",
   ].join("\t");
@@ -201,10 +253,27 @@ export function parseStagedLine(line: string): { contact: StagedContact; id: str
       state: state ?? null,
       timeZone: timeZone ?? null,
       timeZoneSource: timeZoneSource as TimeZoneSource,
-      tags: tags ? tags.split(",") : [],
+      tags: parseArrayLiteral(tags!),
       custom: custom!,
     },
   };
+}
+
+/** A PostgreSQL text[] literal: every element quoted, so no tag needs a rule of its own. */
+function arrayLiteral(values: readonly string[]): string {
+  let text = "{";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    text += `${i === 0 ? "" : ","}"${/["\\]/.test(value) ? value.replace(/["\\]/g, "\\$&") : value}"`;
+  }
+  return `${text}}`;
+}
+
+/** The elements of a literal written by arrayLiteral. */
+function parseArrayLiteral(text: string): string[] {
+  const values: string[] = [];
+  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) values.push(match[1]!.replace(/\\(.)/gs, "$1"));
+  return values;
 }
 
 function foldIntoLine(line: string, later: StagedContact): string {

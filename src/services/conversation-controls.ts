@@ -4,6 +4,7 @@ import { contactMergeValues, renderScript } from "../domain/script";
 import { refreshThreadRoot, type ConversationDeps } from "./conversation-threads";
 import { recordThreadReply } from "./thread-replies";
 import { loadMergeContacts } from "./merge-contacts";
+import { enqueueWebhook } from "./webhooks";
 import { recordOptOut } from "./opt-outs";
 import { UserError } from "../domain/user-error";
 import { auditActor, requirePermission, type Actor } from "./actors";
@@ -54,11 +55,22 @@ export const assignConversation = (
 /** Adds the tag, or removes it when the conversation has it already (the menu toggles). */
 export const toggleTag = (deps: ControlDeps, conversationId: string, tag: string, actor: Actor, actionKey: string) =>
   change(deps, { conversationId, actor, actionKey, what: "tagging a conversation" }, async (tx) => {
-    const { tags } = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { tags: true } });
+    const { tags, campaignId, contact } = await tx.conversation.findUniqueOrThrow({
+      where: { id: conversationId },
+      select: { tags: true, campaignId: true, contact: { select: { phone: true } } },
+    });
     const clean = tag.trim().toLowerCase().slice(0, 40);
+    const removed = tags.includes(clean);
     await tx.conversation.update({
       where: { id: conversationId },
-      data: { tags: tags.includes(clean) ? tags.filter((t) => t !== clean) : [...tags, clean] },
+      data: { tags: removed ? tags.filter((t) => t !== clean) : [...tags, clean] },
+    });
+    await enqueueWebhook(tx, {
+      type: removed ? "outcome.removed" : "outcome.set",
+      phone: contact.phone,
+      campaignId,
+      data: { tag: clean, by: actor.userId },
+      at: actor.at,
     });
   });
 

@@ -34,6 +34,8 @@ export interface ThreadView {
 /** Why a volunteer's thread reply was not sent. */
 export type ReplyRefusal =
   | { why: "file" }
+  /** Attached files that cannot go out as MMS, each with why (MediaRefused's message). */
+  | { why: "file-refused"; files: { name: string; message: string }[] }
   | { why: "empty" }
   | { why: "too-long"; length: number }
   | { why: "opted-out" }
@@ -70,7 +72,9 @@ export type ThreadNote =
   /** A reply in the thread of the app's post about a text no conversation claims, or one the inbox set aside. */
   | { kind: "reply-not-texted"; user: string; thread: "unmatched" | "set-aside" }
   /** What reconciliation found of a reply whose outcome was unknown: Twilio had it, or never took it. */
-  | { kind: "reply-checked"; user: string; text: string; sent: boolean };
+  | { kind: "reply-checked"; user: string; text: string; sent: boolean }
+  /** The voter's pictures could not be copied from Twilio after every try: they stay at Twilio under that message. */
+  | { kind: "voter-media-not-copied"; count: number; twilioSid: string | null };
 
 /** A Slack Web API call the outbox makes, minus the channel. */
 export interface SlackCall {
@@ -136,6 +140,10 @@ export interface ConversationDeps {
   /** Where texts with no conversation go; null keeps them in the database only. */
   unmatchedChannel: string | null;
   logger: Logger;
+  /** Reads a file a volunteer attached in Slack (with the bot token); without it, attachments are refused. */
+  readSlackFile?: (url: string) => Promise<{ body: Buffer; contentType: string }>;
+  /** PUBLIC_URL: stored media go out as PUBLIC_URL/media/<id>. */
+  publicUrl?: string;
 }
 
 /** What posting in a thread needs: how posts look, and where threads without a campaign channel go. */

@@ -1,6 +1,6 @@
 import type { Database } from "../db/database";
 import { digestDay, digestDirectKey, digestDue, digestKey, digestSoon, type DigestDay } from "../domain/daily-digest";
-import { followUpDueSql } from "../domain/follow-up";
+import type { GoalProgress } from "../domain/goal-progress";
 import { NOT_SENT } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
 import { optedOutSql } from "../domain/suppression";
@@ -8,6 +8,9 @@ import type { Logger } from "../logger";
 import { CAMPAIGN_FIELDS, type CampaignRecord } from "./campaigns";
 import { nameOf, type SlackMessageJson } from "./conversation-threads";
 import { dailyCapWarningsFor, type DailyCapWarnings } from "./frequency-warnings";
+import { followUpsDue } from "./follow-ups-due";
+import { fillPermalinks, type LinkWanted, type PermalinkSource } from "./digest-links";
+import { goalProgressFor } from "./goal-progress";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
@@ -25,10 +28,6 @@ import { enqueueSlackPost } from "./slack-outbox";
 export const DIGEST_LIST_SIZE = 10;
 /** Conversations a volunteer's direct message lists by name: a short one. */
 export const DIRECT_LIST_SIZE = 5;
-/** Permalink lookups in flight at once. */
-const PERMALINK_CONCURRENCY = 4;
-/** After this many lookups fail in a row, Slack is having trouble: the rest of the run goes without links. */
-const PERMALINK_FAILURES_BEFORE_GIVING_UP = 5;
 
 // $1 the campaigns' ids, $2 how many to list per campaign, $3 per volunteer. Ranked once per
 // campaign (the channel's list) and once per campaign and volunteer (their direct message).
@@ -73,30 +72,7 @@ JOIN "CampaignContact" cc ON cc."contactId" = c.id AND cc."campaignId" = ANY($1:
 WHERE o."createdAt" >= $2 AND o."createdAt" < $3
 GROUP BY cc."campaignId"`;
 
-// Conversations tagged with the campaign's goal outcome (as the campaign report counts them).
-const GOAL_OUTCOMES_SQL = `
-SELECT cv."campaignId", count(*)::int AS n
-FROM "Conversation" cv JOIN "Campaign" camp ON camp.id = cv."campaignId"
-WHERE cv."campaignId" = ANY($1::uuid[]) AND camp."goalOutcomeTag" IS NOT NULL AND cv.tags @> ARRAY[camp."goalOutcomeTag"]
-GROUP BY cv."campaignId"`;
-
-// Thread follow-ups set for before the end of today ($2), overdue ones included, voters not opted out.
-const THREAD_FOLLOW_UPS_SQL = `
-SELECT cv."campaignId", count(*)::int AS n
-FROM "Conversation" cv JOIN "Contact" ct ON ct.id = cv."contactId"
-WHERE cv."campaignId" = ANY($1::uuid[]) AND cv."followUpAt" < $2 AND NOT ${optedOutSql("ct.phone")}
-GROUP BY cv."campaignId"`;
-
-// Follow-up texts a volunteer's send card would offer now ($2).
-const FOLLOW_UP_TEXTS_SQL = `
-SELECT cc."campaignId", count(*)::int AS n
-FROM "CampaignContact" cc JOIN "Contact" c ON c.id = cc."contactId"
-WHERE cc."campaignId" = ANY($1::uuid[]) AND cc.status = 'sent'
-  AND ${followUpDueSql({ entry: "cc", contact: "c", now: "$2::timestamptz" })}
-GROUP BY cc."campaignId"`;
-
 // Not through Prisma's update: that would bump "updatedAt", which picks a voter's latest conversation.
-const STORE_PERMALINK_SQL = `UPDATE "Conversation" SET permalink = $2 WHERE id = $1::uuid AND permalink IS NULL`;
 
 /** One conversation waiting on a volunteer: the voter spoke last. */
 export interface WaitingInDigest {
@@ -145,7 +121,8 @@ export interface CampaignDigest {
     textsReady: number;
   };
   yesterday: YesterdayNumbers;
-  goal: { outcomeTag: string | null; target: number | null; reached: number };
+  /** Progress toward the campaign's goal (src/services/goal-progress.ts). */
+  goal: GoalProgress;
   cap: DailyCapWarnings & { count: number; days: number };
 }
 
@@ -165,11 +142,6 @@ export interface VolunteerDigest {
 export interface DigestRenderer {
   campaign(digest: CampaignDigest): SlackMessageJson;
   volunteer(digest: VolunteerDigest): SlackMessageJson;
-}
-
-/** A thread's Slack link (chat.getPermalink); null when Slack did not answer. Never throws for Slack's reasons. */
-export interface PermalinkSource {
-  permalink(channel: string, ts: string): Promise<string | null>;
 }
 
 export interface DigestDeps {
@@ -345,12 +317,6 @@ function shownOf(rows: readonly WaitingRow[]): { listed: WaitingRow[]; volunteer
   return { listed, volunteers };
 }
 
-interface LinkWanted {
-  conversationId: string;
-  channel: string;
-  ts: string;
-}
-
 /** Shown threads that are posted but whose link is not known yet: the channels' lists first, then the DMs'. */
 function linksWanted(waiting: Map<string, WaitingRow[]>): LinkWanted[] {
   const channels: WaitingRow[] = [];
@@ -381,17 +347,13 @@ async function gatherDigests(
   const ids = due.map((c) => c.id);
   const query = <R>(sql: string, ...params: unknown[]) => db.prisma.$queryRawUnsafe<R[]>(sql, ids, ...params);
   type Count = { campaignId: string; n: number };
-  const [texts, optOuts, outcomes, threadFollowUps, followUpTexts] = await Promise.all([
+  const [texts, optOuts, goals, followUps] = await Promise.all([
     query<TextsRow>(YESTERDAY_TEXTS_SQL, day.yesterday.start, day.yesterday.end),
     query<Count>(YESTERDAY_OPT_OUTS_SQL, day.yesterday.start, day.yesterday.end),
-    query<Count>(GOAL_OUTCOMES_SQL),
-    query<Count>(THREAD_FOLLOW_UPS_SQL, day.end),
-    query<Count>(FOLLOW_UP_TEXTS_SQL, now),
+    goalProgressFor(db, due),
+    followUpsDue(db, ids, { endOfToday: day.end, now }),
   ]);
-  const countOf = (rows: Count[]) => new Map(rows.map((r) => [r.campaignId, r.n]));
-  const [optOutsBy, outcomesBy, threadsBy, textsReadyBy] = [optOuts, outcomes, threadFollowUps, followUpTexts].map(
-    countOf,
-  ) as [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
+  const optOutsBy = new Map(optOuts.map((r) => [r.campaignId, r.n]));
   const textsBy = new Map(texts.map((t) => [t.campaignId, t]));
 
   // The cap warnings have their own home, which counts them for every due campaign at once.
@@ -417,7 +379,7 @@ async function gatherDigests(
       timeZone: day.timeZone,
       at: now,
       waiting: { total: rows[0]?.total ?? 0, shown: listed.map(item) },
-      followUps: { threads: threadsBy.get(campaign.id) ?? 0, textsReady: textsReadyBy.get(campaign.id) ?? 0 },
+      followUps: followUps.get(campaign.id)!,
       yesterday: {
         date: day.yesterday.date,
         textsSent: t?.sent ?? 0,
@@ -427,11 +389,7 @@ async function gatherDigests(
         repliedVoters: t?.repliedVoters ?? 0,
         optOuts: optOutsBy.get(campaign.id) ?? 0,
       },
-      goal: {
-        outcomeTag: campaign.goalOutcomeTag,
-        target: campaign.goalTarget,
-        reached: outcomesBy.get(campaign.id) ?? 0,
-      },
+      goal: goals.get(campaign.id)!,
       cap: { ...cap.get(campaign.id)!, count: campaign.frequencyCapCount, days: campaign.frequencyCapDays },
     };
     byCampaign.set(campaign.id, {
@@ -448,45 +406,4 @@ async function gatherDigests(
     });
   }
   return byCampaign;
-}
-
-/**
- * Asks Slack for the links of threads the posts show, a few at a time, and stores each answer so
- * a thread is asked once. A lookup that fails leaves that link out; after several failures in a
- * row the rest of the run goes without links rather than waiting on Slack.
- */
-async function fillPermalinks(
-  deps: DigestDeps,
-  wanted: LinkWanted[],
-): Promise<{ found: Map<string, string>; asked: number; missing: number }> {
-  const found = new Map<string, string>();
-  let next = 0;
-  let asked = 0;
-  let failuresInARow = 0;
-  const worker = async () => {
-    while (next < wanted.length && failuresInARow < PERMALINK_FAILURES_BEFORE_GIVING_UP) {
-      const w = wanted[next++]!;
-      asked++;
-      const link = await deps.permalinks.permalink(w.channel, w.ts).catch((error: unknown) => {
-        deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink lookup failed");
-        return null;
-      });
-      if (!link) {
-        failuresInARow++;
-        continue;
-      }
-      failuresInARow = 0;
-      found.set(w.conversationId, link);
-      // Not stored, it is asked again next time; the post still gets it now.
-      await deps.db.prisma
-        .$executeRawUnsafe(STORE_PERMALINK_SQL, w.conversationId, link)
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: error, conversation: w.conversationId }, "permalink not stored"),
-        );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PERMALINK_CONCURRENCY, wanted.length) }, worker));
-  if (failuresInARow >= PERMALINK_FAILURES_BEFORE_GIVING_UP)
-    deps.logger.warn({ asked, left: wanted.length - asked }, "permalink lookups keep failing; digests go without them");
-  return { found, asked, missing: wanted.length - found.size };
 }

@@ -39,15 +39,19 @@ export async function reconcileInboundTexts(
   let recovered = 0;
   for (const text of missing) {
     // A webhook arriving meanwhile is not a problem: whichever stores it first wins, the other adds nothing.
-    const result = await recordInboundSms(deps.db.sql, {
-      sid: text.sid,
-      from: text.from,
-      to: text.to,
-      body: text.body,
-      media: [],
-      carrierKeyword: null,
-      raw: rawOf(text),
-    });
+    const result = await recordInboundSms(
+      deps.db.sql,
+      {
+        sid: text.sid,
+        from: text.from,
+        to: text.to,
+        body: text.body,
+        media: [],
+        carrierKeyword: null,
+        raw: rawOf(text),
+      },
+      text.receivedAt,
+    );
     if (!result.stored) continue;
     recovered++;
     deps.logger.warn(

@@ -35,17 +35,25 @@ export type InboundResult =
  * transaction, so a repeated delivery stores nothing new and a crash stores nothing half-way.
  * The InboundEvent stays unprocessed until the conversation work (Slack thread, opt-out) is done.
  * Characters the database refuses (NUL) are stored as "␀", and the exact original beside them.
+ * The message is dated `receivedAt` by the app's clock (or by the carrier's log when recovered from it),
+ * as sent texts are, so the day's figures count both alike.
  */
-export async function recordInboundSms(sql: SqlRunner, delivered: InboundSms): Promise<InboundResult> {
+export async function recordInboundSms(
+  sql: SqlRunner,
+  delivered: InboundSms,
+  receivedAt: Date,
+): Promise<InboundResult> {
   const sms = storableSms(delivered);
   // One statement (its own transaction), without Prisma: a webhook costs one round trip, and a duplicate inserts nothing.
   const [row] = await sql.query<{ id: string; contactId: string | null }>(
     prepared(`WITH event AS (
        INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'twilio.sms', $2, $3::jsonb)
        ON CONFLICT (source, "externalId") DO NOTHING RETURNING id)
-     INSERT INTO "Message" (id, direction, "contactId", "fromPhone", "toPhone", body, "mediaUrls", "twilioSid", status, "createdAt", "updatedAt")
+     INSERT INTO "Message" (id, direction, "contactId", "fromPhone", "toPhone", body, "mediaUrls", "mediaCopyNextAt", "twilioSid", status, "createdAt", "updatedAt")
      SELECT $4::uuid, 'inbound', (SELECT c.id FROM "Contact" c WHERE c.phone = $5), $5, $6, $7,
-            ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $2, 'received', now(), now()
+            ARRAY(SELECT jsonb_array_elements_text($8::jsonb)),
+            -- Pictures are copied into the thread by a job of their own (inbound-media.ts): the text never waits for them.
+            CASE WHEN jsonb_array_length($8::jsonb) > 0 THEN $9::timestamptz END, $2, 'received', $9::timestamptz, $9::timestamptz
      FROM event
      RETURNING id, "contactId"`),
     [
@@ -57,6 +65,7 @@ export async function recordInboundSms(sql: SqlRunner, delivered: InboundSms): P
       sms.to,
       sms.body,
       JSON.stringify(sms.media.map((m) => m.url)),
+      receivedAt,
     ],
   );
   return row ? { stored: true, messageId: row.id, contactId: row.contactId } : { stored: false, duplicate: true };

@@ -3,6 +3,7 @@ import type { ConversationDeps } from "./conversation-threads";
 import type { InboundSms } from "./inbound-sms";
 import { INBOUND_ROWS_SQL, plainThreadPost, type InboundRow } from "./inbound-texts";
 import { enqueueSlackPostsSql } from "./slack-outbox";
+import { enqueueWebhookSql } from "./webhooks";
 
 /*
  * The inbox's fast lane. Under a flood of replies most texts ask nothing and go to an open thread:
@@ -38,6 +39,7 @@ export async function processPlainTexts(
   limit = PLAIN_TEXT_BATCH,
 ): Promise<{ processed: number; others: { id: string; source: string; payload: unknown }[] }> {
   return deps.db.sql.transaction(async (tx) => {
+    const now = deps.clock();
     const rows = await tx.query<InboundRow>(INBOUND_ROWS_SQL, [limit]);
     const held = new Set<string>();
     const others: { id: string; source: string; payload: unknown }[] = [];
@@ -45,7 +47,7 @@ export async function processPlainTexts(
     for (const row of rows) {
       const phone = String((row.payload as Partial<InboundSms> | null)?.from ?? row.fromPhone ?? "");
       if (held.has(phone)) continue;
-      const plan = plainThreadPost(deps, row);
+      const plan = plainThreadPost(deps, row, now);
       // Not plain: this voter's later texts wait for it, so theirs reach Slack in order.
       if (plan) plans.push(plan);
       else {
@@ -54,13 +56,15 @@ export async function processPlainTexts(
       }
     }
     if (plans.length === 0) return { processed: 0, others };
+    // Each text is reported to WEBHOOK_URL with its processing, in order, as processingPass does.
+    for (const plan of plans) await enqueueWebhookSql(tx, plan.webhook);
     await enqueueSlackPostsSql(
       tx,
       plans.map((p) => p.post),
     );
     await tx.query(JOIN_ALL_SQL, [
       JSON.stringify(plans.map(({ messageId, conversationId, eventId }) => ({ messageId, conversationId, eventId }))),
-      deps.clock(),
+      now,
     ]);
     return { processed: plans.length, others };
   });

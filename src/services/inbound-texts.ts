@@ -17,6 +17,7 @@ import {
 import type { CarrierKeyword, InboundSms } from "./inbound-sms";
 import { isSuppressed, lockPhone, recordOptIn, recordOptOut } from "./opt-outs";
 import { enqueueSlackPost, enqueueSlackPostSql, type SlackPost } from "./slack-outbox";
+import { enqueueWebhook, enqueueWebhookSql, type WebhookEventInput } from "./webhooks";
 
 /*
  * A voter's text, stored once by the webhook, is processed once here: read for opt-out, opt-in and
@@ -139,7 +140,15 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
 export function plainThreadPost(
   deps: Pick<ConversationDeps, "render">,
   row: InboundRow,
-): { post: Omit<SlackPost, "parentId">; messageId: string; conversationId: string; eventId: string } | null {
+  now: Date,
+): {
+  post: Omit<SlackPost, "parentId">;
+  /** Reported to WEBHOOK_URL with the processing, as processingPass does. */
+  webhook: WebhookEventInput;
+  messageId: string;
+  conversationId: string;
+  eventId: string;
+} | null {
   if (!row.messageId || !row.conversationId || !row.slackChannelId || !row.slackThreadTs) return null;
   const body = row.body ?? "";
   if (readVoterText(body, row.payload.carrierKeyword).classification !== null) return null;
@@ -156,6 +165,13 @@ export function plainThreadPost(
       args: { ...text, thread_ts: row.slackThreadTs },
       dedupeKey: `sms:${row.messageId}`,
     },
+    webhook: {
+      type: "reply",
+      phone: row.fromPhone!,
+      campaignId: row.campaignId,
+      data: { messageId: row.messageId, body, mediaUrls: row.mediaUrls ?? [], asked: null },
+      at: now,
+    },
     messageId: row.messageId,
     conversationId: row.conversationId,
     eventId: row.eventId,
@@ -169,10 +185,12 @@ async function plainTextInOpenThread(
 ): Promise<InboundOutcome | null> {
   const [row] = await tx.query<InboundRow>(INBOUND_ROW_SQL, [eventId]);
   if (!row) return { kind: "already-processed", classification: null, replies: [] };
-  const plan = plainThreadPost(deps, row);
+  const now = deps.clock();
+  const plan = plainThreadPost(deps, row, now);
   if (!plan) return null;
+  await enqueueWebhookSql(tx, plan.webhook);
   await enqueueSlackPostSql(tx, plan.post);
-  await tx.query(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, deps.clock(), plan.eventId, false]);
+  await tx.query(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, now, plan.eventId, false]);
   return { kind: "threaded", classification: null, replies: [] };
 }
 
@@ -217,6 +235,14 @@ async function processingPass(
     campaign,
   });
 
+  // Reported with the processing that marks the event done, so a receiver hears of each text once.
+  await enqueueWebhook(tx, {
+    type: "reply",
+    phone: message.phone,
+    campaignId: conversation?.campaignId ?? null,
+    data: { messageId: message.id, body: message.body, mediaUrls: message.mediaUrls, asked: classification },
+    at: now,
+  });
   const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
   if (!conversation) {
     if (deps.unmatchedChannel) {

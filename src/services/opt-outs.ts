@@ -1,8 +1,10 @@
-import type { Tx } from "../db/database";
-import { maskPhone } from "../domain/phone";
+import type { Database, Tx } from "../db/database";
+import { maskPhone, normalizePhone } from "../domain/phone";
+import { UserError } from "../domain/user-error";
 import { optedOutSql } from "../domain/suppression";
-import { auditActor, type Actor } from "./actors";
+import { auditActor, requirePermission, type Actor } from "./actors";
 import { recordAudit } from "./audit";
+import { enqueueWebhook } from "./webhooks";
 
 /*
  * The suppression list: one place that decides a number may no longer be texted, used by sends
@@ -40,8 +42,10 @@ export async function recordOptOut(
 ): Promise<boolean> {
   await lockPhone(tx, phone);
   const existing = await tx.optOut.findUnique({ where: { phone }, select: { phone: true, adminLock: true } });
-  if (!existing)
+  if (!existing) {
     await tx.optOut.create({ data: { phone, source, reason, adminLock: source === "admin", createdAt: now } });
+    await enqueueWebhook(tx, { type: "opt-out", phone, data: { source, reason }, at: now });
+  }
   // A person's suppression is locked: a later START from the voter does not lift it, even if the voter opted out first.
   else if (source === "admin" && !existing.adminLock)
     await tx.optOut.update({ where: { phone }, data: { adminLock: true } });
@@ -77,6 +81,7 @@ export async function recordOptIn(tx: Tx, phone: string, now: Date): Promise<Opt
   }
   await tx.optOut.delete({ where: { phone } });
   await recordAudit(tx, { actor: null, role: null, action: "opt-in", subject: maskPhone(phone) }, now);
+  await enqueueWebhook(tx, { type: "opt-in", phone, data: { source: "voter" }, at: now });
   return "opted-in";
 }
 
@@ -87,4 +92,44 @@ export async function isSuppressed(tx: Tx, phone: string): Promise<boolean> {
     phone,
   );
   return row?.optedOut ?? false;
+}
+
+/** Why an opt-out lock could not be lifted, in words for the organizer. */
+export class OptOutLockError extends UserError {
+  override name = "OptOutLockError";
+}
+
+/**
+ * An organizer lifts the lock a person put on an opt-out (organizers only, audited with before and
+ * after). The number stays opted out: only the voter's own START opts it back in, which the lock
+ * refused until now.
+ */
+export async function liftOptOutLock(db: Database, actor: Actor, typedPhone: string): Promise<{ maskedPhone: string }> {
+  await requirePermission(db, actor, "opt-outs.lift", "lifting an opt-out lock");
+  const phone = normalizePhone(typedPhone.trim());
+  if (!phone)
+    throw new OptOutLockError(
+      `“${typedPhone.trim().slice(0, 40)}” is not a phone number. Type it in full, e.g. /contacts unlock +15551234567.`,
+    );
+  const masked = maskPhone(phone);
+  await db.prisma.$transaction(async (tx) => {
+    await lockPhone(tx, phone);
+    const optOut = await tx.optOut.findUnique({ where: { phone }, select: { adminLock: true, source: true } });
+    if (!optOut) throw new OptOutLockError(`${masked} is not on the opt-out list: nothing to lift.`);
+    if (!optOut.adminLock)
+      throw new OptOutLockError(`${masked} is opted out without a lock: the voter can text START to opt back in.`);
+    await tx.optOut.update({ where: { phone }, data: { adminLock: false } });
+    await recordAudit(
+      tx,
+      {
+        ...auditActor(actor),
+        action: "opt-out.lift",
+        subject: masked,
+        before: { adminLock: true, source: optOut.source },
+        after: { adminLock: false },
+      },
+      actor.at,
+    );
+  });
+  return { maskedPhone: masked };
 }

@@ -2,9 +2,10 @@ import { isUuid } from "../db/ids";
 import type { Database, Tx } from "../db/database";
 import { describeAudienceFilter, parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import {
-  audienceBreakdownSql,
+  audienceBreakdownsSql,
   audienceSampleSql,
   reachableAudienceSql,
+  type AudienceBreakdown,
   type AudienceBreakdownRow,
   type AudienceQuery,
   type AudienceSampleRow,
@@ -252,12 +253,15 @@ export async function showSegment(db: Database, name: string): Promise<SegmentDe
   if (!parsed.ok) throw brokenFilter(row.name, parsed.problems);
   const filter = parsed.filter;
   // The state breakdown covers every reachable contact (null state is a group), so its sum is the count.
-  const [byState, byTimeZone, sample, names] = await Promise.all([
-    run<AudienceBreakdownRow>(db, audienceBreakdownSql(filter, "state")),
-    run<AudienceBreakdownRow>(db, audienceBreakdownSql(filter, "timeZone")),
+  const [breakdowns, sample, names] = await Promise.all([
+    run<AudienceBreakdownRow & { by: AudienceBreakdown }>(db, audienceBreakdownsSql(filter)),
     run<AudienceSampleRow>(db, audienceSampleSql(filter, 5)),
     campaignNames(db, [filter]),
   ]);
+  const breakdown = (by: AudienceBreakdown) =>
+    breakdowns.filter((r) => r.by === by).map(({ value, contacts }) => ({ value, contacts }));
+  const byState = breakdown("state");
+  const byTimeZone = breakdown("timeZone");
   return {
     id: row.id,
     name: row.name,
@@ -366,15 +370,19 @@ export interface SegmentChoices {
   campaigns: { id: string; name: string }[];
 }
 
-/** What the segment form offers in its menus: existing tags, time zones and custom fields present, campaigns. */
+/**
+ * What the segment form offers in its menus: existing tags, time zones and custom fields present,
+ * campaigns. Tags, zones and fields come from ContactChoice, which triggers on Contact keep
+ * counted (migration contact_choices), so opening the form reads a small table, not every contact.
+ */
 export async function segmentChoices(db: Database, limit = 100): Promise<SegmentChoices> {
   const [tags, zones, fields, campaigns] = await Promise.all([
     db.prisma.$queryRawUnsafe<{ tag: string }[]>(
-      `SELECT t AS tag FROM "Contact" c, unnest(c."tags") AS t GROUP BY t ORDER BY count(*) DESC, t LIMIT $1::int`,
+      `SELECT value AS tag FROM "ContactChoice" WHERE kind = 'tag' AND contacts > 0 ORDER BY contacts DESC, value LIMIT $1::int`,
       limit + 1,
     ),
     db.prisma.$queryRawUnsafe<{ zone: string }[]>(
-      `SELECT c."timeZone" AS zone FROM "Contact" c WHERE c."timeZone" IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $1::int`,
+      `SELECT value AS zone FROM "ContactChoice" WHERE kind = 'zone' AND contacts > 0 ORDER BY contacts DESC, value LIMIT $1::int`,
       limit,
     ),
     customFieldNames(db, limit),
@@ -392,7 +400,7 @@ export async function segmentChoices(db: Database, limit = 100): Promise<Segment
 /** Custom field names (import columns) contacts have, most contacts first. */
 export async function customFieldNames(db: Database, limit = 100): Promise<string[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ field: string }[]>(
-    `SELECT k AS field FROM "Contact" c, jsonb_object_keys(c."customFields") AS k WHERE jsonb_typeof(c."customFields") = 'object' GROUP BY k ORDER BY count(*) DESC, k LIMIT $1::int`,
+    `SELECT value AS field FROM "ContactChoice" WHERE kind = 'field' AND contacts > 0 ORDER BY contacts DESC, value LIMIT $1::int`,
     limit,
   );
   return rows.map((r) => r.field);
@@ -401,7 +409,7 @@ export async function customFieldNames(db: Database, limit = 100): Promise<strin
 /** Tags containing `query` (letter case ignored), most used first, for a searchable tag menu. */
 export async function searchTags(db: Database, query: string, limit = 100): Promise<string[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ tag: string }[]>(
-    `SELECT t AS tag FROM "Contact" c, unnest(c."tags") AS t WHERE strpos(t, lower($1::text)) > 0 GROUP BY t ORDER BY count(*) DESC, t LIMIT $2::int`,
+    `SELECT value AS tag FROM "ContactChoice" WHERE kind = 'tag' AND contacts > 0 AND strpos(value, lower($1::text)) > 0 ORDER BY contacts DESC, value LIMIT $2::int`,
     query.trim(),
     limit,
   );

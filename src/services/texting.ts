@@ -7,13 +7,16 @@ import { CLAIMED, NOT_SENT, UNCONFIRMED } from "../domain/message-status";
 import { maskPhone } from "../domain/phone";
 import { followUpDueSql } from "../domain/follow-up";
 import { checkSendGates, type Gate } from "../domain/send-gates";
+import { previewShortLinks } from "../domain/short-links";
 import { measureSms, type SmsMeasure } from "../domain/sms-length";
 import { sendFailureAdvice, type SendFailureKind } from "../domain/twilio-errors";
 import { campaignRules, cardByEntry, gateFactsOf, nextInBatch, rulesOf, type CampaignRules } from "./card-rows";
 import type { Role } from "../domain/roles";
 import { requirePermission, type Actor } from "./actors";
+import { mediaUrl } from "./media";
 import { phoneLockSql, recordOptOut } from "./opt-outs";
 import { recordAccepted } from "./send-results";
+import { shortenLinksFor } from "./short-links";
 import type { SmsGateway } from "./sms-gateway";
 
 /**
@@ -192,6 +195,8 @@ export async function drawCard(
     batchSize?: number;
     notes?: CardNote[];
     sentInSession?: number;
+    /** PUBLIC_URL: the card shows links in the short form voters get (unset: as written). */
+    publicUrl?: string;
   },
 ): Promise<CardDraw> {
   const { campaignId, volunteer, now } = input;
@@ -216,6 +221,7 @@ export async function drawCard(
         notes.push(noteFor(row, gate.outcome, gate.reason));
       continue;
     }
+    const body = input.publicUrl ? previewShortLinks(gate.body, input.publicUrl) : gate.body;
     return {
       kind: "card",
       notes,
@@ -229,8 +235,8 @@ export async function drawCard(
         place: row.state ?? null,
         variantLabel: row.variantLabel!,
         step: row.step,
-        body: gate.body,
-        sms: measureSms(gate.body),
+        body,
+        sms: measureSms(body),
         mediaCount: campaign.mediaCount,
         leftInBatch: row.leftInBatch,
         sentInSession,
@@ -273,6 +279,8 @@ export async function skipCard(
 export interface SendSettings {
   /** The number or Messaging Service texts go out from, stored on each message. */
   sender: string;
+  /** PUBLIC_URL: links in scripts go out as per-contact short links on it, and a campaign's stored media as PUBLIC_URL/media/<id> (unset: links as typed). */
+  publicUrl?: string;
 }
 
 /**
@@ -313,14 +321,23 @@ export async function sendCard(
       return { kind: "blocked" as const, note: noteFor(row, gate.outcome, gate.reason) };
     }
     const messageId = newId();
+    const body = settings.publicUrl
+      ? await shortenLinksFor(tx, {
+          text: gate.body,
+          campaignId: campaign.id,
+          contactId: row.contactId,
+          publicUrl: settings.publicUrl,
+          now,
+        })
+      : gate.body;
     await tx.query(
       prepared(`WITH conv AS (
          INSERT INTO "Conversation" (id, "campaignId", "contactId", "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $4)
          ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"
          RETURNING id),
        msg AS (
-         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", status, "sentBy", initiated, "sendIntentId", segments, step, "createdAt", "updatedAt")
-         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
+         INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", "mediaIds", status, "sentBy", initiated, "sendIntentId", segments, step, "createdAt", "updatedAt")
+         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", camp."mediaIds", $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
          FROM conv, "Campaign" camp, "CampaignContact" cc WHERE camp.id = $2::uuid AND cc.id = $14::uuid)
        -- A follow-up keeps the entry's A/B variant, so the report credits what the first text started.
        UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "skipCode" = NULL,
@@ -335,11 +352,11 @@ export async function sendCard(
         messageId,
         settings.sender,
         row.phone,
-        gate.body,
+        body,
         CLAIMED,
         volunteer,
         intentId,
-        measureSms(gate.body).segments,
+        measureSms(body).segments,
         row.variantId,
         row.entryId,
       ],
@@ -349,17 +366,14 @@ export async function sendCard(
       messageId,
       row,
       campaign,
-      body: gate.body,
+      body,
       validitySeconds: gate.validitySeconds,
     };
   });
   if (claim.kind !== "claimed") return claim;
 
   const { row, campaign } = claim;
-  const mediaUrls = campaign.mediaCount
-    ? ((await db.prisma.campaign.findUnique({ where: { id: campaign.id }, select: { mediaUrls: true } }))?.mediaUrls ??
-      [])
-    : [];
+  const mediaUrls = campaign.mediaCount ? await campaignMediaUrls(db, campaign.id, settings.publicUrl) : [];
   const result = await gateway.send({
     to: row.phone,
     body: claim.body,
@@ -399,4 +413,16 @@ export async function sendCard(
     campaignName: campaign.name,
     adminUserId: campaign.createdBy,
   };
+}
+
+/** What Twilio fetches: the stored, compressed media once every link is ready, else the links as typed. */
+async function campaignMediaUrls(db: Database, campaignId: string, publicUrl: string | undefined): Promise<string[]> {
+  const media = await db.prisma.campaign.findUnique({
+    where: { id: campaignId },
+    select: { mediaUrls: true, mediaIds: true },
+  });
+  if (!media) return [];
+  return publicUrl && media.mediaIds.length === media.mediaUrls.length
+    ? media.mediaIds.map((id) => mediaUrl(publicUrl, id))
+    : media.mediaUrls;
 }

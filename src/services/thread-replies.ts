@@ -15,6 +15,8 @@ import { isSuppressed, lockPhone } from "./opt-outs";
 import { enqueueSlackPost } from "./slack-outbox";
 import { roleAllows, type Role } from "../domain/roles";
 import { recordAudit } from "./audit";
+import { MediaRefused } from "../media/mms";
+import { prepareMedia } from "./media";
 
 /*
  * A volunteer's reply in a voter's thread goes out as one SMS, exactly once: the Slack event is
@@ -30,8 +32,17 @@ export interface ThreadReplyEvent {
   text: string;
   /** A canned reply picked from the thread's menu (plain text already; `ts` is the click's action_ts). */
   canned?: boolean;
-  /** The reply shared a file: nothing is sent (Slack files are private, so they cannot go out as MMS). */
+  /** The reply shared a file. */
   files?: boolean;
+  /** The shared files, to send as MMS after compression (read with the bot token). */
+  attachments?: SlackAttachment[];
+}
+
+export interface SlackAttachment {
+  name: string;
+  mimetype: string;
+  /** url_private_download: Slack serves it to the bot token only. */
+  url: string;
 }
 
 /** Writes the durable inbox row for a volunteer's thread reply; null when Slack delivered it before. */
@@ -62,6 +73,8 @@ export async function processThreadReply(
   author: { names: Record<string, string>; role: Role },
 ): Promise<ThreadReplyOutcome> {
   const { names } = author;
+  // Attachments are fetched and compressed before the phone is locked: that takes seconds.
+  const media = await prepareAttachments(deps, eventId);
   const claimed = await deps.db.prisma.$transaction(async (tx) => {
     const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent }[]>(
       `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
@@ -100,9 +113,10 @@ export async function processThreadReply(
       );
       return refuse({ why: "not-a-member" });
     }
-    if (reply.files) return refuse({ why: "file" });
+    if (media.refused.length) return refuse({ why: "file-refused", files: media.refused });
+    if (reply.files && !media.ids.length) return refuse({ why: "file" });
     const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
-    if (!body) return refuse({ why: "empty" });
+    if (!body && !media.ids.length) return refuse({ why: "empty" });
     if (body.length > MAX_SMS_BODY_CHARACTERS) return refuse({ why: "too-long", length: body.length });
     const { phone, zip, timeZone } = conversation.contact;
     await lockPhone(tx, phone);
@@ -115,7 +129,7 @@ export async function processThreadReply(
       conversationId: conversation.id,
       campaignId: conversation.campaignId,
     };
-    const id = await recordReply(tx, deps, { to, body, sentBy: reply.user, at: now });
+    const id = await recordReply(tx, deps, { to, body, sentBy: reply.user, at: now, mediaIds: media.ids });
     await tx.conversation.update({
       where: { id: conversation.id },
       // Answered: the conversation no longer waits on a volunteer.
@@ -177,3 +191,44 @@ async function noteUntextedReply(
     dedupeKey: `reply-note:${reply.channel}:${reply.ts}`,
   });
 }
+
+/**
+ * The reply's attached files made fit for MMS and stored (nothing when there are none, when the
+ * event was processed already, or when this app cannot read Slack files); each refused file with why.
+ */
+async function prepareAttachments(
+  deps: ConversationDeps,
+  eventId: string,
+): Promise<{ ids: string[]; refused: { name: string; message: string }[] }> {
+  const none = { ids: [], refused: [] };
+  if (!deps.readSlackFile || !deps.publicUrl) return none;
+  const event = await deps.db.prisma.inboundEvent.findFirst({
+    where: { id: eventId, source: "slack.reply", processedAt: null },
+    select: { payload: true },
+  });
+  const reply = event?.payload as ThreadReplyEvent | undefined;
+  if (!reply?.attachments?.length) return none;
+  const ids: string[] = [];
+  const refused: { name: string; message: string }[] = [];
+  for (const file of reply.attachments.slice(0, MAX_ATTACHMENTS)) {
+    try {
+      const got = await deps.readSlackFile(file.url);
+      const contentType = got.contentType.startsWith("text/html") ? file.mimetype : got.contentType || file.mimetype;
+      ids.push(
+        (await prepareMedia(deps.db, { body: got.body, contentType, source: file.url, createdBy: reply.user })).id,
+      );
+    } catch (error) {
+      if (!(error instanceof MediaRefused)) throw error;
+      refused.push({ name: file.name, message: error.message });
+    }
+  }
+  if (reply.attachments.length > MAX_ATTACHMENTS)
+    refused.push({
+      name: reply.attachments[MAX_ATTACHMENTS]!.name,
+      message: `a text carries at most ${MAX_ATTACHMENTS} files.`,
+    });
+  return { ids, refused };
+}
+
+/** Twilio's limit of media per message. */
+const MAX_ATTACHMENTS = 10;

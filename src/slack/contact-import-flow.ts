@@ -1,6 +1,13 @@
+import { createReadStream } from "node:fs";
 import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
-import { importContacts, ImportRejected, type ImportProgress } from "../services/contact-import";
+import {
+  importContacts,
+  ImportRejected,
+  MAX_IMPORT_BYTES,
+  type ImportProgress,
+  type ImportSummary,
+} from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
 import { failureText } from "./answer-failure";
 import {
@@ -8,10 +15,12 @@ import {
   importRejectedMessage,
   importSummaryMessage,
   invalidRowsCsv,
+  skippedRowsNotAttachedMessage,
 } from "./blocks/contact-import";
-import { number, type SlackMessage } from "./blocks/kit";
+import { clip, number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 import { actorOf } from "./actor";
+import { downloadSlackFile, DOWNLOAD_TIMEOUT_MS, type DownloadedFile } from "./file-download";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
 export const PROGRESS_INTERVAL_MS = 4_000;
@@ -52,6 +61,7 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
   };
   deps.outbox.wake();
 
+  let summary: ImportSummary;
   let latest: ImportProgress = { rowsRead: 0, phase: "reading" };
   let shown = latest;
   const ticker = setInterval(() => {
@@ -62,33 +72,51 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     );
   }, PROGRESS_INTERVAL_MS);
   try {
-    const body = await downloadSlackFile(deps, client, request.fileId);
-    const summary = await importContacts(deps.db, body, await actorOf(deps, request.userId), {
-      defaultRegion: request.defaultRegion,
-      fileName,
-      onProgress: (progress) => (latest = progress),
-    });
+    // The whole file is on disk before the import's transaction opens: nothing waits on Slack inside it.
+    const file = await fetchUpload(deps, client, request.fileId);
+    try {
+      summary = await importContacts(deps.db, createReadStream(file.path), await actorOf(deps, request.userId), {
+        defaultRegion: request.defaultRegion,
+        fileName,
+        onProgress: (progress) => (latest = progress),
+      });
+    } finally {
+      await file.dispose();
+    }
     clearInterval(ticker);
     const seconds = (performance.now() - started) / 1000;
     log.info({ ...summary, invalidRows: summary.invalidRows.length, seconds }, "contacts imported");
     await update(importSummaryMessage(fileName, summary, seconds));
-    if (summary.invalid > 0) {
-      // The skipped rows go in the summary's thread once Slack has posted it (files are not chat posts).
-      const ts = await postedTs(deps, root.id);
-      const upload = {
-        channel_id: channel,
-        filename: `${fileName.replace(/\.csv$/i, "")}-skipped-rows.csv`,
-        title: `Skipped rows of ${fileName}`,
-        content: invalidRowsCsv(summary.invalidRows, summary.invalid),
-        initial_comment: `${number(summary.invalid)} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
-      };
-      await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
-    }
   } catch (error) {
     clearInterval(ticker);
     // The progress message becomes the answer: a rejected file's reason, or our failure (logged).
     const reason = failureText(log, error, { what: "importing the contacts", consequence: "nothing was imported" });
     await update(importRejectedMessage(fileName, reason));
+    return;
+  }
+  if (summary.invalid === 0) return;
+  // The skipped rows go in the summary's thread once Slack has posted it (files are not chat posts).
+  const ts = await postedTs(deps, root.id);
+  const stem = clip(fileName.replace(/\.csv$/i, ""), 60);
+  const upload = {
+    channel_id: channel,
+    filename: `${stem}-skipped-rows.csv`,
+    title: `Skipped rows of ${stem}`,
+    content: invalidRowsCsv(summary.invalidRows, summary.invalid),
+    initial_comment: `${number(summary.invalid)} rows were skipped. Fix them in your file and import it again: rows already imported are merged, not duplicated.`,
+  };
+  try {
+    await client.filesUploadV2(ts ? { ...upload, thread_ts: ts } : upload);
+  } catch (error) {
+    // The contacts are imported: the summary stays, and its thread says the report is missing.
+    log.warn({ err: error }, "skipped-rows report upload failed");
+    await enqueueSlackPost(deps.db.prisma, {
+      channel,
+      method: "chat.postMessage",
+      args: asJson(skippedRowsNotAttachedMessage()),
+      parentId: root.id,
+    });
+    deps.outbox.wake();
   }
 }
 
@@ -119,20 +147,13 @@ async function postedTs(deps: SlackDeps, outboxId: string): Promise<string | nul
   return null;
 }
 
-/** Slack serves uploaded files to the bot token; an HTML answer is its sign-in page, not the file. */
-async function downloadSlackFile(
-  deps: SlackDeps,
-  client: webApi.WebClient,
-  fileId: string,
-): Promise<AsyncIterable<Uint8Array>> {
+/** The uploaded file, copied from Slack to a temporary file within the download limits. */
+async function fetchUpload(deps: SlackDeps, client: webApi.WebClient, fileId: string): Promise<DownloadedFile> {
   const info = await client.files.info({ file: fileId });
   const url = info.file?.url_private_download;
   if (!url) throw new ImportRejected("Slack did not give us the file. Upload it again.");
-  const response = await fetch(url, { headers: { authorization: `Bearer ${deps.botToken}` } });
-  if (!response.ok || !response.body || (response.headers.get("content-type") ?? "").startsWith("text/html")) {
-    throw new ImportRejected(
-      "Slack would not let the app download the file. Check that the app has the files:read permission (reinstall it from the manifest) and upload again.",
-    );
-  }
-  return response.body as unknown as AsyncIterable<Uint8Array>;
+  return downloadSlackFile(url, deps.botToken, {
+    timeoutMs: deps.importDownloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS,
+    maxBytes: MAX_IMPORT_BYTES,
+  });
 }

@@ -10,10 +10,18 @@ export interface SlackDeps {
   logger: Logger;
   /** The bot token, for downloading files users upload (Slack serves them with a bearer token). */
   botToken: string;
+  /** How long an import may take to download its file from Slack (default DOWNLOAD_TIMEOUT_MS; tests shorten it). */
+  importDownloadTimeoutMs?: number;
   /** Where work that outlives its request runs (awaited on shutdown). */
   background: BackgroundWork;
   /** US dollars per SMS segment, for campaign cost estimates. */
   smsSegmentPriceUsd: number;
+  /** US dollars per MMS, for cost estimates of campaigns with media. */
+  mmsPriceUsd: number;
+  /** PUBLIC_URL, the https base Twilio and voters reach this app at: stored media are served under PUBLIC_URL/media/, and links in scripts go out as short links on it. */
+  publicUrl: string;
+  /** Downloads media links (the global fetch; tests point it at a local server). */
+  fetchMedia: typeof fetch;
   /** Sends texts (Twilio in production). */
   sms: SmsGateway;
   /** The number or Messaging Service texts go out from, as stored on each message. */

@@ -46,11 +46,25 @@ export function outboxWebClient(
   });
 }
 
-/** The outbox's SlackPoster over a WebClient: one call, its answer classified. */
+/** Slack refused a message's layout, not its words. */
+const BLOCK_ERRORS = new Set(["invalid_blocks", "invalid_blocks_format"]);
+
+/**
+ * The outbox's SlackPoster over a WebClient: one call, its answer classified. A message whose
+ * blocks Slack refuses is sent again as its fallback text alone, so what it says still arrives (an
+ * import's summary never leaves "Importing…" on screen); chat.update clears the old blocks with [].
+ */
 export class WebClientSlackPoster implements SlackPoster {
   constructor(private readonly client: WebClient) {}
 
   async call(method: SlackOutboxMethod, args: Record<string, unknown>): Promise<SlackPostOutcome> {
+    const outcome = await this.callOnce(method, args);
+    if (outcome.kind !== "rejected" || !BLOCK_ERRORS.has(outcome.error) || args.blocks === undefined) return outcome;
+    const { blocks: _refused, ...words } = args;
+    return this.callOnce(method, method === "chat.update" ? { ...words, blocks: [] } : words);
+  }
+
+  private async callOnce(method: SlackOutboxMethod, args: Record<string, unknown>): Promise<SlackPostOutcome> {
     try {
       const { ts } = (await this.client.apiCall(method, args)) as { ts?: unknown };
       return { kind: "posted", ts: typeof ts === "string" ? ts : null };

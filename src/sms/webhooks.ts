@@ -20,6 +20,8 @@ export interface TwilioWebhookDeps {
   /** The https base Twilio was given; signatures cover this URL, not our internal one. */
   publicUrl: string;
   logger: Logger;
+  /** The app's one clock: an inbound text is dated by it, like every text we send. */
+  clock: () => Date;
   /** Called after a new inbound text is stored, so it is processed at once. */
   onInboundStored?: () => void;
 }
@@ -128,15 +130,19 @@ export function inboundSmsRoute(deps: TwilioWebhookDeps): Handler {
       url: params[`MediaUrl${i}`] ?? "",
       contentType: params[`MediaContentType${i}`] ?? "",
     })).filter((m) => m.url);
-    const result = await recordInboundSms(deps.sql, {
-      sid: p.MessageSid,
-      from: p.From,
-      to: p.To,
-      body: p.Body,
-      media,
-      carrierKeyword: p.OptOutType ? CARRIER_KEYWORDS[p.OptOutType] : null,
-      raw: params,
-    });
+    const result = await recordInboundSms(
+      deps.sql,
+      {
+        sid: p.MessageSid,
+        from: p.From,
+        to: p.To,
+        body: p.Body,
+        media,
+        carrierKeyword: p.OptOutType ? CARRIER_KEYWORDS[p.OptOutType] : null,
+        raw: params,
+      },
+      deps.clock(),
+    );
     deps.logger.info({ sid: p.MessageSid, duplicate: !result.stored }, "twilio inbound stored");
     if (result.stored) deps.onInboundStored?.();
     send(res, 200, EMPTY_TWIML, "text/xml; charset=utf-8");

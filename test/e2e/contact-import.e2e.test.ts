@@ -144,4 +144,26 @@ describe.each(BACKENDS)("contact import through Slack (%s)", (_name, create) => 
     expect(String(answer.args.text)).toContain('No phone column found. The file\'s columns are: "name", "email"');
     expect(await h.app.db.prisma.contact.count()).toBe(before);
   });
+
+  it("replaces the progress message even when Slack refuses the summary's blocks", async () => {
+    h.slack.failNext("chat.update", { error: "invalid_blocks" });
+    const file = h.slack.addFile({
+      name: "refused.csv",
+      bytes: Buffer.from('phone,notes\n2125550166,ok\n"=HYPERLINK(""https://evil.example"")",x\n'),
+      mimetype: "text/csv",
+    });
+    await submitModal(file);
+    const refused = await h.slack.waitFor("chat.update", (c) => c.error === "invalid_blocks", 15_000);
+    const words = await h.slack.waitFor(
+      "chat.update",
+      (c) => c.status === 200 && !c.error && String(c.args.text).includes("Imported *refused.csv*"),
+      15_000,
+    );
+    expect(words.args.ts).toBe(refused.args.ts);
+    expect(words.args.blocks).toEqual([]);
+    // The skipped row's cell reaches the report as text a spreadsheet will not run.
+    await h.slack.waitFor("files.completeUploadExternal", () => true, 15_000);
+    const report = [...h.slack.uploads.values()].map((b) => b.toString()).find((t) => t.includes("HYPERLINK"));
+    expect(report).toContain(`3,"'=HYPERLINK(""https://evil.example"")"`);
+  });
 });

@@ -197,14 +197,14 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     );
     await slack(eventBody(messageEvent({ channel: REPLIES, threadTs: rootTs, text: "from a bot", fromBot: true })));
     await slack(eventBody(messageEvent({ channel: REPLIES, user: BEN, text: "not in a thread" })));
-    // A file cannot go out as a text: the volunteer is told, nothing is sent.
+    // A file that is no readable picture cannot go out as MMS: the volunteer is told why, nothing is sent.
     const flyer = h.slack.addFile({ name: "flyer.png", bytes: Buffer.from("png"), mimetype: "image/png" });
     await slack(
       eventBody(
         messageEvent({ channel: REPLIES, user: BEN, threadTs: rootTs, text: "here's the flyer", files: [flyer] }),
       ),
     );
-    await waitPost(REPLIES, (m) => (m.text ?? "").includes("files cannot be sent as texts yet"));
+    await waitPost(REPLIES, (m) => (m.text ?? "").includes("“flyer.png” cannot be sent as a text message"));
     expect(h.twilio.messages.filter((m) => m.body.includes("flyer"))).toHaveLength(0);
 
     // An opt-out phrase mid-conversation: suppressed everywhere, one confirmation (not a Twilio keyword).

@@ -37,7 +37,9 @@ const COMMANDS: { command: string; text: string; volunteer: boolean }[] = [
   { command: "/campaign", text: "send Nope", volunteer: true },
   { command: "/campaign", text: "replies Nope", volunteer: false },
   { command: "/campaign", text: "followup Nope", volunteer: false },
+  { command: "/campaign", text: "report Nope", volunteer: true },
   { command: "/campaign", text: "audit Nope", volunteer: false },
+  { command: "/campaign", text: "export Nope", volunteer: false },
   { command: "/campaign", text: "pause Nope", volunteer: false },
   { command: "/campaign", text: "resume Nope", volunteer: false },
   { command: "/campaign", text: "archive Nope", volunteer: false },
@@ -46,6 +48,7 @@ const COMMANDS: { command: string; text: string; volunteer: boolean }[] = [
   { command: "/segment", text: "show Nope", volunteer: true },
   { command: "/segment", text: "delete Nope", volunteer: false },
   { command: "/contacts", text: "import", volunteer: false },
+  { command: "/contacts", text: "unlock +12125550000", volunteer: false },
 ];
 
 describe.each(BACKENDS)("roles (%s)", (_name, create) => {

@@ -34,6 +34,23 @@ describe("fake Slack Web API", () => {
     expect(fake.calls[0]!.at).toBeInstanceOf(Date);
   });
 
+  it("opens one direct message per user, the same id each time, and takes a Buffer through files v2 into it", async () => {
+    const first = await client.conversations.open({ users: "U0ANA" });
+    const again = await client.conversations.open({ users: "U0ANA" });
+    expect(first.channel?.id).toMatch(/^D/);
+    expect(again.channel?.id).toBe(first.channel?.id);
+    expect((again as { already_open?: boolean }).already_open).toBe(true);
+    await expect(client.conversations.open({ users: "" })).rejects.toMatchObject({
+      data: { error: "users_list_not_supplied" },
+    });
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    await client.filesUploadV2({ channel_id: first.channel!.id!, file: bytes, filename: "chart.png", title: "Chart" });
+    const done = fake.callsTo("files.completeUploadExternal")[0]!;
+    expect(done.args.channel_id).toBe(first.channel?.id);
+    const [file] = done.args.files as { id: string }[];
+    expect(fake.uploads.get(file!.id)).toEqual(bytes);
+  });
+
   it("receives chat.postMessage blocks parsed from the form body and returns increasing ts", async () => {
     const blocks = [
       { type: "section", block_id: "b1", text: { type: "mrkdwn", text: "*Hello* voter" } },

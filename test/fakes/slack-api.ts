@@ -46,6 +46,8 @@ export interface SlackCall {
   status: number;
   /** Slack's `error` when the answer was `ok: false`. */
   error?: string;
+  /** The answer's body (Web API calls): e.g. the `ts` chat.postMessage gave the message. */
+  response?: Record<string, unknown>;
 }
 
 export interface SlackFailure {
@@ -158,6 +160,13 @@ export interface FakeSlack {
   addUser(user: Partial<SlackUser> & { id: string }): SlackUser;
   /** Seeds a user group (usergroups.list / usergroups.users.list); returns its id (S…). */
   addUsergroup(group: { handle: string; name?: string; users: string[] }): string;
+  /**
+   * From now on downloads send their headers and the first half of the file, then stall until the
+   * returned function is called (a slow or stuck transfer from Slack's CDN).
+   */
+  holdDownloads(): () => void;
+  /** Resolves once a held download has sent its first half. */
+  downloadStalled(): Promise<void>;
   /** Seeds a file (as if a user shared it) whose url_private_download serves `bytes`. */
   addFile(file: {
     name: string;
@@ -244,6 +253,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const messages = new Map<string, Record<string, unknown>>();
   const reactions = new Set<string>();
   let latencyMs = 0;
+  /** While set, downloads send their headers and first half, then wait for this to resolve. */
+  let downloadsHeld: Promise<void> | undefined;
+  const downloadsStarted: Array<() => void> = [];
   // Message timestamps: unique and increasing, shaped like Slack's "1700000000.000100".
   let tsCounter = 100;
   let url = "";
@@ -554,6 +566,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         }),
       };
     },
+    // A direct message between the bot and one user (`users`): the same D… id every time, as in Slack.
+    "conversations.open": (args) => {
+      const users = str(args.users)?.split(",") ?? [];
+      if (users.length !== 1) throw new SlackApiError(users.length ? "not_supported" : "users_list_not_supplied");
+      const id = `D${users[0]!.replace(/^[A-Z]/, "")}`;
+      const existing = channels.get(id);
+      const channel =
+        existing ?? addChannel({ id, name: id, is_channel: false, is_im: true, is_private: true, creator: users[0]! });
+      return { channel: { id: channel.id }, ...(existing ? { already_open: true } : {}) };
+    },
     "conversations.invite": (args) => {
       const id = requireChannel(args);
       if (!str(args.users)) throw new SlackApiError("no_user");
@@ -600,6 +622,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const list = args.files;
       if (!Array.isArray(list) || list.length === 0) throw new SlackApiError("invalid_arguments");
       const channel = str(args.channel_id) ?? str(args.channels);
+      // Slack's own check: a user id (U…) is refused; a DM needs its D… id from conversations.open.
+      if (str(args.channel_id) && !/^[CGDZ][A-Z0-9]{8,}$/.test(str(args.channel_id)!))
+        throw new SlackApiError("invalid_arguments", {
+          response_metadata: {
+            messages: ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"],
+          },
+        });
       const done = list.map((entry: { id?: string; title?: string }) => {
         const stored = entry.id ? files.get(entry.id) : undefined;
         if (!stored) throw new SlackApiError("file_not_found");
@@ -708,6 +737,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(clock()),
       status: answer.status,
       error: answer.body.ok === false ? String(answer.body.error) : undefined,
+      response: answer.body,
     });
     if (latencyMs > 0) await sleep(latencyMs);
     sendJson(res, answer.status, answer.body, answer.headers);
@@ -773,9 +803,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         "text/html; charset=utf-8",
       );
     }
-    sendText(res, 200, stored.bytes, stored.meta.mimetype, {
-      "content-disposition": `attachment; filename="${stored.meta.name.replace(/"/g, "")}"`,
-    });
+    const headers = { "content-disposition": `attachment; filename="${stored.meta.name.replace(/"/g, "")}"` };
+    if (!downloadsHeld) return sendText(res, 200, stored.bytes, stored.meta.mimetype, headers);
+    const held = downloadsHeld;
+    const half = Math.floor(stored.bytes.length / 2);
+    res.writeHead(200, { "content-type": stored.meta.mimetype, "content-length": stored.bytes.length, ...headers });
+    await new Promise<void>((resolve) => res.write(stored.bytes!.subarray(0, half), () => resolve()));
+    downloadsStarted.splice(0).forEach((notify) => notify());
+    await held;
+    res.end(stored.bytes.subarray(half));
   }
 
   /** response_url posts: Bolt's respond() sends JSON. */
@@ -885,6 +921,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     addUser,
     addFile,
+    holdDownloads() {
+      let release!: () => void;
+      downloadsHeld = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        downloadsHeld = undefined;
+        release();
+      };
+    },
+    downloadStalled: () => new Promise<void>((resolve) => downloadsStarted.push(resolve)),
     close: () => closeServer(server),
   };
 }

@@ -65,6 +65,7 @@ export async function startHarness(
     database: target,
     logLevel: "silent",
     smsSegmentPriceUsd: 0.0083,
+    mmsPriceUsd: 0.02,
     organization: { timeZone: "America/New_York" },
     conversations: { nudgeAfterMinutes: 20, releaseAfterMinutes: 90 },
     ...settings,

@@ -32,6 +32,21 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the webhook address and secret only as a pair", () => {
+    expect(loadConfig(valid).webhooks).toBeUndefined();
+    const both = { ...valid, WEBHOOK_URL: "https://crm.example.org/hooks/texting", WEBHOOK_SECRET: "s".repeat(32) };
+    expect(loadConfig(both).webhooks).toEqual({ url: both.WEBHOOK_URL, secret: both.WEBHOOK_SECRET });
+    expect(problemsOf({ ...valid, WEBHOOK_URL: both.WEBHOOK_URL })).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET is not set, but WEBHOOK_URL is: set both or neither/),
+    ]);
+    expect(problemsOf({ ...both, WEBHOOK_SECRET: "short" })).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET must be at least 16 characters/),
+    ]);
+    expect(problemsOf({ ...both, WEBHOOK_URL: "crm.example.org" })).toEqual([
+      expect.stringMatching(/^WEBHOOK_URL must be a URL/),
+    ]);
+  });
+
   it("reads the SMS price for cost estimates, defaulting to Twilio's US list price", () => {
     expect(loadConfig(valid).smsSegmentPriceUsd).toBe(0.0083);
     expect(loadConfig({ ...valid, SMS_SEGMENT_PRICE_USD: "0.0079" }).smsSegmentPriceUsd).toBe(0.0079);

@@ -21,6 +21,7 @@ export function campaignFixClicked(deps: SlackDeps) {
         const campaign = await applyScriptFix(deps.db, { scriptId: scriptId ?? "", code: code ?? "" }, actor);
         const report = await campaignReport(deps.db, campaign, {
           pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+          pricePerMmsUsd: deps.mmsPriceUsd,
           now: deps.clock(),
           timeZone: deps.orgTimeZone,
         });

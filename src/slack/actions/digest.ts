@@ -21,7 +21,13 @@ export function digestOpenCardClicked(deps: SlackDeps) {
       try {
         if (!isUuid(campaignId)) throw new Error("digest button without a campaign id");
         const role = await deps.roles.roleOf(volunteer);
-        const draw = await drawCard(deps.db, { campaignId, volunteer, role, now: deps.clock() });
+        const draw = await drawCard(deps.db, {
+          campaignId,
+          volunteer,
+          role,
+          now: deps.clock(),
+          publicUrl: deps.publicUrl,
+        });
         await respond({ ...textingMessage(draw), replace_original: false });
       } catch (error) {
         await respond({

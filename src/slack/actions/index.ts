@@ -5,6 +5,7 @@ import {
   THREAD_FOLLOW_UP,
   THREAD_OPT_OUT,
   THREAD_RELEASE,
+  THREAD_SHOW_PHONE,
   THREAD_TAG,
 } from "../blocks/conversation";
 import { DIGEST_OPEN_CARD } from "../blocks/digest";
@@ -25,6 +26,7 @@ import {
   threadFollowUpPicked,
   threadOptOutClicked,
   threadReleaseClicked,
+  threadShowPhoneClicked,
   threadTagPicked,
 } from "./thread-controls";
 
@@ -39,6 +41,7 @@ export function register(app: SlackListenerRegistrar, deps: SlackDeps): void {
   app.action(THREAD_FOLLOW_UP, threadFollowUpPicked(deps));
   app.action(THREAD_CANNED, threadCannedPicked(deps));
   app.action(THREAD_OPT_OUT, threadOptOutClicked(deps));
+  app.action(THREAD_SHOW_PHONE, threadShowPhoneClicked(deps));
   app.action(TEXTING_SKIP, textingSkipClicked(deps));
   app.action(SEGMENT_FIELD_ACTIONS, segmentFieldChanged(deps));
   app.options(SEGMENT_TAG_ACTIONS, segmentTagOptions(deps));

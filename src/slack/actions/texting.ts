@@ -35,14 +35,22 @@ export function textingSendClicked(deps: SlackDeps) {
           deps.db,
           deps.sms,
           { campaignContactId: value.cc, intentId: value.i, volunteer, role, now },
-          { sender: deps.sender },
+          { sender: deps.sender, publicUrl: deps.publicUrl },
         );
         const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
         const lead = outcome.kind === "already-handled" ? `:information_source: ${outcome.message}` : undefined;
         if (outcome.kind === "failed" && outcome.alertAdmins) await alertOrganizer(deps, outcome, now);
         const sentInSession =
           (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
-        const draw = await drawCard(deps.db, { campaignId: value.c, volunteer, role, now, notes, sentInSession });
+        const draw = await drawCard(deps.db, {
+          campaignId: value.c,
+          volunteer,
+          role,
+          now,
+          notes,
+          sentInSession,
+          publicUrl: deps.publicUrl,
+        });
         await respond({ replace_original: true, ...textingMessage(draw, lead) });
       } catch (error) {
         await respond(
@@ -97,6 +105,7 @@ export function textingSkipClicked(deps: SlackDeps) {
           now,
           notes: note ? [note] : [],
           sentInSession: Number(value.n) || 0,
+          publicUrl: deps.publicUrl,
         });
         await respond({ replace_original: true, ...textingMessage(draw) });
       } catch (error) {

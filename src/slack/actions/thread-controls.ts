@@ -12,8 +12,9 @@ import {
   setFollowUp,
   toggleTag,
 } from "../../services/conversation-controls";
+import { fullPhoneOf } from "../../services/contact-phones";
 import { answerFailure } from "../answer-failure";
-import { slackThreadRenderer } from "../blocks/conversation";
+import { fullPhoneMessage, slackThreadRenderer } from "../blocks/conversation";
 import type { SlackDeps } from "../deps";
 import { actorOf } from "../actor";
 import type { Actor } from "../../services/actors";
@@ -72,3 +73,22 @@ export const threadCannedPicked = (deps: SlackDeps) =>
   control(deps, "sending the canned reply", async (d, i) => {
     await sendCannedReply(controlDeps(d), i.conversationId, i.choice, i.actor, i.actionKey);
   });
+
+/** "Full number": an organizer gets the voter's number in a message only they see; anyone else a refusal. */
+export const threadShowPhoneClicked =
+  (deps: SlackDeps) =>
+  async ({ ack, action, body, respond }: ControlArgs): Promise<void> => {
+    await ack();
+    const conversationId = action.type === "button" ? (action.value ?? "") : "";
+    const user = body.user.id;
+    try {
+      const { phone, contactName } = await fullPhoneOf(deps.db, await actorOf(deps, user), conversationId);
+      await respond(fullPhoneMessage(contactName, phone));
+    } catch (error) {
+      const answer = answerFailure(deps.logger, error, {
+        what: "showing the full number",
+        context: { user, conversationId },
+      });
+      await respond({ ...answer, replace_original: false });
+    }
+  };

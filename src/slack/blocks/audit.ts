@@ -14,6 +14,10 @@ const ACTIONS: Record<string, string> = {
   "canned-reply.save": "saved a canned reply",
   "opt-out": "opted the voter out",
   "opt-in": "opted back in",
+  "opt-out.lift": "lifted the opt-out lock (the number may be texted again)",
+  "campaign.export": "exported the campaign's contacts and messages",
+  "phone.show": "looked at the full phone number",
+  "webhook.failed": "could not deliver a webhook event for a day (check WEBHOOK_URL's receiver)",
 };
 
 const when = (at: Date, timeZone: string) =>
@@ -27,7 +31,8 @@ const when = (at: Date, timeZone: string) =>
   }).format(at);
 
 function line(entry: AuditLine, timeZone: string): string {
-  const who = entry.actor ? `<@${entry.actor}>${entry.role ? ` (${entry.role})` : ""}` : "the voter";
+  const nobody = entry.action.startsWith("webhook.") ? "the app" : "the voter";
+  const who = entry.actor ? `<@${entry.actor}>${entry.role ? ` (${entry.role})` : ""}` : nobody;
   if (entry.outcome === "refused") {
     return `• ${when(entry.at, timeZone)} · ${who} was *refused* ${escapeForSlack(entry.subject ?? entry.action)}`;
   }

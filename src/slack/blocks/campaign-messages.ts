@@ -2,7 +2,9 @@ import type { types } from "@slack/bolt";
 import { GOAL_LABELS, type GoalType } from "../../domain/campaign-form";
 import { escapeForSlack } from "../../domain/slack-text";
 import type { CampaignReport, ReadinessFinding, VariantReport } from "../../services/campaign-report";
-import type { CampaignRecord, CampaignSummary } from "../../services/campaigns";
+import type { CampaignSummary } from "../../services/campaign-list";
+import type { CampaignRecord } from "../../services/campaigns";
+import { goalProgressText } from "./goal";
 import {
   actions,
   button,
@@ -77,12 +79,14 @@ export function campaignListMessage(campaigns: readonly CampaignSummary[]): Ephe
   return ephemeral(`${campaigns.length} campaigns: ${campaigns.map((c) => escapeForSlack(c.name)).join(", ")}`, blocks);
 }
 
-function variantBlocks(v: VariantReport, pricePerSegment: number): KnownBlock[] {
+function variantBlocks(v: VariantReport, pricePerSegment: number, pricePerMms: number): KnownBlock[] {
   const title = v.kind === "initial" ? `Script ${v.label}` : v.label;
   const cost =
-    v.kind === "initial"
-      ? ` · ~${number(v.contacts)} contacts · ~${number(v.estimatedSegments)} segments · ~${usd(v.estimatedCostUsd)} at $${pricePerSegment}/segment`
-      : "";
+    v.kind !== "initial"
+      ? ""
+      : v.mms
+        ? ` · ~${number(v.contacts)} contacts · ~${number(v.contacts)} MMS · ~${usd(v.estimatedCostUsd)} at $${pricePerMms}/MMS`
+        : ` · ~${number(v.contacts)} contacts · ~${number(v.estimatedSegments)} segments · ~${usd(v.estimatedCostUsd)} at $${pricePerSegment}/segment`;
   const average =
     v.averageSegments === null ? `${v.sms.segments} as written` : `${v.averageSegments.toFixed(1)} on average`;
   const ucs = v.sms.encoding === "UCS-2" ? ` (forced by ${v.sms.nonGsmCharacters.map((c) => `“${c}”`).join(" ")})` : "";
@@ -164,8 +168,8 @@ export function campaignReportMessage(report: CampaignReport, heading?: string):
   const progress =
     c.status === "draft"
       ? null
-      : `*Progress:* ${number(p.sent)} texted · ${number(p.queued)} waiting · ${number(p.deferred)} waiting for sending hours · ${number(p.skipped)} skipped · ${number(p.replies)} replied · ` +
-        `${number(p.outcomes)}${c.goalTarget ? ` of ${number(c.goalTarget)}` : ""} “${escapeForSlack(c.goalOutcomeTag ?? "")}”`;
+      : `*Progress:* ${number(p.sent)} texted · ${number(p.queued)} waiting · ${number(p.deferred)} waiting for sending hours · ${number(p.skipped)} skipped · ${number(p.replies)} replied\n` +
+        `*Goal progress:* ${goalProgressText(p.goal)}`;
   const total = report.variants.filter((v) => v.kind === "initial").reduce((sum, v) => sum + v.estimatedCostUsd, 0);
   const blocks: KnownBlock[] = [
     section(heading ?? `${STATUS_ICONS[c.status]} *${escapeForSlack(c.name)}* (${c.status})`),
@@ -180,7 +184,7 @@ export function campaignReportMessage(report: CampaignReport, heading?: string):
     ),
     ...(capExposureText(report) ? [section(capExposureText(report)!)] : []),
     divider(),
-    ...report.variants.flatMap((v) => variantBlocks(v, report.pricePerSegmentUsd)),
+    ...report.variants.flatMap((v) => variantBlocks(v, report.pricePerSegmentUsd, report.pricePerMmsUsd)),
     context(
       `Estimated first-message cost: ~${usd(total)}. Previews use real contacts of the audience (phones masked).`,
     ),

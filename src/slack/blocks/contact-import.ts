@@ -1,7 +1,8 @@
 import type { types } from "@slack/bolt";
 import { escapeForSlack } from "../../domain/slack-text";
 import type { ImportSummary, InvalidRow } from "../../services/contact-import";
-import { input, message, modal, number, section, type SlackMessage } from "./kit";
+import { neutralizeSpreadsheetCell } from "../../domain/spreadsheet-cell";
+import { clip, input, message, modal, number, section, type SlackMessage } from "./kit";
 
 type ModalView = types.ModalView;
 
@@ -46,8 +47,16 @@ export function importModal(metadata: ImportModalMetadata): ModalView {
   });
 }
 
+/** Characters of a file name shown in a message (Slack takes names of any length). */
+export const SHOWN_FILE_NAME_CHARS = 80;
+/** Custom fields listed by name in the summary; the rest are counted. */
+export const LISTED_CUSTOM_FIELDS = 30;
+
+/** The uploaded file's name as mrkdwn: cut short, then escaped, so a name can neither ping, link nor crowd out the counts. */
+const shownFileName = (fileName: string) => escapeForSlack(clip(fileName, SHOWN_FILE_NAME_CHARS));
+
 export function importProgressMessage(fileName: string, rowsRead: number, phase: "reading" | "saving"): SlackMessage {
-  const file = escapeForSlack(fileName);
+  const file = shownFileName(fileName);
   return message(
     phase === "saving"
       ? `:hourglass_flowing_sand: Importing *${file}*: read ${number(rowsRead)} rows, now saving contacts…`
@@ -57,7 +66,7 @@ export function importProgressMessage(fileName: string, rowsRead: number, phase:
 
 export function importSummaryMessage(fileName: string, summary: ImportSummary, seconds: number): SlackMessage {
   const lines = [
-    `:white_check_mark: Imported *${escapeForSlack(fileName)}* in ${seconds.toFixed(1)} s.`,
+    `:white_check_mark: Imported *${shownFileName(fileName)}* in ${seconds.toFixed(1)} s.`,
     `• Rows read: *${number(summary.rowsRead)}*`,
     `• New contacts: *${number(summary.imported)}*`,
     `• Existing contacts updated: *${number(summary.updated)}*`,
@@ -65,19 +74,37 @@ export function importSummaryMessage(fileName: string, summary: ImportSummary, s
     `• Invalid rows skipped: *${number(summary.invalid)}*${summary.invalid ? " (see the attached CSV for each line and reason)" : ""}`,
     `• Opted-out numbers (kept, never texted): *${number(summary.suppressed)}*`,
   ];
-  if (summary.customFields.length)
-    lines.push(`Custom fields: ${summary.customFields.map((f) => `\`${escapeForSlack(f)}\``).join(", ")}`);
+  const fields = summary.customFields;
+  if (fields.length) {
+    // Backticks cannot be escaped in mrkdwn: a column name with one is shown without them.
+    const listed = fields
+      .slice(0, LISTED_CUSTOM_FIELDS)
+      .map((f) => `\`${escapeForSlack(clip(f, 60).replace(/`/g, "'"))}\``);
+    const more =
+      fields.length > LISTED_CUSTOM_FIELDS ? ` and ${number(fields.length - LISTED_CUSTOM_FIELDS)} more` : "";
+    lines.push(`Custom fields: ${listed.join(", ")}${more}`);
+  }
   return message(lines.join("\n"));
 }
 
 /** `reason` is plain text: a rejection written for the organizer, or the generic failure. */
 export function importRejectedMessage(fileName: string, reason: string): SlackMessage {
-  return message(`:x: Could not import *${escapeForSlack(fileName)}*. ${escapeForSlack(reason)}`);
+  return message(`:x: Could not import *${shownFileName(fileName)}*. ${escapeForSlack(clip(reason, 2_000))}`);
 }
 
-/** The downloadable report of skipped rows. */
+/** In the summary's thread when the skipped-rows file could not be attached. */
+export function skippedRowsNotAttachedMessage(): SlackMessage {
+  return message(
+    ":warning: The contacts above are imported, but Slack did not take the file listing the skipped rows. Import the same file again to get it: rows already imported are merged, not duplicated.",
+  );
+}
+
+/** The downloadable report of skipped rows: its cells are what the file held, so none may run as a formula. */
 export function invalidRowsCsv(rows: readonly InvalidRow[], total: number): string {
-  const quote = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const quote = (raw: string) => {
+    const value = neutralizeSpreadsheetCell(raw);
+    return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  };
   const lines = ["line,phone,reason", ...rows.map((r) => [String(r.line), quote(r.phone), quote(r.reason)].join(","))];
   if (total > rows.length) lines.push(`,,"…and ${total - rows.length} more invalid rows not listed"`);
   return `${lines.join("\n")}\n`;

@@ -12,11 +12,13 @@ import type {
 import { setAsideOptOutText, setAsideText, threadNoteText } from "./thread-notes";
 import type { types } from "@slack/bolt";
 import type { Prisma } from "../../db/generated/client";
-import { actions, button, context, option, plain, section, SLACK_LIMITS, staticSelect } from "./kit";
+import { actions, button, context, ephemeral, option, plain, section, SLACK_LIMITS, staticSelect } from "./kit";
 
 export const THREAD_ASSIGN = "thread_assign";
 export const THREAD_RELEASE = "thread_release";
 export const THREAD_OPT_OUT = "thread_opt_out";
+/** Organizers see the voter's full number (others are told it is for organizers). */
+export const THREAD_SHOW_PHONE = "thread_show_phone";
 export const THREAD_TAG = "thread_tag";
 export const THREAD_FOLLOW_UP = "thread_follow_up";
 export const THREAD_CANNED = "thread_canned";
@@ -78,6 +80,7 @@ function root(view: ThreadView): SlackMessageJson {
             }),
           ]
         : []),
+      button({ actionId: THREAD_SHOW_PHONE, text: "Full number", value }),
       optOut,
     ],
     "thread_controls",
@@ -162,3 +165,9 @@ export const slackThreadRenderer: ThreadRenderer = {
   setAside,
   channelNeedsBot,
 };
+
+/** An organizer's look at a voter's full number: only they see it, and it replaces nothing. */
+export const fullPhoneMessage = (contactName: string, phone: string) => ({
+  ...ephemeral(`:telephone_receiver: ${escapeForSlack(contactName)}: ${phone} (recorded in the audit trail)`),
+  replace_original: false,
+});

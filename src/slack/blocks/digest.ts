@@ -9,6 +9,7 @@ import type {
   VolunteerDigest,
   WaitingInDigest,
 } from "../../services/daily-digest";
+import { goalProgressText } from "./goal";
 import { button, clip, context, FALLBACK_TEXT_MAX, number, section, SLACK_LIMITS } from "./kit";
 
 /*
@@ -118,13 +119,7 @@ function yesterdayText(d: CampaignDigest): string {
     y.followUpTexts ? plural(y.followUpTexts, "follow-up") : null,
     inThreads ? `${plural(inThreads, "reply", "replies")} in threads` : null,
   ].filter((p) => p !== null);
-  const { outcomeTag, target, reached } = d.goal;
-  const goal =
-    outcomeTag && target
-      ? `${number(reached)} of ${number(target)} “${escapeForSlack(clip(outcomeTag, 40))}” (${Math.floor((reached / target) * 100)}%)`
-      : outcomeTag
-        ? `${number(reached)} “${escapeForSlack(clip(outcomeTag, 40))}”`
-        : "no outcome tag set";
+  const goal = goalProgressText(d.goal);
   return [
     `*:bar_chart: Yesterday (${dateLabel(y.date, "short")})*`,
     `• Texts sent: ${number(y.textsSent)}${parts.length ? ` (${parts.join(", ")})` : ""}`,

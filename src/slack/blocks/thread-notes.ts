@@ -9,7 +9,9 @@ import type { HelpNotSent, OptOutConfirmation, ReplyRefusal, ThreadNote } from "
 function refusalText(user: string, refusal: ReplyRefusal): string {
   switch (refusal.why) {
     case "file":
-      return `<@${user}>, files cannot be sent as texts yet: nothing went out. Reply with the words, and a public link to the picture if it matters.`;
+      return `<@${user}>, the file shared here could not be read from Slack, so nothing went out. Share it again, or reply with the words and a public link to it.`;
+    case "file-refused":
+      return `<@${user}>, nothing went out: ${refusal.files.map((f) => `“${escapeForSlack(f.name)}” cannot be sent as a text message: ${escapeForSlack(f.message)}`).join(" ")}`;
     case "empty":
       return `<@${user}>, that reply has no text to send: nothing went out.`;
     case "too-long":
@@ -96,5 +98,7 @@ export function threadNoteText(note: ThreadNote): string {
         : `:x: <@${note.user}>, Twilio never took your reply, so it was not sent. Send it again if it still matters:\n${quoteForSlack(note.text)}`;
     case "reply-set-aside":
       return `:warning: A reply in this thread could not be sent: ${escapeForSlack(setAsideText(note))}. Nothing went out to the voter: send it again.`;
+    case "voter-media-not-copied":
+      return `:warning: The voter also sent ${note.count === 1 ? "a picture or file" : `${number(note.count)} pictures or files`} that could not be copied here after several tries. ${note.twilioSid ? `${note.count === 1 ? "It is" : "They are"} kept at Twilio with message ${note.twilioSid} (Twilio Console → Messaging → Logs).` : "Ask them to send it again if it matters."}`;
   }
 }

@@ -1,9 +1,9 @@
+import { listCampaigns } from "../../services/campaign-list";
 import { EMPTY_CAMPAIGN_FORM, type CampaignForm } from "../../domain/campaign-form";
 import {
   campaignFormChoices,
   changeCampaignStatus,
   formOfCampaign,
-  listCampaigns,
   requireCampaign,
   requireEditableCampaign,
   type CampaignRecord,
@@ -37,11 +37,13 @@ import { cannedReplyModal } from "../blocks/canned-reply";
 import { textingMessage } from "../blocks/texting";
 import { answerFailure } from "../answer-failure";
 import { openFollowUp } from "./campaign-followup";
+import { showResults } from "./campaign-report";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
 import type { Actor } from "../../services/actors";
 import { latestAudit } from "../../services/audit";
 import { campaignAuditMessage } from "../blocks/audit";
+import { exportSubcommand } from "./campaign-export";
 import { slashCommand, type CommandArgs, type Subcommand } from "./router";
 
 export { CAMPAIGN_COMMAND };
@@ -90,6 +92,12 @@ export function campaignCommand(deps: SlackDeps) {
       { permission: "campaigns.read", what: "looking at a campaign" },
       (args, name) => show(deps, args, name),
     ),
+    named(
+      "report",
+      "how it is going: delivery, replies, opt-outs, clicks, goal progress, variants against A, volunteers, and a chart",
+      { permission: "campaigns.read", what: "reading campaign reports" },
+      (args, name, actor) => showResults(deps, args, name, actor),
+    ),
     named("edit", "change a draft or paused campaign", { ...manage, what: "editing a campaign" }, (args, name) =>
       openForm(deps, args, name),
     ),
@@ -123,6 +131,7 @@ export function campaignCommand(deps: SlackDeps) {
       { permission: "audit.read", what: "reading the audit trail" },
       (args, name) => showAudit(deps, args, name),
     ),
+    exportSubcommand(deps),
     status("pause", "stop sending until resumed", "pausing a campaign"),
     status("resume", "let volunteers send again", "resuming a campaign"),
     status("archive", "end a campaign for good (conversations and reports stay)", "archiving a campaign"),
@@ -211,8 +220,10 @@ async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, nam
         campaignReportMessage(
           await campaignReport(deps.db, campaign, {
             pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+            pricePerMmsUsd: deps.mmsPriceUsd,
             now: deps.clock(),
             timeZone: deps.orgTimeZone,
+            publicUrl: deps.publicUrl,
           }),
         ),
       );
@@ -247,6 +258,7 @@ async function launch(
 export async function launchAnswer(deps: SlackDeps, campaign: CampaignRecord, actor: Actor, confirmCapped = false) {
   const result = await launchCampaign(deps.db, campaign, {
     pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+    pricePerMmsUsd: deps.mmsPriceUsd,
     now: deps.clock(),
     timeZone: deps.orgTimeZone,
     confirmCapped,
@@ -326,6 +338,7 @@ async function startTexting(
             volunteer: actor.userId,
             role: actor.role,
             now: deps.clock(),
+            publicUrl: deps.publicUrl,
           }),
         ),
       );

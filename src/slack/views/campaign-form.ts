@@ -4,6 +4,8 @@ import { mergeFieldsFor } from "../../domain/script";
 import { campaignById, CampaignError, createCampaign, updateCampaign } from "../../services/campaigns";
 import { campaignReport } from "../../services/campaign-report";
 import { failureText } from "../answer-failure";
+import { prepareCampaignMedia } from "../../services/campaign-media";
+import { campaignMediaMessage } from "../blocks/campaign-media";
 import { campaignSavedMessage } from "../blocks/campaign-messages";
 import type { CampaignModalMetadata } from "../blocks/campaign-modal";
 import { readCampaignForm } from "../campaign-form";
@@ -49,14 +51,27 @@ export function campaignFormSubmitted(deps: SlackDeps) {
     await ack();
     deps.logger.info({ campaign: saved.id, user: body.user.id, mode: metadata.mode }, "campaign saved");
     const to = { channelId: metadata.channelId, userId: body.user.id };
-    deps.background.run("campaign-saved", () =>
-      summarize(deps, client, to, saved.id, {
+    deps.background.run("campaign-saved", async () => {
+      // Media first, so the summary after it already knows whether they are ready.
+      await checkMedia(deps, client, to, saved.id);
+      await summarize(deps, client, to, saved.id, {
         mode: metadata.mode,
         warnings: result.warnings,
         inserted: result.inserted,
-      }),
-    );
+      });
+    });
   };
+}
+
+/** Fetches, checks and stores the campaign's new media links, and tells the organizer each one's size before and after. */
+async function checkMedia(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  to: { channelId: string; userId: string },
+  campaignId: string,
+): Promise<void> {
+  const report = await prepareCampaignMedia(deps.db, deps, campaignId, to.userId);
+  if (report) await tellUser(client, to, campaignMediaMessage(report));
 }
 
 async function summarize(
@@ -70,6 +85,7 @@ async function summarize(
   if (!campaign) return;
   const report = await campaignReport(deps.db, campaign, {
     pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+    pricePerMmsUsd: deps.mmsPriceUsd,
     now: deps.clock(),
     timeZone: deps.orgTimeZone,
   });

@@ -8,6 +8,7 @@ import {
   textsTowardCapSql,
   type CapMessage,
 } from "../../../src/domain/frequency-cap";
+import { goalOutcomeSql, reachesGoal } from "../../../src/domain/goal-progress";
 import { usableValue, usableValueSql, PLACEHOLDER_VALUES } from "../../../src/domain/merge-values";
 import { CLAIMED, NOT_SENT, OUTBOUND_STATUSES, UNCONFIRMED } from "../../../src/domain/message-status";
 import { isOptedOut, optedOutSql } from "../../../src/domain/suppression";
@@ -146,6 +147,21 @@ describe.each(BACKENDS)("rule homes agree with their SQL twins (%s)", (_name, cr
           values,
         );
         expect(rows.map((r) => r.usable)).toEqual(values.map((v) => usableValue(v) !== null));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("agree on which conversations count toward a goal", async () => {
+    const tag = fc.constantFrom("pledged", "Pledged", "pledged ", "moved", "", "pledged to vote", "{a,b}", 'say "hi"');
+    await fc.assert(
+      fc.asyncProperty(fc.array(tag, { maxLength: 4 }), fc.option(tag, { nil: null }), async (tags, outcomeTag) => {
+        const [row] = await db.prisma.$queryRawUnsafe<{ hit: boolean | null }[]>(
+          `SELECT ${goalOutcomeSql("cv", "camp")} AS hit FROM (SELECT $1::text[] AS tags) cv, (SELECT $2::text AS "goalOutcomeTag") camp`,
+          tags,
+          outcomeTag,
+        );
+        expect(row!.hit === true).toBe(reachesGoal(tags, outcomeTag));
       }),
       { numRuns: 60 },
     );

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { audienceFilterSchema, type AudienceCondition, type AudienceFilter } from "../../../src/domain/audience-filter";
 import {
   audienceBreakdownSql,
+  audienceBreakdownsSql,
   audienceSampleSql,
   compileAudienceFilter,
   reachableAudienceSql,
@@ -363,6 +364,17 @@ describe.each(BACKENDS)("audience filters in SQL (%s)", (backend, create) => {
       const rows = await db.prisma.$queryRawUnsafe<AudienceBreakdownRow[]>(sql, ...params);
       expect(sorted(rows)).toEqual(sorted(expected(key)));
       expect(rows.map((r) => r.contacts)).toEqual([...rows.map((r) => r.contacts)].sort((a, b) => b - a));
+    }
+  });
+
+  it("gives both breakdowns in one pass, row for row as the two separate queries", async () => {
+    const both = audienceBreakdownsSql(studentFilter);
+    const rows = await db.prisma.$queryRawUnsafe<(AudienceBreakdownRow & { by: string })[]>(both.sql, ...both.params);
+    for (const by of ["state", "timeZone"] as const) {
+      const { sql, params } = audienceBreakdownSql(studentFilter, by);
+      const separate = await db.prisma.$queryRawUnsafe<AudienceBreakdownRow[]>(sql, ...params);
+      expect(separate.length).toBeGreaterThan(1);
+      expect(rows.filter((r) => r.by === by).map(({ value, contacts }) => ({ value, contacts }))).toEqual(separate);
     }
   });
 

@@ -1,3 +1,4 @@
+import { listCampaigns } from "../../../src/services/campaign-list";
 import fc from "fast-check";
 import type { Database } from "../../../src/db/database";
 import {
@@ -15,7 +16,6 @@ import {
   createCampaign,
   findCampaign,
   formOfCampaign,
-  listCampaigns,
   requireCampaign,
   updateCampaign,
 } from "../../../src/services/campaigns";

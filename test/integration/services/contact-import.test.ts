@@ -77,6 +77,21 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     expect(await db.prisma.contact.count({ where: { phone: "+13125550102" } })).toBe(1);
   });
 
+  it("stores tags and values with quotes, backslashes, braces and tabs exactly, new contacts and merged ones alike", async () => {
+    const odd = ['say "hi"', "back\\slash", "{braces}", "tab\there", "NULL"];
+    const csv = [
+      "phone,first,tags,Note",
+      `212-555-0171,"Ann ""Q"" \\","${odd.join(";").replace(/"/g, '""')}","{""a"":1}\\N"`,
+    ].join("\n");
+    // The first import COPYs a new contact; the second merges into it.
+    await run(`${csv}\n`);
+    await run(`${csv}\n`);
+    const stored = await db.prisma.contact.findUniqueOrThrow({ where: { phone: "+12125550171" } });
+    expect(stored.firstName).toBe('Ann "Q" \\');
+    expect(stored.tags).toEqual(odd.map((t) => t.toLowerCase()));
+    expect(stored.customFields).toEqual({ Note: '{"a":1}\\N' });
+  });
+
   it("keeps characters of two, three and four bytes whole however the bytes are cut", async () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `Chloé,Gar€ía,(212) 555-${String(1000 + i)},🎉 ${i}`);
     const csv = `first,last,phone,Note\n${rows.join("\n")}\n`;
@@ -128,6 +143,20 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
         Buffer.concat([Buffer.from(`phone\n${goodRows}\n`), Buffer.from([0x00, 0x0a])]),
         /not text \(it contains binary data\)/,
       ));
+    it("more named columns than an import takes", () =>
+      rejects(
+        `phone,${Array.from({ length: 250 }, (_, i) => `Column ${i}`).join(",")}\n(646) 555-0100${",x".repeat(250)}\n`,
+        /The file has 251 columns; an import takes at most 200\. Delete the columns/,
+      ));
+    it("a column name longer than 100 characters", () =>
+      rejects(
+        `phone,first name,${"Very long header ".repeat(10)}\n(646) 555-0100,Ana,x\n`,
+        /Column 3 has a name of 169 characters \("Very long header Very long header Very l…"\); a column name can have at most 100/,
+      ));
+    it("a row of empty cells longer than 1 MB", () =>
+      rejects(`phone\n(646) 555-0100${",".repeat(1_100_000)}\n`, /A row of the file is longer than 1 MB/));
+    it("a quoted value over 1 MB spread over many lines", () =>
+      rejects(`phone,notes\n(646) 555-0100,"${"note\n".repeat(250_000)}"\n`, /A row of the file is longer than 1 MB/));
     it("a file over the size limit", () =>
       rejects(`phone\n${goodRows}\n`, /larger than 1 KB\. Split it into smaller CSV files/, { maxBytes: 1000 }));
   });
@@ -200,8 +229,9 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
       fc.asyncProperty(
         fc.array(rowArb, { minLength: 1, maxLength: 12 }),
         fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom(undefined, 1, 120),
         fc.boolean(),
-        async (rows, batchContacts, withExisting) => {
+        async (rows, batchContacts, chunkChars, withExisting) => {
           await db.prisma.contact.deleteMany();
           const existing = new Map<string, Expected>();
           if (withExisting) {
@@ -229,7 +259,7 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
             "phone,first name,zip,tags,Ward",
             ...rows.map((r) => `${r.phone},${r.first},${r.zip},${r.tags.join(";")},${r.ward}`),
           ].join("\n");
-          const summary = await run(csv, { batchContacts });
+          const summary = await run(csv, { batchContacts, ...(chunkChars ? { chunkChars } : {}) });
           const want = expected(existing, rows);
           expect(summary).toMatchObject({
             imported: want.imported,

@@ -65,7 +65,11 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     ] as const;
     for (const [i, [from, body]] of bodies.entries()) {
       const sid = `SM${String(i).padStart(32, "b")}`;
-      await recordInboundSms(db.sql, { sid, from, to: "+12125550199", body, media: [], raw: { MessageSid: sid } });
+      await recordInboundSms(
+        db.sql,
+        { sid, from, to: "+12125550199", body, media: [], raw: { MessageSid: sid } },
+        new Date(),
+      );
     }
     await new ConversationInbox(deps, MEMBERS).drain();
 
@@ -99,14 +103,18 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
         receivedAt: old,
       })),
     });
-    await recordInboundSms(db.sql, {
-      sid: "SM0000000000000000000000000000good",
-      from: "+13125550100",
-      to: "+12125550199",
-      body: "who is this?",
-      media: [],
-      raw: { MessageSid: "SM0000000000000000000000000000good" },
-    });
+    await recordInboundSms(
+      db.sql,
+      {
+        sid: "SM0000000000000000000000000000good",
+        from: "+13125550100",
+        to: "+12125550199",
+        body: "who is this?",
+        media: [],
+        raw: { MessageSid: "SM0000000000000000000000000000good" },
+      },
+      new Date(),
+    );
     const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < 10; tick++) await inbox.drain();
     const good = await db.prisma.inboundEvent.findFirstOrThrow({
@@ -141,14 +149,18 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       data: { contactId: contact.id, slackChannelId: "general", slackThreadTs: "1700000000.000100" },
     });
     const sid = "SM00000000000000000000000000poison";
-    await recordInboundSms(db.sql, {
-      sid,
-      from: contact.phone,
-      to: "+12125550199",
-      body: "Is the polling place open <!channel>?",
-      media: [],
-      raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" },
-    });
+    await recordInboundSms(
+      db.sql,
+      {
+        sid,
+        from: contact.phone,
+        to: "+12125550199",
+        body: "Is the polling place open <!channel>?",
+        media: [],
+        raw: { MessageSid: sid, From: contact.phone, Body: "Is the polling place open <!channel>?" },
+      },
+      new Date(),
+    );
     const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
@@ -214,14 +226,18 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       data: { campaignId: campaign.id, contactId: contact.id, slackChannelId: "general", slackThreadTs: "1.000100" },
     });
     const sid = "SM0000000000000000000000000optout1";
-    await recordInboundSms(db.sql, {
-      sid,
-      from: contact.phone,
-      to: "+12125550199",
-      body: "please stop texting me",
-      media: [],
-      raw: { MessageSid: sid },
-    });
+    await recordInboundSms(
+      db.sql,
+      {
+        sid,
+        from: contact.phone,
+        to: "+12125550199",
+        body: "please stop texting me",
+        media: [],
+        raw: { MessageSid: sid },
+      },
+      new Date(),
+    );
     const inbox = new ConversationInbox(deps, MEMBERS);
     for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 
@@ -251,7 +267,11 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     );
     try {
       const sid = "SM0000000000000000000000000optout2";
-      await recordInboundSms(db.sql, { sid, from: phone, to: "+12125550199", body: "STOP", media: [], raw: {} });
+      await recordInboundSms(
+        db.sql,
+        { sid, from: phone, to: "+12125550199", body: "STOP", media: [], raw: {} },
+        new Date(),
+      );
       const inbox = new ConversationInbox(deps, MEMBERS);
       for (let tick = 0; tick < MAX_INBOX_ATTEMPTS + 3; tick++) await inbox.drain();
 

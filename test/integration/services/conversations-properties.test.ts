@@ -119,14 +119,18 @@ describe.each(BACKENDS)("exactly-once conversations (%s)", (name, create) => {
             texts.add(s.text);
             await Promise.all(
               Array.from({ length: s.copies }, () =>
-                recordInboundSms(db.sql, {
-                  sid: sid(s.text),
-                  from: VOTER,
-                  to: SENDER,
-                  body: voterBody(s.text),
-                  media: [],
-                  raw: { MessageSid: sid(s.text), From: VOTER, To: SENDER, Body: voterBody(s.text) },
-                }),
+                recordInboundSms(
+                  db.sql,
+                  {
+                    sid: sid(s.text),
+                    from: VOTER,
+                    to: SENDER,
+                    body: voterBody(s.text),
+                    media: [],
+                    raw: { MessageSid: sid(s.text), From: VOTER, To: SENDER, Body: voterBody(s.text) },
+                  },
+                  NOW,
+                ),
               ),
             );
           } else {

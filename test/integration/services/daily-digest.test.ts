@@ -270,7 +270,7 @@ describe.each(BACKENDS)("daily digest (%s)", (_name, create) => {
         repliedVoters: 2,
         optOuts: 1,
       },
-      goal: { outcomeTag: "pledged", target: 10, reached: 2 },
+      goal: { outcomeTag: "pledged", target: 10, reached: 2, share: 0.2 },
     });
     const record = (await campaignById(db, a.id))!;
     const warnings = await dailyCapWarnings(db, record, {

@@ -96,14 +96,18 @@ describe.each(BACKENDS)("follow-up texts (%s)", (name, create) => {
     expect((await sendAll(campaign.id, T0)).to).toHaveLength(5);
 
     // Rae replies, Otto opts out, Cam gets two texts from another campaign (the cap is 3 per 7 days).
-    const inbound = await recordInboundSms(db.sql, {
-      sid: `SM${"1".padStart(32, "0")}`,
-      from: CONTACTS.replied.phone,
-      to: SENDER,
-      body: "Who is this?",
-      media: [],
-      raw: {},
-    });
+    const inbound = await recordInboundSms(
+      db.sql,
+      {
+        sid: `SM${"1".padStart(32, "0")}`,
+        from: CONTACTS.replied.phone,
+        to: SENDER,
+        body: "Who is this?",
+        media: [],
+        raw: {},
+      },
+      clock,
+    );
     expect(inbound.stored).toBe(true);
     await db.prisma.optOut.create({ data: { phone: CONTACTS.optedOut.phone, source: "reply_phrase" } });
     for (const hours of [20, 21]) {
@@ -227,18 +231,18 @@ describe.each(BACKENDS)("follow-up texts (%s)", (name, create) => {
           if (e.kind === "reply" || e.kind === "optOut") now = new Date(now.getTime() + 60_000);
           if (e.kind === "reply") {
             const phone = phones[e.who]!;
-            await recordInboundSms(db.sql, {
-              sid: `SM${String(++sid).padStart(32, "0")}`,
-              from: phone,
-              to: SENDER,
-              body: "ok",
-              media: [],
-              raw: {},
-            });
-            await db.prisma.message.updateMany({
-              where: { twilioSid: `SM${String(sid).padStart(32, "0")}` },
-              data: { createdAt: now },
-            });
+            await recordInboundSms(
+              db.sql,
+              {
+                sid: `SM${String(++sid).padStart(32, "0")}`,
+                from: phone,
+                to: SENDER,
+                body: "ok",
+                media: [],
+                raw: {},
+              },
+              now,
+            );
             if (!replied.has(phone)) replied.set(phone, now);
           }
           if (e.kind === "optOut") {

@@ -28,7 +28,9 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
 
   it("stores an inbound text once, however often it is delivered, and keeps the raw webhook", async () => {
     const sms = inbound({ media: [{ url: "https://api.twilio.com/media/ME1", contentType: "image/jpeg" }] });
-    const results = await Promise.all(Array.from({ length: 8 }, () => recordInboundSms(db.sql, sms)));
+    // Dated by the app's clock (here a Monday morning of the past), not by the database's.
+    const receivedAt = new Date("2026-11-30T15:00:00.123Z");
+    const results = await Promise.all(Array.from({ length: 8 }, () => recordInboundSms(db.sql, sms, receivedAt)));
     expect(results.filter((r) => r.stored)).toHaveLength(1);
     const messages = await db.prisma.message.findMany({ where: { twilioSid: sms.sid } });
     expect(messages).toHaveLength(1);
@@ -38,6 +40,7 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
       mediaUrls: ["https://api.twilio.com/media/ME1"],
       status: "received",
       contactId: null,
+      createdAt: receivedAt,
     });
     const events = await db.prisma.inboundEvent.findMany({ where: { source: "twilio.sms", externalId: sms.sid } });
     expect(events).toHaveLength(1);
@@ -48,7 +51,7 @@ describe.each(BACKENDS)("inbound texts and delivery callbacks (%s)", (_name, cre
 
   it("links an inbound text to the contact with that phone number", async () => {
     const contact = await db.prisma.contact.create({ data: { phone: "+15555550177", firstName: "Ana" } });
-    const result = await recordInboundSms(db.sql, inbound({ from: "+15555550177" }));
+    const result = await recordInboundSms(db.sql, inbound({ from: "+15555550177" }), new Date());
     expect(result).toMatchObject({ stored: true, contactId: contact.id });
   });
 

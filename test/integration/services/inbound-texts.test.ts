@@ -66,7 +66,7 @@ describe.each(BACKENDS)("the app's own answers to voters' texts (%s)", (_name, c
   /** The voter texts `body`; the inbox processes it. */
   async function texts(phone: string, body: string, carrierKeyword: CarrierKeyword | null = null) {
     const sid = `SM${String(++sids).padStart(32, "0")}`;
-    await recordInboundSms(db.sql, { sid, from: phone, to: SENDER, body, media: [], carrierKeyword, raw: {} });
+    await recordInboundSms(db.sql, { sid, from: phone, to: SENDER, body, media: [], carrierKeyword, raw: {} }, now);
     await new ConversationInbox(deps, MEMBERS).drain();
     const message = await db.prisma.message.findUniqueOrThrow({ where: { twilioSid: sid } });
     const notes = await db.prisma.slackOutbox.findMany({

@@ -41,6 +41,32 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
     ]);
   });
 
+  it("posts a message whose blocks Slack refuses as its text alone; an edit also clears the old blocks", async () => {
+    const blocks = Array.from({ length: 51 }, (_, i) => ({
+      type: "section",
+      text: { type: "mrkdwn", text: `line ${i}` },
+    }));
+    const posted = await poster.call("chat.postMessage", { channel: "C1", text: "Imported *list.csv*", blocks });
+    expect(posted).toEqual({ kind: "posted", ts: expect.stringMatching(/^\d+\.\d{6}$/) });
+    const [refused, words] = slack.callsTo("chat.postMessage");
+    expect(refused).toMatchObject({ error: "invalid_blocks" });
+    expect(words!.args).toEqual({ channel: "C1", text: "Imported *list.csv*" });
+
+    const ts = (posted as { ts: string }).ts;
+    slack.failNext("chat.update", { error: "invalid_blocks" });
+    expect(
+      await poster.call("chat.update", { channel: "C1", ts, text: "Done", blocks: [{ type: "divider" }] }),
+    ).toEqual({ kind: "posted", ts });
+    expect(slack.callsTo("chat.update")[1]!.args).toEqual({ channel: "C1", ts, text: "Done", blocks: [] });
+
+    slack.failNext("chat.postMessage", { error: "invalid_blocks" });
+    slack.failNext("chat.postMessage", { error: "message_too_long" });
+    expect(await poster.call("chat.postMessage", { channel: "C1", text: "x", blocks: [{ type: "divider" }] })).toEqual({
+      kind: "rejected",
+      error: "message_too_long",
+    });
+  });
+
   it("reports a 429 with its Retry-After at once, without waiting or retrying", async () => {
     slack.failNext("chat.postMessage", { retryAfterSeconds: 30 });
     expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
@@ -65,14 +91,6 @@ describe("the outbox's Slack poster, against the fake Slack", () => {
       slack.failNext("chat.postMessage", { error });
       expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({ kind: "rejected", error });
     }
-    const blocks = Array.from({ length: 51 }, (_, i) => ({
-      type: "section",
-      text: { type: "mrkdwn", text: `line ${i}` },
-    }));
-    expect(await poster.call("chat.postMessage", { channel: "C1", text: "too long", blocks })).toEqual({
-      kind: "rejected",
-      error: "invalid_blocks",
-    });
     slack.failNext("chat.postMessage", { status: 400 });
     expect(await poster.call("chat.postMessage", { channel: "C1", text: "x" })).toEqual({
       kind: "rejected",

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { compareVariants, erfc, textsPerVariantToDetect } from "../../../src/domain/ab-test";
+import { abVerdict, compareVariants, erfc, textsPerVariantToDetect } from "../../../src/domain/ab-test";
 
 /*
  * Reference values were computed independently with Python's math.erfc (the C library's erfc) from
@@ -69,5 +69,66 @@ describe("A/B statistics", () => {
     expect(textsPerVariantToDetect(0.5, 0.1)).toBe(388);
     expect(textsPerVariantToDetect(0, 0.03)).toBeNull();
     expect(textsPerVariantToDetect(0.1, 0)).toBeNull();
+  });
+});
+
+describe("A/B verdicts", () => {
+  it("call a significant difference likely real, with its size and p-value", () => {
+    const verdict = abVerdict({ sent: 1000, successes: 100 }, { sent: 1000, successes: 142 });
+    expect(verdict.kind).toBe("likely-real");
+    if (verdict.kind !== "likely-real") return;
+    expect(verdict.difference).toBeCloseTo(0.042, 12);
+    expect(verdict.pValue).toBeCloseTo(0.00398, 5);
+  });
+
+  it("say how many more texts per variant would tell a 3-point difference", () => {
+    // Pooled rate 11%: 1,907 texts per variant tell 11% from 14% (5% two-sided, 80% power); each sent 100.
+    const verdict = abVerdict({ sent: 100, successes: 10 }, { sent: 100, successes: 12 });
+    expect(verdict).toEqual({
+      kind: "not-enough-data",
+      moreTexts: 1807,
+      detectable: 0.03,
+      difference: expect.any(Number),
+    });
+    expect(textsPerVariantToDetect(0.11, 0.03)).toBe(1907);
+  });
+
+  it("ask to confirm a larger difference seen, not only 3 points", () => {
+    const verdict = abVerdict({ sent: 40, successes: 4 }, { sent: 40, successes: 8 });
+    expect(verdict.kind).toBe("not-enough-data");
+    if (verdict.kind === "not-enough-data") expect(verdict.detectable).toBeCloseTo(0.1, 12);
+  });
+
+  it("find no real difference once both have enough texts", () => {
+    const verdict = abVerdict({ sent: 5000, successes: 500 }, { sent: 5000, successes: 505 });
+    expect(verdict.kind).toBe("no-real-difference");
+    if (verdict.kind === "no-real-difference") expect(verdict.pValue).toBeGreaterThan(0.05);
+  });
+
+  it("have no verdict without texts or without a single success", () => {
+    expect(abVerdict({ sent: 0, successes: 0 }, { sent: 10, successes: 1 })).toEqual({
+      kind: "no-data",
+      why: "not-sent",
+    });
+    expect(abVerdict({ sent: 50, successes: 0 }, { sent: 50, successes: 0 })).toEqual({
+      kind: "no-data",
+      why: "no-successes",
+    });
+  });
+
+  it("never ask for fewer than one more text when the difference is not yet telling", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.nat(),
+        fc.nat(),
+        (n1, n2, s1, s2) => {
+          const v = abVerdict({ sent: n1, successes: s1 % (n1 + 1) }, { sent: n2, successes: s2 % (n2 + 1) });
+          if (v.kind === "not-enough-data") return v.moreTexts >= 1 && v.detectable >= 0.03;
+          return true;
+        },
+      ),
+    );
   });
 });

@@ -105,6 +105,27 @@ describe("cutting contacts into chunks", () => {
   })();
   const stage = (row: string[]) => stager.stage(row, 2) as StagedContact;
 
+  it("counts the characters of the chunk's lines, folded lines included, and starts again at zero", () => {
+    const chunker = new ContactChunker();
+    const total = () => chunker.take().lines.reduce((n, line) => n + line.length, 0);
+    chunker.add(stage(["(212) 555-0101", "Ana", "10001", "volunteer", ""]));
+    chunker.add(stage(["(415) 555-0102", "Ben", "", "", "7"]));
+    chunker.add(stage(["212.555.0101", "Anastasia", "", "donor", "4"]));
+    const counted = chunker.chars;
+    expect(counted).toBeGreaterThan(0);
+    expect(total()).toBe(counted);
+    expect(chunker.chars).toBe(0);
+  });
+
+  it("keeps only the start of a long bad phone cell for the skipped-rows report", () => {
+    const bad = stager.stage(["x".repeat(10_000), "Ana", "", "", ""], 7);
+    expect(bad).toEqual({
+      line: 7,
+      reason: `"${"x".repeat(39)}…" is not a valid phone number`,
+      phone: `${"x".repeat(39)}…`,
+    });
+  });
+
   it("folds a phone repeated inside a chunk and flags one repeated from an earlier chunk", () => {
     const chunker = new ContactChunker();
     expect(chunker.add(stage(["(212) 555-0101", "Ana", "10001", "volunteer", ""]))).toBe(false);

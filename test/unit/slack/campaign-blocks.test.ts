@@ -83,6 +83,7 @@ describe("campaign blocks", () => {
         frequencyCapCount: 3,
         frequencyCapDays: 7,
         mediaUrls: [],
+        mediaIds: [],
         createdBy: "U1",
         createdAt: new Date(),
         segment: null,
@@ -95,9 +96,17 @@ describe("campaign blocks", () => {
         about: `Script ${i}`,
         message: "Problem <@U123>",
       })),
-      progress: { queued: 0, sent: 0, skipped: 0, deferred: 0, replies: 0, outcomes: 0 },
+      progress: {
+        queued: 0,
+        sent: 0,
+        skipped: 0,
+        deferred: 0,
+        replies: 0,
+        goal: { outcomeTag: "pledged", target: 10, reached: 0, share: 0 },
+      },
       capExposure: null,
       pricePerSegmentUsd: 0.0083,
+      pricePerMmsUsd: 0.02,
       timeZone: "America/New_York",
     } satisfies CampaignReport;
     const message = campaignReportMessage(report);

@@ -34,6 +34,7 @@ describe("thread messages", () => {
       "thread_tag",
       "thread_follow_up",
       "thread_canned",
+      "thread_show_phone",
       "thread_opt_out",
     ]);
     expect(actions.elements![1]!.options![0]!.value).toBe("c1|pledged");

@@ -51,7 +51,7 @@ function digest(extra: Partial<CampaignDigest> = {}): CampaignDigest {
       repliedVoters: 25,
       optOuts: 4,
     },
-    goal: { outcomeTag: "pledged", target: 500, reached: 120 },
+    goal: { outcomeTag: "pledged", target: 500, reached: 120, share: 0.24 },
     cap: {
       count: 3,
       days: 7,
@@ -84,7 +84,7 @@ describe("the daily digest", () => {
         "• Texts sent: 120 (100 first texts, 15 follow-ups, 5 replies in threads)",
         "• Replies: 30 from 25 voters",
         "• Opt-outs: 4",
-        "• Goal: 120 of 500 “pledged” (24%)",
+        "• Goal: 120 of 500 “pledged” ▓▓░░░░░░░░ 24%",
       ].join("\n"),
     );
     expect(cap).toBe(
@@ -115,7 +115,7 @@ describe("the daily digest", () => {
       digest({
         waiting: { total: 0, shown: [] },
         cap: { count: 3, days: 7, skippedForCap: 0, oneFromCap: 0, overlaps: [] },
-        goal: { outcomeTag: null, target: null, reached: 0 },
+        goal: { outcomeTag: null, target: null, reached: 0, share: null },
       }),
     );
     const texts = textsOf(quiet);
@@ -137,7 +137,7 @@ describe("the daily digest", () => {
             waiting(2, { link: "https://x.example/a|b>c", assignee: "<!everyone>" }),
           ],
         },
-        goal: { outcomeTag: "<!here>", target: 10, reached: 1 },
+        goal: { outcomeTag: "<!here>", target: 10, reached: 1, share: 0.1 },
         cap: {
           count: 3,
           days: 7,

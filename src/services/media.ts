@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import type { Database } from "../db/database";
+import { mediaServableSql } from "../domain/media-access";
+import { compressForMms } from "../media/mms";
+
+/** 144 random bits in base64url: the id is the secret in PUBLIC_URL/media/<id>, so it is never derived from anything. */
+export function newMediaId(): string {
+  return randomBytes(18).toString("base64url");
+}
+
+const MEDIA_ID = /^[A-Za-z0-9_-]{24}$/;
+
+export interface StoredMedia {
+  id: string;
+  contentType: string;
+  bytes: number;
+  originalBytes: number;
+}
+
+export async function storeMedia(
+  db: Database,
+  media: {
+    body: Buffer;
+    contentType: string;
+    originalBytes: number;
+    source?: string | null;
+    createdBy?: string | null;
+  },
+): Promise<StoredMedia> {
+  const row = await db.prisma.media.create({
+    data: {
+      id: newMediaId(),
+      contentType: media.contentType,
+      body: new Uint8Array(media.body),
+      bytes: media.body.length,
+      originalBytes: media.originalBytes,
+      source: media.source ?? null,
+      createdBy: media.createdBy ?? null,
+    },
+    select: { id: true, contentType: true, bytes: true, originalBytes: true },
+  });
+  return row;
+}
+
+/** Compresses for MMS (refusals are `MediaRefused`, a UserError) and stores the result. */
+export async function prepareMedia(
+  db: Database,
+  input: { body: Buffer; contentType: string; source?: string | null; createdBy?: string | null },
+): Promise<StoredMedia> {
+  const fit = await compressForMms(input.body, input.contentType);
+  return storeMedia(db, { ...fit, originalBytes: input.body.length, source: input.source, createdBy: input.createdBy });
+}
+
+const SERVABLE_MEDIA = `SELECT m."contentType", m.body FROM "Media" m WHERE m.id = $1 AND ${mediaServableSql("m.id", "$2::timestamptz")}`;
+
+/** The item if something that uses it is active now (domain/media-access.ts), else null. */
+export async function findServableMedia(
+  db: Database,
+  id: string,
+  now: Date,
+): Promise<{ contentType: string; body: Buffer } | null> {
+  if (!MEDIA_ID.test(id)) return null;
+  const [row] = await db.sql.query<{ contentType: string; body: Uint8Array }>(SERVABLE_MEDIA, [id, now.toISOString()]);
+  return row
+    ? { contentType: row.contentType, body: Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength) }
+    : null;
+}
+
+/** The public address Twilio fetches an item from. */
+export function mediaUrl(publicUrl: string, id: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/media/${id}`;
+}

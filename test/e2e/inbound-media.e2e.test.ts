@@ -1,0 +1,230 @@
+import pino from "pino";
+import { jobDeps } from "../../src/app";
+import { JOBS, runJob } from "../../src/jobs/scheduler";
+import { MAX_MEDIA_COPY_ATTEMPTS } from "../../src/services/inbound-media";
+import { createTwilioGateway } from "../../src/sms/twilio-gateway";
+import {
+  blockActionsPayload,
+  eventBody,
+  messageEvent,
+  inboundSmsParams,
+  interactionBody,
+  postToSlackApp,
+  postTwilioWebhook,
+  slashCommandBody,
+} from "../fakes/signing";
+import type { SlackCall } from "../fakes/slack-api";
+import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
+import { launchedCampaign } from "../support/campaigns";
+import { BACKENDS } from "../support/databases";
+import { noisyJpeg, pdf } from "../support/media-fixtures";
+
+jest.setTimeout(120_000);
+
+const ORGANIZER = "U0ORGANIZER";
+const ANA = "U0ANA";
+const REPLIES = "C0REPLIES";
+const MONDAY_10AM_NY = new Date("2026-11-30T15:00:00Z");
+type Posted = {
+  text?: string;
+  thread_ts?: string;
+  blocks?: Array<{ elements?: Array<{ action_id?: string; value?: string }> }>;
+};
+
+describe.each(BACKENDS)(
+  "media in conversations: voters' pictures into the thread, volunteers' files out as MMS (%s)",
+  (_name, create) => {
+    let h: Harness;
+    let now = MONDAY_10AM_NY;
+
+    beforeAll(async () => {
+      h = await startHarness(create, { clock: () => now });
+    });
+    afterAll(() => h?.close());
+
+    const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });
+    const mms = (from: string, body: string, media: Array<{ url: string; contentType: string }>) =>
+      postTwilioWebhook(h.app.localUrl, PUBLIC_URL, "/twilio/sms", h.config.twilio.authToken, {
+        ...inboundSmsParams({ from, to: SENDER, body, media }),
+      });
+    const threadPost = (predicate: (m: Posted) => boolean) =>
+      h.slack.waitFor(
+        "chat.postMessage",
+        (c: SlackCall) => c.args.channel === REPLIES && c.status === 200 && predicate(c.args as Posted),
+        15_000,
+      );
+
+    /** The copier job as the scheduler runs it (under its lock; a cron tick holding it meanwhile is waited out). */
+    async function runCopier(): Promise<Record<string, unknown>> {
+      const job = JOBS.find((j) => j.name === "copy-inbound-media")!;
+      const sms = createTwilioGateway({ ...h.config.twilio }, PUBLIC_URL);
+      const deps = jobDeps({ db: h.app.db, logger: pino({ level: "silent" }), sms, clock: () => now }, h.config);
+      for (;;) {
+        const outcome = await runJob(deps, job);
+        if (outcome.ran) return outcome.result;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    /** A contact texted once by a running campaign (Ana clicked Send), so their reply opens a thread. */
+    async function texted(name: string, phone: string): Promise<void> {
+      await h.app.db.prisma.contact.create({
+        data: { phone, firstName: "Dana", zip: "10001", state: "NY", timeZone: "America/New_York", tags: [name] },
+      });
+      await launchedCampaign(h.app.db, { name, tag: name, createdBy: ORGANIZER, form: { channelId: REPLIES } });
+      await slack(
+        slashCommandBody({
+          command: "/campaign",
+          text: `send ${name}`,
+          user_id: ANA,
+          response_url: h.slack.responseUrl(`${name}-card`),
+        }),
+      );
+      const card = (await h.slack.waitFor("response_url", (c) => c.args.responseId === `${name}-card`)).args as Posted;
+      const send = card.blocks!.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "texting_send")!;
+      await slack(
+        interactionBody(
+          blockActionsPayload({
+            actionId: "texting_send",
+            value: send.value!,
+            userId: ANA,
+            responseUrl: h.slack.responseUrl(`${name}-sent`),
+          }),
+        ),
+      );
+      await h.slack.waitFor("response_url", (c) => c.args.responseId === `${name}-sent`);
+    }
+
+    it("posts the text without waiting, then uploads the photo into the same thread (files v2) and stores it with the message", async () => {
+      await texted("photos", "+12125550401");
+      const photo = await noisyJpeg(800, 600, 80);
+      const url = h.twilio.hostMedia(photo, "image/jpeg");
+      expect((await mms("+12125550401", "This is my polling place", [{ url, contentType: "image/jpeg" }])).status).toBe(
+        200,
+      );
+
+      const voterText = await threadPost(
+        (m) => Boolean(m.thread_ts) && String(m.text).includes("This is my polling place"),
+      );
+      const threadTs = (voterText.args as Posted).thread_ts!;
+      const message = await h.app.db.prisma.message.findFirstOrThrow({
+        where: { direction: "inbound", fromPhone: "+12125550401" },
+      });
+      expect(message.mediaIds).toEqual([]); // the text went first; the picture is the copier's job
+
+      expect(await runCopier()).toMatchObject({ copied: 1 });
+      const completed = await h.slack.waitFor("files.completeUploadExternal", (c) => c.args.channel_id === REPLIES);
+      expect(completed.args.thread_ts).toBe(threadTs);
+      expect(h.slack.callsTo("files.getUploadURLExternal").length).toBeGreaterThan(0);
+      const uploaded = [...h.slack.uploads.values()];
+      expect(uploaded.some((bytes) => bytes.equals(photo))).toBe(true);
+
+      const stored = await h.app.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
+      expect(stored.mediaIds).toHaveLength(1);
+      expect(stored.mediaCopyNextAt).toBeNull();
+      const media = await h.app.db.prisma.media.findUniqueOrThrow({ where: { id: stored.mediaIds[0]! } });
+      expect(Buffer.from(media.body).equals(photo)).toBe(true);
+      expect(media.contentType).toBe("image/jpeg");
+      expect(media.source).toBe(url);
+      // A voter's picture is never served back out through PUBLIC_URL/media.
+      expect((await fetch(`${h.app.localUrl}/media/${media.id}`)).status).toBe(404);
+
+      // Copied once: the next run has nothing to do.
+      expect(await runCopier()).toMatchObject({ copied: 0, retrying: 0, gaveUp: 0 });
+    });
+
+    it("retries a picture Twilio cannot serve with growing waits, then says so in the thread; the text is posted regardless", async () => {
+      await texted("lost", "+12125550402");
+      const missing = `${h.twilio.url}/2010-04-01/Accounts/${h.config.twilio.accountSid}/Messages/MM0/Media/ME0`;
+      await mms("+12125550402", "Did you get my photo?", [{ url: missing, contentType: "image/jpeg" }]);
+      await threadPost((m) => Boolean(m.thread_ts) && String(m.text).includes("Did you get my photo?"));
+
+      for (let attempt = 1; attempt <= MAX_MEDIA_COPY_ATTEMPTS; attempt++) {
+        const result = await runCopier();
+        const message = await h.app.db.prisma.message.findFirstOrThrow({
+          where: { fromPhone: "+12125550402", direction: "inbound" },
+        });
+        expect(message.mediaCopyAttempts).toBe(attempt);
+        if (attempt < MAX_MEDIA_COPY_ATTEMPTS) {
+          expect(result).toMatchObject({ retrying: 1 });
+          // Not due again at once: the wait doubles.
+          expect(message.mediaCopyNextAt!.getTime() - now.getTime()).toBe(2 ** (attempt - 1) * 60_000);
+          expect(await runCopier()).toMatchObject({ retrying: 0 });
+          now = new Date(message.mediaCopyNextAt!.getTime());
+        } else {
+          expect(result).toMatchObject({ gaveUp: 1 });
+          expect(message.mediaCopyNextAt).toBeNull();
+        }
+      }
+      const note = await threadPost((m) => String(m.text).includes("could not be copied here"));
+      expect(String((note.args as Posted).text)).toMatch(/kept at Twilio with message MM[0-9a-f]{32}/);
+    });
+    /** A conversation whose thread is open (the voter answered), and that thread's ts. */
+    async function openThread(name: string, phone: string): Promise<string> {
+      await texted(name, phone);
+      await mms(phone, `Yes, tell me more (${name})`, []);
+      const post = await threadPost((m) => Boolean(m.thread_ts) && String(m.text).includes(`(${name})`));
+      return (post.args as Posted).thread_ts!;
+    }
+    const volunteerReply = (
+      threadTs: string,
+      text: string,
+      file: { name: string; bytes: Buffer; mimetype: string },
+    ) => {
+      const shared = h.slack.addFile({ ...file, user: ANA });
+      return slack(eventBody(messageEvent({ channel: REPLIES, user: ANA, threadTs, text, files: [shared] })));
+    };
+
+    it("sends a volunteer's thread reply with a photo as one MMS: compressed, stored, served at PUBLIC_URL/media/<id>", async () => {
+      const threadTs = await openThread("flyer", "+12125550403");
+      h.twilio.reset();
+      const photo = await noisyJpeg(2400, 1600);
+      expect(
+        (
+          await volunteerReply(threadTs, "Here is the flyer", {
+            name: "flyer.jpg",
+            bytes: photo,
+            mimetype: "image/jpeg",
+          })
+        ).status,
+      ).toBe(200);
+
+      // The inbox sends it (after compressing the photo): wait for the reply's text to exist and be sent.
+      const reply = {
+        direction: "outbound" as const,
+        toPhone: "+12125550403",
+        initiated: false,
+        status: { not: "claimed" },
+      };
+      const deadline = Date.now() + 60_000;
+      while (!(await h.app.db.prisma.message.findFirst({ where: reply })) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const sent = await h.app.db.prisma.message.findFirstOrThrow({ where: reply });
+      expect(sent.body).toBe("Here is the flyer");
+      expect(sent.mediaIds).toHaveLength(1);
+      expect(h.twilio.messages).toHaveLength(1);
+      expect(h.twilio.messages[0]).toMatchObject({
+        body: "Here is the flyer",
+        mediaUrls: [`${PUBLIC_URL}/media/${sent.mediaIds[0]}`],
+      });
+      const media = await h.app.db.prisma.media.findUniqueOrThrow({ where: { id: sent.mediaIds[0]! } });
+      expect(media).toMatchObject({ contentType: "image/jpeg", originalBytes: photo.length, createdBy: ANA });
+      expect(media.bytes).toBeLessThanOrEqual(614_400);
+      const res = await fetch(`${h.app.localUrl}/media/${media.id}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-length")).toBe(String(media.bytes));
+    });
+
+    it("sends nothing for a reply with a file that cannot go out, and says why in the thread", async () => {
+      const threadTs = await openThread("agenda", "+12125550404");
+      h.twilio.reset();
+      await volunteerReply(threadTs, "The agenda", { name: "agenda.pdf", bytes: pdf(), mimetype: "application/pdf" });
+      const note = await threadPost((m) => String(m.text).includes("cannot be sent as a text message"));
+      expect(String((note.args as Posted).text)).toMatch(
+        /nothing went out: “agenda\.pdf” cannot be sent as a text message: A PDF cannot be sent by text/,
+      );
+      expect((note.args as Posted).thread_ts).toBe(threadTs);
+      expect(h.twilio.messages).toHaveLength(0);
+    });
+  },
+);
