@@ -16,6 +16,11 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
   },
   {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { sourceType: "module", globals: { process: "readonly", console: "readonly" } },
+    rules: { "no-console": "off" },
+  },
+  {
     files: ["bench/**", "demo/run.ts", "prisma/**", "manifest/**", ".ci/**", "src/jobs/cli.ts"],
     rules: { "no-console": "off" },
   },

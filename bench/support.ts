@@ -2,6 +2,7 @@ import { fork, spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { startFakeSlack, type FakeSlack } from "../test/fakes/slack-api";
+import { startFakeTwilio } from "../test/fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN } from "../test/support/app-harness";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -24,8 +25,13 @@ export function percentile(sorted: number[], p: number): number {
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Environment for the real app against a fake Slack on `port`, logging warnings only. */
-export function appEnv(slack: FakeSlack, port: number, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return appEnvironment(slack.apiUrl, port, { LOG_LEVEL: "warn", ...extra });
+export function appEnv(
+  slack: FakeSlack & { twilioUrl?: string },
+  port: number,
+  extra: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const twilio = slack.twilioUrl ? { TWILIO_API_URL: slack.twilioUrl } : {};
+  return appEnvironment(slack.apiUrl, port, { LOG_LEVEL: "warn", ...twilio, ...extra });
 }
 
 /** Starts the built app (`node dist/src/main.js`, what `npm start` runs after building). */
@@ -51,12 +57,14 @@ export async function waitHealthy(port: number, timeoutMs = 120_000): Promise<vo
   throw new Error(`app on port ${port} not healthy after ${timeoutMs} ms`);
 }
 
-export async function withFakeSlack<T>(fn: (slack: FakeSlack) => Promise<T>): Promise<T> {
+/** A fake Slack, and a fake Twilio beside it (the app checks its credentials at boot). */
+export async function withFakeSlack<T>(fn: (slack: FakeSlack & { twilioUrl: string }) => Promise<T>): Promise<T> {
   const slack = await startFakeSlack({ tokens: [BOT_TOKEN] });
+  const twilio = await startFakeTwilio();
   try {
-    return await fn(slack);
+    return await fn(Object.assign(slack, { twilioUrl: twilio.url }));
   } finally {
-    await slack.close();
+    await Promise.all([slack.close(), twilio.close()]);
   }
 }
 

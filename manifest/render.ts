@@ -1,9 +1,13 @@
 /**
- * Prints slack-manifest.yml with the placeholder host replaced by a real public URL.
- * Usage: npm run manifest -- https://texting.example.org   (or set PUBLIC_URL)
+ * Prints slack-manifest.yml for your app, and nothing else, on stdout.
+ *   npm run --silent manifest -- https://texting.example.org > manifest.yml   (or set PUBLIC_URL)
+ *   npm run --silent manifest -- --socket > manifest.yml                       (Socket Mode: no public URL)
+ *   npm run manifest -- https://texting.example.org --out manifest.yml
+ * (npm prints its own "> script" banner on stdout unless given --silent; --out avoids it.)
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseDocument } from "yaml";
 
 export const MANIFEST_PATH = path.resolve(__dirname, "../slack-manifest.yml");
 export const PLACEHOLDER_BASE = "https://YOUR-PUBLIC-HOST";
@@ -25,16 +29,45 @@ export function renderManifest(publicUrl: string, template = readFileSync(MANIFE
   return template.split(PLACEHOLDER_BASE).join(base);
 }
 
-if (require.main === module) {
-  const publicUrl = process.argv[2] ?? process.env.PUBLIC_URL;
-  if (!publicUrl) {
-    console.error("Give the public https URL: npm run manifest -- https://texting.example.org (or set PUBLIC_URL)");
-    process.exit(2);
-  }
+/**
+ * The manifest for Socket Mode: events, commands and interactivity arrive over the app-level
+ * token's WebSocket, so Slack needs no request URL at all.
+ */
+export function renderSocketModeManifest(template = readFileSync(MANIFEST_PATH, "utf8")): string {
+  const doc = parseDocument(template);
+  const commands = doc.getIn(["features", "slash_commands"]) as { items: unknown[] } | undefined;
+  commands?.items.forEach((_, i) => doc.deleteIn(["features", "slash_commands", i, "url"]));
+  doc.deleteIn(["settings", "event_subscriptions", "request_url"]);
+  doc.deleteIn(["settings", "interactivity", "request_url"]);
+  doc.deleteIn(["settings", "interactivity", "message_menu_options_url"]);
+  doc.setIn(["settings", "socket_mode_enabled"], true);
+  return doc.toString();
+}
+
+function main(argv: string[]): number {
+  const outAt = argv.indexOf("--out");
+  const out = outAt >= 0 ? argv[outAt + 1] : undefined;
+  const rest = argv.filter((a, i) => a !== "--socket" && i !== outAt && i !== outAt + 1);
+  const socket = argv.includes("--socket");
+  const publicUrl = rest[0] ?? process.env.PUBLIC_URL;
+  let text: string;
   try {
-    process.stdout.write(renderManifest(publicUrl));
+    if (socket) text = renderSocketModeManifest();
+    else if (!publicUrl) {
+      console.error(
+        "Give the public https URL: npm run --silent manifest -- https://texting.example.org (or set PUBLIC_URL), or --socket for Socket Mode.",
+      );
+      return 2;
+    } else text = renderManifest(publicUrl);
   } catch (error) {
     console.error((error as Error).message);
-    process.exit(2);
+    return 2;
   }
+  if (out) {
+    writeFileSync(out, text);
+    console.error(`Wrote ${out}. Paste it at api.slack.com/apps → Create New App → From an app manifest.`);
+  } else process.stdout.write(text);
+  return 0;
 }
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,9 +1,13 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { z } from "zod";
 
 /** Every environment variable the app reads, with what it is for and where to find it. */
 export const ENVIRONMENT = {
   SLACK_BOT_TOKEN: "Slack bot token (xoxb-…): Slack app settings → OAuth & Permissions → Bot User OAuth Token.",
+  SLACK_APP_TOKEN:
+    "Optional: app-level token (xapp-…) with connections:write; when set, Slack events arrive over Socket Mode instead of HTTP (Basic Information → App-Level Tokens).",
   SLACK_SIGNING_SECRET:
     "Verifies that requests come from Slack: Slack app settings → Basic Information → Signing Secret.",
   TWILIO_ACCOUNT_SID: "Twilio account (AC…): Twilio Console → Account Info.",
@@ -12,7 +16,7 @@ export const ENVIRONMENT = {
     "Messaging Service that sends the texts (MG…): Twilio Console → Messaging → Services. Set this or TWILIO_FROM_NUMBER.",
   TWILIO_FROM_NUMBER: "Sending number in E.164 (+15551234567), used when no Messaging Service is set.",
   PUBLIC_URL:
-    "The https address Slack and Twilio reach this app at, e.g. https://texting.example.org (Twilio signatures are checked against it).",
+    "The https address Slack and Twilio reach this app at, e.g. https://texting.example.org (Twilio signatures are checked against it); http only for localhost.",
   PORT: "Port the HTTP server listens on (default 3000).",
   DATABASE_URL: "PostgreSQL connection URL. Leave unset to use the embedded database (PGlite) in DATA_DIR.",
   DATA_DIR: "Folder for the embedded database (default ./data). Ignored when DATABASE_URL is set.",
@@ -41,12 +45,23 @@ export const ENVIRONMENT = {
     "Optional: minutes a voter's reply may wait for the volunteer in charge before the conversation goes back to the pool (default 90).",
   HTTP_MAX_IN_FLIGHT:
     "Optional: requests from Slack, and from Twilio, the app works on at once (each); more are answered at once with 503 and Retry-After instead of queueing (default 64).",
+  SHUTDOWN_DRAIN_SECONDS:
+    "Optional: on SIGTERM, seconds /healthz answers 503 while requests are still served, so a load balancer stops routing here before the port closes (default 5; SIGINT skips it).",
 } as const;
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT;
 
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `must be a URL starting with http:// or https:// (${what})` });
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Slack and Twilio call only https addresses; plain http is for trying it on this machine. */
+export function isAcceptablePublicUrl(url: string): boolean {
+  if (!URL.canParse(url)) return true; // the URL check reports it
+  const parsed = new URL(url);
+  return parsed.protocol === "https:" || LOCAL_HOSTS.has(parsed.hostname);
+}
 
 function isTimeZone(name: string): boolean {
   try {
@@ -70,7 +85,13 @@ const required = (message: string) => ({
 });
 
 const schema = z.object({
-  SLACK_BOT_TOKEN: z.string(required("must be a string")).regex(/^xox[bp]-/, "must start with xoxb-"),
+  SLACK_BOT_TOKEN: z
+    .string(required("must be a string"))
+    .regex(/^xoxb-/, "must start with xoxb- (the Bot User OAuth Token)"),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, "must start with xapp- (an app-level token)")
+    .optional(),
   SLACK_SIGNING_SECRET: z.string(required("must be a string")).min(1, "is empty"),
   TWILIO_ACCOUNT_SID: z
     .string(required("must be a string"))
@@ -87,6 +108,10 @@ const schema = z.object({
   PUBLIC_URL: z
     .string(required("must be a string"))
     .pipe(httpUrl("the public base address"))
+    .refine(
+      isAcceptablePublicUrl,
+      "must start with https:// (Slack and Twilio call only https; http is for localhost only)",
+    )
     .transform((url) => url.replace(/\/+$/, "")),
   PORT: z.coerce
     .number({ error: "must be a port number" })
@@ -134,6 +159,11 @@ const schema = z.object({
     .default(64),
   WEBHOOK_URL: httpUrl("the address that receives webhook events").optional(),
   WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (a long random string)").optional(),
+  SHUTDOWN_DRAIN_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(0, "must be between 0 and 300 seconds")
+    .max(300, "must be between 0 and 300 seconds")
+    .default(5),
   LOG_LEVEL: z
     .enum(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -146,6 +176,8 @@ export interface Config {
   slack: {
     botToken: string;
     signingSecret: string;
+    /** App-level token (xapp-…): Slack events over Socket Mode instead of HTTP. */
+    appToken?: string;
     apiUrl?: string;
     unmatchedChannel?: string;
     /** Handle of the user group whose members are organizers (besides owners and admins). */
@@ -169,6 +201,8 @@ export interface Config {
   http?: { maxInFlight: number };
   /** Where signed webhook events go (WEBHOOK_URL, WEBHOOK_SECRET); unset: nowhere. */
   webhooks?: { url: string; secret: string };
+  /** Seconds to keep serving with /healthz failing after SIGTERM (absent in tests: 0). */
+  shutdownDrainSeconds?: number;
 }
 
 /** Raised with every problem found, each naming its variable, what it is for and where to find it. */
@@ -187,6 +221,27 @@ export class ConfigError extends Error {
 
 function describe(name: EnvironmentVariable, problem: string): string {
   return `${name} ${problem}. ${ENVIRONMENT[name]}`;
+}
+
+/**
+ * The environment with `.env` in `cwd` underneath it, when that file exists: a variable set (and
+ * not empty) in the real environment wins over the file. Returns the file's path when one was read.
+ */
+export function environmentWithDotEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): { env: NodeJS.ProcessEnv; file: string | null } {
+  const file = path.join(cwd, ".env");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { env, file: null };
+  }
+  const fromFile = parseEnv(text);
+  const merged: NodeJS.ProcessEnv = { ...fromFile };
+  for (const [name, value] of Object.entries(env)) if (value?.trim() || !(name in fromFile)) merged[name] = value;
+  return { env: merged, file };
 }
 
 /** Reads and checks the environment once. Empty strings count as unset. */
@@ -218,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       unmatchedChannel: e.SLACK_UNMATCHED_CHANNEL,
       organizerGroup: e.SLACK_ORGANIZER_GROUP,
@@ -241,5 +297,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     conversations: { nudgeAfterMinutes: e.NUDGE_AFTER_MINUTES, releaseAfterMinutes: e.RELEASE_AFTER_MINUTES },
     http: { maxInFlight: e.HTTP_MAX_IN_FLIGHT },
     ...(e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { webhooks: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } } : {}),
+    shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
   };
 }

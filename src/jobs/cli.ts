@@ -1,5 +1,5 @@
 import { jobDeps } from "../app";
-import { ConfigError, loadConfig } from "../config";
+import { ConfigError, environmentWithDotEnv, loadConfig } from "../config";
 import { openDatabase } from "../db/database";
 import { applyMigrations } from "../db/migrate";
 import { createLogger } from "../logger";
@@ -28,7 +28,7 @@ async function main(args: string[]): Promise<number> {
   }
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(environmentWithDotEnv().env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -389,7 +389,11 @@ const MERGE_CHUNK_SQL = `
  * until the chunk is merged.
  */
 const EXISTING_SQL = `
-  SELECT ARRAY(SELECT c.phone FROM "Contact" c WHERE c.phone = ANY($1::text[])) AS existing,
+  SELECT ARRAY(
+           -- One index probe a phone: the LIMIT keeps the planner from a scan of the whole (growing) table.
+           SELECT p.phone FROM unnest($1::text[]) AS p(phone)
+           CROSS JOIN LATERAL (SELECT 1 FROM "Contact" c WHERE c.phone = p.phone LIMIT 1) AS hit
+         ) AS existing,
          (SELECT count(*) FROM unnest($1::text[]) AS b(phone) WHERE ${optedOutSql("b.phone")})::int AS suppressed`;
 
 /**

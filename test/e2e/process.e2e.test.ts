@@ -1,53 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inboundSmsParams, signTwilioWebhook } from "../fakes/signing";
 import { startFakeSlack, type FakeSlack } from "../fakes/slack-api";
-import { FAKE_TWILIO_AUTH_TOKEN } from "../fakes/twilio-api";
+import { FAKE_TWILIO_AUTH_TOKEN, startFakeTwilio, type FakeTwilio } from "../fakes/twilio-api";
 import { appEnvironment, BOT_TOKEN, PUBLIC_URL, SENDER } from "../support/app-harness";
 import { createPostgresDatabase, type TestDatabaseTarget } from "../support/databases";
 import { openDatabase } from "../../src/db/database";
+import { freePort, startMain, waitForHealthy } from "../support/main-process";
 
-const ROOT = path.resolve(__dirname, "../..");
-
-/** The real entry point (what `npm start` runs, without the build step), as its own process. */
-function startMain(env: NodeJS.ProcessEnv): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  // Node itself with tsx's loader, not the tsx CLI: the CLI relays signals and SIGKILLs a child that is slow to acknowledge one.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForHealthy(port: number, exited: Promise<unknown>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void exited.then(() => (done = true));
-  while (Date.now() < deadline && !done) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the app did not become healthy");
-}
-
-const freePort = () => 20_000 + Math.floor(Math.random() * 20_000);
+jest.setTimeout(90_000);
 
 describe("the app process (src/main.ts)", () => {
   it("refuses to start without its settings: one message listing each, exit code 2, no stack trace", async () => {
@@ -70,20 +33,23 @@ describe("the app process (src/main.ts)", () => {
 
   describe("with valid settings", () => {
     let slack: FakeSlack;
+    let twilio: FakeTwilio;
     let dataDir: string;
     let pg: TestDatabaseTarget;
     beforeAll(async () => {
       slack = await startFakeSlack({ tokens: [BOT_TOKEN] });
+      twilio = await startFakeTwilio();
       dataDir = await mkdtemp(path.join(tmpdir(), "p2p-data-"));
       pg = await createPostgresDatabase();
     });
     afterAll(async () => {
       await slack?.close();
+      await twilio?.close();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       await pg?.dispose();
     });
 
-    const baseEnv = (port: number) => appEnvironment(slack.apiUrl, port);
+    const baseEnv = (port: number) => appEnvironment(slack.apiUrl, port, { TWILIO_API_URL: twilio.url });
 
     it("boots on the embedded database in DATA_DIR, and a bad Slack token fails the boot clearly", async () => {
       const port = freePort();

@@ -117,6 +117,8 @@ export interface FakeSlackOptions {
   teamId?: string;
   channels?: Array<Partial<SlackChannel> & { id: string }>;
   users?: Array<Partial<SlackUser> & { id: string }>;
+  /** Scopes granted to the token, sent as Slack does in the `x-oauth-scopes` header of each answer (default: no header). */
+  scopes?: string[];
   /** Milliseconds since the epoch (default Date.now): a test's virtual clock drives recorded call times and rate limits. */
   clock?: () => number;
 }
@@ -543,7 +545,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
     "conversations.info": (args) => {
       const id = requireChannel(args);
-      return { channel: channels.get(id) ?? addChannel({ id }) };
+      const channel = channels.get(id) ?? addChannel({ id });
+      // A private channel the bot is not in is invisible to it.
+      if (channel.is_private && !channel.is_member) throw new SlackApiError("channel_not_found");
+      return { channel };
     },
     "conversations.join": (args) => {
       const id = requireChannel(args);
@@ -740,7 +745,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       response: answer.body,
     });
     if (latencyMs > 0) await sleep(latencyMs);
-    sendJson(res, answer.status, answer.body, answer.headers);
+    const granted: Record<string, string> = opts.scopes && token ? { "x-oauth-scopes": opts.scopes.join(",") } : {};
+    sendJson(res, answer.status, answer.body, { ...granted, ...answer.headers });
   }
 
   /** The upload URL of the files v2 flow. The WebClient posts the bytes as multipart/form-data. */

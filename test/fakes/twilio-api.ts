@@ -16,6 +16,7 @@
  * The SDK always builds `https://api.twilio.com/...` URLs; point it here with a custom
  * httpClient that rewrites the origin (the app's `createTwilioClient` with `apiUrl`).
  */
+import { FakeTwilioSetup } from "./twilio-setup";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -75,6 +76,8 @@ export interface FakeTwilioOptions {
   authToken?: string;
   /** Twilio's clock, for message timestamps (default: the real one); tests share theirs with the app. */
   now?: () => Date;
+  /** The account's status as `GET /Accounts/{Sid}.json` reports it (default "active"; "suspended", "closed"). */
+  accountStatus?: string;
 }
 
 export interface FakeTwilio {
@@ -109,6 +112,8 @@ export interface FakeTwilio {
   receive(text: { from: string; to: string; body: string }): { sid: string; params: Record<string, string> };
   /** Serves `bytes` at a Twilio-style media URL (public, like Twilio's default) and returns that URL. */
   hostMedia(bytes: Buffer, contentType: string): string;
+  /** Messaging Services, phone numbers and A2P campaigns the account has (`npm run doctor` reads them). */
+  readonly setup: FakeTwilioSetup;
   /** Clears stored messages and recorded requests, pending failures, drops and latency. */
   reset(): void;
   close(): Promise<void>;
@@ -192,6 +197,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString("base64")}`;
   const accountPath = `/${API_VERSION}/Accounts/${accountSid}`;
   const messages: FakeTwilioMessage[] = [];
+  const setup = new FakeTwilioSetup(accountSid);
   const resources = new Map<string, Record<string, unknown>>();
   const media = new Map<string, { bytes: Buffer; contentType: string }>();
   const requests: FakeTwilioRequest[] = [];
@@ -319,12 +325,33 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
   }
 
+  /** The account resource, as Twilio's 2010-04-01 API renders it. */
+  function accountResource(): Record<string, unknown> {
+    return {
+      sid: accountSid,
+      owner_account_sid: accountSid,
+      friendly_name: "Fake Twilio account",
+      status: opts.accountStatus ?? "active",
+      type: "Full",
+      auth_token: authToken,
+      date_created: "Mon, 01 Jan 2024 00:00:00 +0000",
+      date_updated: "Mon, 01 Jan 2024 00:00:00 +0000",
+      uri: `${accountPath}.json`,
+      subresource_uris: { messages: `${accountPath}/Messages.json` },
+    };
+  }
+
   function route(
     method: string,
     path: string,
     params: Record<string, string | string[]>,
     query: URLSearchParams,
   ): Answer {
+    if (method === "GET" && path === `${accountPath}.json`) return { status: 200, body: accountResource() };
+    const fromSetup = setup.route(method, path, query, (p) =>
+      twilioError(20404, 404, `The requested resource ${p} was not found`),
+    );
+    if (fromSetup) return fromSetup;
     if (method === "POST" && path === `${accountPath}/Messages.json`) return createMessage(params);
     if (method === "GET" && path === `${accountPath}/Messages.json`) return listMessages(query);
     const fetch = new RegExp(`^${accountPath}/Messages/((?:SM|MM)[0-9a-f]{32})\\.json$`).exec(path);
@@ -365,7 +392,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
 
     let answer: Answer;
-    const credentialsOk = req.headers.authorization === expectedAuth && path.startsWith(`${accountPath}/`);
+    const credentialsOk =
+      req.headers.authorization === expectedAuth &&
+      (path === `${accountPath}.json` || path.startsWith(`${accountPath}/`) || path.startsWith("/v1/"));
     const failure = credentialsOk ? failures[0] : undefined;
     const drop = credentialsOk && !failure ? drops.shift() : undefined;
     if (!credentialsOk) {
@@ -401,6 +430,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     authToken,
     messages,
     requests,
+    setup,
     failNext(failure) {
       failures.push({ ...failure, remaining: failure.times ?? 1 });
     },

@@ -105,6 +105,8 @@ export function appEnvironment(slackApiUrl: string, port: number, extra: NodeJS.
     PORT: String(port),
     SLACK_API_URL: slackApiUrl,
     LOG_LEVEL: "info",
+    // Tests and benchmarks stop the process with SIGTERM and have no load balancer to drain.
+    SHUTDOWN_DRAIN_SECONDS: "0",
     ...extra,
   };
 }

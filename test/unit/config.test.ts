@@ -1,5 +1,7 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConfigError, ENVIRONMENT, loadConfig } from "../../src/config";
+import { ConfigError, ENVIRONMENT, environmentWithDotEnv, loadConfig } from "../../src/config";
 
 const valid = {
   SLACK_BOT_TOKEN: "xoxb-123-456-abc",
@@ -122,5 +124,69 @@ describe("loadConfig", () => {
 
   it("writes one message an operator can act on", () => {
     expect(() => loadConfig({})).toThrow(/The app cannot start: 6 settings need fixing\.[\s\S]*README/);
+  });
+
+  it("wants https for PUBLIC_URL, except on this machine", () => {
+    expect(problemsOf({ ...valid, PUBLIC_URL: "http://texting.example.org" })).toEqual([
+      expect.stringMatching(/^PUBLIC_URL must start with https:\/\/ .*http is for localhost only/),
+    ]);
+    for (const local of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"]) {
+      expect(loadConfig({ ...valid, PUBLIC_URL: local }).publicUrl).toBe(local);
+    }
+  });
+
+  it("accepts exactly the tokens its messages describe", () => {
+    expect(problemsOf({ ...valid, SLACK_BOT_TOKEN: "xoxp-user-token" })).toEqual([
+      expect.stringMatching(/^SLACK_BOT_TOKEN must start with xoxb- /),
+    ]);
+    expect(problemsOf({ ...valid, SLACK_APP_TOKEN: "xoxb-not-an-app-token" })).toEqual([
+      expect.stringMatching(/^SLACK_APP_TOKEN must start with xapp- /),
+    ]);
+    expect(loadConfig({ ...valid, SLACK_APP_TOKEN: "xapp-1-A0-123-abc" }).slack.appToken).toBe("xapp-1-A0-123-abc");
+    expect(loadConfig(valid).slack.appToken).toBeUndefined();
+  });
+
+  it("drains for 5 seconds on SIGTERM unless told otherwise", () => {
+    expect(loadConfig(valid).shutdownDrainSeconds).toBe(5);
+    expect(loadConfig({ ...valid, SHUTDOWN_DRAIN_SECONDS: "0" }).shutdownDrainSeconds).toBe(0);
+    expect(problemsOf({ ...valid, SHUTDOWN_DRAIN_SECONDS: "-1" })).toEqual([
+      expect.stringMatching(/^SHUTDOWN_DRAIN_SECONDS must be between 0 and 300/),
+    ]);
+  });
+});
+
+describe("environmentWithDotEnv", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "p2p-dotenv-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads .env in the working folder, with the real environment winning over it", async () => {
+    const file = Object.entries(valid)
+      .map(([name, value]) => `${name}=${value}`)
+      .concat(["PORT=4000", "# a comment", 'LOG_LEVEL="debug"'])
+      .join("\n");
+    await writeFile(path.join(dir, ".env"), file);
+    const { env, file: read } = environmentWithDotEnv({ PORT: "5000", LOG_LEVEL: "" }, dir);
+    expect(read).toBe(path.join(dir, ".env"));
+    const config = loadConfig(env);
+    expect(config.port).toBe(5000);
+    // An empty variable counts as unset, so the file's value is used.
+    expect(config.logLevel).toBe("debug");
+    expect(config.slack.botToken).toBe(valid.SLACK_BOT_TOKEN);
+  });
+
+  it("is validated like the environment: a bad value in .env is named", async () => {
+    await writeFile(path.join(dir, ".env"), `PUBLIC_URL=http://texting.example.org\n`);
+    const { env } = environmentWithDotEnv({ ...valid, PUBLIC_URL: undefined }, dir);
+    expect(problemsOf(env)).toEqual([expect.stringMatching(/^PUBLIC_URL must start with https:\/\//)]);
+  });
+
+  it("leaves the environment alone when there is no .env", () => {
+    const env = { PORT: "1234" };
+    expect(environmentWithDotEnv(env, dir)).toEqual({ env, file: null });
   });
 });
