@@ -1,6 +1,7 @@
 import { maskPhone } from "../domain/phone";
 import type { ConversationDeps } from "./conversation-threads";
 import type { InboundSms } from "./inbound-sms";
+import { processPlainTexts } from "./inbound-text-batch";
 import { processInboundText, secureSetAsideOptOut } from "./inbound-texts";
 import { enqueueSlackPost } from "./slack-outbox";
 import { processThreadReply, type ThreadReplyEvent } from "./thread-replies";
@@ -72,41 +73,59 @@ export class ConversationInbox {
   async drain(): Promise<number> {
     let processed = 0;
     for (;;) {
+      if (this.stopping) return processed;
+      // Plain texts to open threads, many in one transaction. The texts it leaves (each voter's
+      // oldest that is not plain) go one by one, then volunteers' replies; if it fails, everything does.
+      const batch = await processPlainTexts(this.deps).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, "inbox: batch of plain texts failed; processing them one by one");
+        return null;
+      });
+      let progressed = (batch?.processed ?? 0) > 0;
+      processed += batch?.processed ?? 0;
+      for (const event of batch?.others ?? []) {
+        if (this.stopping) return processed;
+        if (await this.processOne(event)) progressed = true;
+        processed++;
+      }
       // Events that kept failing are set aside, so a few poison events never starve the rest.
       const due = await this.deps.db.prisma.inboundEvent.findMany({
-        where: { processedAt: null, failedAt: null, source: { in: ["twilio.sms", "slack.reply"] } },
+        where: {
+          processedAt: null,
+          failedAt: null,
+          source: { in: batch ? ["slack.reply"] : ["twilio.sms", "slack.reply"] },
+        },
         orderBy: { receivedAt: "asc" },
         take: 50,
         select: { id: true, source: true, payload: true },
       });
-      if (due.length === 0) return processed;
-      let progressed = false;
       for (const event of due) {
         if (this.stopping) return processed;
-        try {
-          if (event.source === "twilio.sms") {
-            if ((await processInboundText(this.deps, event.id)).kind !== "already-processed") progressed = true;
-          } else {
-            const reply = event.payload as unknown as ThreadReplyEvent;
-            const mentioned = [...(reply.text ?? "").matchAll(/<@([A-Z0-9]+)>/g)].map((m) => m[1]!);
-            const names =
-              mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
-            const role = await this.options.roleOf(reply.user);
-            if ((await processThreadReply(this.deps, event.id, { names, role })) !== "already-processed")
-              progressed = true;
-          }
-          processed++;
-        } catch (error) {
-          await recordInboxFailure(this.deps, event, error).catch((failure: unknown) =>
-            this.deps.logger.error(
-              { err: failure, event: event.id },
-              "could not record an inbox event's failure; it will be tried again",
-            ),
-          );
-        }
+        if (await this.processOne(event)) progressed = true;
+        processed++;
       }
       // Everything left is locked by another process or failing: let the next tick retry.
       if (!progressed) return processed;
+    }
+  }
+
+  /** Processes one event; false when there was nothing to do (done already, or locked elsewhere) or it failed. */
+  private async processOne(event: { id: string; source: string; payload: unknown }): Promise<boolean> {
+    try {
+      if (event.source === "twilio.sms")
+        return (await processInboundText(this.deps, event.id)).kind !== "already-processed";
+      const reply = event.payload as unknown as ThreadReplyEvent;
+      const mentioned = [...(reply.text ?? "").matchAll(/<@([A-Z0-9]+)>/g)].map((m) => m[1]!);
+      const names = mentioned.length && this.options.names ? await this.options.names(mentioned).catch(() => ({})) : {};
+      const role = await this.options.roleOf(reply.user);
+      return (await processThreadReply(this.deps, event.id, { names, role })) !== "already-processed";
+    } catch (error) {
+      await recordInboxFailure(this.deps, event, error).catch((failure: unknown) =>
+        this.deps.logger.error(
+          { err: failure, event: event.id },
+          "could not record an inbox event's failure; it will be tried again",
+        ),
+      );
+      return false;
     }
   }
 

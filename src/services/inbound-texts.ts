@@ -1,4 +1,4 @@
-import type { Tx } from "../db/database";
+import type { SqlRunner, Tx } from "../db/database";
 import { prepared } from "../db/prepared";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { maskPhone } from "../domain/phone";
@@ -16,8 +16,8 @@ import {
 } from "./conversation-threads";
 import type { CarrierKeyword, InboundSms } from "./inbound-sms";
 import { isSuppressed, lockPhone, recordOptIn, recordOptOut } from "./opt-outs";
-import { enqueueWebhook } from "./webhooks";
-import { enqueueSlackPost } from "./slack-outbox";
+import { enqueueSlackPost, enqueueSlackPostSql, type SlackPost } from "./slack-outbox";
+import { enqueueWebhook, enqueueWebhookSql, type WebhookEventInput } from "./webhooks";
 
 /*
  * A voter's text, stored once by the webhook, is processed once here: read for opt-out, opt-in and
@@ -28,7 +28,7 @@ import { enqueueSlackPost } from "./slack-outbox";
  * nor doubles anything.
  */
 
-interface InboundRow {
+export interface InboundRow {
   eventId: string;
   payload: Partial<InboundSms>;
   optOutRecorded: OptOutConfirmation | null;
@@ -53,7 +53,7 @@ interface InboundRow {
 
 // One read: the locked event, its message (the event's key is the carrier's message id), the
 // contact, their latest conversation and its campaign.
-const INBOUND_ROW_SQL = prepared(`
+const INBOUND_ROW_FROM = `
   SELECT e.id AS "eventId", e.payload, e."optOutRecorded", m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
     ct."firstName", ct."lastName",
     cv.id AS "conversationId", cv."campaignId", cv."slackChannelId", cv."slackThreadTs", cv."rootOutboxId", cv.tags, cv.assignee, cv."followUpAt",
@@ -63,7 +63,15 @@ const INBOUND_ROW_SQL = prepared(`
   LEFT JOIN "Contact" ct ON ct.id = m."contactId"
   LEFT JOIN LATERAL (SELECT * FROM "Conversation" c WHERE c."contactId" = m."contactId" ORDER BY c."updatedAt" DESC LIMIT 1) cv ON true
   LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
+`;
+const INBOUND_ROW_SQL = prepared(`${INBOUND_ROW_FROM}
   WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
+  FOR UPDATE OF e SKIP LOCKED`);
+/** The same rows for the oldest $1 texts waiting, oldest first (see inbound-text-batch.ts). */
+export const INBOUND_ROWS_SQL = prepared(`${INBOUND_ROW_FROM}
+  WHERE e.source = 'twilio.sms' AND e."processedAt" IS NULL AND e."failedAt" IS NULL
+  ORDER BY e."receivedAt", e.id
+  LIMIT $1
   FOR UPDATE OF e SKIP LOCKED`);
 
 // The voter spoke: their conversation waits on a volunteer from this text on, unless it already
@@ -112,6 +120,8 @@ const conversationOf = (row: InboundRow): ConversationRow | null =>
  * an opt-out is recorded (and its confirmation queued) in a first transaction of its own.
  */
 export async function processInboundText(deps: ConversationDeps, eventId: string): Promise<InboundOutcome> {
+  const plain = await deps.db.sql.transaction((tx) => plainTextInOpenThread(tx, deps, eventId));
+  if (plain) return plain;
   const replies: string[] = [];
   for (;;) {
     const pass = await deps.db.prisma.$transaction((tx) => processingPass(tx, deps, eventId));
@@ -120,6 +130,68 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
     // The opt-out is committed: the rest of the processing follows in its own transaction.
     if (pass.kind !== "opt-out-recorded") return { ...pass, replies };
   }
+}
+
+/**
+ * The common case, on the plain-SQL path like a Send click: a text that asks nothing (no opt-out,
+ * opt-in or help) from a voter whose thread is open. Its effects are one post in the thread and
+ * the message joining its conversation; null for anything else, which goes through `processingPass`.
+ */
+export function plainThreadPost(
+  deps: Pick<ConversationDeps, "render">,
+  row: InboundRow,
+  now: Date,
+): {
+  post: Omit<SlackPost, "parentId">;
+  /** Reported to WEBHOOK_URL with the processing, as processingPass does. */
+  webhook: WebhookEventInput;
+  messageId: string;
+  conversationId: string;
+  eventId: string;
+} | null {
+  if (!row.messageId || !row.conversationId || !row.slackChannelId || !row.slackThreadTs) return null;
+  const body = row.body ?? "";
+  if (readVoterText(body, row.payload.carrierKeyword).classification !== null) return null;
+  const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
+  const text = deps.render.voterText({
+    contactName: nameOf(contact, row.fromPhone!),
+    body,
+    mediaUrls: row.mediaUrls ?? [],
+  });
+  return {
+    post: {
+      channel: row.slackChannelId,
+      method: "chat.postMessage",
+      args: { ...text, thread_ts: row.slackThreadTs },
+      dedupeKey: `sms:${row.messageId}`,
+    },
+    webhook: {
+      type: "reply",
+      phone: row.fromPhone!,
+      campaignId: row.campaignId,
+      data: { messageId: row.messageId, body, mediaUrls: row.mediaUrls ?? [], asked: null },
+      at: now,
+    },
+    messageId: row.messageId,
+    conversationId: row.conversationId,
+    eventId: row.eventId,
+  };
+}
+
+async function plainTextInOpenThread(
+  tx: SqlRunner,
+  deps: ConversationDeps,
+  eventId: string,
+): Promise<InboundOutcome | null> {
+  const [row] = await tx.query<InboundRow>(INBOUND_ROW_SQL, [eventId]);
+  if (!row) return { kind: "already-processed", classification: null, replies: [] };
+  const now = deps.clock();
+  const plan = plainThreadPost(deps, row, now);
+  if (!plan) return null;
+  await enqueueWebhookSql(tx, plan.webhook);
+  await enqueueSlackPostSql(tx, plan.post);
+  await tx.query(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, now, plan.eventId, false]);
+  return { kind: "threaded", classification: null, replies: [] };
 }
 
 /** One transaction over the event: its opt-out alone when one is still to record, else everything. */

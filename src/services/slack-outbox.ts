@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from "../db/generated/client";
-import type { Tx } from "../db/database";
+import type { SqlRunner, Tx } from "../db/database";
 import { newId } from "../db/ids";
 import { prepared } from "../db/prepared";
 import { REOPEN_SQL } from "./slack-outbox-sql";
@@ -118,6 +118,54 @@ export async function enqueueSlackPost(db: Db, post: SlackPost): Promise<Enqueue
   if (!existing) throw new Error(`Slack outbox: dedupe key ${post.dedupeKey} conflicted but no post holds it`);
   return { id: existing.id, created: false };
 }
+
+/**
+ * `enqueueSlackPost` for a transaction on the plain-SQL path (`db.sql.transaction`), where the
+ * inbox's hot path runs: the same checks and statement, for posts with no parent in the outbox.
+ */
+export async function enqueueSlackPostSql(tx: SqlRunner, post: Omit<SlackPost, "parentId">): Promise<boolean> {
+  checkPost(post);
+  const rows = await tx.query<{ id: string }>(ENQUEUE_SQL, [
+    newId(),
+    post.channel,
+    post.method,
+    JSON.stringify(post.args),
+    post.dedupeKey ?? null,
+    null,
+    post.onSettled?.hook ?? null,
+    post.onSettled?.ref ?? null,
+  ]);
+  return rows.length > 0;
+}
+
+/** Many posts with no parent, in this order, in one statement (the inbox's batches); answers how many were new. */
+export async function enqueueSlackPostsSql(tx: SqlRunner, posts: Omit<SlackPost, "parentId">[]): Promise<number> {
+  for (const post of posts) checkPost(post);
+  if (posts.length === 0) return 0;
+  const rows = posts.map((post, ord) => ({
+    id: newId(),
+    channel: post.channel,
+    method: post.method,
+    payload: post.args,
+    dedupeKey: post.dedupeKey ?? null,
+    settleHook: post.onSettled?.hook ?? null,
+    settleRef: post.onSettled?.ref ?? null,
+    ord,
+  }));
+  return (await tx.query<{ id: string }>(ENQUEUE_MANY_SQL, [JSON.stringify(rows)])).length;
+}
+
+// Rows are inserted in `ord` order, so their positions (a sequence) keep the order they were given in.
+const ENQUEUE_MANY_SQL = prepared(`
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, channel text, method text, payload jsonb, "dedupeKey" text,
+    "settleHook" text, "settleRef" text, ord int)
+),
+channels AS (INSERT INTO "SlackOutboxChannel" (channel) SELECT DISTINCT channel FROM input ON CONFLICT DO NOTHING)
+INSERT INTO "SlackOutbox" (id, channel, method, payload, "dedupeKey", "settleHook", "settleRef")
+SELECT id, channel, method, payload, "dedupeKey", "settleHook", "settleRef" FROM input ORDER BY ord
+ON CONFLICT ("dedupeKey") DO NOTHING
+RETURNING id`);
 
 /**
  * One statement, so an enqueue inside a webhook's transaction costs one round trip. The channel's

@@ -39,6 +39,59 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     await db?.dispose();
   });
 
+  it("takes plain texts to open threads in batches, keeping each voter's texts in order around one that asks for help", async () => {
+    const campaign = await db.prisma.campaign.create({
+      data: { name: "Batch order", status: "running", createdBy: "U0ORG", conversationChannelId: "C0BATCH" },
+    });
+    const voters = ["+12125550181", "+12125550182"];
+    for (const [i, phone] of voters.entries()) {
+      const contact = await db.prisma.contact.create({ data: { phone, firstName: `Batch${i}` } });
+      await db.prisma.conversation.create({
+        data: {
+          campaignId: campaign.id,
+          contactId: contact.id,
+          slackChannelId: "C0BATCH",
+          slackThreadTs: `1795000001.00000${i}`,
+        },
+      });
+    }
+    const bodies = [
+      [voters[0]!, "first"],
+      [voters[1]!, "other voter 1"],
+      [voters[0]!, "HELP"],
+      [voters[0]!, "after help"],
+      [voters[1]!, "other voter 2"],
+      [voters[0]!, "last"],
+    ] as const;
+    for (const [i, [from, body]] of bodies.entries()) {
+      const sid = `SM${String(i).padStart(32, "b")}`;
+      await recordInboundSms(
+        db.sql,
+        { sid, from, to: "+12125550199", body, media: [], raw: { MessageSid: sid } },
+        new Date(),
+      );
+    }
+    await new ConversationInbox(deps, MEMBERS).drain();
+
+    const posts = await db.prisma.slackOutbox.findMany({ where: { channel: "C0BATCH" }, orderBy: { position: "asc" } });
+    const inThread = (ts: string) =>
+      posts
+        .filter((p) => (p.payload as { thread_ts?: string }).thread_ts === ts)
+        .map((p) => (p.payload as { text: string }).text);
+    const first = inThread("1795000001.000000");
+    expect(first.filter((t) => ["first", "HELP", "after help", "last"].includes(t))).toEqual([
+      "first",
+      "HELP",
+      "after help",
+      "last",
+    ]);
+    expect(first).toHaveLength(5); // and the note on the help request, right after it
+    expect(first[2]).toContain("They asked for help");
+    expect(inThread("1795000001.000001")).toEqual(["other voter 1", "other voter 2"]);
+    expect(await db.prisma.message.count({ where: { fromPhone: { in: voters }, conversationId: null } })).toBe(0);
+    expect(await db.prisma.inboundEvent.count({ where: { source: "twilio.sms", processedAt: null } })).toBe(0);
+  });
+
   it("sets aside events that keep failing, for good and across restarts, so they never starve the ones behind them", async () => {
     // 60 broken events, older than a good one: more than one batch of 50.
     const old = new Date(Date.now() - 60_000);
