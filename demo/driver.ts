@@ -16,6 +16,7 @@ import {
   postToSlackApp,
   postTwilioWebhook,
   slashCommandBody,
+  statusCallbackParams,
   viewSubmissionPayload,
 } from "../test/fakes/signing";
 import type { SlackCall, SlackFile } from "../test/fakes/slack-api";
@@ -54,7 +55,30 @@ export class DemoDriver {
   async moveClockTo(at: Date, title: string): Promise<void> {
     this.clock.now = at;
     this.recorder.scene(at, title);
+    await this.reportDeliveries();
     await this.runJobs();
+  }
+
+  private reported = new Set<string>();
+
+  /** Twilio tells the app each text it accepted since was delivered, as its signed status callback. */
+  private async reportDeliveries(): Promise<void> {
+    for (const m of this.h.twilio.messages) {
+      if (this.reported.has(m.sid) || !m.statusCallback) continue;
+      this.reported.add(m.sid);
+      this.h.twilio.setStatus(m.sid, "delivered");
+      const callback = new URL(m.statusCallback);
+      const params = statusCallbackParams({ messageSid: m.sid, status: "delivered", to: m.to, from: m.from ?? SENDER });
+      const res = await postTwilioWebhook(
+        this.h.app.localUrl,
+        PUBLIC_URL,
+        callback.pathname + callback.search,
+        this.h.config.twilio.authToken,
+        params,
+      );
+      if (res.status !== 200 && res.status !== 204)
+        throw new Error(`Twilio's status callback answered HTTP ${res.status}: ${res.text}`);
+    }
   }
 
   /** Runs each job once through its advisory lock, waiting its turn if a cron tick holds it. */
@@ -221,6 +245,15 @@ export class DemoDriver {
     const res = await this.signed(eventBody(messageEvent({ channel, user, threadTs, ts, text })));
     if (res.status !== 200) throw new Error(`the thread reply answered HTTP ${res.status}`);
     await this.settle();
+  }
+
+  /** A person opens the app's Home tab in Slack, as the Events API tells the app (app_home_opened). */
+  async openHome(user: string): Promise<void> {
+    const res = await this.signed(
+      eventBody({ type: "app_home_opened", user, channel: `D${user.slice(1)}`, tab: "home" }),
+    );
+    if (res.status !== 200) throw new Error(`opening the Home tab answered HTTP ${res.status}`);
+    await this.settle(() => this.h.slack.callsTo("views.publish").some((c) => c.args.user_id === user));
   }
 
   /** A voter's text reaching Twilio, posted to the app as Twilio's signed webhook. */

@@ -6,7 +6,7 @@
 import type { DemoEvent, Names } from "./recorder";
 import type { DemoRun } from "./scenario";
 import { escapeHtml as esc, mrkdwnToHtml, mrkdwnToText, readBlocks } from "./slack-text";
-import { phoneLabel, summaryLines, Threads, timeLabel, visibleEvents } from "./transcript";
+import { fileLabel, phoneLabel, summaryLines, Threads, timeLabel, visibleEvents } from "./transcript";
 
 type Post = Extract<DemoEvent, { kind: "post" }>;
 type HumanPost = Extract<DemoEvent, { kind: "human-post" }>;
@@ -26,7 +26,7 @@ function avatar(name: string, bot: boolean): string {
   return `<div class="avatar${bot ? " bot" : ""}" style="background:hsl(${hue} 45% 42%)">${esc(initials)}</div>`;
 }
 
-function blocksHtml(post: Post, names: Names): string {
+function blocksHtml(post: { text: string; blocks: Post["blocks"] }, names: Names): string {
   const blocks = readBlocks(post.blocks);
   if (blocks.length === 0) return `<div class="text">${mrkdwnToHtml(post.text, names)}</div>`;
   return blocks
@@ -101,15 +101,22 @@ function eventHtml(event: DemoEvent, names: Names, threads: Threads): string {
     case "reaction":
       return `<div class="reaction">${mrkdwnToHtml(`:${event.name}:`, names)} 1 <span class="note">Texting Bot: the reply went out as a text</span></div>`;
     case "file":
-      return wrap(
-        event.channel,
-        event.threadTs,
-        message("Texting Bot", true, event.at, `<div class="file">📄 ${esc(event.name)}</div>`),
-      );
+      return wrap(event.channel, event.threadTs, message("Texting Bot", true, event.at, fileHtml(event, names)));
+    case "home":
+      return `<section class="home"><div class="home-head">🏠 Home tab of Texting Bot, as ${esc(names.userName(event.user))} sees it on opening it</div>${blocksHtml({ text: "", blocks: event.blocks }, names)}</section>`;
     case "sms-in":
     case "sms-out":
       return smsHtml(event, names);
   }
+}
+
+/** A shared file: its message, then the picture itself (from the bytes the fake Slack received) or a file card. */
+function fileHtml(event: Extract<DemoEvent, { kind: "file" }>, names: Names): string {
+  const comment = event.comment ? `<div class="text">${mrkdwnToHtml(event.comment, names)}</div>` : "";
+  const caption = `${esc(event.name)} <span class="note">${esc(fileLabel(event))}</span>`;
+  if (!event.png) return `${comment}<div class="file">📄 ${caption}</div>`;
+  const src = `data:image/png;base64,${event.png.toString("base64")}`;
+  return `${comment}<figure class="file image"><img src="${src}" alt="${esc(event.name)}"><figcaption>${caption}</figcaption></figure>`;
 }
 
 function smsHtml(event: Extract<DemoEvent, { kind: "sms-in" | "sms-out" }>, names: Names): string {
@@ -252,6 +259,11 @@ hr{border:0;border-top:1px solid #e8e8e8}
 .modal-submit{padding:8px 16px;border-top:1px solid #eee;text-align:right;font-size:13px;color:#616061}
 .reaction{margin:0 0 4px 104px;display:inline-block;border:1px solid #1d9bd1;background:#e8f5fa;border-radius:12px;padding:0 8px;font-size:13px}
 .file{border:1px solid #ddd;border-radius:8px;padding:8px 12px;display:inline-block}
+.file.image{margin:6px 0;padding:6px;max-width:100%}
+.file.image img{display:block;width:480px;max-width:100%;height:auto;border-radius:4px}
+.file.image figcaption{font-size:13px;padding-top:4px}
+.home{margin:8px 0 8px 56px;max-width:640px;border:1px solid #ddd;border-radius:8px;padding:8px 16px;background:#fcfcfc}
+.home-head{font-weight:900;border-bottom:1px solid #eee;padding-bottom:6px;margin-bottom:6px}
 .sms{margin:6px 0 6px 56px;max-width:420px}
 .sms-who{font-size:12px;color:#616061}
 .bubble{display:inline-block;border-radius:16px;padding:6px 12px;max-width:100%}

@@ -31,7 +31,22 @@ export type DemoEvent = { at: Date } & (
     }
   | { kind: "human-post"; user: string; channel: string; ts: string; threadTs: string; text: string }
   | { kind: "reaction"; channel: string; ts: string; name: string }
-  | { kind: "file"; channel: string; threadTs: string | null; name: string }
+  | {
+      kind: "file";
+      channel: string;
+      threadTs: string | null;
+      name: string;
+      /** The message the file was shared with (files.uploadV2's initial_comment). */
+      comment: string | null;
+      /** What the fake Slack received: its size, and the bytes when it is a picture the page can show. */
+      size: number;
+      png: Buffer | null;
+    }
+  | {
+      kind: "home";
+      user: string;
+      blocks: Block[];
+    }
   | { kind: "sms-in"; phone: string; body: string }
   | { kind: "sms-out"; phone: string; body: string }
 );
@@ -41,12 +56,22 @@ export class Names {
   readonly users = new Map<string, string>();
   readonly channels = new Map<string, string>();
   readonly phones = new Map<string, string>();
+  /** Direct-message conversations the app opened (conversations.open), by whom they are with. */
+  readonly dms = new Map<string, string>();
 
   userName(id: string): string {
     return this.users.get(id) ?? id;
   }
   channelName(id: string): string {
+    const dm = this.dms.get(id);
+    if (dm) return `DM with ${this.userName(dm)}`;
     return this.channels.get(id) ?? (this.users.has(id) ? `DM with ${this.userName(id)}` : id);
+  }
+  /** "#phonebank", or "DM with Olivia Park" (no #: a direct message is not a channel). */
+  placeName(id: string): string {
+    return this.dms.has(id) || (!this.channels.has(id) && this.users.has(id))
+      ? this.channelName(id)
+      : `#${this.channelName(id)}`;
   }
   phoneName(phone: string): string {
     return this.phones.get(phone) ?? phone;
@@ -194,16 +219,32 @@ export class Recorder {
           name: String(args.name),
         });
         return;
+      case "conversations.open": {
+        const channel = (call.response?.channel as { id?: string } | undefined)?.id;
+        const users = String(args.users ?? "").split(",");
+        if (channel && users.length === 1) this.names.dms.set(channel, users[0]!);
+        return;
+      }
       case "files.completeUploadExternal": {
         const files = (args.files as Array<{ title?: string; id: string }>) ?? [];
-        for (const f of files)
+        for (const f of files) {
+          const bytes = this.slack.uploads.get(f.id);
           this.push({
             at,
             kind: "file",
             channel: String(args.channel_id ?? ""),
             threadTs: typeof args.thread_ts === "string" ? args.thread_ts : null,
             name: f.title ?? f.id,
+            comment: typeof args.initial_comment === "string" ? args.initial_comment : null,
+            size: bytes?.length ?? 0,
+            png: bytes && isPng(bytes) ? bytes : null,
           });
+        }
+        return;
+      }
+      case "views.publish": {
+        const view = args.view as View;
+        this.push({ at, kind: "home", user: String(args.user_id), blocks: (view.blocks ?? []) as Block[] });
         return;
       }
       default:
@@ -233,6 +274,9 @@ export class Recorder {
     });
   }
 }
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const isPng = (bytes: Buffer) => bytes.subarray(0, 8).equals(PNG_SIGNATURE);
 
 function titleOf(view: View): string {
   return view.title?.text ?? String(view.callback_id ?? "form");

@@ -211,6 +211,14 @@ async function play(h: Harness, demo: DemoDriver, recorder: Recorder): Promise<O
   await demo.moveClockTo(tuesday("11:00:00"), "Olivia checks on the campaign");
   await demo.command(ORGANIZER, ORGANIZING, `/campaign show ${CAMPAIGN}`);
 
+  await demo.moveClockTo(tuesday("11:05:00"), "Olivia asks for the report: figures, goal, and the A/B verdict");
+  await demo.command(ORGANIZER, ORGANIZING, `/campaign report ${CAMPAIGN}`);
+  // The chart is drawn after the figures answer, then uploaded to her direct messages with the app.
+  await demo.settle(() => h!.slack.callsTo("files.completeUploadExternal").some((c) => c.status === 200 && !c.error));
+
+  await demo.moveClockTo(tuesday("11:10:00"), "Olivia opens the app's Home tab");
+  await demo.openHome(ORGANIZER);
+
   const capped = (await db.campaignContact.findMany({ where: { skipCode: "cap" }, include: { contact: true } })).map(
     (c) => c.contact.phone,
   );

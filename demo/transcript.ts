@@ -4,6 +4,7 @@
  */
 import type { DemoRun } from "./scenario";
 import type { DemoEvent, Names } from "./recorder";
+import type { Block } from "./driver";
 import { mrkdwnToText, readBlocks } from "./slack-text";
 
 export const DEMO_TIME_ZONE = "America/New_York";
@@ -47,7 +48,7 @@ export class Threads {
   }
 
   where(channel: string, threadTs: string | null): string {
-    const place = `#${this.names.channelName(channel)}`;
+    const place = this.names.placeName(channel);
     if (!threadTs) return place;
     const root = this.roots.get(`${channel}:${threadTs}`);
     return `${place} › thread${root ? ` “${root}”` : ""}`;
@@ -61,8 +62,20 @@ function indent(text: string, by = "    "): string {
     .join("\n");
 }
 
+/** A PNG's width and height, from its header (IHDR). */
+export function pngSize(png: Buffer): { width: number; height: number } | null {
+  return png.length >= 24 ? { width: png.readUInt32BE(16), height: png.readUInt32BE(20) } : null;
+}
+
+/** "PNG image, 960×540, 41.2 KB" or "3.1 KB". */
+export function fileLabel(event: Extract<DemoEvent, { kind: "file" }>): string {
+  const size = event.size < 1024 ? `${event.size} bytes` : `${(event.size / 1024).toFixed(1)} KB`;
+  const dims = event.png ? pngSize(event.png) : null;
+  return event.png ? `PNG image${dims ? `, ${dims.width}×${dims.height}` : ""}, ${size}` : size;
+}
+
 /** A bot post's body: its blocks when it has them, else its text. */
-export function postBody(event: Extract<DemoEvent, { kind: "post" }>, names: Names): string {
+export function postBody(event: { text: string; blocks: Block[] }, names: Names): string {
   const blocks = readBlocks(event.blocks);
   if (blocks.length === 0) return mrkdwnToText(event.text, names);
   return blocks
@@ -114,8 +127,12 @@ function line(event: DemoEvent, names: Names, threads: Threads): string | null {
       return `${threads.where(event.channel, event.threadTs)}  ${who(event.user)}: ${event.text}`;
     case "reaction":
       return `  ${BOT} reacts ${mrkdwnToText(`:${event.name}:`, names)} to the reply (it went out as a text)`;
-    case "file":
-      return `${threads.where(event.channel, event.threadTs)}  ${BOT} uploads the file “${event.name}”`;
+    case "file": {
+      const head = `${threads.where(event.channel, event.threadTs)}  ${BOT} uploads the file “${event.name}” (${fileLabel(event)})`;
+      return event.comment ? `${head}:\n${indent(mrkdwnToText(event.comment, names))}` : head;
+    }
+    case "home":
+      return `  🏠 ${who(event.user)} opens the app's Home tab, which shows:\n${indent(postBody({ text: "", blocks: event.blocks }, names))}`;
     case "sms-in":
       return `📱 ${names.phoneName(event.phone)} ${phoneLabel(event.phone)} texts: “${event.body}”`;
     case "sms-out":

@@ -9,6 +9,7 @@ import { demoPage } from "../../demo/html";
 import {
   FOLLOW_UP,
   HELP_TEXT,
+  ORGANIZER,
   PHONES,
   REPLIES,
   runDemo,
@@ -18,7 +19,7 @@ import {
   VOLUNTEER_ANSWER,
   type DemoRun,
 } from "../../demo/scenario";
-import { transcriptText } from "../../demo/transcript";
+import { pngSize, postBody, transcriptText } from "../../demo/transcript";
 
 /*
  * `npm run demo`'s scenario, played as the command plays it (the real app on PGlite, the fake
@@ -84,7 +85,7 @@ describe("the demo scenario (npm run demo)", () => {
     expect(run.events.filter((e) => e.kind === "reaction" && e.name === "white_check_mark")).toHaveLength(2);
     // Tagged with the goal's outcome from the thread's menu: the campaign counts it.
     expect(transcriptText(run)).toContain(
-      "Progress: 7 texted · 0 waiting · 0 waiting for sending hours · 1 skipped · 3 replied · 1 of 6 “pledged”",
+      "Progress: 7 texted · 0 waiting · 0 waiting for sending hours · 1 skipped · 3 replied\n    Goal progress: 1 of 6 “pledged” ▓░░░░░░░░░ 16%",
     );
   });
 
@@ -106,6 +107,51 @@ describe("the demo scenario (npm run demo)", () => {
       expect(t.body).toBe(FOLLOW_UP.replace("{firstName|there}", NAMES[t.to as keyof typeof NAMES]));
     const clicks = run.events.filter((e) => e.kind === "clicked" && e.at.toISOString().startsWith("2026-10-27"));
     expect(clicks).toHaveLength(followUps.length);
+  });
+
+  it("ends with the organizer's report: real figures, the goal, the A/B verdict in words, the chart in her DM", () => {
+    const report = run.events.find(
+      (e) => e.kind === "post" && e.onlyFor === ORGANIZER && e.text.startsWith("Report for GOTV Nov 3"),
+    );
+    if (report?.kind !== "post") throw new Error("no report was posted");
+    const body = postBody(report, run.names);
+    // Every text Twilio accepted, except the two automatic answers (the opt-out confirmation and HELP).
+    const campaignTexts = run.facts.texts.filter(
+      (t) => t.body !== HELP_TEXT && !t.body.startsWith("You're unsubscribed"),
+    );
+    expect(campaignTexts).toHaveLength(run.facts.texts.length - 2);
+    const n = campaignTexts.length;
+    expect(body).toContain(`Texts: ${n} sent · ${n} delivered (100.0%) · 0 failed`);
+    expect(body).toContain(`Contacts texted: ${Object.keys(NAMES).length}`);
+    expect(body).toContain("Replied: 3 (42.9%)");
+    expect(body).toContain("Opted out: 1 (14.3%)");
+    expect(body).toContain("Goal: 1 of 6 “pledged” ▓░░░░░░░░░ 16%");
+    // Each contact was texted in one variant: the two variants' counts add up to the contacts texted.
+    const texted = [...body.matchAll(/^Variant ([AB]) · (\d+) texted · replies /gm)];
+    expect(texted.map((m) => m[1])).toEqual(["A", "B"]);
+    expect(texted.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(Object.keys(NAMES).length);
+    // Seven contacts cannot settle an A/B test, and the verdict says so in words.
+    expect(body).toMatch(
+      /^ +Replies: not enough data yet: about \d+ more texts per variant to tell a \d+-point difference$/m,
+    );
+    expect(body).toMatch(/^ +Outcomes: not enough data yet: about \d+ more texts per variant/m);
+
+    const chart = run.events.find((e) => e.kind === "file" && e.png !== null);
+    if (chart?.kind !== "file" || !chart.png) throw new Error("no chart was uploaded");
+    expect(run.names.channelName(chart.channel)).toBe("DM with Olivia Park");
+    expect(chart.size).toBe(chart.png.length);
+    expect(pngSize(chart.png)).toEqual({ width: 960, height: 540 });
+    expect(transcriptText(run)).toContain(
+      "DM with Olivia Park  Texting Bot uploads the file “GOTV Nov 3: reply and opt-out rates by day” (PNG image, 960×540, ",
+    );
+  });
+
+  it("shows the organizer's Home tab with the running campaign's figures", () => {
+    const home = run.events.find((e) => e.kind === "home");
+    expect(home).toMatchObject({ kind: "home", user: ORGANIZER });
+    const text = transcriptText(run);
+    expect(text).toContain("🏠 Olivia Park opens the app's Home tab, which shows:");
+    expect(text).toContain("12 texts sent · 7 contacts texted · replies 42.9% · opt-outs 14.3%");
   });
 
   it("never leaves 127.0.0.1", () => {
@@ -159,6 +205,12 @@ describe("the demo scenario (npm run demo)", () => {
           sidebarWidth: document.querySelector(".sidebar").getBoundingClientRect().width,
           mainLeft: document.querySelector("main").getBoundingClientRect().left,
           overflowing: document.documentElement.scrollWidth > window.innerWidth,
+          chart: all("figure.image img").filter(visible).map((img) => ({
+            src: img.getAttribute("src"),
+            width: img.naturalWidth,
+            height: img.naturalHeight,
+            where: img.closest(".entry").querySelector(".where").textContent,
+          })),
         };
       })()`)) as {
         title: string;
@@ -172,6 +224,7 @@ describe("the demo scenario (npm run demo)", () => {
         sidebarWidth: number;
         mainLeft: number;
         overflowing: boolean;
+        chart: Array<{ src: string; width: number; height: number; where: string }>;
       };
       expect(seen.title).toBe("Demo: a texting campaign in Slack");
       expect(seen.scenes).toContain("Olivia imports the contact list");
@@ -187,8 +240,19 @@ describe("the demo scenario (npm run demo)", () => {
       expect(seen.sidebarWidth).toBe(240);
       expect(seen.mainLeft).toBeGreaterThanOrEqual(240);
       expect(seen.overflowing).toBe(false);
-      // One file: no stylesheet, script, font or picture is fetched.
-      expect(requests).toEqual([]);
+      // The report's chart, drawn from the very bytes the fake Slack received, in Olivia's DM.
+      const uploaded = run.events.find((e) => e.kind === "file" && e.png !== null);
+      if (uploaded?.kind !== "file" || !uploaded.png) throw new Error("no chart was uploaded");
+      expect(seen.chart).toEqual([
+        {
+          src: `data:image/png;base64,${uploaded.png.toString("base64")}`,
+          width: 960,
+          height: 540,
+          where: "DM with Olivia Park",
+        },
+      ]);
+      // One file: no stylesheet, script, font or picture is fetched (the chart is inside the page).
+      expect(requests.filter((url) => !url.startsWith("data:"))).toEqual([]);
       await page.close();
     }, 60_000);
   });
@@ -207,6 +271,7 @@ describe("the demo scenario (npm run demo)", () => {
         const { stdout } = await demo(["--html", page]); // rejects on a non-zero exit
         expect(stdout).toMatch(/^A texting campaign in Slack, start to finish/);
         expect(stdout).toContain("Skipped for the frequency cap: Grace Liu");
+        expect(stdout).toContain("📊 Report: GOTV Nov 3 (running)");
         expect(stdout).toContain(`Wrote ${page}`);
         expect(await readFile(page, "utf8")).toMatch(/^<!DOCTYPE html>[\s\S]*Olivia imports the contact list/);
       } finally {
