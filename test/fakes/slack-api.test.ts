@@ -35,8 +35,8 @@ describe("fake Slack Web API", () => {
   });
 
   it("opens one direct message per user, the same id each time, and takes a Buffer through files v2 into it", async () => {
-    const first = await client.conversations.open({ users: "U0ANA" });
-    const again = await client.conversations.open({ users: "U0ANA" });
+    const first = await client.conversations.open({ users: "U0ANA0001" });
+    const again = await client.conversations.open({ users: "U0ANA0001" });
     expect(first.channel?.id).toMatch(/^D/);
     expect(again.channel?.id).toBe(first.channel?.id);
     expect((again as { already_open?: boolean }).already_open).toBe(true);
@@ -187,7 +187,7 @@ describe("fake Slack Web API", () => {
   it("runs the filesUploadV2 flow and serves the bytes back with the token only", async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10]);
     const res = await client.filesUploadV2({
-      channel_id: "C1",
+      channel_id: "C0PHOTOS1",
       file: bytes,
       filename: "photo.png",
       title: "Voter photo",
@@ -197,7 +197,7 @@ describe("fake Slack Web API", () => {
     const getUrl = fake.callsTo("files.getUploadURLExternal")[0]!;
     expect(getUrl.args).toMatchObject({ filename: "photo.png", length: String(bytes.length) });
     const complete = await fake.waitFor("files.completeUploadExternal");
-    expect(complete.args).toMatchObject({ channel_id: "C1", files: [{ title: "Voter photo" }] });
+    expect(complete.args).toMatchObject({ channel_id: "C0PHOTOS1", files: [{ title: "Voter photo" }] });
     const fileId = (complete.args.files as Array<{ id: string }>)[0]!.id;
     expect(fake.uploads.get(fileId)).toEqual(bytes);
     expect(fake.callsTo("file_upload")[0]!.args.contentType).toMatch(/^multipart\/form-data/);
