@@ -3,7 +3,7 @@ import type { ConversationDeps } from "./conversation-threads";
 import type { InboundSms } from "./inbound-sms";
 import { INBOUND_ROWS_SQL, plainThreadPost, type InboundRow } from "./inbound-texts";
 import { enqueueSlackPostsSql } from "./slack-outbox";
-import { enqueueWebhookSql } from "./webhooks";
+import { enqueueWebhooksSql } from "./webhooks";
 
 /*
  * The inbox's fast lane. Under a flood of replies most texts ask nothing and go to an open thread:
@@ -57,7 +57,10 @@ export async function processPlainTexts(
     }
     if (plans.length === 0) return { processed: 0, others };
     // Each text is reported to WEBHOOK_URL with its processing, in order, as processingPass does.
-    for (const plan of plans) await enqueueWebhookSql(tx, plan.webhook);
+    await enqueueWebhooksSql(
+      tx,
+      plans.map((p) => p.webhook),
+    );
     await enqueueSlackPostsSql(
       tx,
       plans.map((p) => p.post),

@@ -58,6 +58,31 @@ export async function enqueueWebhookSql(tx: SqlRunner, event: WebhookEventInput)
   await tx.query(ENQUEUE_SQL, enqueueParams(event));
 }
 
+/** Many events in one statement, in the order given (the inbox's batches of plain texts). */
+export async function enqueueWebhooksSql(tx: SqlRunner, events: readonly WebhookEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event, ord) => ({
+    id: newId(),
+    phone: event.phone,
+    type: event.type,
+    occurredAt: event.at.toISOString(),
+    campaignId: event.campaignId ?? null,
+    data: event.data,
+    at: event.at.toISOString(),
+    ord,
+  }));
+  await tx.query(ENQUEUE_MANY_SQL, [JSON.stringify(rows)]);
+}
+
+// ENQUEUE_SQL for many rows; inserted in `ord` order, so their positions keep each number's order.
+const ENQUEUE_MANY_SQL = `INSERT INTO "WebhookEvent" (id, "orderKey", type, payload, "campaignId", "createdAt", "availableAt")
+  SELECT x.id, x.phone, x.type, jsonb_build_object('id', x.id::text, 'type', x.type, 'occurredAt', x."occurredAt", 'phone', x.phone,
+    'contact', (SELECT jsonb_build_object('id', c.id, 'firstName', c."firstName", 'lastName', c."lastName") FROM "Contact" c WHERE c.phone = x.phone),
+    'campaign', (SELECT jsonb_build_object('id', k.id, 'name', k.name) FROM "Campaign" k WHERE k.id = x."campaignId"),
+    'data', x.data), x."campaignId", x.at, x.at
+  FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, phone text, type text, "occurredAt" text, "campaignId" uuid, data jsonb, at timestamptz, ord int)
+  ORDER BY x.ord`;
+
 export interface WebhookTarget {
   url: string;
   secret: string;

@@ -88,6 +88,17 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
     expect(first).toHaveLength(5); // and the note on the help request, right after it
     expect(first[2]).toContain("They asked for help");
     expect(inThread("1795000001.000001")).toEqual(["other voter 1", "other voter 2"]);
+    // Each text is reported to WEBHOOK_URL once, in the voter's order, by the batch or one by one.
+    const reported = await db.prisma.webhookEvent.findMany({
+      where: { orderKey: voters[0] },
+      orderBy: { position: "asc" },
+    });
+    expect(reported.map((e) => (e.payload as { data: { body: string } }).data.body)).toEqual([
+      "first",
+      "HELP",
+      "after help",
+      "last",
+    ]);
     expect(await db.prisma.message.count({ where: { fromPhone: { in: voters }, conversationId: null } })).toBe(0);
     expect(await db.prisma.inboundEvent.count({ where: { source: "twilio.sms", processedAt: null } })).toBe(0);
   });
