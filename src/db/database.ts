@@ -98,6 +98,9 @@ export interface OpenOptions {
   heavyReadTimeoutMs?: number;
 }
 
+/** Keeps a pooled connection's "error" event from ending the process, whether it is idle or checked out. */
+const listenForErrors = (client: PoolClient) => void client.on("error", () => undefined);
+
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   return target.kind === "postgres" ? openPostgres(target, options) : openPglite(target, options);
 }
@@ -110,6 +113,10 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
   // A connection the server closes (restart, failover, a dropped database) leaves the pool on its
   // own and the next query opens another; unheard, the pool's "error" event would end the process.
   pool.on("error", () => undefined);
+  // The same for a connection checked out between two statements (a transaction awaiting its own
+  // work): the pool stops listening while it is out, and its error would have no query to go to.
+  // The next statement on it fails instead, and the pool discards it when it is released.
+  pool.on("connect", listenForErrors);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementName }) });
   const heavyPool = new Pool({
     ...poolConfig,
@@ -117,6 +124,7 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
     statement_timeout: options.heavyReadTimeoutMs ?? HEAVY_READ_TIMEOUT_MS,
   });
   heavyPool.on("error", () => undefined);
+  heavyPool.on("connect", listenForErrors);
   const heavyReads = new PrismaClient({ adapter: new PrismaPg(heavyPool) });
   const queryOn = async <R>(client: Pool | PoolClient, sql: string, params: readonly unknown[] = []): Promise<R[]> =>
     (await client.query({ name: preparedStatementName({ sql }) || undefined, text: sql, values: params as unknown[] }))

@@ -69,4 +69,31 @@ describe("dedicated PostgreSQL connections dropped by the server (postgres)", ()
     expect(failed).toBeInstanceOf(Error);
     expect(await db.prisma.contact.count({ where: { phone: "+12125550111" } })).toBe(0);
   });
+
+  it("a pooled connection ended between a transaction's statements: the transaction fails, the process lives", async () => {
+    const failed = await db.sql
+      .transaction(async (tx) => {
+        await tx.query("SELECT 'pooled-marker'");
+        expect(await terminate("%pooled-marker%")).toBe(1);
+        // The checked-out client is between statements: its error has no query to go to.
+        await sleep(300);
+        await tx.query("SELECT 1");
+      })
+      .catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    await expect(db.ping()).resolves.toBeUndefined();
+  });
+
+  it("a Prisma transaction's connection ended mid-way: the transaction fails, the process lives", async () => {
+    const failed = await db.prisma
+      .$transaction(async (tx) => {
+        await tx.$queryRawUnsafe("SELECT 'prisma-marker'");
+        expect(await terminate("%prisma-marker%")).toBe(1);
+        await sleep(300);
+        await tx.$queryRawUnsafe("SELECT 1");
+      })
+      .catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    await expect(db.prisma.contact.count()).resolves.toBeGreaterThanOrEqual(0);
+  });
 });
