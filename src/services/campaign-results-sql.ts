@@ -17,20 +17,16 @@ GROUP BY 1, 2, 3, 4`;
 
 /**
  * The contacts campaigns `$1` (a uuid[]) texted, one row each, with what the rates count: when
- * they first replied (a text in their conversation), whether they opted out after the campaign's
+ * they first replied (their conversation's earliest inbound text, kept in `Conversation.firstReplyAt`
+ * by triggers on Message: migration `conversation_first_reply`, so no message is read here), whether they opted out after the campaign's
  * first text, whether their conversation carries the goal's outcome tag, whether they clicked a
  * tracked link. The report and the App Home tab count rates from these rows only.
  */
 export const TEXTED_CONTACTS_CTE = `
-first_reply AS (
-  SELECT m."conversationId", min(m."createdAt") AS at
-  FROM "Message" m
-  WHERE m.direction = 'inbound' AND m."conversationId" IN (SELECT id FROM "Conversation" WHERE "campaignId" = ANY($1::uuid[]))
-  GROUP BY m."conversationId"
-), opted_out AS (
+opted_out AS (
   SELECT c.id AS "contactId", o."createdAt" FROM "OptOut" o JOIN "Contact" c ON c.phone = o.phone
 ), texted AS (
-  SELECT cc."campaignId", cc."variantId", cc."firstTextAt", r.at AS "repliedAt",
+  SELECT cc."campaignId", cc."variantId", cc."firstTextAt", cv."firstReplyAt" AS "repliedAt",
     coalesce(o."createdAt" >= cc."firstTextAt", false) AS "optedOut",
     coalesce(${goalOutcomeSql("cv", "camp")}, false) AS outcome,
     EXISTS (
@@ -40,7 +36,6 @@ first_reply AS (
   FROM "CampaignContact" cc
   JOIN "Campaign" camp ON camp.id = cc."campaignId"
   LEFT JOIN "Conversation" cv ON cv."campaignId" = cc."campaignId" AND cv."contactId" = cc."contactId"
-  LEFT JOIN first_reply r ON r."conversationId" = cv.id
   LEFT JOIN opted_out o ON o."contactId" = cc."contactId"
   WHERE cc."campaignId" = ANY($1::uuid[]) AND cc."firstTextAt" IS NOT NULL
 )`;
