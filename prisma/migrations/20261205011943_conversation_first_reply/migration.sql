@@ -24,8 +24,6 @@ CREATE FUNCTION conversation_first_reply_statement() RETURNS trigger LANGUAGE pl
 BEGIN
   IF TG_OP = ''TRUNCATE'' THEN
     UPDATE "Conversation" SET "firstReplyAt" = NULL WHERE "firstReplyAt" IS NOT NULL\x3B
-  ELSIF TG_OP = ''INSERT'' THEN
-    PERFORM conversation_first_reply_recount(ARRAY(SELECT r."conversationId" FROM new_rows r WHERE r.direction = ''inbound'' AND r."conversationId" IS NOT NULL))\x3B
   ELSE
     PERFORM conversation_first_reply_recount(ARRAY(SELECT r."conversationId" FROM old_rows r WHERE r.direction = ''inbound'' AND r."conversationId" IS NOT NULL))\x3B
   END IF\x3B
@@ -34,12 +32,19 @@ END';
 
 CREATE FUNCTION conversation_first_reply_row() RETURNS trigger LANGUAGE plpgsql AS E'
 BEGIN
-  PERFORM conversation_first_reply_recount(ARRAY[OLD."conversationId", NEW."conversationId"])\x3B
+  IF TG_OP = ''INSERT'' THEN
+    PERFORM conversation_first_reply_recount(ARRAY[NEW."conversationId"])\x3B
+  ELSE
+    PERFORM conversation_first_reply_recount(ARRAY[OLD."conversationId", NEW."conversationId"])\x3B
+  END IF\x3B
   RETURN NULL\x3B
 END';
 
+-- Row triggers whose WHEN skips them for the busy paths: a send inserts an outbound text, an
+-- inbound webhook inserts its text without a conversation and joins it later (an update).
 CREATE TRIGGER "Message_first_reply_insert" AFTER INSERT ON "Message"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION conversation_first_reply_statement();
+  FOR EACH ROW WHEN (NEW.direction = 'inbound' AND NEW."conversationId" IS NOT NULL)
+  EXECUTE FUNCTION conversation_first_reply_row();
 
 CREATE TRIGGER "Message_first_reply_delete" AFTER DELETE ON "Message"
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION conversation_first_reply_statement();
