@@ -78,12 +78,13 @@ GROUP BY m."campaignId"`;
 // how long after the first of the voter's texts since the last reply. Only the voters' texts and
 // the volunteers' replies that left are read (first texts and follow-ups never come between a
 // voter's text and its answer: a follow-up goes only to those who never replied), in one ordering
-// per conversation shared by both window functions.
+// per conversation shared by both window functions, and only in conversations where the voter
+// ever texted (a wait needs a voter's text).
 export const ANSWERS_SQL = `
 WITH relevant AS (
   SELECT m."conversationId", m.direction, m."sentBy", m."createdAt", m.id
   FROM "Message" m JOIN "Conversation" cv ON cv.id = m."conversationId"
-  WHERE cv."campaignId" = $1::uuid
+  WHERE cv."campaignId" = $1::uuid AND cv."firstReplyAt" IS NOT NULL
     AND (m.direction = 'inbound' OR (NOT m.initiated AND m.status NOT IN (${failed})))
 ), ordered AS (
   SELECT r.*, lag(r.direction) OVER w AS previous
