@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
@@ -132,7 +134,35 @@ describe.each(BACKENDS)("a conversation's stored first reply (%s)", (_name, crea
     );
   });
 
+  it("is filled for the conversations already stored by the migration's backfill", async () => {
+    const dir = path.join(__dirname, "../../../prisma/migrations");
+    const folder = readdirSync(dir).find((d) => d.endsWith("_conversation_first_reply"))!;
+    const script = readFileSync(path.join(dir, folder, "migration.sql"), "utf8");
+    const backfill = script.slice(script.indexOf("-- The conversations already stored")).replace(/;\s*$/, "");
+    await db.sql.query(`DELETE FROM "Message"`);
+    const texts: [number, number, string][] = [
+      [0, 9, "inbound"],
+      [0, 4, "inbound"],
+      [0, 1, "outbound"],
+      [1, 2, "outbound"],
+    ];
+    for (const [conversation, minute, direction] of texts)
+      await db.sql.query(
+        `INSERT INTO "Message" (id, direction, "conversationId", "contactId", "fromPhone", "toPhone", body, status, "createdAt", "updatedAt")
+         VALUES (gen_random_uuid(), $1::"MessageDirection", $2::uuid, $3::uuid, '+12125550100', '+12125550199', 'Hi', 'received', $4::timestamptz, now())`,
+        [direction, CONVERSATIONS[conversation], CONTACTS[conversation], at(minute)],
+      );
+    // As before the migration: the texts are there, the column is not filled.
+    await db.sql.query(`UPDATE "Conversation" SET "firstReplyAt" = NULL`);
+    await db.sql.query(backfill);
+    const stored = await db.sql.query<{ id: string; at: Date | null }>(
+      `SELECT id, "firstReplyAt" AS at FROM "Conversation" ORDER BY id`,
+    );
+    expect(stored.map((r) => (r.at === null ? null : new Date(r.at).toISOString()))).toEqual([at(4), null, null]);
+  });
+
   it("is cleared when the texts are truncated", async () => {
+    await db.sql.query(`DELETE FROM "Message"`);
     await db.sql.query(
       `INSERT INTO "Message" (id, direction, "conversationId", "contactId", "fromPhone", "toPhone", body, status, "createdAt", "updatedAt")
        VALUES (gen_random_uuid(), 'inbound', $1::uuid, $2::uuid, '+12125550100', '+12125550199', 'Yes', 'received', $3::timestamptz, now())`,
