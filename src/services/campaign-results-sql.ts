@@ -17,20 +17,16 @@ GROUP BY 1, 2, 3, 4`;
 
 /**
  * The contacts campaigns `$1` (a uuid[]) texted, one row each, with what the rates count: when
- * they first replied (a text in their conversation), whether they opted out after the campaign's
+ * they first replied (their conversation's earliest inbound text, kept in `Conversation.firstReplyAt`
+ * by triggers on Message: migration `conversation_first_reply`, so no message is read here), whether they opted out after the campaign's
  * first text, whether their conversation carries the goal's outcome tag, whether they clicked a
  * tracked link. The report and the App Home tab count rates from these rows only.
  */
 export const TEXTED_CONTACTS_CTE = `
-first_reply AS (
-  SELECT m."conversationId", min(m."createdAt") AS at
-  FROM "Message" m
-  WHERE m.direction = 'inbound' AND m."conversationId" IN (SELECT id FROM "Conversation" WHERE "campaignId" = ANY($1::uuid[]))
-  GROUP BY m."conversationId"
-), opted_out AS (
+opted_out AS (
   SELECT c.id AS "contactId", o."createdAt" FROM "OptOut" o JOIN "Contact" c ON c.phone = o.phone
 ), texted AS (
-  SELECT cc."campaignId", cc."variantId", cc."firstTextAt", r.at AS "repliedAt",
+  SELECT cc."campaignId", cc."variantId", cc."firstTextAt", cv."firstReplyAt" AS "repliedAt",
     coalesce(o."createdAt" >= cc."firstTextAt", false) AS "optedOut",
     coalesce(${goalOutcomeSql("cv", "camp")}, false) AS outcome,
     EXISTS (
@@ -40,7 +36,6 @@ first_reply AS (
   FROM "CampaignContact" cc
   JOIN "Campaign" camp ON camp.id = cc."campaignId"
   LEFT JOIN "Conversation" cv ON cv."campaignId" = cc."campaignId" AND cv."contactId" = cc."contactId"
-  LEFT JOIN first_reply r ON r."conversationId" = cv.id
   LEFT JOIN opted_out o ON o."contactId" = cc."contactId"
   WHERE cc."campaignId" = ANY($1::uuid[]) AND cc."firstTextAt" IS NOT NULL
 )`;
@@ -83,12 +78,13 @@ GROUP BY m."campaignId"`;
 // how long after the first of the voter's texts since the last reply. Only the voters' texts and
 // the volunteers' replies that left are read (first texts and follow-ups never come between a
 // voter's text and its answer: a follow-up goes only to those who never replied), in one ordering
-// per conversation shared by both window functions.
+// per conversation shared by both window functions, and only in conversations where the voter
+// ever texted (a wait needs a voter's text).
 export const ANSWERS_SQL = `
 WITH relevant AS (
   SELECT m."conversationId", m.direction, m."sentBy", m."createdAt", m.id
   FROM "Message" m JOIN "Conversation" cv ON cv.id = m."conversationId"
-  WHERE cv."campaignId" = $1::uuid
+  WHERE cv."campaignId" = $1::uuid AND cv."firstReplyAt" IS NOT NULL
     AND (m.direction = 'inbound' OR (NOT m.initiated AND m.status NOT IN (${failed})))
 ), ordered AS (
   SELECT r.*, lag(r.direction) OVER w AS previous

@@ -4,7 +4,7 @@ import type { GoalProgress } from "../domain/goal-progress";
 import { DELIVERED_STATUSES, FAILED_STATUSES, NOT_SENT } from "../domain/message-status";
 import { roleAllows } from "../domain/roles";
 import { requirePermission, type Actor } from "./actors";
-import { ANSWERS_SQL, CONTACTS_SQL, LINKS_TRACKED_SQL, OUTBOUND_SQL } from "./campaign-results-sql";
+import { ANSWERS_SQL, CONTACTS_SQL, LINKS_TRACKED_SQL, OUTBOUND_SQL, REPORT_SETTINGS } from "./campaign-results-sql";
 import type { CampaignRecord } from "./campaigns";
 import { goalProgressFor } from "./goal-progress";
 import { campaignsTextedBy } from "./volunteer-campaigns";
@@ -133,12 +133,17 @@ export async function campaignResults(
   options: { timeZone: string },
 ): Promise<CampaignResults> {
   await requireReportAccess(db, actor, campaign);
-  const query = <R>(sql: string, ...params: unknown[]) => db.prisma.$queryRawUnsafe<R[]>(sql, campaign.id, ...params);
+  // Each statement in a transaction of its own (side by side on the pool) with the report's settings.
+  const query = <R>(sql: string, params: unknown[]) =>
+    db.sql.transaction(async (tx) => {
+      for (const setting of REPORT_SETTINGS) await tx.query(setting);
+      return tx.query<R>(sql, params);
+    });
   const [outbound, contacts, answers, tracked, goals] = await Promise.all([
-    query<OutboundRow>(OUTBOUND_SQL),
-    db.prisma.$queryRawUnsafe<ContactsRow[]>(CONTACTS_SQL, [campaign.id], options.timeZone),
-    query<AnswersRow>(ANSWERS_SQL),
-    query<{ tracked: boolean }>(LINKS_TRACKED_SQL),
+    query<OutboundRow>(OUTBOUND_SQL, [campaign.id]),
+    query<ContactsRow>(CONTACTS_SQL, [[campaign.id], options.timeZone]),
+    query<AnswersRow>(ANSWERS_SQL, [campaign.id]),
+    query<{ tracked: boolean }>(LINKS_TRACKED_SQL, [campaign.id]),
     goalProgressFor(db, [campaign]),
   ]);
   const clicksTracked = tracked[0]?.tracked === true;
