@@ -11,6 +11,7 @@ import { dailyCapWarningsFor, type DailyCapWarnings } from "./frequency-warnings
 import { followUpsDue } from "./follow-ups-due";
 import { fillPermalinks, type LinkWanted, type PermalinkSource } from "./digest-links";
 import { goalProgressFor } from "./goal-progress";
+import { linkClicksBetween } from "./short-links";
 import { enqueueSlackPost } from "./slack-outbox";
 
 /*
@@ -101,6 +102,8 @@ export interface YesterdayNumbers {
   replies: number;
   repliedVoters: number;
   optOuts: number;
+  /** Link clicks and the voters who clicked; null when the campaign's texts carry no short link. */
+  linkClicks: { clicks: number; contacts: number } | null;
 }
 
 /** Everything one campaign's digest says; src/slack words it. */
@@ -347,9 +350,10 @@ async function gatherDigests(
   const ids = due.map((c) => c.id);
   const query = <R>(sql: string, ...params: unknown[]) => db.prisma.$queryRawUnsafe<R[]>(sql, ids, ...params);
   type Count = { campaignId: string; n: number };
-  const [texts, optOuts, goals, followUps] = await Promise.all([
+  const [texts, optOuts, clicks, goals, followUps] = await Promise.all([
     query<TextsRow>(YESTERDAY_TEXTS_SQL, day.yesterday.start, day.yesterday.end),
     query<Count>(YESTERDAY_OPT_OUTS_SQL, day.yesterday.start, day.yesterday.end),
+    linkClicksBetween(db, ids, day.yesterday.start, day.yesterday.end),
     goalProgressFor(db, due),
     followUpsDue(db, ids, { endOfToday: day.end, now }),
   ]);
@@ -388,6 +392,7 @@ async function gatherDigests(
         replies: t?.replies ?? 0,
         repliedVoters: t?.repliedVoters ?? 0,
         optOuts: optOutsBy.get(campaign.id) ?? 0,
+        linkClicks: clicks.get(campaign.id) ?? null,
       },
       goal: goals.get(campaign.id)!,
       cap: { ...cap.get(campaign.id)!, count: campaign.frequencyCapCount, days: campaign.frequencyCapDays },

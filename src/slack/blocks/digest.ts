@@ -125,6 +125,11 @@ function yesterdayText(d: CampaignDigest): string {
     `• Texts sent: ${number(y.textsSent)}${parts.length ? ` (${parts.join(", ")})` : ""}`,
     `• Replies: ${number(y.replies)}${y.replies ? ` from ${plural(y.repliedVoters, "voter")}` : ""}`,
     `• Opt-outs: ${number(y.optOuts)}`,
+    ...(y.linkClicks
+      ? [
+          `• Link clicks: ${number(y.linkClicks.clicks)}${y.linkClicks.clicks ? ` from ${plural(y.linkClicks.contacts, "voter")}` : ""}`,
+        ]
+      : []),
     `• Goal: ${goal}`,
   ].join("\n");
 }

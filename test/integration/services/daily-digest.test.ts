@@ -176,6 +176,25 @@ describe.each(BACKENDS)("daily digest (%s)", (_name, create) => {
       createdAt: at,
     });
     const bConversation = await db.prisma.conversation.findFirstOrThrow({ where: { campaignId: b.id } });
+    // Link clicks on A's short links: two people yesterday (one of them twice), one the day before; B has no short link.
+    const link = (i: number) =>
+      db.prisma.shortLink.create({
+        data: {
+          code: `dg${i}code00`,
+          targetUrl: "https://vote.example.org",
+          campaignId: a.id,
+          contactId: contactIds[i]!,
+        },
+      });
+    const [l1, l2] = [await link(1), await link(2)];
+    await db.prisma.linkClick.createMany({
+      data: [
+        { shortLinkId: l1.id, contactId: contactIds[1]!, clickedAt: YESTERDAY_NOON },
+        { shortLinkId: l1.id, contactId: contactIds[1]!, clickedAt: YESTERDAY_NOON },
+        { shortLinkId: l2.id, contactId: contactIds[2]!, clickedAt: YESTERDAY_NOON },
+        { shortLinkId: l2.id, contactId: contactIds[2]!, clickedAt: new Date(YESTERDAY_NOON.getTime() - 86_400_000) },
+      ],
+    });
     await db.prisma.message.createMany({
       data: [
         out(2, {}),
@@ -269,6 +288,7 @@ describe.each(BACKENDS)("daily digest (%s)", (_name, create) => {
         replies: 3,
         repliedVoters: 2,
         optOuts: 1,
+        linkClicks: { clicks: 3, contacts: 2 },
       },
       goal: { outcomeTag: "pledged", target: 10, reached: 2, share: 0.2 },
     });

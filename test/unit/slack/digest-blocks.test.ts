@@ -50,6 +50,7 @@ function digest(extra: Partial<CampaignDigest> = {}): CampaignDigest {
       replies: 30,
       repliedVoters: 25,
       optOuts: 4,
+      linkClicks: { clicks: 18, contacts: 15 },
     },
     goal: { outcomeTag: "pledged", target: 500, reached: 120, share: 0.24 },
     cap: {
@@ -84,6 +85,7 @@ describe("the daily digest", () => {
         "• Texts sent: 120 (100 first texts, 15 follow-ups, 5 replies in threads)",
         "• Replies: 30 from 25 voters",
         "• Opt-outs: 4",
+        "• Link clicks: 18 from 15 voters",
         "• Goal: 120 of 500 “pledged” ▓▓░░░░░░░░ 24%",
       ].join("\n"),
     );
@@ -121,6 +123,10 @@ describe("the daily digest", () => {
     const texts = textsOf(quiet);
     expect(texts[1]).toBe("*:white_check_mark: Nobody is waiting on us.*");
     expect(texts[3]).toContain("• Goal: no outcome tag set");
+    // Texts with no short link: clicks are not tracked, so the line is left out rather than a false 0.
+    expect(
+      textsOf(campaignDigestMessage(digest({ yesterday: { ...digest().yesterday, linkClicks: null } })))[3],
+    ).not.toContain("Link clicks");
     expect(texts[4]).toBe("*:white_check_mark: Frequency limits*: nothing to watch (at most 3 texts per 7 days).");
   });
 
