@@ -6,7 +6,7 @@ import { openDatabase } from "../../src/db/database";
  */
 async function main(): Promise<void> {
   const dataDir = process.argv[2]!;
-  const db = await openDatabase({ kind: "pglite", dataDir }, { dataDirLock: { staleMs: 2_000, updateMs: 1_000 } });
+  const db = await openDatabase({ kind: "pglite", dataDir }, { dataDirLock: { staleMs: 8_000, updateMs: 1_000 } });
   await db.ping();
   process.stdout.write("opened\n");
   setInterval(() => undefined, 60_000);
