@@ -6,6 +6,8 @@
  * Pure: the caller passes `now`.
  */
 
+import { wallTime } from "./wall-time";
+
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
@@ -83,47 +85,6 @@ export const digestKey = (campaignId: string, date: string): string => `digest:$
 /** The same for one volunteer's share of it, sent as a direct message. */
 export const digestDirectKey = (campaignId: string, volunteer: string, date: string): string =>
   `digest-dm:${campaignId}:${volunteer}:${date}`;
-
-// --- Wall times: the local date and time written as if it were UTC, to the second.
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(zone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(zone, formatter);
-  }
-  return formatter;
-}
-
-function wallTime(zone: string, instant: number): number {
-  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
-  for (const part of formatterFor(zone).formatToParts(instant)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  const seconds = Math.floor(instant / 1000) * 1000;
-  return (
-    Date.UTC(
-      parts.year ?? 1970,
-      (parts.month ?? 1) - 1,
-      parts.day ?? 1,
-      parts.hour ?? 0,
-      parts.minute ?? 0,
-      parts.second ?? 0,
-    ) +
-    (instant - seconds)
-  );
-}
 
 /**
  * The first instant whose local wall time is at or after `wall`: the wall time itself, or when a

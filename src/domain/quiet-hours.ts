@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { US_STATE_ZONES, zoneForZip, zonesForPhone } from "./time-zone";
+import { wallMinute } from "./wall-time";
 
 /*
  * Quiet hours: a text may go out only while the send window is open in the recipient's local time
@@ -188,7 +189,7 @@ function hasOpenDay(policy: SendWindowPolicy): boolean {
 // --- offsets are whole minutes, so window edges and offset changes fall on whole UTC minutes.
 
 function isOpenIn(zone: string, instant: number, policy: SendWindowPolicy): boolean {
-  const wall = wallTime(zone, instant);
+  const wall = wallMinute(zone, instant);
   const window = windowOn(policy, wall);
   const minute = minuteOfDay(wall);
   return window !== null && window.start <= minute && minute < window.end;
@@ -199,7 +200,7 @@ function nextOpeningIn(zone: string, instant: number, policy: SendWindowPolicy):
   if (isOpenIn(zone, instant, policy)) return instant;
   const from = Math.ceil(instant / MINUTE) * MINUTE; // the rest of this minute is closed too
   if (isOpenIn(zone, from, policy)) return from;
-  const wall = wallTime(zone, from);
+  const wall = wallMinute(zone, from);
   const candidate = from + (nextStartWall(policy, wall) - wall);
   // A clock change on the way shifts the wall clock: start again from the first minute after it.
   const change = firstOffsetChange(zone, from, candidate);
@@ -209,7 +210,7 @@ function nextOpeningIn(zone: string, instant: number, policy: SendWindowPolicy):
 /** The first instant > `instant` when the (open) window is closed in one zone; null if it never closes. */
 function closingIn(zone: string, instant: number, policy: SendWindowPolicy, daysFollowed = 0): number | null {
   const from = Math.floor(instant / MINUTE) * MINUTE;
-  const wall = wallTime(zone, from);
+  const wall = wallMinute(zone, from);
   const window = windowOn(policy, wall);
   if (window === null || daysFollowed > 10) return null;
   const candidate = from + (startOfDay(wall) + window.end * MINUTE - wall);
@@ -250,7 +251,7 @@ function firstOffsetChange(zone: string, from: number, to: number): number | nul
 
 function offsetAt(zone: string, instant: number): number {
   const minute = Math.floor(instant / MINUTE) * MINUTE;
-  return wallTime(zone, minute) - minute;
+  return wallMinute(zone, minute) - minute;
 }
 
 function windowOn(policy: SendWindowPolicy, wall: number): DailySendWindow | null {
@@ -263,45 +264,6 @@ function startOfDay(wall: number): number {
 
 function minuteOfDay(wall: number): number {
   return Math.floor((wall - startOfDay(wall)) / MINUTE);
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** One formatter per zone: building one costs far more than using it, and this runs per send click. */
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(zone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-    });
-    formatters.set(zone, formatter);
-  }
-  return formatter;
-}
-
-/** Wall times already worked out, by zone and UTC minute: every click in a minute asks for the same few. */
-const wallTimes = new Map<string, number>();
-const MAX_WALL_TIMES = 10_000;
-
-/** The local date and time (to the minute) in `zone` at `instant`, as a wall time. */
-function wallTime(zone: string, instant: number): number {
-  const key = `${zone}|${Math.floor(instant / MINUTE)}`;
-  const known = wallTimes.get(key);
-  if (known !== undefined) return known;
-  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
-  for (const part of formatterFor(zone).formatToParts(instant)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  const wall = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0);
-  if (wallTimes.size >= MAX_WALL_TIMES) wallTimes.clear();
-  wallTimes.set(key, wall);
-  return wall;
 }
 
 /** A campaign's stored policy, or the default when none is stored or it no longer validates: never looser than the law. */
