@@ -27,7 +27,7 @@ import { lookupWebClient } from "./slack/lookup-client";
 import { slackRoleDirectory } from "./slack/roles";
 import { userNames } from "./slack/user-names";
 import { registerListeners } from "./slack";
-import { startScheduler, type JobDeps } from "./jobs/scheduler";
+import { startScheduler, type Job, type JobDeps } from "./jobs/scheduler";
 import { outboxWebClient, WebClientSlackPoster } from "./slack/outbox-poster";
 import { createTwilioGateway } from "./sms/twilio-gateway";
 import { checkTwilioAccount } from "./sms/twilio-check";
@@ -78,6 +78,8 @@ export interface AppOptions {
   slackChannelRate?: ChannelRate;
   /** How long an import may take to download its file from Slack (tests shorten it). */
   importDownloadTimeoutMs?: number;
+  /** The jobs the scheduler runs on their cron (default: all); a test that runs a job itself leaves it out. */
+  scheduledJobs?: readonly Job[];
 }
 
 /** Starts the app and waits until it is ready; a start-up failure closes what was opened and throws. */
@@ -367,7 +369,7 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
     },
     /** Jobs, the outbox and the inbox; what `stop()` waits for, in order. */
     startWork() {
-      const scheduler = startScheduler(jobDeps({ db, logger, sms, clock }, config));
+      const scheduler = startScheduler(jobDeps({ db, logger, sms, clock }, config), options.scheduledJobs);
       // Make up for runs missed while no process was up (each job's effect is idempotent per period).
       background.run("jobs-at-boot", () => scheduler.runAll());
       outbox.start();
