@@ -1,8 +1,7 @@
 import type { Database } from "../db/database";
 import type { Logger } from "../logger";
 import { downloadMedia, type FetchFn } from "../media/fetch";
-import { MediaRefused } from "../media/mms";
-import { prepareMedia } from "./media";
+import { prepareMediaItem } from "./media";
 
 export const mediaLinksChanged = (before: readonly string[] | undefined, after: readonly string[]) =>
   before?.join("\n") !== after.join("\n");
@@ -39,16 +38,8 @@ export async function prepareCampaignMedia(
     return null;
   const items: CampaignMediaItem[] = [];
   for (const url of campaign.mediaUrls) {
-    try {
-      const download = await downloadMedia(url, { fetch: deps.fetchMedia });
-      const stored = await prepareMedia(db, { ...download, source: url, createdBy });
-      items.push({ url, ok: true, ...stored });
-    } catch (error) {
-      if (!(error instanceof MediaRefused)) {
-        deps.logger.error({ err: error, campaign: campaignId, url }, "preparing campaign media failed");
-        items.push({ url, ok: false, message: "This file could not be processed. Try again, or try another file." });
-      } else items.push({ url, ok: false, message: error.message });
-    }
+    const read = () => downloadMedia(url, { fetch: deps.fetchMedia });
+    items.push({ url, ...(await prepareMediaItem(db, read, { source: url, createdBy }, deps.logger)) });
   }
   const ids = items.flatMap((i) => (i.ok ? [i.id] : []));
   const allStored = ids.length === campaign.mediaUrls.length;

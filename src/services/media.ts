@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Database } from "../db/database";
 import { mediaServableSql } from "../domain/media-access";
-import { compressForMms } from "../media/mms";
+import type { Logger } from "../logger";
+import { compressForMms, MediaRefused } from "../media/mms";
 
 /** 144 random bits in base64url: the id is the secret in PUBLIC_URL/media/<id>, so it is never derived from anything. */
 export function newMediaId(): string {
@@ -49,6 +50,37 @@ export async function prepareMedia(
 ): Promise<StoredMedia> {
   const fit = await compressForMms(input.body, input.contentType);
   return storeMedia(db, { ...fit, originalBytes: input.body.length, source: input.source, createdBy: input.createdBy });
+}
+
+/** One item a person attached or linked, once read, checked, compressed and stored; or why it cannot be sent. */
+export type PreparedMedia = ({ ok: true } & StoredMedia) | { ok: false; message: string };
+
+/**
+ * Reads one item (a link, a Slack file), compresses it for MMS and stores it: campaign media, canned
+ * replies and volunteers' thread replies all go through here. A refusal is its message. Any other
+ * failure is logged and answered with a generic message when a `logger` is given (a person is
+ * waiting on a form), and thrown without one (the caller retries it).
+ */
+export async function prepareMediaItem(
+  db: Database,
+  read: () => Promise<{ body: Buffer; contentType: string }>,
+  meta: { source: string; createdBy: string },
+  logger?: Logger,
+): Promise<PreparedMedia> {
+  try {
+    const got = await read();
+    return { ok: true, ...(await prepareMedia(db, { ...got, ...meta })) };
+  } catch (error) {
+    if (error instanceof MediaRefused) return { ok: false, message: error.message };
+    if (!logger) throw error;
+    logger.error({ err: error, source: meta.source }, "preparing media failed");
+    return { ok: false, message: "This file could not be processed. Try again, or try another file." };
+  }
+}
+
+/** Deletes stored items nothing will use (a form refused as a whole keeps none of its files). */
+export async function discardMedia(db: Database, ids: readonly string[]): Promise<void> {
+  if (ids.length) await db.prisma.media.deleteMany({ where: { id: { in: [...ids] } } });
 }
 
 const SERVABLE_MEDIA = `SELECT m."contentType", m.body FROM "Media" m WHERE m.id = $1 AND ${mediaServableSql("m.id", "$2::timestamptz")}`;

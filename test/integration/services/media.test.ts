@@ -26,6 +26,13 @@ describe.each(BACKENDS)("stored media and who may fetch it (%s)", (_name, create
   const campaign = (status: CampaignStatus, mediaIds: string[] = []) =>
     db.prisma.campaign.create({ data: { name: `media ${++serial}`, status, createdBy: "U0ORG", mediaIds } });
 
+  async function cannedReply(status: CampaignStatus, mediaId: string): Promise<void> {
+    const camp = await campaign(status);
+    await db.prisma.cannedReply.create({
+      data: { campaignId: camp.id, title: "Flyer", body: "Here it is", mediaIds: [mediaId], createdBy: "U0ORG" },
+    });
+  }
+
   async function text(use: Extract<MediaUse, { kind: "text" }>, mediaId: string): Promise<void> {
     const contact = await db.prisma.contact.create({ data: { phone: `+1312555${String(++serial).padStart(4, "0")}` } });
     const camp = use.campaignStatus ? await campaign(use.campaignStatus) : null;
@@ -64,6 +71,21 @@ describe.each(BACKENDS)("stored media and who may fetch it (%s)", (_name, create
     expect(await findServableMedia(db, media.id, now)).toBeNull();
   });
 
+  it("serves a canned reply's media while its campaign runs or is paused, and 404s once it is archived", async () => {
+    const media = await item();
+    const camp = await campaign("draft");
+    await db.prisma.cannedReply.create({
+      data: { campaignId: camp.id, title: "Flyer", body: "Here it is", mediaIds: [media.id], createdBy: "U0ORG" },
+    });
+    expect(await findServableMedia(db, media.id, now)).toBeNull();
+    for (const status of ["running", "paused"] as const) {
+      await db.prisma.campaign.update({ where: { id: camp.id }, data: { status } });
+      expect(await findServableMedia(db, media.id, now)).not.toBeNull();
+    }
+    await db.prisma.campaign.update({ where: { id: camp.id }, data: { status: "archived" } });
+    expect(await findServableMedia(db, media.id, now)).toBeNull();
+  });
+
   it("ids are unguessable: 24 base64url characters, never repeated", () => {
     const ids = new Set(Array.from({ length: 10_000 }, newMediaId));
     expect(ids.size).toBe(10_000);
@@ -73,6 +95,7 @@ describe.each(BACKENDS)("stored media and who may fetch it (%s)", (_name, create
   it("agrees with the rule's pure twin on random uses (campaigns, texts in and out, ages)", async () => {
     const use: fc.Arbitrary<MediaUse> = fc.oneof(
       fc.record({ kind: fc.constant("campaign" as const), campaignStatus: fc.constantFrom(...STATUSES) }),
+      fc.record({ kind: fc.constant("canned-reply" as const), campaignStatus: fc.constantFrom(...STATUSES) }),
       fc.record({
         kind: fc.constant("text" as const),
         direction: fc.constantFrom("inbound" as const, "outbound" as const),
@@ -90,6 +113,7 @@ describe.each(BACKENDS)("stored media and who may fetch it (%s)", (_name, create
         const media = await item();
         for (const u of uses) {
           if (u.kind === "campaign") await campaign(u.campaignStatus, [media.id]);
+          else if (u.kind === "canned-reply") await cannedReply(u.campaignStatus, media.id);
           else await text(u, media.id);
         }
         const served = (await findServableMedia(db, media.id, now)) !== null;
