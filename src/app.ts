@@ -277,6 +277,7 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
   const sms = createTwilioGateway(config.twilio, config.publicUrl, { logger });
   const sender = config.twilio.messagingServiceSid ?? config.twilio.fromNumber ?? "";
   let inboxStarted = false;
+  const readSlackFile = slackFileReader(config.slack.botToken, config.slack.apiUrl);
   const inbox = new ConversationInbox(
     {
       db,
@@ -286,7 +287,7 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
       render: slackThreadRenderer,
       unmatchedChannel: config.slack.unmatchedChannel ?? null,
       logger,
-      readSlackFile: slackFileReader(config.slack.botToken, config.slack.apiUrl),
+      readSlackFile,
       publicUrl: config.publicUrl,
     },
     { names: (ids) => userNames(lookups, ids), roleOf: (id) => roles.roleOf(id) },
@@ -346,6 +347,7 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
     mmsPriceUsd: config.mmsPriceUsd,
     publicUrl: config.publicUrl,
     fetchMedia: options.fetchMedia ?? fetch,
+    readSlackFile,
     orgTimeZone: config.organization.timeZone,
     sms,
     sender,

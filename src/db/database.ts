@@ -28,6 +28,11 @@ export interface SqlRunner {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** A Prisma transaction as a SqlRunner, for plain-SQL helpers called inside one (same connection, same transaction). */
+export const prismaSql = (tx: Tx): SqlRunner => ({
+  query: <R>(sql: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<R[]>(sql, ...params),
+});
+
 /**
  * Plain SQL beside Prisma, for the hottest paths (a Send click, an inbound webhook): Prisma's work
  * per query was a large share of their time. Texts registered with prepared() are parsed and

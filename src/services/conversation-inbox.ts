@@ -5,6 +5,7 @@ import { processPlainTexts } from "./inbound-text-batch";
 import { processInboundText, secureSetAsideOptOut } from "./inbound-texts";
 import { enqueueSlackPost } from "./slack-outbox";
 import { processThreadReply, type ThreadReplyEvent } from "./thread-replies";
+import { prepareWaitingReplyMedia } from "./reply-media";
 import type { Role } from "../domain/roles";
 
 /*
@@ -28,6 +29,8 @@ export class ConversationInbox {
   private stopped = true;
   /** Stopping: a drain in progress finishes its current event and returns. */
   private stopping = false;
+  /** Replies' files being fetched and compressed, beside the loop (never inside it: a video takes minutes). */
+  private mediaLane: Promise<void> | null = null;
 
   constructor(
     private readonly deps: ConversationDeps,
@@ -72,6 +75,7 @@ export class ConversationInbox {
   /** Processes everything due, oldest first, until nothing is left. */
   async drain(): Promise<number> {
     let processed = 0;
+    this.startMediaLane();
     for (;;) {
       if (this.stopping) return processed;
       // Plain texts to open threads, many in one transaction. The texts it leaves (each voter's
@@ -93,12 +97,16 @@ export class ConversationInbox {
           processedAt: null,
           failedAt: null,
           source: { in: batch ? ["slack.reply"] : ["twilio.sms", "slack.reply"] },
+          OR: [{ mediaState: null }, { mediaState: { not: "waiting" } }],
         },
         orderBy: { receivedAt: "asc" },
         take: 50,
-        select: { id: true, source: true, payload: true },
+        select: { id: true, source: true, payload: true, receivedAt: true },
       });
+      const held = await this.threadsWaitingForMedia();
       for (const event of due) {
+        // A volunteer's later replies in a thread wait for the earlier one's files: the voter gets them in order.
+        if (event.source === "slack.reply" && heldBehindMedia(held, event)) continue;
         if (this.stopping) return processed;
         if (await this.processOne(event)) progressed = true;
         processed++;
@@ -106,6 +114,36 @@ export class ConversationInbox {
       // Everything left is locked by another process or failing: let the next tick retry.
       if (!progressed) return processed;
     }
+  }
+
+  /** Starts fetching and compressing waiting replies' files, unless that is running already. */
+  private startMediaLane(): void {
+    if (this.mediaLane || this.stopping) return;
+    this.mediaLane = prepareWaitingReplyMedia(this.deps, {
+      stopping: () => this.stopping,
+      onReady: () => this.wake(),
+      onFailure: (event, error) => recordInboxFailure(this.deps, event, error),
+    })
+      .then(() => undefined)
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, "preparing replies' media failed"))
+      .finally(() => {
+        this.mediaLane = null;
+      });
+  }
+
+  /** The oldest reply still waiting for its files, per thread ("channel:threadTs"). */
+  private async threadsWaitingForMedia(): Promise<Map<string, Date>> {
+    const waiting = await this.deps.db.prisma.inboundEvent.findMany({
+      where: { source: "slack.reply", mediaState: "waiting", processedAt: null, failedAt: null },
+      orderBy: { receivedAt: "asc" },
+      select: { payload: true, receivedAt: true },
+    });
+    const held = new Map<string, Date>();
+    for (const { payload, receivedAt } of waiting) {
+      const key = threadKey(payload as unknown as ThreadReplyEvent);
+      if (!held.has(key)) held.set(key, receivedAt);
+    }
+    return held;
   }
 
   /** Processes one event; false when there was nothing to do (done already, or locked elsewhere) or it failed. */
@@ -134,7 +172,16 @@ export class ConversationInbox {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    // A file being compressed finishes (its reply is then sent by the next process to run the inbox).
+    await this.mediaLane;
   }
+}
+
+const threadKey = (reply: Pick<ThreadReplyEvent, "channel" | "threadTs">) => `${reply.channel}:${reply.threadTs}`;
+
+function heldBehindMedia(held: Map<string, Date>, event: { payload: unknown; receivedAt: Date }): boolean {
+  const since = held.get(threadKey(event.payload as ThreadReplyEvent));
+  return since !== undefined && since <= event.receivedAt;
 }
 
 /**

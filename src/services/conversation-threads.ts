@@ -37,7 +37,8 @@ export type ReplyRefusal =
   /** Attached files that cannot go out as MMS, each with why (MediaRefused's message). */
   | { why: "file-refused"; files: { name: string; message: string }[] }
   | { why: "empty" }
-  | { why: "too-long"; length: number }
+  /** `length` as it would go out; `linksShortened`: its links as tracked short links made it longer. */
+  | { why: "too-long"; length: number; linksShortened?: boolean }
   | { why: "opted-out" }
   | { why: "not-a-member" }
   | { why: "outside-hours"; opensAt: Date; timeZone: string | null };
@@ -141,7 +142,7 @@ export interface ConversationDeps {
   unmatchedChannel: string | null;
   logger: Logger;
   /** Reads a file a volunteer attached in Slack (with the bot token); without it, attachments are refused. */
-  readSlackFile?: (url: string) => Promise<{ body: Buffer; contentType: string }>;
+  readSlackFile?: (url: string, mimetype?: string) => Promise<{ body: Buffer; contentType: string }>;
   /** PUBLIC_URL: stored media go out as PUBLIC_URL/media/<id>. */
   publicUrl?: string;
 }

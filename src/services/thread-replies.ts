@@ -15,8 +15,10 @@ import { isSuppressed, lockPhone } from "./opt-outs";
 import { enqueueSlackPost } from "./slack-outbox";
 import { roleAllows, type Role } from "../domain/roles";
 import { recordAudit } from "./audit";
-import { MediaRefused } from "../media/mms";
-import { prepareMedia } from "./media";
+import { prismaSql } from "../db/database";
+import { previewShortLinks } from "../domain/short-links";
+import { shortenLinksFor } from "./short-links";
+import type { ReplyMedia } from "./reply-media";
 
 /*
  * A volunteer's reply in a voter's thread goes out as one SMS, exactly once: the Slack event is
@@ -34,8 +36,10 @@ export interface ThreadReplyEvent {
   canned?: boolean;
   /** The reply shared a file. */
   files?: boolean;
-  /** The shared files, to send as MMS after compression (read with the bot token). */
+  /** The shared files, to send as MMS after compression (read with the bot token, outside the inbox: reply-media.ts). */
   attachments?: SlackAttachment[];
+  /** Media stored already that the reply carries (a canned reply's), before any attachment. */
+  mediaIds?: string[];
 }
 
 export interface SlackAttachment {
@@ -45,14 +49,18 @@ export interface SlackAttachment {
   url: string;
 }
 
-/** Writes the durable inbox row for a volunteer's thread reply; null when Slack delivered it before. */
+/**
+ * Writes the durable inbox row for a volunteer's thread reply; null when Slack delivered it before.
+ * A reply with files waits for its media (src/services/reply-media.ts) before the inbox sends it.
+ */
 export async function recordThreadReply(db: Database, reply: ThreadReplyEvent): Promise<{ eventId: string } | null> {
   const [row] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
-    `INSERT INTO "InboundEvent" (id, source, "externalId", payload) VALUES ($1::uuid, 'slack.reply', $2, $3::jsonb)
+    `INSERT INTO "InboundEvent" (id, source, "externalId", payload, "mediaState") VALUES ($1::uuid, 'slack.reply', $2, $3::jsonb, $4)
      ON CONFLICT (source, "externalId") DO NOTHING RETURNING id`,
     newId(),
     `${reply.channel}:${reply.ts}`,
     JSON.stringify(reply),
+    reply.attachments?.length ? "waiting" : null,
   );
   return row ? { eventId: row.id } : null;
 }
@@ -73,16 +81,18 @@ export async function processThreadReply(
   author: { names: Record<string, string>; role: Role },
 ): Promise<ThreadReplyOutcome> {
   const { names } = author;
-  // Attachments are fetched and compressed before the phone is locked: that takes seconds.
-  const media = await prepareAttachments(deps, eventId);
   const claimed = await deps.db.prisma.$transaction(async (tx) => {
-    const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent }[]>(
-      `SELECT id, payload FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL FOR UPDATE SKIP LOCKED`,
+    // A reply still waiting for its files is not due: reply-media.ts prepares them, then wakes the inbox.
+    const [event] = await tx.$queryRawUnsafe<{ id: string; payload: ThreadReplyEvent; media: ReplyMedia | null }[]>(
+      `SELECT id, payload, media FROM "InboundEvent" WHERE id = $1::uuid AND source = 'slack.reply' AND "processedAt" IS NULL
+         AND "mediaState" IS DISTINCT FROM 'waiting' FOR UPDATE SKIP LOCKED`,
       eventId,
     );
     if (!event) return { kind: "already-processed" as const };
     const now = deps.clock();
     const reply = event.payload;
+    const files = event.media ?? { ids: [], refused: [] };
+    const media = { ids: [...(reply.mediaIds ?? []), ...files.ids], refused: files.refused };
     const done = () => tx.inboundEvent.update({ where: { id: event.id }, data: { processedAt: now } });
     const conversation = await tx.conversation.findUnique({
       where: { slackChannelId_slackThreadTs: { slackChannelId: reply.channel, slackThreadTs: reply.threadTs } },
@@ -117,19 +127,34 @@ export async function processThreadReply(
     if (reply.files && !media.ids.length) return refuse({ why: "file" });
     const body = reply.canned ? reply.text.trim() : slackToPlainText(reply.text, names);
     if (!body && !media.ids.length) return refuse({ why: "empty" });
-    if (body.length > MAX_SMS_BODY_CHARACTERS) return refuse({ why: "too-long", length: body.length });
+    // Links go out as tracked short links, like first texts' (so clicks count in reports); the
+    // limit applies to the text as sent, measured with placeholder codes of the real length.
+    const { publicUrl } = deps;
+    const shortens = Boolean(publicUrl && conversation.campaignId);
+    const length = (shortens ? previewShortLinks(body, publicUrl!) : body).length;
+    if (length > MAX_SMS_BODY_CHARACTERS)
+      return refuse({ why: "too-long", length, linksShortened: length > body.length });
     const { phone, zip, timeZone } = conversation.contact;
     await lockPhone(tx, phone);
     if (await isSuppressed(tx, phone)) return refuse({ why: "opted-out" });
     const window = sendWindowFor({ phone, zip }, now, storedPolicyOrDefault(conversation.campaign?.quietHoursPolicy));
     if (!window.open) return refuse({ why: "outside-hours", opensAt: window.opensAt, timeZone });
+    const text = shortens
+      ? await shortenLinksFor(prismaSql(tx), {
+          text: body,
+          campaignId: conversation.campaignId!,
+          contactId: conversation.contactId,
+          publicUrl: publicUrl!,
+          now,
+        })
+      : body;
     const to = {
       phone,
       contactId: conversation.contactId,
       conversationId: conversation.id,
       campaignId: conversation.campaignId,
     };
-    const id = await recordReply(tx, deps, { to, body, sentBy: reply.user, at: now, mediaIds: media.ids });
+    const id = await recordReply(tx, deps, { to, body: text, sentBy: reply.user, at: now, mediaIds: media.ids });
     await tx.conversation.update({
       where: { id: conversation.id },
       // Answered: the conversation no longer waits on a volunteer.
@@ -191,44 +216,3 @@ async function noteUntextedReply(
     dedupeKey: `reply-note:${reply.channel}:${reply.ts}`,
   });
 }
-
-/**
- * The reply's attached files made fit for MMS and stored (nothing when there are none, when the
- * event was processed already, or when this app cannot read Slack files); each refused file with why.
- */
-async function prepareAttachments(
-  deps: ConversationDeps,
-  eventId: string,
-): Promise<{ ids: string[]; refused: { name: string; message: string }[] }> {
-  const none = { ids: [], refused: [] };
-  if (!deps.readSlackFile || !deps.publicUrl) return none;
-  const event = await deps.db.prisma.inboundEvent.findFirst({
-    where: { id: eventId, source: "slack.reply", processedAt: null },
-    select: { payload: true },
-  });
-  const reply = event?.payload as ThreadReplyEvent | undefined;
-  if (!reply?.attachments?.length) return none;
-  const ids: string[] = [];
-  const refused: { name: string; message: string }[] = [];
-  for (const file of reply.attachments.slice(0, MAX_ATTACHMENTS)) {
-    try {
-      const got = await deps.readSlackFile(file.url);
-      const contentType = got.contentType.startsWith("text/html") ? file.mimetype : got.contentType || file.mimetype;
-      ids.push(
-        (await prepareMedia(deps.db, { body: got.body, contentType, source: file.url, createdBy: reply.user })).id,
-      );
-    } catch (error) {
-      if (!(error instanceof MediaRefused)) throw error;
-      refused.push({ name: file.name, message: error.message });
-    }
-  }
-  if (reply.attachments.length > MAX_ATTACHMENTS)
-    refused.push({
-      name: reply.attachments[MAX_ATTACHMENTS]!.name,
-      message: `a text carries at most ${MAX_ATTACHMENTS} files.`,
-    });
-  return { ids, refused };
-}
-
-/** Twilio's limit of media per message. */
-const MAX_ATTACHMENTS = 10;

@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { jobDeps } from "../../src/app";
 import { JOBS, runJob } from "../../src/jobs/scheduler";
@@ -17,7 +19,7 @@ import type { SlackCall } from "../fakes/slack-api";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
 import { launchedCampaign } from "../support/campaigns";
 import { BACKENDS } from "../support/databases";
-import { noisyJpeg, pdf } from "../support/media-fixtures";
+import { noisyJpeg, pdf, video } from "../support/media-fixtures";
 
 jest.setTimeout(120_000);
 
@@ -25,6 +27,8 @@ const ORGANIZER = "U0ORGANIZER";
 const ANA = "U0ANA";
 const REPLIES = "C0REPLIES";
 const MONDAY_10AM_NY = new Date("2026-11-30T15:00:00Z");
+/** Canned replies' media links point here; the test's own server answers them. */
+const MEDIA_HOST = "https://media.example.org";
 type Posted = {
   text?: string;
   thread_ts?: string;
@@ -36,15 +40,28 @@ describe.each(BACKENDS)(
   (_name, create) => {
     let h: Harness;
     let now = MONDAY_10AM_NY;
+    let linked: Buffer;
+    let host: Server;
+    let hostUrl: string;
 
     beforeAll(async () => {
+      linked = await noisyJpeg(1200, 900);
+      host = createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "image/jpeg", "content-length": linked.length }).end(linked);
+      });
+      await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+      hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
       // The test runs the copier itself (at times it chooses), so the app's cron leaves it alone.
       h = await startHarness(create, {
         clock: () => now,
         scheduledJobs: JOBS.filter((j) => j.name !== "copy-inbound-media"),
+        fetchMedia: (input, init) => fetch(String(input).replace(MEDIA_HOST, hostUrl), init),
       });
     });
-    afterAll(() => h?.close());
+    afterAll(async () => {
+      await h?.close();
+      await new Promise((resolve) => host?.close(resolve));
+    });
 
     const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });
     const mms = (from: string, body: string, media: Array<{ url: string; contentType: string }>) =>
@@ -229,6 +246,89 @@ describe.each(BACKENDS)(
       );
       expect((note.args as Posted).thread_ts).toBe(threadTs);
       expect(h.twilio.messages).toHaveLength(0);
+    });
+
+    /** Waits until Twilio accepted a text whose body passes `predicate`. */
+    async function twilioSent(predicate: (body: string) => boolean, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = h.twilio.messages.find((m) => predicate(m.body));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error("Twilio never got the expected text");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    it("compresses a video reply beside the inbox: another voter's text goes on meanwhile, and the volunteer's next reply in that thread follows the video", async () => {
+      const videoThread = await openThread("rally", "+12125550405");
+      await texted("other", "+12125550406");
+      h.twilio.reset();
+      const clip = await video({ seconds: 3, width: 640, height: 360, kbps: 4000 });
+      // The video's download from Slack stalls until released: its preparation is held open.
+      const release = h.slack.holdDownloads();
+      try {
+        await volunteerReply(videoThread, "Video from the rally", {
+          name: "rally.mp4",
+          bytes: clip,
+          mimetype: "video/mp4",
+        });
+        await h.slack.downloadStalled();
+        await slack(
+          eventBody(messageEvent({ channel: REPLIES, user: ANA, threadTs: videoThread, text: "Did it come through?" })),
+        );
+        // Another voter's text is processed and posted while the video is still held.
+        await mms("+12125550406", "Is the rally still on?", []);
+        await threadPost((m) => String(m.text).includes("Is the rally still on?"));
+        expect(h.twilio.messages).toHaveLength(0); // neither the video nor the reply behind it went out
+      } finally {
+        release();
+      }
+      const withVideo = await twilioSent((body) => body === "Video from the rally", 120_000);
+      expect(withVideo.mediaUrls).toHaveLength(1);
+      const after = await twilioSent((body) => body === "Did it come through?");
+      expect(h.twilio.messages.indexOf(withVideo)).toBeLessThan(h.twilio.messages.indexOf(after));
+      const sent = await h.app.db.prisma.message.findFirstOrThrow({
+        where: { toPhone: "+12125550405", body: "Video from the rally" },
+      });
+      const media = await h.app.db.prisma.media.findUniqueOrThrow({ where: { id: sent.mediaIds[0]! } });
+      expect(media).toMatchObject({ contentType: "video/mp4", originalBytes: clip.length });
+      expect(media.bytes).toBeLessThanOrEqual(614_400);
+      // Exactly once: the event is processed, and nothing more goes out.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(h.twilio.messages.filter((m) => m.body === "Video from the rally")).toHaveLength(1);
+    });
+
+    it("sends a reply's links as tracked short links that count clicks, and refuses one the short links push over 1,600 characters", async () => {
+      const threadTs = await openThread("links", "+12125550407");
+      h.twilio.reset();
+      await slack(
+        eventBody(
+          messageEvent({
+            channel: REPLIES,
+            user: ANA,
+            threadTs,
+            text: "Find your polling place at <https://vote.org/find|vote.org/find> today",
+          }),
+        ),
+      );
+      const sent = await twilioSent((body) => body.startsWith("Find your polling place"));
+      const match = sent.body.match(new RegExp(`^Find your polling place at ${PUBLIC_URL}/l/([0-9A-Za-z]{10}) today$`));
+      expect(match).not.toBeNull();
+      const link = await h.app.db.prisma.shortLink.findUniqueOrThrow({ where: { code: match![1]! } });
+      expect(link.targetUrl).toBe("https://vote.org/find");
+      const visit = await fetch(`${h.app.localUrl}/l/${link.code}`, {
+        redirect: "manual",
+        headers: { "user-agent": "Mozilla/5.0 (iPhone)" },
+      });
+      expect(visit.status).toBe(302);
+      expect(await h.app.db.prisma.linkClick.count({ where: { shortLinkId: link.id } })).toBe(1);
+
+      // 1,596 characters as typed, over 1,600 once the link is a short link: refused, nothing sent.
+      const long = `${"x".repeat(1590)} a.co`;
+      await slack(eventBody(messageEvent({ channel: REPLIES, user: ANA, threadTs, text: long })));
+      const note = await threadPost((m) => String(m.text).includes("texts stop at 1,600"));
+      expect(String((note.args as Posted).text)).toMatch(/with its links as tracked short links/);
+      expect(h.twilio.messages).toHaveLength(1);
     });
   },
 );

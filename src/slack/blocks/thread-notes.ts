@@ -15,7 +15,7 @@ function refusalText(user: string, refusal: ReplyRefusal): string {
     case "empty":
       return `<@${user}>, that reply has no text to send: nothing went out.`;
     case "too-long":
-      return `<@${user}>, that reply is ${number(refusal.length)} characters; texts stop at 1,600. Nothing went out: shorten it and send again.`;
+      return `<@${user}>, that reply is ${number(refusal.length)} characters${refusal.linksShortened ? " with its links as tracked short links" : ""}; texts stop at 1,600. Nothing went out: shorten it and send again.`;
     case "opted-out":
       return `<@${user}>, this voter opted out: nothing went out, and nothing ever will.`;
     case "not-a-member":
