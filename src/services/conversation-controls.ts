@@ -130,7 +130,9 @@ export async function sendCannedReply(
       contactId: true,
       slackChannelId: true,
       slackThreadTs: true,
-      campaign: { select: { cannedReplies: { where: { id: cannedId }, select: { body: true, title: true } } } },
+      campaign: {
+        select: { cannedReplies: { where: { id: cannedId }, select: { body: true, title: true, mediaIds: true } } },
+      },
     },
   });
   const canned = conversation?.campaign?.cannedReplies[0];
@@ -154,34 +156,44 @@ export async function sendCannedReply(
     user: actor.userId,
     text: rendered.text,
     canned: true,
+    ...(canned.mediaIds.length ? { mediaIds: canned.mediaIds } : {}),
   });
 }
 
-/** A campaign's canned replies, by title. */
-export function listCannedReplies(db: Database, campaignId: string): Promise<{ title: string; body: string }[]> {
-  return db.prisma.cannedReply.findMany({
+/** A campaign's canned replies, by title, with how many pictures or videos each carries. */
+export async function listCannedReplies(
+  db: Database,
+  campaignId: string,
+): Promise<{ title: string; body: string; mediaCount: number }[]> {
+  const replies = await db.prisma.cannedReply.findMany({
     where: { campaignId },
     orderBy: { title: "asc" },
-    select: { title: true, body: true },
+    select: { title: true, body: true, mediaIds: true },
   });
+  return replies.map(({ mediaIds, ...r }) => ({ ...r, mediaCount: mediaIds.length }));
 }
 
-/** Saves a canned reply for a campaign (title unique per campaign; organizers). */
+/** Refuses (a UserError, recorded) anyone who may not manage the campaign's canned replies: checked before their files are read. */
+export const requireCannedReplyManager = (db: Database, actor: Actor, campaignId: string) =>
+  requirePermission(db, actor, "canned-replies.manage", "saving canned replies", { campaignId });
+
+/**
+ * Saves a canned reply for a campaign (title unique per campaign; organizers), with the media it
+ * carries (stored already, compressed for MMS: prepareMediaItem); saving a title again replaces both.
+ */
 export async function saveCannedReply(
   db: Database,
-  input: { campaignId: string; title: string; body: string; actor: Actor },
+  input: { campaignId: string; title: string; body: string; mediaIds?: string[]; actor: Actor },
 ): Promise<void> {
-  const { actor, ...reply } = input;
-  await requirePermission(db, actor, "canned-replies.manage", "saving canned replies", {
-    campaignId: reply.campaignId,
-  });
+  const { actor, mediaIds = [], ...reply } = input;
+  await requireCannedReplyManager(db, actor, reply.campaignId);
   await db.prisma.$transaction(async (tx) => {
     const key = { campaignId_title: { campaignId: reply.campaignId, title: reply.title } };
-    const before = await tx.cannedReply.findUnique({ where: key, select: { body: true } });
+    const before = await tx.cannedReply.findUnique({ where: key, select: { body: true, mediaIds: true } });
     await tx.cannedReply.upsert({
       where: key,
-      create: { ...reply, createdBy: actor.userId },
-      update: { body: reply.body },
+      create: { ...reply, mediaIds, createdBy: actor.userId },
+      update: { body: reply.body, mediaIds },
     });
     const entry = { action: "canned-reply.save", campaignId: reply.campaignId, subject: reply.title };
     await recordAudit(
@@ -189,8 +201,8 @@ export async function saveCannedReply(
       {
         ...auditActor(actor),
         ...entry,
-        ...(before ? { before: { body: before.body } } : {}),
-        after: { body: reply.body },
+        ...(before ? { before: { body: before.body, media: before.mediaIds.length } } : {}),
+        after: { body: reply.body, media: mediaIds.length },
       },
       actor.at,
     );

@@ -1,3 +1,4 @@
+import { MAX_MEDIA_PER_TEXT } from "../domain/media-links";
 import type { ConversationDeps } from "./conversation-threads";
 import { prepareMediaItem } from "./media";
 import type { ThreadReplyEvent } from "./thread-replies";
@@ -15,8 +16,7 @@ export interface ReplyMedia {
   refused: { name: string; message: string }[];
 }
 
-/** Twilio's limit of media per message. */
-export const MAX_REPLY_MEDIA = 10;
+const MAX_REPLY_MEDIA = MAX_MEDIA_PER_TEXT;
 
 /** How long a preparer holds a reply's files (several ffmpeg runs fit); a crashed one's are taken again after it. */
 const LEASE_MS = 15 * 60_000;

@@ -156,7 +156,16 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     await h.slack.waitFor("reactions.add", (c) => c.args.timestamp === replyTs, 10_000);
     expect((await slack(reply, { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" })).status).toBe(200);
     const sent = h.twilio.messages.filter((m) => m.body.startsWith("Polls open"));
-    expect(sent.map((m) => m.body)).toEqual(["Polls open at 6 am, see https://vote.org"]);
+    // Slack's formatting becomes plain text, and the link a tracked short link (its clicks count in reports).
+    expect(sent.map((m) => m.body)).toEqual([
+      expect.stringMatching(/^Polls open at 6 am, see https:\/\/texting\.example\.org\/l\/[0-9A-Za-z]{10}$/),
+    ]);
+    const code = sent[0]!.body.slice(-10);
+    expect(await h.app.db.prisma.shortLink.findUnique({ where: { code } })).toMatchObject({
+      targetUrl: "https://vote.org",
+      campaignId: conversation.campaignId,
+      contactId: conversation.contactId,
+    });
     expect(await h.app.db.prisma.message.findFirst({ where: { body: sent[0]!.body } })).toMatchObject({
       sentBy: BEN,
       initiated: false,
@@ -380,7 +389,9 @@ describe.each(BACKENDS)("voter conversations in Slack threads (%s)", (_name, cre
     const canned = controls.find((e) => e.action_id === "thread_canned")!.options![0]!.value;
     await click("thread_canned", canned);
     await waitPost(REPLIES, (m) => (m.text ?? "").includes("sent a canned reply"));
-    expect(h.twilio.messages.map((m) => m.body)).toContain("Hi Eli, find your polling place at vote.org");
+    expect(h.twilio.messages.map((m) => m.body)).toContainEqual(
+      expect.stringMatching(/^Hi Eli, find your polling place at https:\/\/texting\.example\.org\/l\/[0-9A-Za-z]{10}$/),
+    );
 
     await click("thread_opt_out", conversationId);
     await h.slack.waitFor("chat.update", (c) => JSON.stringify(c.args).includes("opted out"), 10_000);

@@ -14,6 +14,7 @@ import {
   postToSlackApp,
   postTwilioWebhook,
   slashCommandBody,
+  viewSubmissionPayload,
 } from "../fakes/signing";
 import type { SlackCall } from "../fakes/slack-api";
 import { PUBLIC_URL, SENDER, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
@@ -328,6 +329,116 @@ describe.each(BACKENDS)(
       await slack(eventBody(messageEvent({ channel: REPLIES, user: ANA, threadTs, text: long })));
       const note = await threadPost((m) => String(m.text).includes("texts stop at 1,600"));
       expect(String((note.args as Posted).text)).toMatch(/with its links as tracked short links/);
+      expect(h.twilio.messages).toHaveLength(1);
+    });
+
+    it("canned replies carry pictures attached in the modal or linked, with sizes before and after, and go out as one MMS; a refused file saves nothing", async () => {
+      const phone = "+12125550408";
+      await texted("canned", phone);
+      const campaign = await h.app.db.prisma.campaign.findFirstOrThrow({ where: { name: "canned" } });
+      await slack(
+        slashCommandBody({
+          command: "/campaign",
+          text: "replies canned",
+          user_id: ORGANIZER,
+          channel_id: "C0ORGANIZE",
+        }),
+      );
+      const opened = await h.slack.waitFor("views.open", (c) =>
+        JSON.stringify(c.args.view).includes("campaign_canned_reply"),
+      );
+      const form = opened.args.view as { private_metadata: string };
+      expect(JSON.stringify(form)).toContain('"type":"file_input"');
+      const submit = (viewId: string, files: unknown[], links = "", userId = ORGANIZER) =>
+        slack(
+          interactionBody(
+            viewSubmissionPayload({
+              callbackId: "campaign_canned_reply",
+              viewId,
+              privateMetadata: form.private_metadata,
+              userId,
+              values: {
+                title: { "canned.title": { type: "plain_text_input", value: "Flyer" } },
+                body: { "canned.body": { type: "plain_text_input", value: "Here is our flyer, {firstName}" } },
+                files: { "canned.files": { type: "file_input", files } },
+                links: { "canned.links": { type: "plain_text_input", value: links } },
+              },
+            }),
+          ),
+        );
+      const modalUpdate = (viewId: string) => h.slack.waitFor("views.update", (c) => c.args.view_id === viewId, 60_000);
+
+      // A link that is not https is refused under its field at once.
+      expect((await submit("VCANNED0", [], "http://media.example.org/a.jpg")).json).toMatchObject({
+        response_action: "errors",
+        errors: { links: expect.stringContaining("is not an https link") },
+      });
+      // A PDF cannot go out: the modal says why and shows the form again, and nothing is saved.
+      const mediaBefore = await h.app.db.prisma.media.count();
+      const agenda = h.slack.addFile({
+        name: "agenda.pdf",
+        bytes: pdf(),
+        mimetype: "application/pdf",
+        user: ORGANIZER,
+      });
+      const photo = await noisyJpeg(2000, 1500);
+      const flyer = h.slack.addFile({ name: "flyer.jpg", bytes: photo, mimetype: "image/jpeg", user: ORGANIZER });
+      // A volunteer's submission is refused before any file is read.
+      expect((await submit("VCANNED9", [flyer], "", ANA)).json).toMatchObject({
+        response_action: "errors",
+        errors: { title: expect.any(String) },
+      });
+      expect(await h.app.db.prisma.media.count()).toBe(mediaBefore);
+      const refusedAck = await submit("VCANNED1", [agenda, flyer]);
+      expect(refusedAck.json).toMatchObject({ response_action: "update" });
+      const refused = JSON.stringify((await modalUpdate("VCANNED1")).args.view);
+      expect(refused).toContain("Nothing was saved");
+      expect(refused).toContain("agenda.pdf");
+      expect(refused).toContain("A PDF cannot be sent by text");
+      expect(refused).toContain('"type":"file_input"');
+      expect(await h.app.db.prisma.cannedReply.count({ where: { campaignId: campaign.id } })).toBe(0);
+      expect(await h.app.db.prisma.media.count()).toBe(mediaBefore);
+
+      // A picture attached and one linked: both compressed and stored, their sizes shown, the reply saved.
+      expect((await submit("VCANNED2", [flyer], `${MEDIA_HOST}/crowd.jpg`)).json).toMatchObject({
+        response_action: "update",
+      });
+      const done = JSON.stringify((await modalUpdate("VCANNED2")).args.view);
+      expect(done).toContain("Saved canned reply");
+      expect(done).toMatch(/flyer\.jpg: [\d.]+ (KB|MB) → \*\d+ KB\* JPEG/);
+      expect(done).toContain(`${MEDIA_HOST}/crowd.jpg`);
+      const saved = await h.app.db.prisma.cannedReply.findFirstOrThrow({ where: { campaignId: campaign.id } });
+      expect(saved.mediaIds).toHaveLength(2);
+      for (const id of saved.mediaIds) expect((await fetch(`${h.app.localUrl}/media/${id}`)).status).toBe(200);
+
+      // The voter answers; a volunteer picks the canned reply: one MMS with both pictures.
+      await mms(phone, "What does the flyer say?", []);
+      // Posted in the thread: the thread's ts is known, so its menu can answer.
+      await threadPost((m) => Boolean(m.thread_ts) && String(m.text).includes("What does the flyer say?"));
+      const conversation = await h.app.db.prisma.conversation.findFirstOrThrow({ where: { campaignId: campaign.id } });
+      const root = await h.slack.waitFor("chat.postMessage", (c) =>
+        JSON.stringify(c.args.blocks ?? "").includes(`"value":"${conversation.id}"`),
+      );
+      const blocks = root.args.blocks as Array<{
+        block_id?: string;
+        elements?: Array<{ action_id?: string; options?: Array<{ value: string }> }>;
+      }>;
+      const choice = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === "thread_canned")!.options![0]!
+        .value;
+      h.twilio.reset();
+      await slack(
+        interactionBody(
+          blockActionsPayload({
+            actionId: "thread_canned",
+            value: choice,
+            userId: ANA,
+            channelId: REPLIES,
+            action: { type: "static_select", selected_option: { value: choice } },
+          }),
+        ),
+      );
+      const sent = await twilioSent((body) => body === "Here is our flyer, Dana");
+      expect(sent.mediaUrls).toEqual(saved.mediaIds.map((id) => `${PUBLIC_URL}/media/${id}`));
       expect(h.twilio.messages).toHaveLength(1);
     });
   },

@@ -25,3 +25,6 @@ export function campaignMediaMessage(report: CampaignMediaReport): { text: strin
   const text = clip(`${head}\n${lines.join("\n")}`, SLACK_LIMITS.text);
   return { text, blocks: [section(text)] };
 }
+
+/** The same wording for every report of media sizes (canned replies too). */
+export { size as mediaSize, kind as mediaKind };
