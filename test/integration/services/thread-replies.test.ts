@@ -152,4 +152,65 @@ describe.each(BACKENDS)("volunteers' replies that are not texted (%s)", (_name, 
       },
     });
   });
+
+  it("holds a reply with files (and the thread's later replies) while a preparer's lease lasts, takes it again once a crashed one's lease ends, and never loses it", async () => {
+    const contact = await db.prisma.contact.create({
+      data: { phone: "+12125550402", firstName: "Eve", zip: "10001", timeZone: "America/New_York" },
+    });
+    const campaign = await db.prisma.campaign.create({
+      data: { name: "Leased files", status: "running", createdBy: "U0ORG", conversationChannelId: REPLIES },
+    });
+    const thread = nextTs();
+    await db.prisma.conversation.create({
+      data: { campaignId: campaign.id, contactId: contact.id, slackChannelId: REPLIES, slackThreadTs: thread },
+    });
+    const withFile = {
+      channel: REPLIES,
+      ts: nextTs(),
+      threadTs: thread,
+      user: "U0BEN",
+      text: "Our flyer",
+      files: true,
+      attachments: [
+        { name: "flyer.jpg", mimetype: "image/jpeg", url: "https://files.slack.com/files-pri/T0/F0/flyer.jpg" },
+      ],
+    };
+    const { eventId } = (await recordThreadReply(db, withFile))!;
+    const later = { channel: REPLIES, ts: nextTs(), threadTs: thread, user: "U0BEN", text: "Did you see it?" };
+    await recordThreadReply(db, later);
+    // Another process leased its files and died with them.
+    await db.prisma.inboundEvent.update({
+      where: { id: eventId },
+      data: { mediaLeaseUntil: new Date(Date.now() + 10 * 60_000) },
+    });
+    await new ConversationInbox(deps, { roleOf: async () => "volunteer" }).drain();
+    expect(await db.prisma.inboundEvent.findUniqueOrThrow({ where: { id: eventId } })).toMatchObject({
+      mediaState: "waiting",
+      processedAt: null,
+    });
+    expect(twilio.messages).toHaveLength(0); // the later reply waits behind it
+
+    // The lease ends: this process takes the files (this app cannot read Slack files here, so none is
+    // read), the reply gets its note, and the later reply goes out after it.
+    await db.prisma.inboundEvent.update({ where: { id: eventId }, data: { mediaLeaseUntil: new Date(0) } });
+    const inbox = new ConversationInbox(deps, { roleOf: async () => "volunteer", pollMs: 50 });
+    inbox.start();
+    try {
+      for (let i = 0; i < 400 && !twilio.messages.length; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await inbox.stop();
+    }
+    expect(twilio.messages.map((m) => m.body)).toEqual(["Did you see it?"]);
+    expect(await db.prisma.inboundEvent.findUniqueOrThrow({ where: { id: eventId } })).toMatchObject({
+      mediaState: "ready",
+      media: { ids: [], refused: [] },
+      processedAt: expect.any(Date),
+    });
+    expect(await noteOn(REPLIES, withFile.ts)).toMatchObject({
+      payload: {
+        thread_ts: thread,
+        text: expect.stringContaining("the file shared here could not be read from Slack"),
+      },
+    });
+  });
 });
