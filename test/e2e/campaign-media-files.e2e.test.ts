@@ -57,6 +57,36 @@ describe.each(BACKENDS)("campaign files from the modal, per-variant media (%s)",
   beforeEach(() => h.slack.reset());
 
   const slack = (body: string) => postToSlackApp(h.app.localUrl, { secret: SIGNING_SECRET, body });
+  const formValues = (name: string, files: SlackFile[], textOnly: string[] = []) => ({
+    ...typed("name", name),
+    ...chosen("goalType", "turnout"),
+    ...numberTyped("goalTarget", "10"),
+    ...typed("goalOutcomeTag", "pledged"),
+    ...typed("callToAction", "Will you vote on Nov 3?"),
+    ...typed("senderIdentity", "Sam with Neighbors for B"),
+    ...typed(
+      "scriptA",
+      "Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
+    ),
+    ...typed(
+      "scriptB",
+      "Hello {firstName}! Sam with Neighbors for B here. Will you vote on Nov 3? Reply STOP to opt out.",
+    ),
+    ...typed("scriptC", ""),
+    ...typed("scriptD", ""),
+    ...ticked("addMissing", []),
+    ...typed("followUp1", ""),
+    ...typed("followUp2", ""),
+    ...channelPicked("channel", "C0REPLIES"),
+    ...chosen("segment", segmentId),
+    ...chosen("sendWindow", "standard"),
+    ...numberTyped("capCount", "3"),
+    ...numberTyped("capDays", "7"),
+    ...typed("helpText", ""),
+    ...typed("mediaUrls", ""),
+    ...filesChosen("mediaFiles", files),
+    ...ticked("textOnly", textOnly),
+  });
   const submit = (name: string, opts: { files: SlackFile[]; textOnly?: string[]; viewId?: string }) =>
     slack(
       interactionBody(
@@ -65,36 +95,7 @@ describe.each(BACKENDS)("campaign files from the modal, per-variant media (%s)",
           viewId: opts.viewId,
           privateMetadata: JSON.stringify({ channelId: CHANNEL, mode: "new", fields: [] }),
           userId: ORGANIZER,
-          values: {
-            ...typed("name", name),
-            ...chosen("goalType", "turnout"),
-            ...numberTyped("goalTarget", "10"),
-            ...typed("goalOutcomeTag", "pledged"),
-            ...typed("callToAction", "Will you vote on Nov 3?"),
-            ...typed("senderIdentity", "Sam with Neighbors for B"),
-            ...typed(
-              "scriptA",
-              "Hi {firstName}, this is Sam with Neighbors for B. Will you vote on Nov 3? Reply STOP to opt out.",
-            ),
-            ...typed(
-              "scriptB",
-              "Hello {firstName}! Sam with Neighbors for B here. Will you vote on Nov 3? Reply STOP to opt out.",
-            ),
-            ...typed("scriptC", ""),
-            ...typed("scriptD", ""),
-            ...ticked("addMissing", []),
-            ...typed("followUp1", ""),
-            ...typed("followUp2", ""),
-            ...channelPicked("channel", "C0REPLIES"),
-            ...chosen("segment", segmentId),
-            ...chosen("sendWindow", "standard"),
-            ...numberTyped("capCount", "3"),
-            ...numberTyped("capDays", "7"),
-            ...typed("helpText", ""),
-            ...typed("mediaUrls", ""),
-            ...filesChosen("mediaFiles", opts.files),
-            ...ticked("textOnly", opts.textOnly ?? []),
-          },
+          values: formValues(name, opts.files, opts.textOnly),
         }),
       ),
     );
@@ -241,6 +242,48 @@ describe.each(BACKENDS)("campaign files from the modal, per-variant media (%s)",
     expect(text).toContain("Sam with Neighbors for B here");
 
     expect(await h.app.db.prisma.campaign.findUnique({ where: { name: "Broken drive" } })).toBeNull();
+  });
+
+  it("keeps attached files through /campaign edit, and removes one when it is unticked", async () => {
+    const file = h.slack.addFile({ name: "poster.jpg", bytes: photo, mimetype: "image/jpeg", user: ORGANIZER });
+    await submit("Edit drive", { files: [file], viewId: "V0EDITDRIVE" });
+    await ephemeral(/Media for \*Edit drive\* checked and ready/);
+    const campaign = await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { name: "Edit drive" } });
+    const [mediaId] = campaign.mediaFileIds;
+
+    await slack(
+      slashCommandBody({ command: "/campaign", text: "edit Edit drive", channel_id: CHANNEL, user_id: ORGANIZER }),
+    );
+    const form = await h.slack.waitFor("views.update", (c) => JSON.stringify(c.args.view).includes('"attachedMedia"'));
+    const view = form.args.view as { id?: string; blocks: Block[]; private_metadata: string };
+    const attached = view.blocks.find((b) => b.block_id === "attachedMedia") as unknown as {
+      element: { options: { text: { text: string }; value: string }[]; initial_options: { value: string }[] };
+    };
+    expect(attached.element.options.map((o) => o.value)).toEqual([mediaId]);
+    expect(attached.element.options[0]!.text.text).toMatch(/^poster\.jpg · [\d.]+ MB → \d+ KB$/);
+    expect(attached.element.initial_options.map((o) => o.value)).toEqual([mediaId]);
+
+    // Saved again with the box still ticked and no new file: the file stays.
+    const edit = (attachedMedia: string[]) =>
+      slack(
+        interactionBody(
+          viewSubmissionPayload({
+            callbackId: "campaign_form",
+            privateMetadata: view.private_metadata,
+            userId: ORGANIZER,
+            values: {
+              ...formValues("Edit drive", []),
+              ...ticked("attachedMedia", attachedMedia),
+            },
+          }),
+        ),
+      );
+    expect((await edit([mediaId!])).text).toBe("");
+    expect((await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).mediaFileIds).toEqual([
+      mediaId,
+    ]);
+    expect((await edit([])).text).toBe("");
+    expect((await h.app.db.prisma.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).mediaFileIds).toEqual([]);
   });
 
   it("refuses a file that is not a picture or a video at once, under the file input", async () => {
