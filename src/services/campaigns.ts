@@ -23,7 +23,7 @@ import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
 import { auditActor, requirePermission, type Actor } from "./actors";
-import { mediaLinksChanged } from "./campaign-media";
+import { attachedMediaOf, mediaLinksChanged, type AttachedMedia } from "./campaign-media";
 import { recordAudit } from "./audit";
 import { claimName, lookupName, nameTaken } from "./unique-names";
 
@@ -180,12 +180,25 @@ export function newestSegments(db: Database): Promise<{ id: string; name: string
   return db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 });
 }
 
-/** What the campaign form offers: the newest segments and the contacts' custom fields. */
+/**
+ * What the campaign form offers: the newest segments and the contacts' custom fields; with `keep`,
+ * also the form's own segment when it is not among the newest, and its attached files to list.
+ */
 export async function campaignFormChoices(
   db: Database,
-): Promise<{ segments: { id: string; name: string }[]; customFields: string[] }> {
-  const [segments, customFields] = await Promise.all([newestSegments(db), customFieldNames(db, 200)]);
-  return { segments, customFields };
+  keep: { segmentId?: string | null; mediaFileIds?: readonly string[] } = {},
+): Promise<{ segments: { id: string; name: string }[]; customFields: string[]; attachedMedia: AttachedMedia[] }> {
+  const [segments, customFields, attachedMedia] = await Promise.all([
+    newestSegments(db),
+    customFieldNames(db, 200),
+    attachedMediaOf(db, keep.mediaFileIds ?? []),
+  ]);
+  const segmentId = keep.segmentId;
+  if (segmentId && isUuid(segmentId) && !segments.some((s) => s.id === segmentId)) {
+    const own = await db.prisma.segment.findUnique({ where: { id: segmentId }, select: { id: true, name: true } });
+    if (own) segments.unshift(own);
+  }
+  return { segments, customFields, attachedMedia };
 }
 
 // ---- create and edit ---------------------------------------------------------------------------

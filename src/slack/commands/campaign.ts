@@ -1,6 +1,5 @@
 import { listCampaigns } from "../../services/campaign-list";
 import { EMPTY_CAMPAIGN_FORM, type CampaignForm } from "../../domain/campaign-form";
-import { attachedMediaOf } from "../../services/campaign-media";
 import {
   campaignFormChoices,
   changeCampaignStatus,
@@ -181,13 +180,10 @@ async function openForm(
   if (!viewId) return;
   deps.background.run("campaign-form", async () => {
     try {
-      const [found, attachedMedia] = await Promise.all([
-        campaignFormChoices(deps.db),
-        attachedMediaOf(deps.db, campaign?.mediaFileIds ?? []),
-      ]);
-      const choices = { ...found, attachedMedia };
-      if (campaign?.segment && !choices.segments.some((s) => s.id === campaign.segment!.id))
-        choices.segments.unshift(campaign.segment);
+      const choices = await campaignFormChoices(deps.db, {
+        segmentId: campaign?.segment?.id,
+        mediaFileIds: campaign?.mediaFileIds,
+      });
       const metadata = modalMetadata(base, choices.customFields);
       const form: CampaignForm = campaign
         ? formOfCampaign(campaign)

@@ -17,12 +17,7 @@ import {
 } from "../../services/campaigns";
 import { campaignReport } from "../../services/campaign-report";
 import { failureText } from "../answer-failure";
-import {
-  attachedMediaOf,
-  prepareAttachedFiles,
-  prepareCampaignMedia,
-  type CampaignMediaItem,
-} from "../../services/campaign-media";
+import { prepareAttachedFiles, prepareCampaignMedia, type CampaignMediaItem } from "../../services/campaign-media";
 import { campaignMediaMessage } from "../blocks/campaign-media";
 import { campaignSavedMessage } from "../blocks/campaign-messages";
 import {
@@ -80,7 +75,7 @@ export function campaignFormSubmitted(deps: SlackDeps) {
       return;
     }
     await ack();
-    deps.background.run("campaign-saved", () => afterSave(deps, client, to, saved.id, metadata.mode, result, []));
+    deps.background.run("campaign-saved", () => afterSave(deps, client, to, saved, metadata.mode, result, []));
   };
 }
 
@@ -110,22 +105,18 @@ async function afterSave(
   deps: SlackDeps,
   client: webApi.WebClient,
   to: { channelId: string; userId: string },
-  campaignId: string,
+  saved: { id: string; name: string },
   mode: CampaignModalMetadata["mode"],
   result: ValidForm,
   files: CampaignMediaItem[],
 ): Promise<void> {
-  deps.logger.info({ campaign: campaignId, user: to.userId, mode }, "campaign saved");
+  deps.logger.info({ campaign: saved.id, user: to.userId, mode }, "campaign saved");
   if (files.length) {
-    const campaign = await campaignById(deps.db, campaignId);
-    await tellUser(
-      client,
-      to,
-      campaignMediaMessage({ campaignId, campaignName: campaign?.name ?? "", items: files, ready: true }),
-    );
+    const report = { campaignId: saved.id, campaignName: saved.name, items: files, ready: true };
+    await tellUser(client, to, campaignMediaMessage(report));
   }
-  await checkMedia(deps, client, to, campaignId);
-  await summarize(deps, client, to, campaignId, { mode, warnings: result.warnings, inserted: result.inserted });
+  await checkMedia(deps, client, to, saved.id);
+  await summarize(deps, client, to, saved.id, { mode, warnings: result.warnings, inserted: result.inserted });
 }
 
 /**
@@ -166,7 +157,7 @@ async function attachFilesThenSave(
     .catch((error: unknown) =>
       deps.logger.info({ err: error, campaign: saved.id }, "campaign modal closed before saving"),
     );
-  await afterSave(deps, client, modal.to, saved.id, metadata.mode, result, items);
+  await afterSave(deps, client, modal.to, saved, metadata.mode, result, items);
 }
 
 /** The form again, as it was typed, with why it was not saved above the files (and at the top). */
@@ -178,21 +169,14 @@ async function showFormAgain(
   form: CampaignForm,
   problem: string,
 ): Promise<void> {
-  const [choices, attachedMedia] = await Promise.all([
-    campaignFormChoices(deps.db),
-    attachedMediaOf(deps.db, form.attachedMediaIds),
-  ]);
-  if (form.segmentId && !choices.segments.some((s) => s.id === form.segmentId)) {
-    const segment = await deps.db.prisma.segment.findUnique({
-      where: { id: form.segmentId },
-      select: { id: true, name: true },
-    });
-    if (segment) choices.segments.unshift(segment);
-  }
+  const choices = await campaignFormChoices(deps.db, {
+    segmentId: form.segmentId,
+    mediaFileIds: form.attachedMediaIds,
+  });
   const view = campaignModal(
     modal.metadata,
     metadata.mode,
-    { ...choices, attachedMedia, mediaFilesProblem: problem },
+    { ...choices, mediaFilesProblem: problem },
     form,
     ":warning: Not saved yet: see *Pictures or videos* below.",
   );
