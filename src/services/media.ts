@@ -25,6 +25,8 @@ export async function storeMedia(
     originalBytes: number;
     source?: string | null;
     createdBy?: string | null;
+    /** The file's name as attached in Slack. */
+    name?: string | null;
   },
 ): Promise<StoredMedia> {
   const row = await db.prisma.media.create({
@@ -36,6 +38,7 @@ export async function storeMedia(
       originalBytes: media.originalBytes,
       source: media.source ?? null,
       createdBy: media.createdBy ?? null,
+      name: media.name ?? null,
     },
     select: { id: true, contentType: true, bytes: true, originalBytes: true },
   });
@@ -45,10 +48,16 @@ export async function storeMedia(
 /** Compresses for MMS (refusals are `MediaRefused`, a UserError) and stores the result. */
 export async function prepareMedia(
   db: Database,
-  input: { body: Buffer; contentType: string; source?: string | null; createdBy?: string | null },
+  input: { body: Buffer; contentType: string; source?: string | null; createdBy?: string | null; name?: string | null },
 ): Promise<StoredMedia> {
   const fit = await compressForMms(input.body, input.contentType);
-  return storeMedia(db, { ...fit, originalBytes: input.body.length, source: input.source, createdBy: input.createdBy });
+  return storeMedia(db, {
+    ...fit,
+    originalBytes: input.body.length,
+    source: input.source,
+    createdBy: input.createdBy,
+    name: input.name,
+  });
 }
 
 const SERVABLE_MEDIA = `SELECT m."contentType", m.body FROM "Media" m WHERE m.id = $1 AND ${mediaServableSql("m.id", "$2::timestamptz")}`;

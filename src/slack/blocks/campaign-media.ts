@@ -3,7 +3,7 @@ import type { CampaignMediaReport } from "../../services/campaign-media";
 import { escapeForSlack } from "../../domain/slack-text";
 import { clip, section, SLACK_LIMITS } from "./kit";
 
-const size = (bytes: number) =>
+export const mediaSize = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
 const kind = (contentType: string) => contentType.replace(/^(image|video)\//, "").toUpperCase();
@@ -13,7 +13,7 @@ export function campaignMediaMessage(report: CampaignMediaReport): { text: strin
   const name = escapeForSlack(report.campaignName);
   const lines = report.items.map((item, i) =>
     item.ok
-      ? `${i + 1}. :white_check_mark: ${escapeForSlack(item.url)}: ${size(item.originalBytes)} → *${size(item.bytes)}* ${kind(item.contentType)}`
+      ? `${i + 1}. :white_check_mark: ${escapeForSlack(item.url)}: ${mediaSize(item.originalBytes)} → *${mediaSize(item.bytes)}* ${kind(item.contentType)}`
       : `${i + 1}. :x: ${escapeForSlack(item.url)}: ${escapeForSlack(item.message)}`,
   );
   const refused = report.items.filter((i) => !i.ok).length;
