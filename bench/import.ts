@@ -124,13 +124,26 @@ async function withServerCpu<T>(
 const CLOCK_TICKS = 100;
 
 /** Peak resident memory while `fn` runs, sampled every 25 ms. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
+async function withPeakRss<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number; rssBeforeMb: number; atPeakMb: Record<string, number> }> {
+  const before = process.memoryUsage();
+  let peak = before;
+  const sample = () => {
+    const now = process.memoryUsage();
+    if (now.rss > peak.rss) peak = now;
+  };
+  const timer = setInterval(sample, 25);
+  const mb = (bytes: number) => round(bytes / 2 ** 20, 0);
   try {
     const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, peakRssMb: round(peak / 2 ** 20, 0) };
+    sample();
+    return {
+      result,
+      peakRssMb: mb(peak.rss),
+      rssBeforeMb: mb(before.rss),
+      atPeakMb: { heapUsed: mb(peak.heapUsed), heapTotal: mb(peak.heapTotal), external: mb(peak.external) },
+    };
   } finally {
     clearInterval(timer);
   }
@@ -165,7 +178,7 @@ export async function importBenchmark(): Promise<Record<string, unknown>> {
     const started = performance.now();
     const nodeCpu = process.cpuUsage();
     const {
-      result: { result: summary, peakRssMb },
+      result: { result: summary, peakRssMb, rssBeforeMb, atPeakMb },
       serverCpuSeconds,
     } = await withServerCpu(monitor, () =>
       withPeakRss(() => importContacts(db, createReadStream(file, { highWaterMark: 1 << 20 }), BENCH_ORGANIZER)),
@@ -193,6 +206,9 @@ export async function importBenchmark(): Promise<Record<string, unknown>> {
       seconds: round(seconds, 2),
       rowsPerSecond: round(ROWS / seconds, 0),
       peakRssMb,
+      /** The process before the import began (the generated file's garbage included), and the peak's makeup. */
+      rssBeforeMb,
+      atPeakMb,
       rawCopySeconds: round(rawCopySeconds, 2),
       /** The target: at most 6 for a million rows. */
       ratioToRawCopy: round(seconds / rawCopySeconds, 1),

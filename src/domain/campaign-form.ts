@@ -86,7 +86,8 @@ export const DEFAULT_FREQUENCY_CAP = { count: 3, days: 7 } as const;
 const CAP_LIMITS = { count: { min: 1, max: 10 }, days: { min: 1, max: 90 } } as const;
 const GOAL_TARGET_MAX = 10_000_000;
 const TEXT_LIMITS = { callToAction: 300, senderIdentity: 120, helpText: 300, goalOutcomeTag: 40 } as const;
-const MAX_MEDIA = 10;
+/** Twilio's limit of media per text: links and attached files together. */
+export const MAX_MEDIA = 10;
 const FOLLOW_UP_DELAY_LIMITS = { min: 1, max: 30 };
 
 export interface CampaignForm {
@@ -109,10 +110,23 @@ export interface CampaignForm {
   helpText: string;
   /** Media links, one per line (MMS). */
   mediaUrls: string;
+  /** Files attached in this submission (Slack file input), not read yet. */
+  mediaFiles: AttachedFile[];
+  /** Files attached before and stored (Media ids) that stay ticked: unticking one removes it. */
+  attachedMediaIds: string[];
+  /** First-message variants ticked to go without the media (A/B: media against text only). */
+  textOnly: string[];
   /** Ticked: insert a missing sender, call to action or opt-out sentence instead of refusing. */
   addMissing: boolean;
   /** When the daily digest is posted, minutes after midnight in the organization's zone ("570"); null: the default. */
   digestTime: string | null;
+}
+
+/** A file as Slack describes it in a file input's state. */
+export interface AttachedFile {
+  id: string;
+  name: string;
+  mimetype: string;
 }
 
 export type ScriptField = `script${VariantLabel}`;
@@ -135,6 +149,9 @@ export type CampaignField =
   | "segment"
   | "helpText"
   | "mediaUrls"
+  | "mediaFiles"
+  | "attachedMedia"
+  | "textOnly"
   | "digestTime";
 
 export const scriptField = (label: VariantLabel): ScriptField => `script${label}`;
@@ -147,6 +164,8 @@ export interface ScriptDraft {
   body: string;
   /** Follow-ups: days after the previous text. */
   delayDays?: number;
+  /** Initial variants: its texts leave the campaign's media out. */
+  textOnly?: boolean;
 }
 
 export interface CampaignDraft {
@@ -162,6 +181,8 @@ export interface CampaignDraft {
   frequencyCap: { count: number; days: number };
   segmentId: string;
   mediaUrls: string[];
+  /** Stored files kept from before (Media ids); files attached in this submission are added once stored. */
+  mediaFileIds: string[];
   scripts: ScriptDraft[];
   followUps: ScriptDraft[];
   /** Minutes after midnight in the organization's zone; null: the default (09:30). */
@@ -185,6 +206,9 @@ export const EMPTY_CAMPAIGN_FORM: CampaignForm = {
   segmentId: null,
   helpText: "",
   mediaUrls: "",
+  mediaFiles: [],
+  attachedMediaIds: [],
+  textOnly: [],
   addMissing: false,
   digestTime: String(DEFAULT_DIGEST_MINUTE),
 };
@@ -254,8 +278,6 @@ function tooLong(text: string, max: number): string | null {
 
 function parseMedia(raw: string): { urls: string[]; problem: string | null } {
   const urls = raw.split(/[\s,]+/).filter((u) => u !== "");
-  if (urls.length > MAX_MEDIA)
-    return { urls, problem: `A text carries at most ${MAX_MEDIA} media files; this lists ${urls.length}.` };
   for (const url of urls) {
     let parsed: URL | null = null;
     try {
@@ -391,10 +413,10 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
   problems.helpText = tooLong(helpText, TEXT_LIMITS.helpText) ?? undefined;
   const media = parseMedia(form.mediaUrls);
   if (media.problem) problems.mediaUrls = media.problem;
-  else if (media.urls.length)
-    warnings.push(
-      "Media: picture messages (MMS) are priced per message, not per segment (see the cost estimate). Each link is fetched, checked and made to fit 600 KB, what every carrier accepts; you get their sizes before and after in a moment.",
-    );
+  const mediaProblems = checkMediaFiles(form, media.urls.length);
+  Object.assign(problems, mediaProblems.problems);
+  warnings.push(...mediaProblems.warnings);
+  for (const script of scripts) if (form.textOnly.includes(script.label)) script.textOnly = true;
 
   const digestTime = (form.digestTime ?? "").trim();
   const digestMinute = digestTime === "" ? null : Number(digestTime);
@@ -420,6 +442,7 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
       frequencyCap: { count: capCount as number, days: capDays as number },
       segmentId: form.segmentId!,
       mediaUrls: media.urls,
+      mediaFileIds: form.attachedMediaIds,
       scripts,
       followUps,
       digestMinute,
@@ -427,6 +450,49 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
     warnings,
     inserted,
   };
+}
+
+/** Pictures and videos: what a text can carry (MMS). Slack's file input lets any file through. */
+const isPictureOrVideo = (file: AttachedFile) => /^(image|video)\//.test(file.mimetype);
+
+/**
+ * Links and files together fit one text, attached files are pictures or videos, and at least one
+ * variant carries the media (a variant ticked “text only” is the A/B's other arm).
+ */
+function checkMediaFiles(
+  form: CampaignForm,
+  links: number,
+): { problems: Partial<Record<CampaignField, string>>; warnings: string[] } {
+  const problems: Partial<Record<CampaignField, string>> = {};
+  const warnings: string[] = [];
+  const notMedia = form.mediaFiles.filter((f) => !isPictureOrVideo(f));
+  if (notMedia.length)
+    problems.mediaFiles = `“${notMedia[0]!.name}” is not a picture or a video, so a text cannot carry it. Attach a JPEG, PNG, GIF or WebP picture, or an MP4, MOV or WebM video, or send a link to it in the script instead.`;
+  const total = links + form.attachedMediaIds.length + form.mediaFiles.length;
+  if (total > MAX_MEDIA) {
+    const field = form.mediaFiles.length ? "mediaFiles" : "mediaUrls";
+    problems[field] ??=
+      `A text carries at most ${MAX_MEDIA} media items; links and files together make ${total}. Remove ${total - MAX_MEDIA}.`;
+  }
+  const filled = VARIANT_LABELS.filter((_, i) => (form.scripts[i] ?? "").trim() !== "");
+  const ticked = filled.filter((label) => form.textOnly.includes(label));
+  if (total > 0 && ticked.length > 0 && ticked.length === filled.length)
+    problems.textOnly =
+      filled.length === 1
+        ? `Script ${ticked[0]} is the only first message, so no text would carry the media. Untick it, or remove the media.`
+        : "Every script is ticked to go without the media, so no text would carry it. Untick the scripts that should carry it.";
+  else if (total === 0 && ticked.length > 0)
+    warnings.push(
+      `Media: ${ticked.map((l) => `script ${l}`).join(", ")} ${ticked.length === 1 ? "is" : "are"} ticked to go without media, but the campaign has none: every text is text only.`,
+    );
+  if (total > 0 && !problems.textOnly)
+    warnings.push(
+      "Media: picture messages (MMS) are priced per message, not per segment (see the cost estimate). Each link and file is checked and made to fit 600 KB, what every carrier accepts; you get their sizes before and after in a moment." +
+        (ticked.length
+          ? ` ${ticked.map((l) => `Script ${l}`).join(", ")} ${ticked.length === 1 ? "goes" : "go"} without it (A/B: media against text only).`
+          : ""),
+    );
+  return { problems, warnings };
 }
 
 /** What HELP answers when the organizer leaves it empty: who is texting and how to stop. */

@@ -38,8 +38,12 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
 }
 
-/** 1 s, 2 s, 4 s … capped at 5 min: twelve attempts span about 20 minutes of Slack trouble. */
-export const SLACK_RETRY_POLICY: RetryPolicy = { firstDelayMs: 1000, maxDelayMs: 300_000, maxAttempts: 12 };
+/**
+ * 1 s, 2 s, 4 s … capped at 30 s: forty attempts span about 18 minutes of Slack trouble. The cap is
+ * short because a channel's head post holds the whole channel: once Slack answers again, its threads
+ * catch up within 30 s instead of waiting out a long backoff.
+ */
+export const SLACK_RETRY_POLICY: RetryPolicy = { firstDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 40 };
 
 /** Wait before attempt `attempts + 1`, after `attempts` (≥ 1) failed attempts. */
 export function retryDelayMs(attempts: number, policy: RetryPolicy): number {

@@ -6,6 +6,7 @@ import { prepareMediaItem } from "./media";
 export const mediaLinksChanged = (before: readonly string[] | undefined, after: readonly string[]) =>
   before?.join("\n") !== after.join("\n");
 
+/** One link or attached file (`url` is then the file's name) and what became of it. */
 export type CampaignMediaItem =
   | { url: string; ok: true; id: string; contentType: string; originalBytes: number; bytes: number }
   | { url: string; ok: false; message: string };
@@ -38,8 +39,12 @@ export async function prepareCampaignMedia(
     return null;
   const items: CampaignMediaItem[] = [];
   for (const url of campaign.mediaUrls) {
-    const read = () => downloadMedia(url, { fetch: deps.fetchMedia });
-    items.push({ url, ...(await prepareMediaItem(db, read, { source: url, createdBy }, deps.logger)) });
+    items.push(
+      await prepareItem(db, deps.logger, url, () => downloadMedia(url, { fetch: deps.fetchMedia }), {
+        source: url,
+        createdBy,
+      }),
+    );
   }
   const ids = items.flatMap((i) => (i.ok ? [i.id] : []));
   const allStored = ids.length === campaign.mediaUrls.length;
@@ -50,4 +55,65 @@ export async function prepareCampaignMedia(
       })
     : { count: 0 };
   return { campaignId, campaignName: campaign.name, items, ready: applied.count === 1 };
+}
+
+/** One item through the one home for media (prepareMediaItem), as a line of the campaign's media report. */
+async function prepareItem(
+  db: Database,
+  logger: Logger,
+  url: string,
+  read: () => Promise<{ body: Buffer; contentType: string }>,
+  meta: { source: string; createdBy: string; name?: string },
+): Promise<CampaignMediaItem> {
+  return { url, ...(await prepareMediaItem(db, read, meta, logger)) };
+}
+
+/** Reads a file attached in the form (from Slack, with the bot's token): its bytes and type. */
+export type AttachedFileReader = (fileId: string) => Promise<{ body: Buffer; contentType: string }>;
+
+/**
+ * Files attached in the campaign form, read, checked, compressed and stored, each with its sizes or
+ * why it was refused. Stored before the campaign is saved, so a refused one changes nothing: the
+ * form comes back with the stored ones attached and the refused one explained.
+ */
+export async function prepareAttachedFiles(
+  db: Database,
+  deps: { readFile: AttachedFileReader; logger: Logger },
+  files: readonly { id: string; name: string }[],
+  createdBy: string,
+): Promise<CampaignMediaItem[]> {
+  const items: CampaignMediaItem[] = [];
+  for (const file of files) {
+    items.push(
+      await prepareItem(db, deps.logger, file.name, () => deps.readFile(file.id), {
+        source: `slack:${file.id}`,
+        createdBy,
+        name: file.name,
+      }),
+    );
+  }
+  return items;
+}
+
+/** A stored file as the campaign form lists it. */
+export interface AttachedMedia {
+  id: string;
+  name: string;
+  bytes: number;
+  originalBytes: number;
+}
+
+/** The stored files with these ids, in that order (ids no longer stored are left out). */
+export async function attachedMediaOf(db: Database, ids: readonly string[]): Promise<AttachedMedia[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.prisma.media.findMany({
+    where: { id: { in: [...ids] } },
+    select: { id: true, name: true, source: true, bytes: true, originalBytes: true },
+  });
+  return ids.flatMap((id) => {
+    const row = rows.find((r) => r.id === id);
+    return row
+      ? [{ id, name: row.name ?? row.source ?? "file", bytes: row.bytes, originalBytes: row.originalBytes }]
+      : [];
+  });
 }

@@ -199,8 +199,10 @@ async function buildReport(db: Database, campaign: CampaignRecord, pricing: Repo
   const initial = campaign.scripts.filter((s) => s.kind === "initial");
   const reachable = coverage?.reachable ?? 0;
 
-  const mms = campaign.mediaUrls.length > 0;
+  const hasMedia = campaign.mediaUrls.length + campaign.mediaFileIds.length > 0;
   const variants = campaign.scripts.map((script): VariantReport => {
+    // Priced as the send path sends it (card-rows.ts): a "text only" first message goes as SMS.
+    const mms = hasMedia && !(script.kind === "initial" && script.textOnly);
     const rendered = sample.map((contact) => previewOf(script.body, contact, pricing.publicUrl));
     const measured = rendered.flatMap((p) => (p.sms ? [p.sms.segments] : []));
     const averageSegments = measured.length ? measured.reduce((a, b) => a + b, 0) / measured.length : null;

@@ -48,6 +48,8 @@ export interface ContactFigures {
 export interface VariantResults extends ContactFigures {
   variantId: string | null;
   label: string;
+  /** Whether its first texts carry the campaign's media, as the campaign is set now; null for a variant since deleted. */
+  withMedia: boolean | null;
   /** Against variant A; null for A itself. */
   replyVerdict: Verdict | null;
   outcomeVerdict: Verdict | null;
@@ -149,6 +151,11 @@ export async function campaignResults(
   const clicksTracked = tracked[0]?.tracked === true;
   const labels = new Map(campaign.scripts.map((s) => [s.id, s.label]));
   const labelOf = (id: string | null) => (id === null ? "no variant" : (labels.get(id) ?? "deleted variant"));
+  const hasMedia = campaign.mediaUrls.length + campaign.mediaFileIds.length > 0;
+  const withMedia = (id: string | null) => {
+    const script = campaign.scripts.find((s) => s.id === id);
+    return script ? hasMedia && !script.textOnly : null;
+  };
 
   const total = contacts.find((r) => r.total);
   const cells = contacts.filter((r) => !r.total);
@@ -172,6 +179,7 @@ export async function campaignResults(
   const variants: VariantResults[] = byVariant.map((v, i) => ({
     ...v,
     label: labelOf(v.variantId),
+    withMedia: withMedia(v.variantId),
     replyVerdict:
       i === 0 || !base
         ? null

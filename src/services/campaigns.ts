@@ -23,7 +23,7 @@ import { DEFAULT_FOLLOW_UP_DELAYS } from "../domain/follow-up";
 import { UserError } from "../domain/user-error";
 import { customFieldNames } from "./segments";
 import { auditActor, requirePermission, type Actor } from "./actors";
-import { mediaLinksChanged } from "./campaign-media";
+import { attachedMediaOf, mediaLinksChanged, type AttachedMedia } from "./campaign-media";
 import { recordAudit } from "./audit";
 import { claimName, lookupName, nameTaken } from "./unique-names";
 
@@ -34,7 +34,8 @@ import { claimName, lookupName, nameTaken } from "./unique-names";
  */
 
 export type { CampaignStatus } from "../domain/campaign-status";
-export type CampaignErrorReason = "name_taken" | "not_found" | "wrong_status" | "segment_missing" | "fix_gone";
+export type CampaignErrorReason =
+  "name_taken" | "not_found" | "wrong_status" | "segment_missing" | "media_missing" | "fix_gone";
 
 /** A problem an organizer can act on; `message` says what to do. */
 export class CampaignError extends UserError {
@@ -64,12 +65,13 @@ export const CAMPAIGN_FIELDS = {
   frequencyCapDays: true,
   mediaUrls: true,
   mediaIds: true,
+  mediaFileIds: true,
   digestMinute: true,
   createdBy: true,
   createdAt: true,
   segment: { select: { id: true, name: true, filter: true } },
   scripts: {
-    select: { id: true, kind: true, label: true, body: true, position: true, delayDays: true },
+    select: { id: true, kind: true, label: true, body: true, position: true, delayDays: true, textOnly: true },
     orderBy: [{ kind: "asc" as const }, { position: "asc" as const }],
   },
 } satisfies Prisma.CampaignSelect;
@@ -91,6 +93,8 @@ export interface CampaignRecord {
   mediaUrls: string[];
   /** Stored media (Media ids) of `mediaUrls`, in order; fewer while being prepared, or when one was refused. */
   mediaIds: string[];
+  /** Files attached in the form (Media ids, stored already), sent after the links' media. */
+  mediaFileIds: string[];
   /** When the daily digest is posted: minutes after midnight in ORG_TIME_ZONE (null: the default, 09:30). */
   digestMinute: number | null;
   createdBy: string;
@@ -104,6 +108,8 @@ export interface CampaignRecord {
     position: number;
     /** Follow-ups: days after the previous text. */
     delayDays: number | null;
+    /** Initial variants: its texts leave the campaign's media out. */
+    textOnly: boolean;
   }[];
 }
 
@@ -174,12 +180,25 @@ export function newestSegments(db: Database): Promise<{ id: string; name: string
   return db.prisma.segment.findMany({ select: { id: true, name: true }, orderBy: { createdAt: "desc" }, take: 100 });
 }
 
-/** What the campaign form offers: the newest segments and the contacts' custom fields. */
+/**
+ * What the campaign form offers: the newest segments and the contacts' custom fields; with `keep`,
+ * also the form's own segment when it is not among the newest, and its attached files to list.
+ */
 export async function campaignFormChoices(
   db: Database,
-): Promise<{ segments: { id: string; name: string }[]; customFields: string[] }> {
-  const [segments, customFields] = await Promise.all([newestSegments(db), customFieldNames(db, 200)]);
-  return { segments, customFields };
+  keep: { segmentId?: string | null; mediaFileIds?: readonly string[] } = {},
+): Promise<{ segments: { id: string; name: string }[]; customFields: string[]; attachedMedia: AttachedMedia[] }> {
+  const [segments, customFields, attachedMedia] = await Promise.all([
+    newestSegments(db),
+    customFieldNames(db, 200),
+    attachedMediaOf(db, keep.mediaFileIds ?? []),
+  ]);
+  const segmentId = keep.segmentId;
+  if (segmentId && isUuid(segmentId) && !segments.some((s) => s.id === segmentId)) {
+    const own = await db.prisma.segment.findUnique({ where: { id: segmentId }, select: { id: true, name: true } });
+    if (own) segments.unshift(own);
+  }
+  return { segments, customFields, attachedMedia };
 }
 
 // ---- create and edit ---------------------------------------------------------------------------
@@ -199,6 +218,7 @@ function campaignData(draft: CampaignDraft) {
     frequencyCapDays: draft.frequencyCap.days,
     segmentId: draft.segmentId,
     mediaUrls: draft.mediaUrls,
+    mediaFileIds: draft.mediaFileIds,
     digestMinute: draft.digestMinute,
   };
 }
@@ -210,6 +230,7 @@ const scriptRows = (draft: CampaignDraft) => [
     body: s.body,
     position,
     delayDays: null,
+    textOnly: s.textOnly ?? false,
   })),
   ...draft.followUps.map((s, position) => ({
     kind: "follow_up" as const,
@@ -217,11 +238,20 @@ const scriptRows = (draft: CampaignDraft) => [
     body: s.body,
     position,
     delayDays: s.delayDays ?? DEFAULT_FOLLOW_UP_DELAYS[position] ?? null,
+    textOnly: false,
   })),
 ];
 
 async function lockNames(tx: Tx, name: string, exceptId?: string): Promise<void> {
   if (!(await claimName(tx, "campaign", name, exceptId))) throw nameTakenError(name);
+}
+
+/** Attached files are stored before the campaign is saved; one that is gone (never stored, or removed) is refused. */
+async function requireMediaFiles(tx: Tx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await tx.media.count({ where: { id: { in: [...ids] } } });
+  if (found !== new Set(ids).size)
+    throw new CampaignError("media_missing", "An attached file is no longer stored. Attach it again, then save.");
 }
 
 async function requireSegmentRow(tx: Tx, segmentId: string): Promise<void> {
@@ -246,6 +276,7 @@ export async function createCampaign(
     return await db.prisma.$transaction(async (tx) => {
       await lockNames(tx, draft.name);
       await requireSegmentRow(tx, draft.segmentId);
+      await requireMediaFiles(tx, draft.mediaFileIds);
       const created = await tx.campaign.create({
         data: { ...campaignData(draft), createdBy: actor.userId, scripts: { create: scriptRows(draft) } },
         select: { id: true, name: true },
@@ -293,6 +324,7 @@ export async function updateCampaign(
       requireAllowed(current, "edit");
       await lockNames(tx, draft.name, id);
       await requireSegmentRow(tx, draft.segmentId);
+      await requireMediaFiles(tx, draft.mediaFileIds);
       const rows = scriptRows(draft);
       await tx.scriptVariant.deleteMany({
         where: { campaignId: id, NOT: rows.map((r) => ({ kind: r.kind, label: r.label })) },
@@ -301,7 +333,7 @@ export async function updateCampaign(
         await tx.scriptVariant.upsert({
           where: { campaignId_kind_label: { campaignId: id, kind: row.kind, label: row.label } },
           create: { ...row, campaignId: id },
-          update: { body: row.body, position: row.position, delayDays: row.delayDays },
+          update: { body: row.body, position: row.position, delayDays: row.delayDays, textOnly: row.textOnly },
         });
       }
       const saved = await tx.campaign.update({
@@ -354,6 +386,9 @@ export function formOfCampaign(c: CampaignRecord): CampaignForm {
     segmentId: c.segment?.id ?? null,
     helpText: c.helpText ?? "",
     mediaUrls: c.mediaUrls.join("\n"),
+    mediaFiles: [],
+    attachedMediaIds: c.mediaFileIds,
+    textOnly: initial.filter((s) => s.textOnly).map((s) => s.label),
     addMissing: false,
     digestTime: String(c.digestMinute ?? DEFAULT_DIGEST_MINUTE),
   };

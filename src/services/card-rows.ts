@@ -22,6 +22,7 @@ export interface CampaignRules {
   status: CampaignStatus;
   cap: FrequencyCap;
   window: SendWindowPolicy;
+  /** Media items a text carries: links and attached files; on a card, 0 when its first-message variant goes text only. */
   mediaCount: number;
   createdBy: string;
 }
@@ -61,7 +62,10 @@ export interface CardRow extends MergeContactRow {
 const CARD_ROW_SELECT = `
   SELECT cc.id AS "entryId", cc.status::text AS "entryStatus", cc."assignedTo", cc."campaignId", cc."contactId", cc.step,
     camp.name AS "campaignName", camp.status::text AS "campaignStatus", camp."frequencyCapCount", camp."frequencyCapDays",
-    camp."quietHoursPolicy", cardinality(camp."mediaUrls") AS "mediaCount", camp."createdBy",
+    camp."quietHoursPolicy", camp."createdBy",
+    -- Which texts carry the media: all but the first texts of a variant ticked "text only" (follow-ups carry them as before).
+    CASE WHEN cc.step = 0 AND v."textOnly" THEN 0
+      ELSE cardinality(camp."mediaUrls") + cardinality(camp."mediaFileIds") END AS "mediaCount",
     ${MERGE_CONTACT_COLUMNS},
     v.id AS "variantId", v.label AS "variantLabel", v.body AS "variantBody",
     (cc.step > 0 AND ${repliedSinceFirstTextSql("cc")}) AS "repliedSinceFirstText",
@@ -75,7 +79,7 @@ const CARD_ROW_SELECT = `
   JOIN "Contact" c ON c.id = cc."contactId"
   -- The entry's script: its A/B variant (or the first one left, when an edit removed it), or the follow-up of its step.
   LEFT JOIN LATERAL (
-    SELECT sv.id, sv.label, sv.body FROM "ScriptVariant" sv
+    SELECT sv.id, sv.label, sv.body, sv."textOnly" FROM "ScriptVariant" sv
     WHERE sv."campaignId" = cc."campaignId"
       AND CASE WHEN cc.step = 0 THEN sv.kind = 'initial' ELSE sv.kind = 'follow_up' AND sv.position = cc.step - 1 END
     ORDER BY (sv.id IS NOT DISTINCT FROM cc."variantId") DESC, sv.position LIMIT 1) v ON true`;
@@ -98,7 +102,7 @@ const NEXT_CARD_TOUCHING_SQL = prepared(`WITH touched AS (
 
 const CAMPAIGN_RULES_SQL =
   prepared(`SELECT id AS "campaignId", name AS "campaignName", status::text AS "campaignStatus",
-    "frequencyCapCount", "frequencyCapDays", "quietHoursPolicy", cardinality("mediaUrls") AS "mediaCount", "createdBy"
+    "frequencyCapCount", "frequencyCapDays", "quietHoursPolicy", cardinality("mediaUrls") + cardinality("mediaFileIds") AS "mediaCount", "createdBy"
   FROM "Campaign" WHERE id = $1::uuid`);
 
 function typed(rows: CardRow[]): CardRow[] {

@@ -411,22 +411,23 @@ async function mergeChunk(
   const firstSeen = firstSeenAt.map((i) => phones[i]!);
   const [found] = await session.query<{ existing: string[]; suppressed: number }>(EXISTING_SQL, [firstSeen]);
   const existing = new Set(found?.existing ?? []);
-  const fresh: string[] = [];
   const isFresh = new Uint8Array(lines.length);
-  for (const i of firstSeenAt) if (!existing.has(phones[i]!)) isFresh[i] = 1;
-  const known: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (isFresh[i]) fresh.push(contactCopyLine(lines[i]!, now));
-    else known.push(lines[i]!);
+  let freshCount = 0;
+  for (const i of firstSeenAt) {
+    if (!existing.has(phones[i]!)) {
+      isFresh[i] = 1;
+      freshCount++;
+    }
   }
   let inserted = 0;
-  if (fresh.length > 0) {
-    await session.copyText(`"Contact"`, CONTACT_COPY_COLUMNS, `${fresh.join("\n")}\n`);
+  // COPY lines are made as the COPY reads them, before its first await: none waits for the database in the heap.
+  if (freshCount > 0) {
+    await session.copyLines(`"Contact"`, CONTACT_COPY_COLUMNS, freshLines(lines, isFresh, now));
     inserted += firstSeen.length - existing.size;
   }
-  if (known.length > 0) {
+  if (freshCount < lines.length) {
     await session.query("TRUNCATE import_batch");
-    await session.copyText("import_batch", STAGED_COLUMNS, `${known.join("\n")}\n`);
+    await session.copyLines("import_batch", STAGED_COLUMNS, knownLines(lines, isFresh));
     const [merged] = await session.query<{ inserted: number }>(MERGE_CHUNK_SQL);
     inserted += merged?.inserted ?? 0;
   }
@@ -434,4 +435,14 @@ async function mergeChunk(
   // A phone first seen in this chunk and not inserted was already a contact.
   totals.updated += chunk.firstSeen - inserted;
   totals.suppressed += found?.suppressed ?? 0;
+}
+
+/** The chunk's lines of contacts new to the database, as lines of Contact's COPY. */
+function* freshLines(lines: readonly string[], isFresh: Uint8Array, now: string): Generator<string> {
+  for (let i = 0; i < lines.length; i++) if (isFresh[i]) yield contactCopyLine(lines[i]!, now);
+}
+
+/** The chunk's other lines, for the staging table and the merge. */
+function* knownLines(lines: readonly string[], isFresh: Uint8Array): Generator<string> {
+  for (let i = 0; i < lines.length; i++) if (!isFresh[i]) yield lines[i]!;
 }

@@ -117,6 +117,8 @@ export async function startFollowUpCampaign(
       followUps: EMPTY_CAMPAIGN_FORM.followUps,
       followUpDelays: EMPTY_CAMPAIGN_FORM.followUpDelays,
       mediaUrls: "",
+      attachedMediaIds: [],
+      textOnly: [],
       segmentId: segment.id,
       addMissing: false,
     },

@@ -26,6 +26,8 @@ export async function storeMedia(
     originalBytes: number;
     source?: string | null;
     createdBy?: string | null;
+    /** The file's name as attached in Slack. */
+    name?: string | null;
   },
 ): Promise<StoredMedia> {
   const row = await db.prisma.media.create({
@@ -37,6 +39,7 @@ export async function storeMedia(
       originalBytes: media.originalBytes,
       source: media.source ?? null,
       createdBy: media.createdBy ?? null,
+      name: media.name ?? null,
     },
     select: { id: true, contentType: true, bytes: true, originalBytes: true },
   });
@@ -46,10 +49,16 @@ export async function storeMedia(
 /** Compresses for MMS (refusals are `MediaRefused`, a UserError) and stores the result. */
 export async function prepareMedia(
   db: Database,
-  input: { body: Buffer; contentType: string; source?: string | null; createdBy?: string | null },
+  input: { body: Buffer; contentType: string; source?: string | null; createdBy?: string | null; name?: string | null },
 ): Promise<StoredMedia> {
   const fit = await compressForMms(input.body, input.contentType);
-  return storeMedia(db, { ...fit, originalBytes: input.body.length, source: input.source, createdBy: input.createdBy });
+  return storeMedia(db, {
+    ...fit,
+    originalBytes: input.body.length,
+    source: input.source,
+    createdBy: input.createdBy,
+    name: input.name,
+  });
 }
 
 /** One item a person attached or linked, once read, checked, compressed and stored; or why it cannot be sent. */
@@ -64,7 +73,7 @@ export type PreparedMedia = ({ ok: true } & StoredMedia) | { ok: false; message:
 export async function prepareMediaItem(
   db: Database,
   read: () => Promise<{ body: Buffer; contentType: string }>,
-  meta: { source: string; createdBy: string },
+  meta: { source: string; createdBy: string; name?: string | null },
   logger?: Logger,
 ): Promise<PreparedMedia> {
   try {

@@ -337,7 +337,9 @@ export async function sendCard(
          RETURNING id),
        msg AS (
          INSERT INTO "Message" (id, direction, "conversationId", "contactId", "campaignId", "fromPhone", "toPhone", body, "mediaUrls", "mediaIds", status, "sentBy", initiated, "sendIntentId", segments, step, "createdAt", "updatedAt")
-         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8, camp."mediaUrls", camp."mediaIds", $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
+         SELECT $5::uuid, 'outbound', conv.id, $3::uuid, $2::uuid, $6, $7, $8,
+           CASE WHEN $15::boolean THEN camp."mediaUrls" ELSE '{}' END, CASE WHEN $15::boolean THEN camp."mediaIds" || camp."mediaFileIds" ELSE '{}' END,
+           $9, $10, true, $11::uuid, $12::int, cc.step, $4, $4
          FROM conv, "Campaign" camp, "CampaignContact" cc WHERE camp.id = $2::uuid AND cc.id = $14::uuid)
        -- A follow-up keeps the entry's A/B variant, so the report credits what the first text started.
        UPDATE "CampaignContact" SET status = 'sent', "skipReason" = NULL, "skipCode" = NULL,
@@ -359,6 +361,8 @@ export async function sendCard(
         measureSms(body).segments,
         row.variantId,
         row.entryId,
+        // The card's own media: none for the first text of a variant ticked "text only".
+        campaign.mediaCount > 0,
       ],
     );
     return {
@@ -417,14 +421,19 @@ export async function sendCard(
   };
 }
 
-/** What Twilio fetches: the stored, compressed media once every link is ready, else the links as typed. */
+/**
+ * What Twilio fetches: the stored, compressed media once every link is ready, else the links as
+ * typed; then the files attached in the form (stored when attached, so only reachable at PUBLIC_URL).
+ */
 async function campaignMediaUrls(db: Database, campaignId: string, publicUrl: string | undefined): Promise<string[]> {
   const media = await db.prisma.campaign.findUnique({
     where: { id: campaignId },
-    select: { mediaUrls: true, mediaIds: true },
+    select: { mediaUrls: true, mediaIds: true, mediaFileIds: true },
   });
   if (!media) return [];
-  return publicUrl && media.mediaIds.length === media.mediaUrls.length
-    ? media.mediaIds.map((id) => mediaUrl(publicUrl, id))
-    : media.mediaUrls;
+  const links =
+    publicUrl && media.mediaIds.length === media.mediaUrls.length
+      ? media.mediaIds.map((id) => mediaUrl(publicUrl, id))
+      : media.mediaUrls;
+  return publicUrl ? [...links, ...media.mediaFileIds.map((id) => mediaUrl(publicUrl, id))] : links;
 }

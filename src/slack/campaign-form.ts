@@ -15,6 +15,9 @@ export function readCampaignForm(values: ViewStateValues): CampaignForm {
   const state = (block: CampaignBlock) => values[block]?.[formAction(block)];
   const typed = (block: CampaignBlock) => state(block)?.value ?? "";
   const picked = (block: CampaignBlock) => state(block)?.selected_option?.value ?? null;
+  const ticked = (block: CampaignBlock) => (state(block)?.selected_options ?? []).map((o) => o.value);
+  // Slack sends each chosen file whole (id, name, mimetype, url_private_download, …); the id is what we read it by.
+  const files = (state("mediaFiles")?.files ?? []) as { id: string; name?: string; mimetype?: string }[];
   return {
     ...EMPTY_CAMPAIGN_FORM,
     name: typed("name"),
@@ -33,7 +36,10 @@ export function readCampaignForm(values: ViewStateValues): CampaignForm {
     segmentId: picked("segment"),
     helpText: typed("helpText"),
     mediaUrls: typed("mediaUrls"),
-    addMissing: (state("addMissing")?.selected_options ?? []).some((o) => o.value === "yes"),
+    mediaFiles: files.map((f) => ({ id: f.id, name: f.name ?? f.id, mimetype: f.mimetype ?? "" })),
+    attachedMediaIds: ticked("attachedMedia"),
+    textOnly: ticked("textOnly"),
+    addMissing: ticked("addMissing").includes("yes"),
     digestTime: picked("digestTime"),
   };
 }

@@ -1,13 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
-import {
-  importContacts,
-  ImportRejected,
-  MAX_IMPORT_BYTES,
-  type ImportProgress,
-  type ImportSummary,
-} from "../services/contact-import";
+import { importContacts, MAX_IMPORT_BYTES, type ImportProgress, type ImportSummary } from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
 import { failureText } from "./answer-failure";
 import {
@@ -20,7 +14,7 @@ import {
 import { clip, number, type SlackMessage } from "./blocks/kit";
 import type { SlackDeps } from "./deps";
 import { actorOf } from "./actor";
-import { downloadSlackFile, DOWNLOAD_TIMEOUT_MS, type DownloadedFile } from "./file-download";
+import { downloadSlackUpload, DOWNLOAD_TIMEOUT_MS, type DownloadedFile } from "./file-download";
 
 /** Progress is shown at least this often (Slack's chat.update allows about 50 a minute). */
 export const PROGRESS_INTERVAL_MS = 4_000;
@@ -148,11 +142,8 @@ async function postedTs(deps: SlackDeps, outboxId: string): Promise<string | nul
 }
 
 /** The uploaded file, copied from Slack to a temporary file within the download limits. */
-async function fetchUpload(deps: SlackDeps, client: webApi.WebClient, fileId: string): Promise<DownloadedFile> {
-  const info = await client.files.info({ file: fileId });
-  const url = info.file?.url_private_download;
-  if (!url) throw new ImportRejected("Slack did not give us the file. Upload it again.");
-  return downloadSlackFile(url, deps.botToken, {
+function fetchUpload(deps: SlackDeps, client: webApi.WebClient, fileId: string): Promise<DownloadedFile> {
+  return downloadSlackUpload(client, fileId, deps.botToken, {
     timeoutMs: deps.importDownloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS,
     maxBytes: MAX_IMPORT_BYTES,
   });

@@ -9,6 +9,7 @@ import {
   viewSubmissionPayload,
 } from "../fakes/signing";
 import { PUBLIC_URL, SIGNING_SECRET, startHarness, type Harness } from "../support/app-harness";
+import { channelPicked, chosen, numberTyped, ticked, typed } from "../support/campaign-form-state";
 import { BACKENDS } from "../support/databases";
 import { noisyJpeg, pdf } from "../support/media-fixtures";
 
@@ -21,20 +22,7 @@ const MEDIA_HOST = "https://media.example.org";
 // Monday Nov 30 2026, 10:00 in New York: inside the default sending hours.
 const NOW = new Date("2026-11-30T15:00:00Z");
 
-type StateValues = Record<string, Record<string, Record<string, unknown>>>;
 type Block = { elements?: Array<{ action_id?: string; value?: string }> };
-const action = (block: string) => `campaign.${block}`;
-const typed = (block: string, value: string): StateValues => ({
-  [block]: { [action(block)]: { type: "plain_text_input", value } },
-});
-const numberTyped = (block: string, value: string): StateValues => ({
-  [block]: { [action(block)]: { type: "number_input", value } },
-});
-const chosen = (block: string, value: string): StateValues => ({
-  [block]: {
-    [action(block)]: { type: "static_select", selected_option: { text: { type: "plain_text", text: value }, value } },
-  },
-});
 
 /** The organizer's web host, where the media links point (reached through the app's fetch, as DNS would). */
 async function startMediaHost(
@@ -112,10 +100,10 @@ describe.each(BACKENDS)("campaign media: fetched, checked, compressed, served to
             ...typed("scriptB", ""),
             ...typed("scriptC", ""),
             ...typed("scriptD", ""),
-            addMissing: { [action("addMissing")]: { type: "checkboxes", selected_options: [] } },
+            ...ticked("addMissing", []),
             ...typed("followUp1", ""),
             ...typed("followUp2", ""),
-            channel: { [action("channel")]: { type: "conversations_select", selected_conversation: "C0REPLIES" } },
+            ...channelPicked("channel", "C0REPLIES"),
             ...chosen("segment", segmentId),
             ...chosen("sendWindow", "standard"),
             ...numberTyped("capCount", "3"),

@@ -199,6 +199,8 @@ describe.each(BACKENDS)("follow-up campaigns through Slack (%s)", (_name, create
     });
     expect(segment.filter).toEqual({ response: { campaign: springId, state: "replied_tagged", tag: "pledged" } });
     expect(JSON.stringify(form.blocks[0])).toContain("Saved the segment *Spring GOTV - replied: pledged*");
+    // Closing the form keeps the segment, and the note says how to remove it.
+    expect(JSON.stringify(form.blocks[0])).toContain("`/segment delete Spring GOTV - replied: pledged` removes it");
     expect(element(form, "name").initial_value).toBe("Spring GOTV follow-up");
     expect(element(form, "segment").initial_option).toMatchObject({ value: segment.id });
     expect(element(form, "goalType").initial_option).toMatchObject({ value: "turnout" });

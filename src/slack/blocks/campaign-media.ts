@@ -3,17 +3,18 @@ import type { CampaignMediaReport } from "../../services/campaign-media";
 import { escapeForSlack } from "../../domain/slack-text";
 import { clip, section, SLACK_LIMITS } from "./kit";
 
-const size = (bytes: number) =>
+export const mediaSize = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
-const kind = (contentType: string) => contentType.replace(/^(image|video)\//, "").toUpperCase();
+/** The same wording for every report of media sizes (canned replies too). */
+export const mediaKind = (contentType: string) => contentType.replace(/^(image|video)\//, "").toUpperCase();
 
 /** What became of each media link of a campaign: its size before and after, or why it was refused. */
 export function campaignMediaMessage(report: CampaignMediaReport): { text: string; blocks: types.KnownBlock[] } {
   const name = escapeForSlack(report.campaignName);
   const lines = report.items.map((item, i) =>
     item.ok
-      ? `${i + 1}. :white_check_mark: ${escapeForSlack(item.url)}: ${size(item.originalBytes)} → *${size(item.bytes)}* ${kind(item.contentType)}`
+      ? `${i + 1}. :white_check_mark: ${escapeForSlack(item.url)}: ${mediaSize(item.originalBytes)} → *${mediaSize(item.bytes)}* ${mediaKind(item.contentType)}`
       : `${i + 1}. :x: ${escapeForSlack(item.url)}: ${escapeForSlack(item.message)}`,
   );
   const refused = report.items.filter((i) => !i.ok).length;
@@ -25,6 +26,3 @@ export function campaignMediaMessage(report: CampaignMediaReport): { text: strin
   const text = clip(`${head}\n${lines.join("\n")}`, SLACK_LIMITS.text);
   return { text, blocks: [section(text)] };
 }
-
-/** The same wording for every report of media sizes (canned replies too). */
-export { size as mediaSize, kind as mediaKind };

@@ -9,6 +9,7 @@ import {
   SEND_WINDOW_PRESET_IDS,
   SEND_WINDOW_PRESETS,
   VARIANT_LABELS,
+  MAX_MEDIA,
   type CampaignField,
   type CampaignForm,
 } from "../../domain/campaign-form";
@@ -17,6 +18,8 @@ import { MAX_NAME_LENGTH } from "../../domain/display-name";
 import { STANDARD_FIELDS } from "../../domain/script";
 import { MAX_SMS_BODY_CHARACTERS } from "../../domain/sms-length";
 import { escapeForSlack } from "../../domain/slack-text";
+import type { AttachedMedia } from "../../services/campaign-media";
+import { mediaSize } from "./campaign-media";
 import { clip, input as field, modal, option, placeholder, section, staticSelect } from "./kit";
 
 /* The /campaign new and /campaign edit form: one input block per field of the domain's CampaignForm. */
@@ -43,7 +46,14 @@ export interface CampaignModalMetadata {
 export interface CampaignChoices {
   segments: { id: string; name: string }[];
   customFields: string[];
+  /** The stored files the form shows as attached (ticked), with their sizes before and after. */
+  attachedMedia?: AttachedMedia[];
+  /** Why files attached last time could not be used (mrkdwn, escaped), shown above the file input. */
+  mediaFilesProblem?: string;
 }
+
+/** Pictures and videos the file input takes: what compressForMms makes fit a text. */
+export const MEDIA_FILE_TYPES = ["jpg", "jpeg", "png", "gif", "webp", "mp4", "mov", "webm"];
 
 /** private_metadata holds at most 3,000 characters: keep as many custom fields as fit. */
 export function modalMetadata(base: object, fields: readonly string[]): string {
@@ -60,12 +70,13 @@ function campaignView(
   mode: CampaignModalMetadata["mode"],
   blocks: KnownBlock[],
   submit?: string,
+  close = "Cancel",
 ): ModalView {
   return modal({
     callbackId: CAMPAIGN_FORM_VIEW,
     privateMetadata: metadata,
     title: mode === "new" ? "New campaign" : "Edit campaign",
-    close: "Cancel",
+    close,
     ...(submit ? { submit } : {}),
     blocks,
   });
@@ -74,6 +85,37 @@ function campaignView(
 /** Shown at once (trigger_id lasts 3 s) while segments and custom fields load. */
 export function campaignLoadingModal(metadata: string, mode: CampaignModalMetadata["mode"]): ModalView {
   return campaignView(metadata, mode, [section(":hourglass_flowing_sand: Loading your segments and contact fields…")]);
+}
+
+/** Shown while attached files are read and made to fit a text: longer than Slack's 3 seconds for an answer. */
+export function campaignCheckingFilesModal(
+  metadata: string,
+  mode: CampaignModalMetadata["mode"],
+  files: number,
+): ModalView {
+  // Closing does not cancel: the campaign is saved once its files fit, so the button says "Hide".
+  return campaignView(
+    metadata,
+    mode,
+    [
+      section(
+        `:hourglass_flowing_sand: Checking ${files === 1 ? "the file" : `${files} files`}: each is read from Slack and made to fit 600 KB, what every carrier accepts. ` +
+          "Pictures take seconds, videos up to a minute. Keep this open: if a file cannot be used, the form comes back here saying why, with nothing saved.",
+      ),
+    ],
+    undefined,
+    "Hide",
+  );
+}
+
+/** The files fitted and the campaign is saved: the modal cannot close itself after an update, so it says so. */
+export function campaignFilesSavedModal(
+  metadata: string,
+  mode: CampaignModalMetadata["mode"],
+  name: string,
+): ModalView {
+  const saved = `:white_check_mark: Saved *${escapeForSlack(name)}*. Each file's size before and after, the previews and the cost estimate follow in the channel where you typed the command.`;
+  return campaignView(metadata, mode, [section(saved)], undefined, "Done");
 }
 
 export function campaignUnavailableModal(metadata: string, mode: CampaignModalMetadata["mode"]): ModalView {
@@ -134,6 +176,60 @@ export function mergeFieldHint(customFields: readonly string[]): string {
 }
 
 const ADD_MISSING = "Add what's missing for me";
+
+/**
+ * Files: a file input for new ones, the ones attached before as ticked boxes (untick to remove:
+ * a file input cannot show files already sent), and which scripts go without the media.
+ */
+function mediaFileInputs(form: CampaignForm, attached: readonly AttachedMedia[]): InputBlock[] {
+  const kept = attached.filter((m) => form.attachedMediaIds.includes(m.id));
+  const room = Math.max(1, MAX_MEDIA - kept.length);
+  const attachedOption = (m: AttachedMedia) =>
+    option(`${clip(m.name, 40)} · ${mediaSize(m.originalBytes)} → ${mediaSize(m.bytes)}`, m.id);
+  return [
+    input(
+      "mediaFiles",
+      "Pictures or videos (MMS)",
+      { type: "file_input", filetypes: MEDIA_FILE_TYPES, max_files: room },
+      {
+        optional: true,
+        hint: `Up to ${MAX_MEDIA} with the links. Each is made to fit 600 KB; you see its size before and after once saved.`,
+      },
+    ),
+    ...(attached.length
+      ? [
+          input(
+            "attachedMedia",
+            "Attached files",
+            {
+              type: "checkboxes",
+              options: attached.map(attachedOption),
+              ...(kept.length ? { initial_options: kept.map(attachedOption) } : {}),
+            },
+            { optional: true, hint: "Untick a file to stop sending it." },
+          ),
+        ]
+      : []),
+    input(
+      "textOnly",
+      "A/B: scripts sent without the media",
+      {
+        type: "checkboxes",
+        options: VARIANT_LABELS.map((label) => option(`Script ${label}: text only`, label)),
+        ...textOnlyInitial(form),
+      },
+      {
+        optional: true,
+        hint: "Tick B to compare texts with the media (A) against texts without it (B); the report shows which does better. Follow-ups carry the media either way.",
+      },
+    ),
+  ];
+}
+
+function textOnlyInitial(form: CampaignForm) {
+  const ticked = VARIANT_LABELS.filter((label) => form.textOnly.includes(label));
+  return ticked.length ? { initial_options: ticked.map((label) => option(`Script ${label}: text only`, label)) } : {};
+}
 
 /** When the daily digest is posted in the reply channel: half hours, with a time stored some other way kept. */
 function digestTimeInput(current: string | null): InputBlock {
@@ -293,9 +389,11 @@ export function campaignModal(
       text(form.mediaUrls, { multiline: true, placeholder: "https://example.org/flyer.jpg" }),
       {
         optional: true,
-        hint: "Public https links, one per line. Keep each under 600 KB.",
+        hint: "Public https links, one per line. Each is made to fit 600 KB, what every carrier accepts.",
       },
     ),
+    ...(choices.mediaFilesProblem ? [section(choices.mediaFilesProblem)] : []),
+    ...mediaFileInputs(form, choices.attachedMedia ?? []),
   ];
   return campaignView(metadata, mode, blocks, mode === "new" ? "Save draft" : "Save changes");
 }

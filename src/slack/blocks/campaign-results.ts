@@ -67,8 +67,11 @@ function failureLines(results: CampaignResults): string[] {
   return more > 0 ? [...lines, `…and ${number(more)} more error codes.`] : lines;
 }
 
-function variantText(v: VariantResults, withOutcomes: boolean): string {
-  const head = `*Variant ${escapeForSlack(clip(v.label, 40))}* · ${number(v.texted)} texted · replies ${rate(v.replied, v.texted)} · opt-outs ${rate(v.optedOut, v.texted)}${withOutcomes ? ` · outcomes ${rate(v.outcomes, v.texted)}` : ""}${v.clicked === null ? "" : ` · clicks ${rate(v.clicked, v.texted)}`}`;
+/** `mixed`: some variants carry the media and some do not, so each says which it is. */
+function variantText(v: VariantResults, withOutcomes: boolean, mixed: boolean): string {
+  const media =
+    !mixed || v.withMedia === null ? "" : v.withMedia ? " · :frame_with_picture: with media" : " · text only";
+  const head = `*Variant ${escapeForSlack(clip(v.label, 40))}*${media} · ${number(v.texted)} texted · replies ${rate(v.replied, v.texted)} · opt-outs ${rate(v.optedOut, v.texted)}${withOutcomes ? ` · outcomes ${rate(v.outcomes, v.texted)}` : ""}${v.clicked === null ? "" : ` · clicks ${rate(v.clicked, v.texted)}`}`;
   const verdicts = [
     v.replyVerdict ? `Replies: ${verdictText(v.label, "replies", v.replyVerdict)}` : null,
     v.outcomeVerdict ? `Outcomes: ${verdictText(v.label, "outcomes", v.outcomeVerdict)}` : null,
@@ -104,7 +107,8 @@ export function campaignResultsMessage(results: CampaignResults, chartNote: stri
   const variants = results.variants.filter((v) => v.texted > 0 || v.replyVerdict !== null);
   if (variants.length > 1) {
     blocks.push(divider(), section(`*Variants against A*`));
-    for (const v of variants.slice(0, 10)) blocks.push(section(variantText(v, c.goalOutcomeTag !== null)));
+    const mixed = variants.some((v) => v.withMedia === true) && variants.some((v) => v.withMedia === false);
+    for (const v of variants.slice(0, 10)) blocks.push(section(variantText(v, c.goalOutcomeTag !== null, mixed)));
   }
   if (results.volunteers.length) {
     const lines = results.volunteers

@@ -180,9 +180,10 @@ async function openForm(
   if (!viewId) return;
   deps.background.run("campaign-form", async () => {
     try {
-      const choices = await campaignFormChoices(deps.db);
-      if (campaign?.segment && !choices.segments.some((s) => s.id === campaign.segment!.id))
-        choices.segments.unshift(campaign.segment);
+      const choices = await campaignFormChoices(deps.db, {
+        segmentId: campaign?.segment?.id,
+        mediaFileIds: campaign?.mediaFileIds,
+      });
       const metadata = modalMetadata(base, choices.customFields);
       const form: CampaignForm = campaign
         ? formOfCampaign(campaign)

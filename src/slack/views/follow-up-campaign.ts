@@ -52,7 +52,7 @@ export function followUpSubmitted(deps: SlackDeps) {
       "new",
       { segments: start.segments, customFields: metadata.fields },
       start.form,
-      `:busts_in_silhouette: Saved the segment *${escapeForSlack(start.segment.name)}* as this campaign's audience. Write the texts, check the rest, and save the draft.`,
+      `:busts_in_silhouette: Saved the segment *${escapeForSlack(start.segment.name)}* as this campaign's audience. Write the texts, check the rest, and save the draft. (Closing this form keeps the segment for later: \`/segment delete ${escapeForSlack(start.segment.name)}\` removes it.)`,
     );
     await ack({ response_action: "update", view: form });
   };

@@ -128,6 +128,9 @@ describe.each(BACKENDS)("follow-up campaigns (%s)", (_name, create) => {
       segmentId: start.segment.id,
       helpText: "Sam for B. STOP to end.",
       mediaUrls: "",
+      mediaFiles: [],
+      attachedMediaIds: [],
+      textOnly: [],
       addMissing: false,
       digestTime: "570", // the first campaign's daily digest time
     });

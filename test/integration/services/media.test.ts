@@ -86,6 +86,21 @@ describe.each(BACKENDS)("stored media and who may fetch it (%s)", (_name, create
     expect(await findServableMedia(db, media.id, now)).toBeNull();
   });
 
+  it("serves a file attached in the campaign form while the campaign runs or is paused, not once it is removed", async () => {
+    const media = await item();
+    const camp = await db.prisma.campaign.create({
+      data: { name: `media ${++serial}`, status: "draft", createdBy: "U0ORG", mediaFileIds: [media.id] },
+    });
+    expect(await findServableMedia(db, media.id, now)).toBeNull(); // a draft sends nothing yet
+    for (const status of ["running", "paused"] as const) {
+      await db.prisma.campaign.update({ where: { id: camp.id }, data: { status } });
+      expect(await findServableMedia(db, media.id, now)).not.toBeNull();
+    }
+    // Unticked in /campaign edit (paused): no longer the campaign's, so no longer served.
+    await db.prisma.campaign.update({ where: { id: camp.id }, data: { mediaFileIds: [] } });
+    expect(await findServableMedia(db, media.id, now)).toBeNull();
+  });
+
   it("ids are unguessable: 24 base64url characters, never repeated", () => {
     const ids = new Set(Array.from({ length: 10_000 }, newMediaId));
     expect(ids.size).toBe(10_000);

@@ -226,7 +226,7 @@ describe("validateCampaignForm", () => {
     expect(
       problemsOf({ mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`).join("\n") })
         .mediaUrls,
-    ).toBe("A text carries at most 10 media files; this lists 11.");
+    ).toBe("A text carries at most 10 media items; links and files together make 11. Remove 1.");
   });
 
   it("warns when the frequency cap is looser than the default and when media makes texts MMS", () => {
@@ -314,4 +314,70 @@ it("the default HELP answer says who is texting and how to stop", () => {
     "Texts from Sam with Neighbors for Measure B. Reply STOP to opt out.",
   );
   expect(defaultHelpText("")).toBe("Reply STOP to opt out.");
+});
+
+describe("attached files and text-only variants (A/B: media against text only)", () => {
+  const photo = { id: "F1", name: "flyer.jpg", mimetype: "image/jpeg" };
+  const clip = { id: "F2", name: "rally.mp4", mimetype: "video/mp4" };
+
+  it("keeps the stored files still ticked and marks the ticked variants text only", () => {
+    const result = validateCampaignForm(
+      { ...VALID, mediaFiles: [photo, clip], attachedMediaIds: ["m1"], textOnly: ["B"] },
+      ctx,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.draft.mediaFileIds).toEqual(["m1"]);
+    expect(result.draft.scripts.map((s) => [s.label, s.textOnly ?? false])).toEqual([
+      ["A", false],
+      ["B", true],
+    ]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/Script B goes without it \(A\/B: media against text only\)\.$/),
+    ]);
+  });
+
+  it("refuses a file that is not a picture or a video, saying what to attach instead", () => {
+    expect(problemsOf({ mediaFiles: [photo, { id: "F3", name: "minutes.pdf", mimetype: "application/pdf" }] })).toEqual(
+      {
+        mediaFiles: expect.stringMatching(
+          /^“minutes\.pdf” is not a picture or a video, so a text cannot carry it\. Attach a JPEG/,
+        ),
+      },
+    );
+  });
+
+  it("counts links, kept files and new files together against the 10 a text carries", () => {
+    const links = Array.from({ length: 6 }, (_, i) => `https://example.org/${i}.jpg`).join("\n");
+    expect(
+      problemsOf({ mediaUrls: links, attachedMediaIds: ["m1", "m2", "m3"], mediaFiles: [photo, clip] }).mediaFiles,
+    ).toBe("A text carries at most 10 media items; links and files together make 11. Remove 1.");
+    expect(
+      validateCampaignForm(
+        { ...VALID, mediaUrls: links, attachedMediaIds: ["m1", "m2"], mediaFiles: [photo, clip] },
+        ctx,
+      ).ok,
+    ).toBe(true);
+  });
+
+  it("refuses ticking every filled script text only while there is media: no text would carry it", () => {
+    expect(problemsOf({ mediaFiles: [photo], textOnly: ["A", "B"] }).textOnly).toBe(
+      "Every script is ticked to go without the media, so no text would carry it. Untick the scripts that should carry it.",
+    );
+    expect(
+      problemsOf({ scripts: [VALID.scripts[0]!, "", "", ""], attachedMediaIds: ["m1"], textOnly: ["A"] }).textOnly,
+    ).toMatch(/^Script A is the only first message/);
+    // An empty script ticked is not a variant: A still carries the media.
+    expect(validateCampaignForm({ ...VALID, mediaFiles: [photo], textOnly: ["B", "C"] }, ctx)).toMatchObject({
+      ok: true,
+      draft: { scripts: [{ label: "A" }, { label: "B", textOnly: true }] },
+    });
+  });
+
+  it("only warns when scripts are ticked text only but there is no media", () => {
+    const result = validateCampaignForm({ ...VALID, textOnly: ["B"] }, ctx);
+    expect(result.ok && result.warnings).toEqual([
+      "Media: script B is ticked to go without media, but the campaign has none: every text is text only.",
+    ]);
+  });
 });

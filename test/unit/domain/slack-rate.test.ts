@@ -13,9 +13,17 @@ describe("Slack channel rate", () => {
     expect(() => gcra({ perSecond: 1, burst: 2.5 })).toThrow("whole number");
   });
 
-  it("waits 1 s, 2 s, 4 s … after failed attempts, never more than 5 minutes", () => {
-    expect([1, 2, 3, 4, 9, 10, 12].map((n) => retryDelayMs(n, SLACK_RETRY_POLICY))).toEqual([
-      1000, 2000, 4000, 8000, 256_000, 300_000, 300_000,
+  it("waits 1 s, 2 s, 4 s … after failed attempts, never more than 30 s", () => {
+    expect([1, 2, 3, 4, 5, 6, 12].map((n) => retryDelayMs(n, SLACK_RETRY_POLICY))).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 30_000, 30_000,
     ]);
+  });
+
+  it("keeps a post through about 18 minutes of Slack trouble before giving up", () => {
+    let waited = 0;
+    for (let attempts = 1; attempts < SLACK_RETRY_POLICY.maxAttempts; attempts++)
+      waited += retryDelayMs(attempts, SLACK_RETRY_POLICY);
+    expect(waited / 60_000).toBeGreaterThan(17);
+    expect(waited / 60_000).toBeLessThan(19);
   });
 });

@@ -84,6 +84,7 @@ describe("campaign blocks", () => {
         frequencyCapDays: 7,
         mediaUrls: [],
         mediaIds: [],
+        mediaFileIds: [],
         createdBy: "U1",
         createdAt: new Date(),
         segment: null,
