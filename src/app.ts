@@ -347,7 +347,6 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
     mmsPriceUsd: config.mmsPriceUsd,
     publicUrl: config.publicUrl,
     fetchMedia: options.fetchMedia ?? fetch,
-    readSlackFile,
     orgTimeZone: config.organization.timeZone,
     sms,
     sender,

@@ -22,8 +22,6 @@ export interface SlackDeps {
   publicUrl: string;
   /** Downloads media links (the global fetch; tests point it at a local server). */
   fetchMedia: typeof fetch;
-  /** Reads a file a user shared or attached in Slack, with the bot token (src/slack/slack-files.ts). */
-  readSlackFile: (url: string, mimetype?: string) => Promise<{ body: Buffer; contentType: string }>;
   /** Sends texts (Twilio in production). */
   sms: SmsGateway;
   /** The number or Messaging Service texts go out from, as stored on each message. */

@@ -3,7 +3,6 @@ import { parseMediaLinks } from "../../domain/media-links";
 import { mergeFieldsFor } from "../../domain/script";
 import { lintScript } from "../../domain/script-lint";
 import { downloadMedia } from "../../media/fetch";
-import { MediaRefused } from "../../media/mms";
 import { campaignById } from "../../services/campaigns";
 import { requireCannedReplyManager, saveCannedReply } from "../../services/conversation-controls";
 import { discardMedia, prepareMediaItem } from "../../services/media";
@@ -20,6 +19,7 @@ import {
 import { customFieldNames } from "../../services/segments";
 import { listCannedReplies } from "../../services/conversation-controls";
 import { failureText } from "../answer-failure";
+import { slackMediaReader } from "../file-download";
 import { message } from "../blocks/kit";
 import { escapeForSlack } from "../../domain/slack-text";
 import type { SlackDeps } from "../deps";
@@ -36,10 +36,8 @@ interface MediaSource {
 
 /** An attached file as the view_submission's file_input state carries it (Slack's file object). */
 interface AttachedFile {
+  id: string;
   name?: string;
-  mimetype?: string;
-  url_private_download?: string;
-  url_private?: string;
 }
 
 /**
@@ -108,8 +106,9 @@ export function cannedReplySubmitted(deps: SlackDeps) {
       );
       return;
     }
+    const readFile = slackMediaReader(client, deps.botToken, deps.importDownloadTimeoutMs);
     const sources: MediaSource[] = [
-      ...files.map((file) => slackFileSource(deps, file)),
+      ...files.map((file) => slackFileSource(readFile, file)),
       ...links.map((url) => ({ label: url, read: () => downloadMedia(url, { fetch: deps.fetchMedia }) })),
     ];
     await ack({ response_action: "update", view: cannedReplyWorkingModal(view.private_metadata, sources.length) });
@@ -191,15 +190,10 @@ async function saveWithMedia(
   await tellUser(client, job.to, saved);
 }
 
-/** A file attached in the modal, read from Slack with the bot token (the reader thread replies use). */
-function slackFileSource(deps: SlackDeps, file: AttachedFile): MediaSource {
-  const label = file.name ?? "file";
-  const url = file.url_private_download ?? file.url_private;
-  return {
-    label,
-    read: () => {
-      if (!url) throw new MediaRefused("unreachable", "Slack gave no download link for this file. Attach it again.");
-      return deps.readSlackFile(url, file.mimetype);
-    },
-  };
+/** A file attached in the modal, read with the bot token as every modal's file input is (slackMediaReader). */
+function slackFileSource(
+  read: (fileId: string) => Promise<{ body: Buffer; contentType: string }>,
+  file: AttachedFile,
+): MediaSource {
+  return { label: file.name ?? "file", read: () => read(file.id) };
 }
