@@ -36,14 +36,27 @@ export const prismaSql = (tx: Tx): SqlRunner => ({
   query: <R>(sql: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<R[]>(sql, ...params),
 });
 
+/** A plain-SQL transaction's statements. */
+export interface SqlTransaction extends SqlRunner {
+  /**
+   * The transaction's last statement, sent together with its COMMIT (one round trip instead of two):
+   * resolves once both are done, and rejects (nothing committed) if either fails. `fn` must not run
+   * another statement after it.
+   */
+  queryAndCommit<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
 /**
  * Plain SQL beside Prisma, for the hottest paths (a Send click, an inbound webhook): Prisma's work
  * per query was a large share of their time. Texts registered with prepared() are parsed and
  * planned once per connection.
  */
 export interface SqlClient extends SqlRunner {
-  /** One transaction on one connection: committed when `fn` returns, rolled back if it throws. */
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * One transaction on one connection: committed when `fn` returns (or by its queryAndCommit), rolled
+   * back if it throws. On PostgreSQL its BEGIN travels with its first statement.
+   */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
 }
 
 /** How long a plain-SQL transaction waits for a lock (Prisma's interactive transactions give up after 5 s too). */
@@ -117,7 +130,10 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
   const poolConfig = { connectionString: target.url, connectionTimeoutMillis: 5_000 };
   const adapterFactory = new PrismaPg(poolConfig);
   // One pool for Prisma and plain SQL; statements registered with prepared() are parsed and planned once per connection.
-  const pool = new Pool(poolConfig);
+  // Pipelined: a statement issued while the connection still works on an earlier one is sent at
+  // once, not after its answer, so a transaction's BEGIN and COMMIT ride with its first and last
+  // statements (see transaction below). Statements awaited one by one (Prisma's) run as before.
+  const pool = new Pool({ ...poolConfig, pipeline: true });
   // A connection the server closes (restart, failover, a dropped database) leaves the pool on its
   // own and the next query opens another; unheard, the pool's "error" event would end the process.
   pool.on("error", () => undefined);
@@ -147,9 +163,30 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
         const client = await pool.connect();
         try {
           // A lock held elsewhere for this long means something is stuck: fail the click rather than hang it.
-          await client.query(`BEGIN; SET LOCAL lock_timeout = '${SQL_LOCK_TIMEOUT_MS}ms'`);
-          const result = await fn({ query: (sql, params) => queryOn(client, sql, params) });
-          await client.query("COMMIT");
+          // Not awaited: fn's first statement is pipelined behind it, and no statement's answer reaches
+          // fn before BEGIN's did, so nothing fn does next can run outside the transaction.
+          const begun = client.query(`BEGIN; SET LOCAL lock_timeout = '${SQL_LOCK_TIMEOUT_MS}ms'`);
+          begun.catch(() => undefined); // awaited by every statement below
+          let committed = false;
+          const statement = async <R>(sql: string, params?: readonly unknown[], commit = false): Promise<R[]> => {
+            if (committed) throw new Error("a statement after the transaction's queryAndCommit");
+            committed = commit;
+            const rows = queryOn<R>(client, sql, params);
+            const done = commit ? client.query("COMMIT") : undefined;
+            rows.catch(() => undefined);
+            done?.catch(() => undefined);
+            await begun;
+            const result = await rows;
+            // A COMMIT after a failed statement only rolls back, so it is checked only once the statement succeeded.
+            if (done && (await done).command !== "COMMIT") throw new Error("the transaction was rolled back");
+            return result;
+          };
+          const result = await fn({
+            query: (sql, params) => statement(sql, params),
+            queryAndCommit: (sql, params) => statement(sql, params, true),
+          });
+          await begun;
+          if (!committed) await client.query("COMMIT");
           client.release();
           return result;
         } catch (error) {
@@ -252,9 +289,12 @@ async function openPglite(
     sql: {
       query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
       transaction: (fn) =>
-        pglite.transaction((tx) =>
-          fn({ query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[] }),
-        ),
+        pglite.transaction((tx) => {
+          const query = async (sql: string, params?: readonly unknown[]) =>
+            (await tx.query(sql, params as unknown[])).rows as never[];
+          // PGlite is in-process: no round trip to save, the commit follows when fn returns.
+          return fn({ query, queryAndCommit: query });
+        }),
     },
     adapterFactory: new PrismaPGlite(pglite),
     // PGlite is one in-process connection owned by this process: nobody else can race us.

@@ -54,12 +54,14 @@ export interface CardRow extends MergeContactRow {
   repliedSinceFirstText: boolean;
   optedOut: boolean;
   textsInCapWindow: number;
+  /** Entries left in the volunteer's batch, this one included (0 when read by id, for a claim). */
   leftInBatch: number;
   /** Whether a text already claimed the card's send intent (only when one is given). */
   intentUsed: boolean;
 }
 
-const CARD_ROW_SELECT = `
+/** The card's columns; `leftInBatch` is how the statement counts the volunteer's batch (a claim has no use for it). */
+const cardRowSelect = (leftInBatch: string) => `
   SELECT cc.id AS "entryId", cc.status::text AS "entryStatus", cc."assignedTo", cc."campaignId", cc."contactId", cc.step,
     camp.name AS "campaignName", camp.status::text AS "campaignStatus", camp."frequencyCapCount", camp."frequencyCapDays",
     camp."quietHoursPolicy", camp."createdBy",
@@ -71,8 +73,7 @@ const CARD_ROW_SELECT = `
     (cc.step > 0 AND ${repliedSinceFirstTextSql("cc")}) AS "repliedSinceFirstText",
     ${optedOutSql("c.phone")} AS "optedOut",
     ${textsTowardCapSql({ phone: "c.phone", now: "$1::timestamptz", days: 'camp."frequencyCapDays"' })} AS "textsInCapWindow",
-    (SELECT count(*)::int FROM "CampaignContact" b
-      WHERE b."campaignId" = cc."campaignId" AND b.status = 'assigned' AND b."assignedTo" = cc."assignedTo") AS "leftInBatch",
+    ${leftInBatch} AS "leftInBatch",
     EXISTS (SELECT 1 FROM "Message" m WHERE m."sendIntentId" = $2::uuid) AS "intentUsed"
   FROM "CampaignContact" cc
   JOIN "Campaign" camp ON camp.id = cc."campaignId"
@@ -87,18 +88,26 @@ const CARD_ROW_SELECT = `
 /** Activity older than this is refreshed on the next card, so an active batch never looks idle. */
 export const TOUCH_AFTER_MS = 5 * 60_000;
 
-// The volunteer's next entry is picked first (a stable order: by phone), so the card's subqueries
-// run for one contact, not for the whole batch. $3 campaign, $4 volunteer.
-const NEXT_IN_BATCH = `WHERE cc.id = (SELECT b.id FROM "CampaignContact" b JOIN "Contact" bc ON bc.id = b."contactId"
-  WHERE b."campaignId" = $3::uuid AND b."assignedTo" = $4 AND b.status = 'assigned' ORDER BY bc.phone LIMIT 1)`;
+// The volunteer's batch is read once per statement (materialized): its next entry (a stable order: by
+// phone), so the card's subqueries run for one contact, and how many are left. Reading it once instead
+// of once for the pick, once for the count and once for the activity refresh matters while the planner
+// still knows nothing of the campaign's batches (right after launch) and scans every volunteer's.
+// $3 campaign, $4 volunteer.
+const BATCH = `batch AS MATERIALIZED (
+    SELECT b.id, b."assignedAt", bc.phone FROM "CampaignContact" b JOIN "Contact" bc ON bc.id = b."contactId"
+    WHERE b."campaignId" = $3::uuid AND b."assignedTo" = $4 AND b.status = 'assigned')`;
+const NEXT_IN_BATCH = `${cardRowSelect(`(SELECT count(*)::int FROM batch)`)}
+  WHERE cc.id = (SELECT id FROM batch ORDER BY phone LIMIT 1)`;
 
-const CARD_BY_ENTRY_SQL = prepared(`${CARD_ROW_SELECT} WHERE cc.id = $3::uuid`);
-const NEXT_CARD_SQL = prepared(`${CARD_ROW_SELECT} ${NEXT_IN_BATCH}`);
+const CARD_BY_ENTRY_SQL = prepared(`${cardRowSelect("0")} WHERE cc.id = $3::uuid`);
+const NEXT_CARD_SQL = prepared(`WITH ${BATCH} ${NEXT_IN_BATCH}`);
 // The same, refreshing the batch's activity in the same statement: 30 idle minutes return it to the pool.
-const NEXT_CARD_TOUCHING_SQL = prepared(`WITH touched AS (
-    UPDATE "CampaignContact" SET "assignedAt" = $1 WHERE "campaignId" = $3::uuid AND "assignedTo" = $4 AND status = 'assigned'
-      AND "assignedAt" < $1::timestamptz - interval '${TOUCH_AFTER_MS / 1000} seconds' RETURNING 1)
-  ${CARD_ROW_SELECT} ${NEXT_IN_BATCH}`);
+const NEXT_CARD_TOUCHING_SQL = prepared(`WITH ${BATCH},
+  touched AS (
+    UPDATE "CampaignContact" t SET "assignedAt" = $1 FROM batch
+    WHERE t.id = batch.id AND batch."assignedAt" < $1::timestamptz - interval '${TOUCH_AFTER_MS / 1000} seconds'
+      AND t.status = 'assigned' AND t."assignedTo" = $4 RETURNING 1)
+  ${NEXT_IN_BATCH}`);
 
 const CAMPAIGN_RULES_SQL =
   prepared(`SELECT id AS "campaignId", name AS "campaignName", status::text AS "campaignStatus",

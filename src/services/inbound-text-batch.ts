@@ -65,7 +65,7 @@ export async function processPlainTexts(
       tx,
       plans.map((p) => p.post),
     );
-    await tx.query(JOIN_ALL_SQL, [
+    await tx.queryAndCommit(JOIN_ALL_SQL, [
       JSON.stringify(plans.map(({ messageId, conversationId, eventId }) => ({ messageId, conversationId, eventId }))),
       now,
     ]);

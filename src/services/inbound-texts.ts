@@ -1,4 +1,4 @@
-import type { SqlRunner, Tx } from "../db/database";
+import type { SqlTransaction, Tx } from "../db/database";
 import { prepared } from "../db/prepared";
 import { classifyReply, isTwilioKeyword } from "../domain/opt-out";
 import { maskPhone } from "../domain/phone";
@@ -179,7 +179,7 @@ export function plainThreadPost(
 }
 
 async function plainTextInOpenThread(
-  tx: SqlRunner,
+  tx: SqlTransaction,
   deps: ConversationDeps,
   eventId: string,
 ): Promise<InboundOutcome | null> {
@@ -190,7 +190,7 @@ async function plainTextInOpenThread(
   if (!plan) return null;
   await enqueueWebhookSql(tx, plan.webhook);
   await enqueueSlackPostSql(tx, plan.post);
-  await tx.query(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, now, plan.eventId, false]);
+  await tx.queryAndCommit(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, now, plan.eventId, false]);
   return { kind: "threaded", classification: null, replies: [] };
 }
 

@@ -330,7 +330,8 @@ export async function sendCard(
           now,
         })
       : gate.body;
-    await tx.query(
+    // The claim's last statement travels with its COMMIT; Twilio is called only once both are done.
+    await tx.queryAndCommit(
       prepared(`WITH conv AS (
          INSERT INTO "Conversation" (id, "campaignId", "contactId", "createdAt", "updatedAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $4)
          ON CONFLICT ("campaignId", "contactId") DO UPDATE SET "updatedAt" = EXCLUDED."updatedAt"

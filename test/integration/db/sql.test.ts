@@ -45,6 +45,32 @@ describe.each(BACKENDS)("plain SQL (%s)", (_name, create) => {
     );
     expect(rows.map((r) => r.phone)).toEqual([phone(1)]);
   });
+
+  it("commits with the last statement through queryAndCommit, and commits nothing when that statement fails", async () => {
+    const phone = (n: number) => `+1202556${String(n).padStart(4, "0")}`;
+    const insert = `INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin') RETURNING phone`;
+    const committed = await db.sql.transaction(async (tx) => {
+      await tx.query(insert, [phone(1)]);
+      return tx.queryAndCommit<{ phone: string }>(insert, [phone(2)]);
+    });
+    expect(committed).toEqual([{ phone: phone(2) }]);
+    // The last statement fails (a duplicate): the one before it is not committed either.
+    await expect(
+      db.sql.transaction(async (tx) => {
+        await tx.query(insert, [phone(3)]);
+        return tx.queryAndCommit(insert, [phone(1)]);
+      }),
+    ).rejects.toThrow();
+    const rows = await db.sql.query<{ phone: string }>(
+      `SELECT phone FROM "OptOut" WHERE phone = ANY($1::text[]) ORDER BY phone`,
+      [[phone(1), phone(2), phone(3)]],
+    );
+    expect(rows.map((r) => r.phone)).toEqual([phone(1), phone(2)]);
+    // The connections went back to the pool outside any transaction: a savepoint is refused on each.
+    await Promise.all(
+      Array.from({ length: 3 }, () => expect(db.sql.query(`SAVEPOINT leftover`)).rejects.toThrow(/transaction block/)),
+    );
+  });
 });
 
 describe("plain SQL (postgres): connections the server closes", () => {
