@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, readFileSync } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -73,41 +73,53 @@ async function writeCsv(file: string): Promise<void> {
 /**
  * CPU seconds the PostgreSQL backends of database `name` spend while `fn` runs, read from /proc
  * every 50 ms (Linux, server on this machine; null elsewhere). Unlike wall time, it barely moves
- * when other work shares the machine's cores.
+ * when other work shares the machine's cores. The sampling itself runs in this process and so
+ * counts in its Node CPU: the backends are listed once a second, and /proc is read synchronously
+ * in between. Listing them every 50 ms (a query and asynchronous reads) cost Node about 1.5 s of
+ * CPU per 30 s of import, and more the longer a loaded machine made the import take; this way
+ * about 0.3 s.
  */
 async function withServerCpu<T>(
   monitor: Client,
   fn: () => Promise<T>,
 ): Promise<{ result: T; serverCpuSeconds: number | null }> {
   const ticks = new Map<number, number>();
-  const sample = async () => {
+  let readable = false;
+  const read = () => {
+    for (const pid of ticks.keys()) {
+      // A backend that ended since it was listed keeps its last reading.
+      let stat: string | null = null;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const fields = stat.split(") ")[1]?.split(" ");
+      if (fields) ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+      readable = true;
+    }
+  };
+  const list = async () => {
     const { rows } = await monitor.query<{ pid: number }>(
       "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
     );
-    for (const { pid } of rows) {
-      // A backend that ended since the query above keeps its last reading.
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
-      const fields = stat?.split(") ")[1]?.split(" ");
-      if (fields) ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    }
+    for (const { pid } of rows) if (!ticks.has(pid)) ticks.set(pid, 0);
+    read();
   };
-  const before = new Map<number, number>();
-  await sample().catch(() => undefined);
-  // Not Linux, or the server runs elsewhere: its processes cannot be read here.
-  const readable = await readFile(`/proc/self/stat`).then(
-    () => ticks.size > 0,
-    () => false,
-  );
-  for (const [pid, t] of ticks) before.set(pid, t);
-  let sampling = Promise.resolve();
+  await list().catch(() => undefined);
+  // Not Linux, or the server runs elsewhere, and `readable` stays false: its processes cannot be read here.
+  const before = new Map(ticks);
+  let listing = Promise.resolve();
+  let turns = 0;
   const timer = setInterval(() => {
-    sampling = sampling.then(sample).catch(() => undefined);
+    if (++turns % 20 === 0) listing = listing.then(list).catch(() => undefined);
+    else read();
   }, 50);
   try {
     const result = await fn();
     clearInterval(timer);
-    sampling = sampling.then(sample).catch(() => undefined);
-    await sampling;
+    await listing;
+    read();
     return {
       result,
       serverCpuSeconds: readable
@@ -116,22 +128,25 @@ async function withServerCpu<T>(
     };
   } finally {
     clearInterval(timer);
-    await sampling;
+    await listing;
   }
 }
 
 /** Linux's USER_HZ: /proc reports CPU time in these. */
 const CLOCK_TICKS = 100;
 
-/** Peak resident memory while `fn` runs, sampled every 25 ms. */
+/**
+ * Peak resident memory while `fn` runs, sampled every 25 ms. Only the RSS is read each time: the
+ * whole of process.memoryUsage() walks the heap's spaces (a third of a millisecond with the
+ * import's heap), so the peak's makeup is read when a new peak is seen.
+ */
 async function withPeakRss<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; peakRssMb: number; rssBeforeMb: number; atPeakMb: Record<string, number> }> {
   const before = process.memoryUsage();
   let peak = before;
   const sample = () => {
-    const now = process.memoryUsage();
-    if (now.rss > peak.rss) peak = now;
+    if (process.memoryUsage.rss() > peak.rss) peak = process.memoryUsage();
   };
   const timer = setInterval(sample, 25);
   const mb = (bytes: number) => round(bytes / 2 ** 20, 0);

@@ -20,10 +20,11 @@ export type DatabaseTarget = { kind: "postgres"; url: string } | { kind: "pglite
 export interface BulkSession {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   /**
-   * COPYs rows already in COPY text format (src/db/copy-text.ts), one a line without its newline,
-   * into `table (columns)`. The lines are read once, before the first await.
+   * COPYs UTF-8 bytes of COPY text format (src/db/copy-text.ts, whole lines with their newlines)
+   * into `table (columns)`. The pieces are read once, before the first await, and must stay
+   * unchanged until the returned promise settles (they are sent as they are, not copied).
    */
-  copyLines(table: string, columns: readonly string[], lines: Iterable<string>): Promise<void>;
+  copyBytes(table: string, columns: readonly string[], pieces: Iterable<Uint8Array>): Promise<void>;
 }
 
 /** Runs one statement with parameters $1, $2… and returns its rows. */
@@ -243,7 +244,7 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
         await client.query("BEGIN");
         const result = await fn({
           query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
-          copyLines: (table, columns, lines) => copyWithPg(client, table, columns, lines),
+          copyBytes: (table, columns, pieces) => copyWithPg(client, table, columns, pieces),
         });
         await client.query("COMMIT");
         return result;
@@ -305,7 +306,7 @@ async function openPglite(
       pglite.transaction((tx) =>
         fn({
           query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never[],
-          copyLines: (table, columns, lines) => copyWithPglite(tx, table, columns, lines),
+          copyBytes: (table, columns, pieces) => copyWithPglite(tx, table, columns, pieces),
         }),
       ),
     async ping() {
@@ -325,36 +326,20 @@ async function openPglite(
 const copySql = (table: string, columns: readonly string[], source: string) =>
   `COPY ${table} (${columns.map((c) => `"${c}"`).join(", ")}) FROM ${source}`;
 
-/**
- * Lines per piece of COPY text: about 50 KB, under V8's large-object size, so a chunk of ten
- * thousand rows never becomes one multi-megabyte string (and buffer) that only a full collection frees.
- */
-const COPY_PIECE_LINES = 400;
-
-/** The lines as pieces of COPY text, newlines included. */
-function* copyPieces(lines: Iterable<string>): Generator<string> {
-  let piece = "";
-  let count = 0;
-  for (const line of lines) {
-    piece += `${line}\n`;
-    if (++count === COPY_PIECE_LINES) {
-      yield piece;
-      piece = "";
-      count = 0;
-    }
-  }
-  if (count > 0) yield piece;
-}
-
 /** Server-side COPY FROM STDIN. */
-async function copyWithPg(client: Client, table: string, columns: readonly string[], lines: Iterable<string>) {
+async function copyWithPg(client: Client, table: string, columns: readonly string[], pieces: Iterable<Uint8Array>) {
   const stream = client.query(copyFrom(copySql(table, columns, "STDIN")));
-  for (const piece of copyPieces(lines)) stream.write(piece);
+  for (const piece of pieces) stream.write(piece);
   stream.end();
   await finished(stream);
 }
 
 /** PGlite has no COPY FROM STDIN; it copies from an in-memory blob. */
-async function copyWithPglite(tx: Transaction, table: string, columns: readonly string[], lines: Iterable<string>) {
-  await tx.query(copySql(table, columns, "'/dev/blob'"), [], { blob: new Blob([...copyPieces(lines)]) });
+async function copyWithPglite(
+  tx: Transaction,
+  table: string,
+  columns: readonly string[],
+  pieces: Iterable<Uint8Array>,
+) {
+  await tx.query(copySql(table, columns, "'/dev/blob'"), [], { blob: new Blob([...pieces]) });
 }

@@ -10,7 +10,7 @@ import {
   ContactChunker,
   RowStager,
   STAGED_COLUMNS,
-  contactCopyLine,
+  chunkPhone,
   type ContactChunk,
   type InvalidRow,
 } from "./contact-staging";
@@ -35,8 +35,8 @@ export interface ImportOptions {
   maxBytes?: number;
   /** Distinct phones per database round (default 10,000); tests use tiny batches. */
   batchContacts?: number;
-  /** Staged characters per database round (default CHUNK_MAX_CHARS); tests use tiny ones. */
-  chunkChars?: number;
+  /** Bytes of COPY text per database round (default CHUNK_MAX_BYTES); tests use tiny ones. */
+  chunkBytes?: number;
   /** The uploaded file's name, for the audit trail. */
   fileName?: string;
   /** Called every 10,000 rows and when saving starts: cheap, the caller decides how often to show it. */
@@ -70,11 +70,11 @@ export class ImportRejected extends UserError {
 /** Distinct phones merged per database round; the file is parsed ahead while a chunk is merged. */
 const BATCH_CONTACTS = 10_000;
 /**
- * Characters of staged text per round, whatever the row count: with wide rows (custom fields repeat
- * their column's name in every contact) a chunk is cut here, so the two chunks alive at a time (one
- * merged, one parsed) and the COPY text stay within tens of megabytes. Typical rows never reach it.
+ * Bytes of COPY text per round, whatever the row count: with wide rows (custom fields repeat their
+ * column's name in every contact) a chunk is cut here, so the two chunks alive at a time (one
+ * merged, one parsed) stay within tens of megabytes. Typical rows never reach it.
  */
-export const CHUNK_MAX_CHARS = 16 * 1024 * 1024;
+export const CHUNK_MAX_BYTES = 16 * 1024 * 1024;
 /**
  * Longest row. The parser holds a row whole, and a row of empty cells (",,,,") costs more memory as
  * cells than as bytes: lines and rows over this are refused, so one row never takes much memory.
@@ -111,7 +111,8 @@ export async function importContacts(
     const totals = { imported: 0, updated: 0, suppressed: 0 };
     // Contacts COPYed straight into Contact get the timestamps an INSERT here would give them.
     const [{ now } = { now: "" }] = await session.query<{ now: string }>("SELECT now()::text AS now");
-    const chunks = contactChunks(source, options, stats);
+    const chunker = new ContactChunker(now);
+    const chunks = contactChunks(source, options, stats, chunker);
     try {
       let next = chunks.next();
       for (;;) {
@@ -120,7 +121,8 @@ export async function importContacts(
         next = chunks.next();
         // The next chunk is parsed while this one is merged; its failure is handled when awaited.
         next.catch(() => undefined);
-        await mergeChunk(session, chunk, totals, now);
+        await mergeChunk(session, chunk, totals);
+        chunker.recycle(chunk);
       }
     } finally {
       await chunks.return(undefined);
@@ -149,9 +151,10 @@ async function* contactChunks(
   source: AsyncIterable<Uint8Array>,
   options: ImportOptions,
   stats: { rowsRead: number; invalid: number; duplicates: number; invalidRows: InvalidRow[]; customFields: string[] },
+  chunker: ContactChunker,
 ): AsyncGenerator<ContactChunk> {
   const chunkSize = options.batchContacts ?? BATCH_CONTACTS;
-  const chunkChars = options.chunkChars ?? CHUNK_MAX_CHARS;
+  const chunkBytes = options.chunkBytes ?? CHUNK_MAX_BYTES;
   // No `info` option: it doubles parsing time. Rows are numbered as a spreadsheet shows them (header = 1).
   const parser = parse({
     bom: true,
@@ -167,7 +170,6 @@ async function* contactChunks(
     },
   );
   let stager: RowStager | undefined;
-  const chunker = new ContactChunker();
   let line = 0;
   try {
     for await (const records of bufferedRecords(parser)) {
@@ -191,7 +193,7 @@ async function* contactChunks(
           continue;
         }
         if (chunker.add(contact)) stats.duplicates++;
-        if (chunker.size >= chunkSize || chunker.chars >= chunkChars) yield chunker.take();
+        if (chunker.size >= chunkSize || chunker.bytes >= chunkBytes) yield chunker.take();
       }
     }
   } catch (error) {
@@ -405,29 +407,28 @@ async function mergeChunk(
   session: BulkSession,
   chunk: ContactChunk,
   totals: { imported: number; updated: number; suppressed: number },
-  now: string,
 ): Promise<void> {
-  const { lines, phones, firstSeenAt } = chunk;
-  const firstSeen = firstSeenAt.map((i) => phones[i]!);
+  const { firstSeenAt } = chunk;
+  const size = chunk.starts.length;
+  const firstSeen = firstSeenAt.map((i) => chunkPhone(chunk, i));
   const [found] = await session.query<{ existing: string[]; suppressed: number }>(EXISTING_SQL, [firstSeen]);
   const existing = new Set(found?.existing ?? []);
-  const isFresh = new Uint8Array(lines.length);
+  const isFresh = new Uint8Array(size);
   let freshCount = 0;
-  for (const i of firstSeenAt) {
-    if (!existing.has(phones[i]!)) {
-      isFresh[i] = 1;
+  for (let k = 0; k < firstSeenAt.length; k++) {
+    if (!existing.has(firstSeen[k]!)) {
+      isFresh[firstSeenAt[k]!] = 1;
       freshCount++;
     }
   }
   let inserted = 0;
-  // COPY lines are made as the COPY reads them, before its first await: none waits for the database in the heap.
   if (freshCount > 0) {
-    await session.copyLines(`"Contact"`, CONTACT_COPY_COLUMNS, freshLines(lines, isFresh, now));
+    await session.copyBytes(`"Contact"`, CONTACT_COPY_COLUMNS, freshBytes(chunk, isFresh));
     inserted += firstSeen.length - existing.size;
   }
-  if (freshCount < lines.length) {
+  if (freshCount < size) {
     await session.query("TRUNCATE import_batch");
-    await session.copyLines("import_batch", STAGED_COLUMNS, knownLines(lines, isFresh));
+    await session.copyBytes("import_batch", STAGED_COLUMNS, knownBytes(chunk, isFresh));
     const [merged] = await session.query<{ inserted: number }>(MERGE_CHUNK_SQL);
     inserted += merged?.inserted ?? 0;
   }
@@ -437,12 +438,44 @@ async function mergeChunk(
   totals.suppressed += found?.suppressed ?? 0;
 }
 
-/** The chunk's lines of contacts new to the database, as lines of Contact's COPY. */
-function* freshLines(lines: readonly string[], isFresh: Uint8Array, now: string): Generator<string> {
-  for (let i = 0; i < lines.length; i++) if (isFresh[i]) yield contactCopyLine(lines[i]!, now);
+/** The chunk's lines of contacts new to the database, as slices of its buffer (one per run of adjacent lines). */
+function* freshBytes(chunk: ContactChunk, isFresh: Uint8Array): Generator<Buffer> {
+  const { text, starts, ends } = chunk;
+  let runStart = -1;
+  let runEnd = -1;
+  for (let i = 0; i < starts.length; i++) {
+    if (!isFresh[i]) continue;
+    if (starts[i] === runEnd) {
+      runEnd = ends[i]!;
+      continue;
+    }
+    if (runStart >= 0) yield text.subarray(runStart, runEnd);
+    runStart = starts[i]!;
+    runEnd = ends[i]!;
+  }
+  if (runStart >= 0) yield text.subarray(runStart, runEnd);
 }
 
-/** The chunk's other lines, for the staging table and the merge. */
-function* knownLines(lines: readonly string[], isFresh: Uint8Array): Generator<string> {
-  for (let i = 0; i < lines.length; i++) if (!isFresh[i]) yield lines[i]!;
+/** Bytes of COPY text per piece of the staging table's COPY. */
+const KNOWN_PIECE_BYTES = 64 * 1024;
+
+/** The chunk's other lines as staged lines (STAGED_COLUMNS), for the staging table and the merge. */
+function* knownBytes(chunk: ContactChunk, isFresh: Uint8Array): Generator<Buffer> {
+  const { text, starts, ends, seenBefore, suffixBytes } = chunk;
+  let piece = Buffer.allocUnsafe(KNOWN_PIECE_BYTES);
+  let used = 0;
+  for (let i = 0; i < starts.length; i++) {
+    if (isFresh[i]) continue;
+    // The line without Contact's timestamps, then its seen-before flag.
+    const fieldsEnd = ends[i]! - suffixBytes;
+    const needed = fieldsEnd - starts[i]! + 3;
+    if (piece.length - used < needed) {
+      if (used > 0) yield piece.subarray(0, used);
+      piece = Buffer.allocUnsafe(Math.max(KNOWN_PIECE_BYTES, needed));
+      used = 0;
+    }
+    used += text.copy(piece, used, starts[i], fieldsEnd);
+    used += piece.write(seenBefore[i] ? "\tt\n" : "\tf\n", used, "latin1");
+  }
+  if (used > 0) yield piece.subarray(0, used);
 }

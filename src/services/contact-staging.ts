@@ -6,8 +6,8 @@ import { assignTimeZone, type TimeZoneSource } from "../domain/time-zone";
 
 /**
  * Staging for the contact import: CSV rows become normalized contacts, repeated phones are folded,
- * and contacts are written straight into COPY text, a chunk of distinct phones at a time. Lines
- * rather than objects are kept, so a chunk waiting for the database costs the heap one string a contact.
+ * and contacts are written straight into COPY text, a chunk of distinct phones at a time. The text
+ * is kept as bytes, so a chunk waiting for the database costs the heap almost nothing.
  */
 
 export interface InvalidRow {
@@ -52,7 +52,7 @@ const SHOWN_PHONE_CHARS = 40;
 
 /**
  * Contact's own columns in the order of a staged line without its seen-before flag, plus the two
- * timestamps: a contact no earlier chunk or import has is COPYed straight into Contact (contactCopyLine).
+ * timestamps: a contact no earlier chunk or import has is COPYed straight into Contact (ContactChunk).
  */
 export const CONTACT_COPY_COLUMNS = [
   "id",
@@ -68,12 +68,6 @@ export const CONTACT_COPY_COLUMNS = [
   "createdAt",
   "updatedAt",
 ] as const;
-
-/** A staged line as a line of Contact's COPY (CONTACT_COPY_COLUMNS), `now` being both timestamps. */
-export function contactCopyLine(line: string, now: string): string {
-  // The flag is the line's last field, one character after a tab.
-  return `${line.slice(0, -2)}\t${now}\t${now}`;
-}
 
 /** Reads one CSV row into a contact, or says why the row cannot be imported. */
 export class RowStager {
@@ -150,79 +144,165 @@ export function foldContact(earlier: StagedContact, later: StagedContact): Stage
   };
 }
 
-/** Distinct phones bound for one merge, as COPY text lines (without newlines) in STAGED_COLUMNS order. */
+/**
+ * Distinct phones bound for one merge, as bytes of Contact's COPY text (CONTACT_COPY_COLUMNS, newline
+ * included, UTF-8): a chunk waiting for the database holds one buffer, not a string a contact for
+ * the collector to trace and promote, and its new contacts go to the COPY as slices of that buffer.
+ */
 export interface ContactChunk {
-  lines: string[];
-  /** Each line's phone, as in the line. */
-  phones: string[];
+  /** The lines' bytes; line i is text[starts[i], ends[i]). A folded line is written again at the end. */
+  text: Buffer;
+  starts: number[];
+  ends: number[];
+  /** Each line's phone, as E.164 digits (PhoneSlots keys: a number is no object for the collector). */
+  phoneKeys: number[];
+  /** Whether each line's phone came in an earlier chunk (the `seen_before` of its staged line). */
+  seenBefore: boolean[];
   /** The lines whose phone no earlier chunk had (no `seen_before`), by index. */
   firstSeenAt: number[];
   /** Lines whose phone no earlier chunk had: each is a new contact or one already in the database. */
   firstSeen: number;
+  /** Bytes at the end of each line that are Contact's two timestamps (and the newline). */
+  suffixBytes: number;
 }
+
+/** The E.164 phone of a chunk's line. */
+export function chunkPhone(chunk: ContactChunk, index: number): string {
+  return `+${chunk.phoneKeys[index]!}`;
+}
+
+/** A chunk's line as a staged line (STAGED_COLUMNS order, without its newline). */
+export function chunkStagedLine(chunk: ContactChunk, index: number): string {
+  const fields = chunk.text.toString("utf8", chunk.starts[index], chunk.ends[index]! - chunk.suffixBytes);
+  return `${fields}\t${chunk.seenBefore[index] ? "t" : "f"}`;
+}
+
+/** Bytes a chunk's buffer starts with: a typical chunk (10,000 contacts) fits, so it is rarely grown. */
+const CHUNK_START_BYTES = 2 * 1024 * 1024;
 
 /**
  * Cuts the file's contacts into chunks of distinct phones. A phone repeated inside a chunk is
  * folded into its line; one repeated from an earlier chunk is marked `seen_before`, so the merge
- * knows it updates this file's own contact.
+ * knows it updates this file's own contact. `now` is both timestamps of Contact's COPY lines.
  */
 export class ContactChunker {
   /** Phone → slot of the phone's latest line. */
   private readonly slotOf = new PhoneSlots();
-  private chunk: ContactChunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
+  /** The current chunk; its buffer is taken when its first line arrives. */
+  private chunk: ContactChunk;
   /** Slot of the current chunk's first line; slots count lines over the whole file. */
   private chunkStart = 0;
+  /** Bytes of the current chunk's buffer in use. */
+  private used = 0;
+  /** Buffers of merged chunks, handed back by recycle(). */
+  private readonly spare: Buffer[] = [];
+  /** `\t<now>\t<now>\n`: what ends each line. */
+  private readonly suffix: string;
+  private readonly suffixBytes: number;
 
-  /** Characters in the current chunk's lines: with wide rows, a chunk is cut by these before it reaches its count. */
-  private textChars = 0;
-
-  get size(): number {
-    return this.chunk.lines.length;
+  constructor(now: string) {
+    this.suffix = `${now}\t${now}\n`;
+    this.suffixBytes = Buffer.byteLength(this.suffix) + 1;
+    this.chunk = this.emptyChunk();
   }
 
-  get chars(): number {
-    return this.textChars;
+  get size(): number {
+    return this.chunk.starts.length;
+  }
+
+  /** Bytes the current chunk holds, folded lines' earlier versions included: a chunk is cut by these as well. */
+  get bytes(): number {
+    return this.used;
   }
 
   /** Adds a contact; true when its phone came earlier in the file (a duplicate row). */
   add(contact: StagedContact): boolean {
     const key = Number(contact.phone.slice(1));
     const slot = this.slotOf.get(key);
-    const { lines } = this.chunk;
+    const { chunk } = this;
     if (slot !== undefined && slot >= this.chunkStart) {
       const index = slot - this.chunkStart;
-      const folded = foldIntoLine(lines[index]!, contact);
-      this.textChars += folded.length - lines[index]!.length;
-      lines[index] = folded;
+      const { contact: earlier, id } = parseStagedLine(chunkStagedLine(chunk, index));
+      this.writeLine(index, foldContact(earlier, contact), id);
       return true;
     }
-    this.slotOf.set(key, this.chunkStart + lines.length);
+    const index = chunk.starts.length;
+    this.slotOf.set(key, this.chunkStart + index);
     if (slot === undefined) {
-      this.chunk.firstSeenAt.push(lines.length);
-      this.chunk.firstSeen++;
+      chunk.firstSeenAt.push(index);
+      chunk.firstSeen++;
     }
-    this.chunk.phones.push(contact.phone);
-    const line = stagedLine(contact, newId(), slot !== undefined);
-    this.textChars += line.length;
-    lines.push(line);
+    chunk.phoneKeys.push(key);
+    chunk.seenBefore.push(slot !== undefined);
+    this.writeLine(index, contact, newId());
     return slot !== undefined;
   }
 
   /** Hands over the current chunk and starts the next one. */
   take(): ContactChunk {
     const taken = this.chunk;
-    this.chunkStart += taken.lines.length;
-    this.chunk = { lines: [], phones: [], firstSeenAt: [], firstSeen: 0 };
-    this.textChars = 0;
+    taken.text = taken.text.subarray(0, this.used);
+    this.chunkStart += taken.starts.length;
+    this.chunk = this.emptyChunk();
+    this.used = 0;
     return taken;
   }
+
+  /** Takes back the buffer of a chunk the database has read in full, for a later chunk. */
+  recycle(chunk: ContactChunk): void {
+    if (chunk.text.buffer.byteLength > 0) this.spare.push(Buffer.from(chunk.text.buffer));
+    chunk.text = EMPTY;
+  }
+
+  private emptyChunk(): ContactChunk {
+    return {
+      text: EMPTY,
+      starts: [],
+      ends: [],
+      phoneKeys: [],
+      seenBefore: [],
+      firstSeenAt: [],
+      firstSeen: 0,
+      suffixBytes: this.suffixBytes,
+    };
+  }
+
+  /** Writes line `index` at the end of the buffer (growing it if need be). */
+  private writeLine(index: number, contact: StagedContact, id: string): void {
+    const line = contactLine(contact, id, this.suffix);
+    const { chunk } = this;
+    // UTF-8 takes at most three bytes for each UTF-16 unit.
+    if (chunk.text.length - this.used < line.length * 3) this.grow(line.length * 3);
+    const written = chunk.text.write(line, this.used);
+    chunk.starts[index] = this.used;
+    this.used += written;
+    chunk.ends[index] = this.used;
+  }
+
+  private grow(needed: number): void {
+    const { chunk } = this;
+    const size = Math.max(CHUNK_START_BYTES, 2 * chunk.text.length, this.used + needed);
+    let next = this.spare.pop();
+    if (!next || next.length < size) next = Buffer.allocUnsafeSlow(size);
+    chunk.text.copy(next, 0, 0, this.used);
+    // A grown chunk's old buffer can hold a later chunk.
+    if (chunk.text.length > 0) this.spare.push(chunk.text);
+    chunk.text = next;
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One contact as a COPY line, without its newline. Joined from an array, the line is one flat
  * string; a template literal would be a rope of twenty pieces for the garbage collector to trace.
  */
 export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): string {
+  return contactLine(c, id, seenBefore ? "t" : "f");
+}
+
+/** A contact's fields up to its custom fields, then `last` (the staged line's flag, or Contact's timestamps). */
+function contactLine(c: StagedContact, id: string, last: string): string {
   return [
     id,
     c.phone,
@@ -234,7 +314,7 @@ export function stagedLine(c: StagedContact, id: string, seenBefore: boolean): s
     c.timeZoneSource,
     copyField(arrayLiteral(c.tags)),
     copyField(c.custom),
-    seenBefore ? "t" : "f",
+    last,
   ].join("\t");
 }
 
@@ -274,11 +354,6 @@ function parseArrayLiteral(text: string): string[] {
   const values: string[] = [];
   for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) values.push(match[1]!.replace(/\\(.)/gs, "$1"));
   return values;
-}
-
-function foldIntoLine(line: string, later: StagedContact): string {
-  const { contact, id, seenBefore } = parseStagedLine(line);
-  return stagedLine(foldContact(contact, later), id, seenBefore);
 }
 
 /**

@@ -231,7 +231,7 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
         fc.integer({ min: 1, max: 4 }),
         fc.constantFrom(undefined, 1, 120),
         fc.boolean(),
-        async (rows, batchContacts, chunkChars, withExisting) => {
+        async (rows, batchContacts, chunkBytes, withExisting) => {
           await db.prisma.contact.deleteMany();
           const existing = new Map<string, Expected>();
           if (withExisting) {
@@ -259,7 +259,7 @@ describe.each(BACKENDS)("contact import merges the same way whatever the batch s
             "phone,first name,zip,tags,Ward",
             ...rows.map((r) => `${r.phone},${r.first},${r.zip},${r.tags.join(";")},${r.ward}`),
           ].join("\n");
-          const summary = await run(csv, { batchContacts, ...(chunkChars ? { chunkChars } : {}) });
+          const summary = await run(csv, { batchContacts, ...(chunkBytes ? { chunkBytes } : {}) });
           const want = expected(existing, rows);
           expect(summary).toMatchObject({
             imported: want.imported,

@@ -4,11 +4,18 @@ import {
   ContactChunker,
   PhoneSlots,
   RowStager,
+  chunkPhone,
+  chunkStagedLine,
   foldContact,
   parseStagedLine,
   stagedLine,
+  type ContactChunk,
   type StagedContact,
 } from "../../../src/services/contact-staging";
+
+const NOW = "2026-12-05 03:00:00.123456+00";
+/** A chunk's lines as staged lines, in order. */
+const stagedLines = (chunk: ContactChunk) => chunk.starts.map((_, i) => chunkStagedLine(chunk, i));
 
 const zoneArb = fc.oneof(
   fc.constant({ timeZone: null, timeZoneSource: "unknown" as const }),
@@ -105,16 +112,16 @@ describe("cutting contacts into chunks", () => {
   })();
   const stage = (row: string[]) => stager.stage(row, 2) as StagedContact;
 
-  it("counts the characters of the chunk's lines, folded lines included, and starts again at zero", () => {
-    const chunker = new ContactChunker();
-    const total = () => chunker.take().lines.reduce((n, line) => n + line.length, 0);
+  it("counts the bytes the chunk holds, folded lines included, and starts again at zero", () => {
+    const chunker = new ContactChunker(NOW);
+    const total = () => chunker.take().text.length;
     chunker.add(stage(["(212) 555-0101", "Ana", "10001", "volunteer", ""]));
     chunker.add(stage(["(415) 555-0102", "Ben", "", "", "7"]));
     chunker.add(stage(["212.555.0101", "Anastasia", "", "donor", "4"]));
-    const counted = chunker.chars;
+    const counted = chunker.bytes;
     expect(counted).toBeGreaterThan(0);
     expect(total()).toBe(counted);
-    expect(chunker.chars).toBe(0);
+    expect(chunker.bytes).toBe(0);
   });
 
   it("keeps only the start of a long bad phone cell for the skipped-rows report", () => {
@@ -127,13 +134,13 @@ describe("cutting contacts into chunks", () => {
   });
 
   it("folds a phone repeated inside a chunk and flags one repeated from an earlier chunk", () => {
-    const chunker = new ContactChunker();
+    const chunker = new ContactChunker(NOW);
     expect(chunker.add(stage(["(212) 555-0101", "Ana", "10001", "volunteer", ""]))).toBe(false);
     expect(chunker.add(stage(["(415) 555-0102", "Ben", "", "", "7"]))).toBe(false);
     expect(chunker.add(stage(["212.555.0101", "", "", "donor", "4"]))).toBe(true);
     const first = chunker.take();
     expect(first.firstSeen).toBe(2);
-    expect(first.lines.map((line) => parseStagedLine(line).contact)).toMatchObject([
+    expect(stagedLines(first).map((line) => parseStagedLine(line).contact)).toMatchObject([
       { phone: "+12125550101", firstName: "Ana", zip: "10001", tags: ["volunteer", "donor"], custom: '{"Ward":"4"}' },
       { phone: "+14155550102", firstName: "Ben", timeZoneSource: "area_code", custom: '{"Ward":"7"}' },
     ]);
@@ -141,9 +148,77 @@ describe("cutting contacts into chunks", () => {
     expect(chunker.add(stage(["+1 212 555 0101", "Anita", "", "", ""]))).toBe(true);
     const second = chunker.take();
     expect(second.firstSeen).toBe(0);
-    const [repeat] = second.lines.map(parseStagedLine);
+    const [repeat] = stagedLines(second).map(parseStagedLine);
     expect(repeat).toMatchObject({ seenBefore: true, contact: { firstName: "Anita", tags: [] } });
-    expect(repeat!.id).not.toBe(parseStagedLine(first.lines[0]!).id);
+    expect(repeat!.id).not.toBe(parseStagedLine(chunkStagedLine(first, 0)).id);
+  });
+
+  it("holds each line as Contact's COPY line of its staged line, in a buffer reused only after recycle (property)", () => {
+    const named = fc.record({
+      phone: fc.constantFrom("+12125550101", "+14155550102", "+13035550103", "+447911123456"),
+      firstName: fc.option(fc.constantFrom("Chloé", "García", "Ana", "Tab\there", "Ünïcødé 🎉"), { nil: null }),
+    });
+    const step = fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(contactArb, named).map(([c, n]) => ({ add: { ...c, ...n } })) },
+      { weight: 1, arbitrary: fc.constant({ take: true as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const chunker = new ContactChunker(NOW);
+        /** The model: phones of earlier chunks, and the current chunk's folded contacts. */
+        const seenEarlier = new Set<string>();
+        let current = new Map<string, StagedContact>();
+        let waiting: { chunk: ContactChunk; bytes: Buffer } | undefined;
+        const check = (chunk: ContactChunk, want: Map<string, StagedContact>) => {
+          const lines = stagedLines(chunk).map(parseStagedLine);
+          expect(lines.map((l) => l.contact)).toEqual([...want.values()]);
+          lines.forEach((line, i) => {
+            expect(chunkPhone(chunk, i)).toBe(line.contact.phone);
+            expect(line.seenBefore).toBe(chunk.seenBefore[i]);
+            const bytes = chunk.text.subarray(chunk.starts[i], chunk.ends[i]).toString("utf8");
+            const staged = stagedLine(line.contact, line.id, line.seenBefore);
+            expect(bytes).toBe(`${staged.slice(0, -2)}\t${NOW}\t${NOW}\n`);
+          });
+        };
+        const take = () => {
+          const chunk = chunker.take();
+          check(chunk, current);
+          for (const phone of current.keys()) seenEarlier.add(phone);
+          current = new Map();
+          // As the import does: the previous chunk is merged (and recycled) after this one is taken.
+          if (waiting) {
+            expect(waiting.chunk.text.equals(waiting.bytes)).toBe(true);
+            chunker.recycle(waiting.chunk);
+          }
+          waiting = { chunk, bytes: Buffer.from(chunk.text) };
+        };
+        for (const s of steps) {
+          if ("take" in s) {
+            take();
+            continue;
+          }
+          const contact = s.add;
+          const inChunk = current.get(contact.phone);
+          const duplicate = chunker.add(contact);
+          expect(duplicate).toBe(inChunk !== undefined || seenEarlier.has(contact.phone));
+          const folded = inChunk ? foldContact(inChunk, contact) : contact;
+          current.set(contact.phone, folded);
+        }
+        take();
+      }),
+    );
+  });
+
+  it("grows a chunk's buffer past its starting size and keeps every line", () => {
+    const chunker = new ContactChunker(NOW);
+    const wide = (phone: string, ward: string) =>
+      stager.stage([phone, "Ana", "", "", ward.repeat(300_000)], 2) as StagedContact;
+    for (let i = 0; i < 10; i++) chunker.add(wide(`(212) 555-01${10 + i}`, String(i)));
+    expect(chunker.bytes).toBeGreaterThan(2_000_000);
+    const chunk = chunker.take();
+    expect(stagedLines(chunk).map((line) => JSON.parse(parseStagedLine(line).contact.custom).Ward)).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(i).repeat(300_000)),
+    );
   });
 
   it("explains rows it cannot stage", () => {
