@@ -3,6 +3,7 @@ import { DEFAULT_SEND_WINDOW, sendWindowPolicySchema, WEEKDAYS, type SendWindowP
 import { DEFAULT_DIGEST_MINUTE, isDigestMinute } from "./daily-digest";
 import { DEFAULT_FOLLOW_UP_DELAYS } from "./follow-up";
 import { lintScript, type LintFinding } from "./script-lint";
+import { mediaCountProblem, splitMediaLinks } from "./media-links";
 
 /**
  * The campaign form (what `/campaign new` and `/campaign edit` ask) checked and turned into a
@@ -86,8 +87,6 @@ export const DEFAULT_FREQUENCY_CAP = { count: 3, days: 7 } as const;
 const CAP_LIMITS = { count: { min: 1, max: 10 }, days: { min: 1, max: 90 } } as const;
 const GOAL_TARGET_MAX = 10_000_000;
 const TEXT_LIMITS = { callToAction: 300, senderIdentity: 120, helpText: 300, goalOutcomeTag: 40 } as const;
-/** Twilio's limit of media per text: links and attached files together. */
-export const MAX_MEDIA = 10;
 const FOLLOW_UP_DELAY_LIMITS = { min: 1, max: 30 };
 
 export interface CampaignForm {
@@ -276,24 +275,6 @@ function tooLong(text: string, max: number): string | null {
   return text.length > max ? `Keep this to ${max} characters or fewer (it has ${text.length}).` : null;
 }
 
-function parseMedia(raw: string): { urls: string[]; problem: string | null } {
-  const urls = raw.split(/[\s,]+/).filter((u) => u !== "");
-  for (const url of urls) {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-    if (parsed?.protocol !== "https:")
-      return {
-        urls,
-        problem: `“${url}” is not an https link. Twilio fetches media from public https links, one per line.`,
-      };
-  }
-  return { urls, problem: null };
-}
-
 /** Checks the whole form; every problem found is reported at once, under its own field. */
 export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContext): CampaignFormResult {
   const problems: Partial<Record<CampaignField, string>> = {};
@@ -411,7 +392,7 @@ export function validateCampaignForm(form: CampaignForm, ctx: CampaignFormContex
     problems.segment = "Pick the segment (audience) to text. Create one with /segment new if there is none.";
   const helpText = form.helpText.trim().replace(/\s+/g, " ") || defaultHelpText(senderIdentity);
   problems.helpText = tooLong(helpText, TEXT_LIMITS.helpText) ?? undefined;
-  const media = parseMedia(form.mediaUrls);
+  const media = splitMediaLinks(form.mediaUrls);
   if (media.problem) problems.mediaUrls = media.problem;
   const mediaProblems = checkMediaFiles(form, media.urls.length);
   Object.assign(problems, mediaProblems.problems);
@@ -469,11 +450,8 @@ function checkMediaFiles(
   if (notMedia.length)
     problems.mediaFiles = `“${notMedia[0]!.name}” is not a picture or a video, so a text cannot carry it. Attach a JPEG, PNG, GIF or WebP picture, or an MP4, MOV or WebM video, or send a link to it in the script instead.`;
   const total = links + form.attachedMediaIds.length + form.mediaFiles.length;
-  if (total > MAX_MEDIA) {
-    const field = form.mediaFiles.length ? "mediaFiles" : "mediaUrls";
-    problems[field] ??=
-      `A text carries at most ${MAX_MEDIA} media items; links and files together make ${total}. Remove ${total - MAX_MEDIA}.`;
-  }
+  const tooMany = mediaCountProblem(total);
+  if (tooMany) problems[form.mediaFiles.length ? "mediaFiles" : "mediaUrls"] ??= tooMany;
   const filled = VARIANT_LABELS.filter((_, i) => (form.scripts[i] ?? "").trim() !== "");
   const ticked = filled.filter((label) => form.textOnly.includes(label));
   if (total > 0 && ticked.length > 0 && ticked.length === filled.length)

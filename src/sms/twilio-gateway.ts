@@ -7,6 +7,7 @@ import {
   sendFailureAdvice,
   type SendFailureAdvice,
 } from "../domain/twilio-errors";
+import { MAX_MEDIA_PER_TEXT } from "../domain/media-links";
 import { maskPhone } from "../domain/phone";
 import type { Logger } from "../logger";
 import type { LoggedInboundSms, OutboundSms, SendResult, SentMessage, SmsGateway } from "../services/sms-gateway";
@@ -42,8 +43,6 @@ export const DEFAULT_SEND_RETRY: SendRetryPolicy = Object.freeze({
 export const DEFAULT_TWILIO_TIMEOUT_MS = 10_000;
 /** At most this many logged texts are read per inbound reconciliation (its window is hours, not days). */
 export const RECONCILE_INBOUND_MAX_MESSAGES = 50_000;
-
-const MAX_MEDIA = 10;
 
 /** Twilio's clock and ours may differ, and its timestamps have whole seconds. */
 const RECONCILE_CLOCK_SLACK_MS = 2 * 60_000;
@@ -228,8 +227,8 @@ function senderOf(settings: Config["twilio"]): Sender {
 function createParams(sms: OutboundSms, sender: Sender, statusCallback: string): MessageListInstanceCreateOptions {
   if (!sms.to) throw new TypeError("A text needs a recipient: `to` is empty.");
   const mediaUrl = sms.mediaUrls ? [...sms.mediaUrls] : [];
-  if (mediaUrl.length > MAX_MEDIA)
-    throw new RangeError(`A text carries at most ${MAX_MEDIA} media files (got ${mediaUrl.length}).`);
+  if (mediaUrl.length > MAX_MEDIA_PER_TEXT)
+    throw new RangeError(`A text carries at most ${MAX_MEDIA_PER_TEXT} media files (got ${mediaUrl.length}).`);
   const params: MessageListInstanceCreateOptions = {
     to: sms.to,
     body: sms.body,

@@ -9,12 +9,12 @@ import {
   SEND_WINDOW_PRESET_IDS,
   SEND_WINDOW_PRESETS,
   VARIANT_LABELS,
-  MAX_MEDIA,
   type CampaignField,
   type CampaignForm,
 } from "../../domain/campaign-form";
 import { DIGEST_MINUTE_CHOICES, digestTimeLabel } from "../../domain/daily-digest";
 import { MAX_NAME_LENGTH } from "../../domain/display-name";
+import { MAX_MEDIA_PER_TEXT } from "../../domain/media-links";
 import { STANDARD_FIELDS } from "../../domain/script";
 import { MAX_SMS_BODY_CHARACTERS } from "../../domain/sms-length";
 import { escapeForSlack } from "../../domain/slack-text";
@@ -183,7 +183,7 @@ const ADD_MISSING = "Add what's missing for me";
  */
 function mediaFileInputs(form: CampaignForm, attached: readonly AttachedMedia[]): InputBlock[] {
   const kept = attached.filter((m) => form.attachedMediaIds.includes(m.id));
-  const room = Math.max(1, MAX_MEDIA - kept.length);
+  const room = Math.max(1, MAX_MEDIA_PER_TEXT - kept.length);
   const attachedOption = (m: AttachedMedia) =>
     option(`${clip(m.name, 40)} · ${mediaSize(m.originalBytes)} → ${mediaSize(m.bytes)}`, m.id);
   return [
@@ -193,7 +193,7 @@ function mediaFileInputs(form: CampaignForm, attached: readonly AttachedMedia[])
       { type: "file_input", filetypes: MEDIA_FILE_TYPES, max_files: room },
       {
         optional: true,
-        hint: `Up to ${MAX_MEDIA} with the links. Each is made to fit 600 KB; you see its size before and after once saved.`,
+        hint: `Up to ${MAX_MEDIA_PER_TEXT} with the links. Each is made to fit 600 KB; you see its size before and after once saved.`,
       },
     ),
     ...(attached.length

@@ -226,7 +226,7 @@ describe("validateCampaignForm", () => {
     expect(
       problemsOf({ mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`).join("\n") })
         .mediaUrls,
-    ).toBe("A text carries at most 10 media items; links and files together make 11. Remove 1.");
+    ).toBe("A text carries at most 10 pictures or videos; links and files together make 11. Remove 1.");
   });
 
   it("warns when the frequency cap is looser than the default and when media makes texts MMS", () => {
@@ -351,7 +351,7 @@ describe("attached files and text-only variants (A/B: media against text only)",
     const links = Array.from({ length: 6 }, (_, i) => `https://example.org/${i}.jpg`).join("\n");
     expect(
       problemsOf({ mediaUrls: links, attachedMediaIds: ["m1", "m2", "m3"], mediaFiles: [photo, clip] }).mediaFiles,
-    ).toBe("A text carries at most 10 media items; links and files together make 11. Remove 1.");
+    ).toBe("A text carries at most 10 pictures or videos; links and files together make 11. Remove 1.");
     expect(
       validateCampaignForm(
         { ...VALID, mediaUrls: links, attachedMediaIds: ["m1", "m2"], mediaFiles: [photo, clip] },
