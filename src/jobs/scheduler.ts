@@ -9,6 +9,7 @@ import { remindDueFollowUps } from "../services/follow-ups";
 import { reconcileInboundTexts } from "../services/inbound-reconciliation";
 import { reconcileUnconfirmedSends } from "../services/send-results";
 import { pruneProcessedInboundEvents } from "../services/inbound-events";
+import { pruneUnusedMedia } from "../services/media";
 import { pruneSentSlackPosts } from "../services/slack-outbox";
 import { nudgeWaitingReplies } from "../services/waiting-replies";
 import { announceOpenedWindows, type WindowNoteRenderer } from "../services/window-notes";
@@ -81,6 +82,14 @@ export const JOBS: readonly Job[] = [
       "Deletes inbound texts' and Slack events' inbox records processed more than 30 days ago; never unprocessed or set-aside ones.",
     lockKey: 0x7032706a6f623132n, // "p2pjob12"
     run: async (deps) => pruneProcessedInboundEvents(deps.db.prisma, deps.clock()),
+  },
+  {
+    name: "prune-unused-media",
+    schedule: "57 4 * * *",
+    description:
+      "Deletes stored pictures and videos over a day old that no campaign, canned reply, text or waiting reply uses.",
+    lockKey: 0x7032706a6f623136n, // "p2pjob16"
+    run: async (deps) => pruneUnusedMedia(deps.db, deps.clock()),
   },
   {
     name: "nudge-waiting-replies",

@@ -107,6 +107,50 @@ export async function findServableMedia(
     : null;
 }
 
+/** Stored media nothing has referred to for this long are deleted (a form still open may yet save its files). */
+export const KEEP_UNUSED_MEDIA_HOURS = 24;
+/** Rows carry the bytes (up to 600 KB each, a voter's picture more): a small batch keeps each delete short. */
+const PRUNE_MEDIA_BATCH = 200;
+
+/*
+ * Everything that refers to a stored item by id: a campaign's link media and attached files, a canned
+ * reply, a text (sent, or a voter's copied picture), and a volunteer's reply still in the inbox (the
+ * files its media lane stored, or a canned reply's media it carries). A processed inbox row's media
+ * live on in the text it sent.
+ */
+const UNUSED_MEDIA = `SELECT m.id FROM "Media" m
+  WHERE m."createdAt" < $1
+    AND NOT EXISTS (SELECT 1 FROM "Campaign" c WHERE m.id = ANY (c."mediaIds" || c."mediaFileIds"))
+    AND NOT EXISTS (SELECT 1 FROM "CannedReply" r WHERE m.id = ANY (r."mediaIds"))
+    AND NOT EXISTS (SELECT 1 FROM "Message" t WHERE t."mediaIds" @> ARRAY[m.id]::text[])
+    AND NOT EXISTS (
+      SELECT 1 FROM "InboundEvent" e
+      WHERE e."processedAt" IS NULL AND e.source = 'slack.reply'
+        AND (COALESCE(e.media -> 'ids', '[]'::jsonb) ? m.id OR COALESCE(e.payload -> 'mediaIds', '[]'::jsonb) ? m.id))
+  LIMIT $2`;
+
+/**
+ * Deletes stored media older than KEEP_UNUSED_MEDIA_HOURS that nothing refers to (files refused, removed
+ * from a campaign or a canned reply, or stored for a form never saved), in batches.
+ */
+export async function pruneUnusedMedia(
+  db: Database,
+  now: Date,
+  keepHours = KEEP_UNUSED_MEDIA_HOURS,
+): Promise<{ pruned: number }> {
+  const before = new Date(now.getTime() - keepHours * 3_600_000);
+  let pruned = 0;
+  for (;;) {
+    const deleted = await db.prisma.$executeRawUnsafe(
+      `DELETE FROM "Media" WHERE id IN (${UNUSED_MEDIA})`,
+      before,
+      PRUNE_MEDIA_BATCH,
+    );
+    pruned += deleted;
+    if (deleted < PRUNE_MEDIA_BATCH) return { pruned };
+  }
+}
+
 /** The public address Twilio fetches an item from. */
 export function mediaUrl(publicUrl: string, id: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/media/${id}`;
