@@ -17,6 +17,10 @@ export interface CampaignMediaReport {
   items: CampaignMediaItem[];
   /** Every link was stored and the campaign now sends them (false: one was refused, or the links changed meanwhile). */
   ready: boolean;
+  /** The first-message variants, in order, and which go without the media (A/B: media against text only). */
+  variants: { label: string; textOnly: boolean }[];
+  /** How many follow-ups the campaign has: they carry the media whatever the variant. */
+  followUps: number;
 }
 
 /**
@@ -33,7 +37,12 @@ export async function prepareCampaignMedia(
 ): Promise<CampaignMediaReport | null> {
   const campaign = await db.prisma.campaign.findUnique({
     where: { id: campaignId },
-    select: { name: true, mediaUrls: true, mediaIds: true },
+    select: {
+      name: true,
+      mediaUrls: true,
+      mediaIds: true,
+      scripts: { select: { kind: true, label: true, textOnly: true }, orderBy: { position: "asc" } },
+    },
   });
   if (!campaign || campaign.mediaUrls.length === 0 || campaign.mediaIds.length === campaign.mediaUrls.length)
     return null;
@@ -54,7 +63,15 @@ export async function prepareCampaignMedia(
         data: { mediaIds: ids },
       })
     : { count: 0 };
-  return { campaignId, campaignName: campaign.name, items, ready: applied.count === 1 };
+  const initial = campaign.scripts.filter((s) => s.kind === "initial");
+  return {
+    campaignId,
+    campaignName: campaign.name,
+    items,
+    ready: applied.count === 1,
+    variants: initial.map(({ label, textOnly }) => ({ label, textOnly })),
+    followUps: campaign.scripts.length - initial.length,
+  };
 }
 
 /** One item through the one home for media (prepareMediaItem), as a line of the campaign's media report. */

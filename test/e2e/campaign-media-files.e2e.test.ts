@@ -145,6 +145,9 @@ describe.each(BACKENDS)("campaign files from the modal, per-variant media (%s)",
     expect(downloads.map((d) => [d.args.fileId, d.token])).toEqual([[file.id, BOT_TOKEN]]);
 
     const media = await ephemeral(/Media for \*File drive\* checked and ready/);
+    expect(String(media.args.text)).toMatch(
+      /: the first texts of script A carry this picture as an MMS\b.*; script B goes text only\./,
+    );
     const mb = (photo.length / (1024 * 1024)).toFixed(1);
     expect(String(media.args.text)).toMatch(
       new RegExp(`flyer\\.jpg: ${mb.replace(".", "\\.")} MB → \\*\\d+ KB\\* JPEG`),

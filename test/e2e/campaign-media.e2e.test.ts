@@ -131,6 +131,7 @@ describe.each(BACKENDS)("campaign media: fetched, checked, compressed, served to
   it("compresses a linked photo, shows its size before and after, prices MMS, and sends it as PUBLIC_URL/media/<id>", async () => {
     expect((await submit("Flyer drive", `${MEDIA_HOST}/flyer.jpg`)).status).toBe(200);
     const media = await ephemeralStarting(/Media for \*Flyer drive\* checked and ready/);
+    expect(String(media.args.text)).toContain("checked and ready: each text carries this picture as an MMS.");
     const mb = (photo.length / (1024 * 1024)).toFixed(1);
     expect(String(media.args.text)).toMatch(
       new RegExp(`flyer\\.jpg: ${mb.replace(".", "\\.")} MB → \\*\\d+ KB\\* JPEG`),

@@ -19,10 +19,21 @@ export function campaignMediaMessage(report: CampaignMediaReport): { text: strin
   );
   const refused = report.items.filter((i) => !i.ok).length;
   const head = report.ready
-    ? `:frame_with_picture: Media for *${name}* checked and ready: each text carries ${report.items.length === 1 ? "this picture" : `these ${report.items.length} items`} as an MMS.`
+    ? `:frame_with_picture: Media for *${name}* checked and ready: ${whoCarries(report, report.items.length === 1 ? "this picture" : `these ${report.items.length} items`)}`
     : refused
       ? `:warning: ${refused} of ${report.items.length} media ${report.items.length === 1 ? "link" : "links"} of *${name}* cannot be sent, so the campaign sends no media and cannot launch yet. Fix or remove ${refused === 1 ? "it" : "them"} with /campaign edit.`
       : `The media links of *${name}* changed while they were being checked; the new ones are checked next.`;
   const text = clip(`${head}\n${lines.join("\n")}`, SLACK_LIMITS.text);
   return { text, blocks: [section(text)] };
+}
+
+/** Which texts carry the media: every one, or (A/B) the variants not ticked text only, and the follow-ups. */
+function whoCarries(report: Pick<CampaignMediaReport, "variants" | "followUps">, what: string): string {
+  const withoutIt = report.variants.filter((v) => v.textOnly).map((v) => v.label);
+  if (withoutIt.length === 0) return `each text carries ${what} as an MMS.`;
+  const withIt = report.variants.filter((v) => !v.textOnly).map((v) => v.label);
+  const scripts = (labels: string[]) =>
+    `script${labels.length === 1 ? "" : "s"} ${labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} and ${labels.at(-1)}`}`;
+  const followUps = report.followUps ? ", and so does every follow-up" : "";
+  return `the first texts of ${scripts(withIt)} carry ${what} as an MMS${followUps}; ${scripts(withoutIt)} ${withoutIt.length === 1 ? "goes" : "go"} text only.`;
 }

@@ -112,7 +112,15 @@ async function afterSave(
 ): Promise<void> {
   deps.logger.info({ campaign: saved.id, user: to.userId, mode }, "campaign saved");
   if (files.length) {
-    const report = { campaignId: saved.id, campaignName: saved.name, items: files, ready: true };
+    const { scripts, followUps } = result.draft;
+    const report = {
+      campaignId: saved.id,
+      campaignName: saved.name,
+      items: files,
+      ready: true,
+      variants: scripts.map((s) => ({ label: s.label, textOnly: s.textOnly ?? false })),
+      followUps: followUps.length,
+    };
     await tellUser(client, to, campaignMediaMessage(report));
   }
   await checkMedia(deps, client, to, saved.id);
