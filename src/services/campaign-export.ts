@@ -9,6 +9,7 @@ import { neutralizeSpreadsheetCell } from "../domain/spreadsheet-cell";
 import { auditActor, requirePermission, type Actor } from "./actors";
 import { recordAudit } from "./audit";
 import { requireCampaign } from "./campaigns";
+import { mediaUrl } from "./media";
 
 /*
  * `/campaign export`: a campaign's contacts (tags, answers, outcome, opt-out state, clicks) and
@@ -123,7 +124,7 @@ const MESSAGE_COLUMNS = [
   "from",
   "to",
   "body",
-  "media_urls",
+  "media",
   "status",
   "error_code",
   "sent_by",
@@ -138,7 +139,10 @@ const MESSAGE_COLUMNS = [
 const CONVERSATIONS_PAGE = `SELECT "contactId", id FROM "Conversation"
   WHERE "campaignId" = $1::uuid AND "contactId" > $2::uuid ORDER BY "contactId" LIMIT $3::int`;
 const MESSAGES_PAGE = `SELECT m."createdAt", m.direction::text AS direction, c.phone, c."firstName", c."lastName",
-    m."fromPhone", m."toPhone", m.body, array_to_string(m."mediaUrls", ' ') AS "mediaUrls", m.status, m."errorCode",
+    m."fromPhone", m."toPhone", m.body, m."mediaUrls", m."mediaIds",
+    (SELECT array_agg(COALESCE(md.name, md.source, u.id) ORDER BY u.k)
+       FROM unnest(m."mediaIds") WITH ORDINALITY AS u(id, k) LEFT JOIN "Media" md ON md.id = u.id) AS "mediaNames",
+    m.status, m."errorCode",
     m."sentBy", m.initiated, m.step, m.segments, m."twilioSid"
   FROM "Message" m
   LEFT JOIN "Contact" c ON c.id = m."contactId"
@@ -154,7 +158,10 @@ interface MessageRow {
   fromPhone: string;
   toPhone: string;
   body: string;
-  mediaUrls: string;
+  mediaUrls: string[];
+  /** Stored media the message carried (sent, or a voter's pictures once copied), and each one's name or source link. */
+  mediaIds: string[];
+  mediaNames: string[] | null;
   status: string;
   errorCode: number | null;
   sentBy: string | null;
@@ -198,24 +205,36 @@ const contactCells = (r: ContactRow): Cell[] => [
   r.optOutSource !== null ? Boolean(r.adminLock) : null,
 ];
 
-const messageCells = (r: MessageRow): Cell[] => [
-  r.createdAt,
-  r.direction,
-  r.phone,
-  r.firstName,
-  r.lastName,
-  r.fromPhone,
-  r.toPhone,
-  r.body,
-  r.mediaUrls,
-  r.status,
-  r.errorCode,
-  r.sentBy,
-  r.direction === "outbound" ? r.initiated : null,
-  r.step,
-  r.segments,
-  r.twilioSid,
-];
+/**
+ * The media a message carried: its stored items (what Twilio fetched, or a voter's copied pictures) at
+ * PUBLIC_URL/media/<id>, or by name (the file's, else the link it came from) without a PUBLIC_URL;
+ * else the links on it (as typed, or Twilio's for a voter's picture not copied yet).
+ */
+function carriedMedia(r: MessageRow, publicUrl: string | undefined): string {
+  if (r.mediaIds.length === 0) return r.mediaUrls.join(" ");
+  return publicUrl ? r.mediaIds.map((id) => mediaUrl(publicUrl, id)).join(" ") : (r.mediaNames ?? r.mediaIds).join(" ");
+}
+
+const messageCells =
+  (publicUrl: string | undefined) =>
+  (r: MessageRow): Cell[] => [
+    r.createdAt,
+    r.direction,
+    r.phone,
+    r.firstName,
+    r.lastName,
+    r.fromPhone,
+    r.toPhone,
+    r.body,
+    carriedMedia(r, publicUrl),
+    r.status,
+    r.errorCode,
+    r.sentBy,
+    r.direction === "outbound" ? r.initiated : null,
+    r.step,
+    r.segments,
+    r.twilioSid,
+  ];
 
 const FIRST_KEY = "00000000-0000-0000-0000-000000000000";
 
@@ -263,7 +282,7 @@ export async function writeCampaignExport(
   actor: Actor,
   campaignName: string,
   dir: string,
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; publicUrl?: string } = {},
 ): Promise<CampaignExport> {
   await requirePermission(db, actor, "campaigns.export", "exporting a campaign", { subject: campaignName });
   const campaign = await requireCampaign(db, campaignName);
@@ -304,7 +323,7 @@ export async function writeCampaignExport(
         conversations.length === conversationsPerPage ? conversations[conversations.length - 1]!.contactId : null;
       return { rows, next };
     },
-    messageCells,
+    messageCells(options.publicUrl),
   );
   await recordAudit(
     db.prisma,

@@ -27,7 +27,7 @@ export const exportSubcommand = (deps: SlackDeps): Subcommand => ({
     deps.background.run("campaign-export", async () => {
       const dir = await mkdtemp(path.join(tmpdir(), "campaign-export-"));
       try {
-        const done = await writeCampaignExport(deps.db, actor, name, dir);
+        const done = await writeCampaignExport(deps.db, actor, name, dir, { publicUrl: deps.publicUrl });
         const opened = await client.conversations.open({ users: actor.userId });
         const channel = opened.channel?.id;
         if (!channel) throw new Error("Slack opened no direct message with the organizer");

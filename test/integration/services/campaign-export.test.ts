@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse } from "csv-parse";
 import type { Database } from "../../../src/db/database";
 import { writeCampaignExport } from "../../../src/services/campaign-export";
+import { storeMedia } from "../../../src/services/media";
 import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 
@@ -68,6 +69,64 @@ describe.each(BACKENDS)("campaign export (%s)", (_name, create) => {
     const formulas = messageRows.filter((r) => r.body?.includes("=1+2"));
     expect(formulas).toHaveLength((CONTACTS / 10) * (MESSAGES_EACH / 2));
     for (const row of formulas) expect(row.body).toBe("'=1+2");
+  });
+
+  it("lists the media each message carried: stored items at PUBLIC_URL/media/<id>, or by name without one", async () => {
+    const camp = await db.prisma.campaign.create({
+      data: { name: "Media export", status: "running", createdBy: "U0ORG" },
+    });
+    const contact = await db.prisma.contact.create({ data: { phone: "+13125550100", firstName: "Ana" } });
+    const conversation = await db.prisma.conversation.create({ data: { campaignId: camp.id, contactId: contact.id } });
+    const stored = (name: string | null, source: string) =>
+      storeMedia(db, { body: Buffer.from("jpeg"), contentType: "image/jpeg", originalBytes: 4, name, source });
+    const [linkCopy, file, votersPicture] = await Promise.all([
+      stored(null, "https://example.org/flyer.jpg"),
+      stored("rally.png", "slack:F0RALLY"),
+      stored(null, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"),
+    ]);
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 2, 15, minute));
+    const message = (
+      direction: "inbound" | "outbound",
+      minute: number,
+      media: { mediaUrls?: string[]; mediaIds?: string[] },
+    ) =>
+      db.prisma.message.create({
+        data: {
+          direction,
+          conversationId: conversation.id,
+          contactId: contact.id,
+          campaignId: direction === "outbound" ? camp.id : null,
+          fromPhone: direction === "outbound" ? "+12125550199" : contact.phone,
+          toPhone: direction === "outbound" ? contact.phone : "+12125550199",
+          body: `text ${minute}`,
+          status: "delivered",
+          createdAt: at(minute),
+          ...media,
+        },
+      });
+    // The first text carried the link's stored copy and the attached file, not the link as typed.
+    await message("outbound", 1, { mediaUrls: ["https://example.org/flyer.jpg"], mediaIds: [linkCopy.id, file.id] });
+    await message("inbound", 2, { mediaUrls: ["https://api.twilio.com/.../Media/ME1"], mediaIds: [votersPicture.id] });
+    // A voter's picture not copied from Twilio yet: only Twilio's link is known.
+    await message("inbound", 3, { mediaUrls: ["https://api.twilio.com/.../Media/ME2"] });
+    await message("outbound", 4, {});
+
+    const mediaColumn = async (publicUrl?: string) => {
+      const done = await writeCampaignExport(db, actor("U0ORG", "organizer"), "Media export", dir, { publicUrl });
+      return (await readCsv(done.files[1]!.path)).map((r) => r.media);
+    };
+    expect(await mediaColumn("https://p2p.example.org/")).toEqual([
+      `https://p2p.example.org/media/${linkCopy.id} https://p2p.example.org/media/${file.id}`,
+      `https://p2p.example.org/media/${votersPicture.id}`,
+      "https://api.twilio.com/.../Media/ME2",
+      "",
+    ]);
+    expect(await mediaColumn()).toEqual([
+      "https://example.org/flyer.jpg rally.png",
+      "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+      "https://api.twilio.com/.../Media/ME2",
+      "",
+    ]);
   });
 
   it("refuses a volunteer before reading anything", async () => {
