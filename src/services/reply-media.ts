@@ -21,7 +21,7 @@ const MAX_REPLY_MEDIA = MAX_MEDIA_PER_TEXT;
 /** How long a preparer holds a reply's files (several ffmpeg runs fit); a crashed one's are taken again after it. */
 const LEASE_MS = 15 * 60_000;
 /** After an unexpected failure, the next try waits this long (the inbox's attempts count it, and set it aside at the limit). */
-const RETRY_MS = 30_000;
+export const REPLY_MEDIA_RETRY_MS = 30_000;
 
 /** Leases the oldest reply waiting for its media (real time: leases are about processes, not the app's clock). */
 const CLAIM_SQL = `UPDATE "InboundEvent" SET "mediaLeaseUntil" = $2 WHERE id = (
@@ -63,7 +63,7 @@ export async function prepareWaitingReplyMedia(deps: ConversationDeps, hooks: Me
       }
     } catch (error) {
       await deps.db.prisma.inboundEvent
-        .update({ where: { id: event.id }, data: { mediaLeaseUntil: new Date(Date.now() + RETRY_MS) } })
+        .update({ where: { id: event.id }, data: { mediaLeaseUntil: new Date(Date.now() + REPLY_MEDIA_RETRY_MS) } })
         .catch(() => undefined);
       await hooks.onFailure(event, error);
     }
