@@ -35,7 +35,7 @@ describe.each(BACKENDS)("campaign files from the modal, per-variant media (%s)",
   let segmentId: string;
 
   beforeAll(async () => {
-    photo = await noisyJpeg(2400, 1600);
+    photo = await noisyJpeg(1400, 1000); // about 1.1 MB: over the 600 KB limit (so it is fitted), shown in MB, quick to fit
     h = await startHarness(create, { clock: () => NOW });
     await h.app.db.prisma.contact.createMany({
       data: PHONES.map((phone, i) => ({
