@@ -2,14 +2,8 @@ import { isUuid } from "../db/ids";
 import { parseAudienceFilter, type AudienceFilter } from "../domain/audience-filter";
 import type { Database, Tx } from "../db/database";
 import type { Prisma } from "../db/generated/client";
-import {
-  presetOf,
-  SEND_WINDOW_PRESETS,
-  VARIANT_LABELS,
-  type CampaignDraft,
-  type CampaignForm,
-  type GoalType,
-} from "../domain/campaign-form";
+import { VARIANT_LABELS, type CampaignDraft, type CampaignForm, type GoalType } from "../domain/campaign-form";
+import { presetOf, SEND_WINDOW_PRESETS } from "../domain/send-window-presets";
 import {
   CAMPAIGN_TRANSITIONS,
   campaignAllows,

@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import type { webApi } from "@slack/bolt";
 import { MAX_DOWNLOAD_BYTES } from "../media/fetch";
 import { MediaRefused } from "../media/refusal";
-import { formatBytes, ImportRejected } from "../services/contact-import";
+import { formatBytes, ImportRejected } from "../services/import-file-checks";
 
 /** A file copied from Slack to a temporary file; `dispose` deletes it. */
 export interface DownloadedFile {

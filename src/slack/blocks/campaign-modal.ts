@@ -6,12 +6,11 @@ import {
   GOAL_LABELS,
   GOAL_TYPES,
   scriptField,
-  SEND_WINDOW_PRESET_IDS,
-  SEND_WINDOW_PRESETS,
   VARIANT_LABELS,
   type CampaignField,
   type CampaignForm,
 } from "../../domain/campaign-form";
+import { SEND_WINDOW_PRESET_IDS, SEND_WINDOW_PRESETS } from "../../domain/send-window-presets";
 import { DIGEST_MINUTE_CHOICES, digestTimeLabel } from "../../domain/daily-digest";
 import { MAX_NAME_LENGTH } from "../../domain/display-name";
 import { MAX_MEDIA_PER_TEXT } from "../../domain/media-links";

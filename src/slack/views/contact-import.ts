@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
-import { formatBytes, MAX_IMPORT_BYTES } from "../../services/contact-import";
+import { MAX_IMPORT_BYTES } from "../../services/contact-import";
+import { formatBytes } from "../../services/import-file-checks";
 import {
   IMPORT_FILE_ACTION,
   IMPORT_FILE_BLOCK,

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { importContacts, ImportRejected, type ImportOptions } from "../../../src/services/contact-import";
+import { importContacts, type ImportOptions } from "../../../src/services/contact-import";
+import { ImportRejected } from "../../../src/services/import-file-checks";
 import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
 

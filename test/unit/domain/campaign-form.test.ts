@@ -3,12 +3,10 @@ import {
   DEFAULT_FREQUENCY_CAP,
   defaultHelpText,
   EMPTY_CAMPAIGN_FORM,
-  presetOf,
-  SEND_WINDOW_PRESET_IDS,
-  SEND_WINDOW_PRESETS,
   validateCampaignForm,
   type CampaignForm,
 } from "../../../src/domain/campaign-form";
+import { presetOf, SEND_WINDOW_PRESET_IDS, SEND_WINDOW_PRESETS } from "../../../src/domain/send-window-presets";
 import { DEFAULT_SEND_WINDOW, WEEKDAYS } from "../../../src/domain/quiet-hours";
 import { mergeFieldsFor } from "../../../src/domain/script";
 import { hasCallToAction, hasOptOutLanguage, hasSenderIdentity } from "../../../src/domain/script-lint";
