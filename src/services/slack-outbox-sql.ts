@@ -51,13 +51,16 @@ leased AS (
   WHERE c.channel = picked.channel
   RETURNING c.channel
 ),
+-- Locked and re-checked: the statement's snapshot may predate another drainer's settle of the old
+-- head, which must then be passed over, never claimed (and posted) again.
 head AS (
   SELECT o.id FROM "SlackOutbox" o JOIN leased ON o.channel = leased.channel
   WHERE o.status = 'queued' ORDER BY o.position LIMIT 1
+  FOR UPDATE OF o
 ),
 claimed AS (
   UPDATE "SlackOutbox" o SET attempts = o.attempts + 1
-  FROM head WHERE o.id = head.id
+  FROM head WHERE o.id = head.id AND o.status = 'queued'
   RETURNING o.id, o.channel, o.method, o.payload, o.attempts, o."lastError", o."settleHook", o."settleRef", o."parentId"
 )
 SELECT claimed.*, parent.status::text AS "parentStatus", parent."resultTs" AS "parentTs", parent."lastError" AS "parentError",
