@@ -44,7 +44,7 @@ import type { Actor } from "../../services/actors";
 import { latestAudit } from "../../services/audit";
 import { campaignAuditMessage } from "../blocks/audit";
 import { exportSubcommand } from "./campaign-export";
-import { slashCommand, type CommandArgs, type Subcommand } from "./router";
+import { answerLater, slashCommand, type CommandArgs, type Subcommand } from "./router";
 
 export { CAMPAIGN_COMMAND };
 
@@ -212,44 +212,26 @@ async function listAll(deps: SlackDeps, { ack, command }: CommandArgs): Promise<
 }
 
 /** Previews and counts read the audience, which can take a while: acknowledge now, answer through response_url. */
-async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
-  await ack();
-  deps.background.run("campaign-show", async () => {
-    try {
-      const campaign = await requireCampaign(deps.db, name);
-      await respond(
-        campaignReportMessage(
-          await campaignReport(deps.db, campaign, {
-            pricePerSegmentUsd: deps.smsSegmentPriceUsd,
-            pricePerMmsUsd: deps.mmsPriceUsd,
-            now: deps.clock(),
-            timeZone: deps.orgTimeZone,
-            publicUrl: deps.publicUrl,
-          }),
-        ),
-      );
-    } catch (error) {
-      const context = { user: command.user_id, campaign: name };
-      await respond(answerFailure(deps.logger, error, { what: "showing the campaign", context }));
-    }
-  });
+async function show(deps: SlackDeps, args: CommandArgs, name: string): Promise<void> {
+  const failed = { what: "showing the campaign", context: { user: args.command.user_id, campaign: name } };
+  await answerLater(deps, args, "campaign-show", failed, async () =>
+    campaignReportMessage(
+      await campaignReport(deps.db, await requireCampaign(deps.db, name), {
+        pricePerSegmentUsd: deps.smsSegmentPriceUsd,
+        pricePerMmsUsd: deps.mmsPriceUsd,
+        now: deps.clock(),
+        timeZone: deps.orgTimeZone,
+        publicUrl: deps.publicUrl,
+      }),
+    ),
+  );
 }
 
-async function launch(
-  deps: SlackDeps,
-  { ack, respond, command }: CommandArgs,
-  name: string,
-  actor: Actor,
-): Promise<void> {
-  await ack();
-  deps.background.run("campaign-launch", async () => {
-    try {
-      await respond(await launchAnswer(deps, await requireCampaign(deps.db, name), actor));
-    } catch (error) {
-      const context = { user: command.user_id, campaign: name };
-      await respond(answerFailure(deps.logger, error, { what: "launching the campaign", context }));
-    }
-  });
+async function launch(deps: SlackDeps, args: CommandArgs, name: string, actor: Actor): Promise<void> {
+  const failed = { what: "launching the campaign", context: { user: args.command.user_id, campaign: name } };
+  await answerLater(deps, args, "campaign-launch", failed, async () =>
+    launchAnswer(deps, await requireCampaign(deps.db, name), actor),
+  );
 }
 
 /**
@@ -322,31 +304,19 @@ async function openCannedReplies(
 }
 
 /** A volunteer starts texting: their first card (claiming a batch) comes through response_url. */
-async function startTexting(
-  deps: SlackDeps,
-  { ack, respond, command }: CommandArgs,
-  name: string,
-  actor: Actor,
-): Promise<void> {
-  await ack();
-  deps.background.run("texting-start", async () => {
-    try {
-      const campaign = await requireCampaign(deps.db, name);
-      await respond(
-        textingMessage(
-          await drawCard(deps.db, {
-            campaignId: campaign.id,
-            volunteer: actor.userId,
-            role: actor.role,
-            now: deps.clock(),
-            publicUrl: deps.publicUrl,
-          }),
-        ),
-      );
-    } catch (error) {
-      const context = { user: command.user_id, campaign: name };
-      await respond(answerFailure(deps.logger, error, { what: "drawing your next texting card", context }));
-    }
+async function startTexting(deps: SlackDeps, args: CommandArgs, name: string, actor: Actor): Promise<void> {
+  const failed = { what: "drawing your next texting card", context: { user: args.command.user_id, campaign: name } };
+  await answerLater(deps, args, "texting-start", failed, async () => {
+    const campaign = await requireCampaign(deps.db, name);
+    return textingMessage(
+      await drawCard(deps.db, {
+        campaignId: campaign.id,
+        volunteer: actor.userId,
+        role: actor.role,
+        now: deps.clock(),
+        publicUrl: deps.publicUrl,
+      }),
+    );
   });
 }
 

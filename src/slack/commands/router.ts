@@ -3,11 +3,32 @@ import type { Permission } from "../../domain/roles";
 import { suggestNames } from "../../domain/suggest";
 import { requirePermission, type Actor } from "../../services/actors";
 import { actorOf } from "../actor";
-import { answerFailure } from "../answer-failure";
+import { answerFailure, type FailedAction } from "../answer-failure";
 import { commandHelp, unknownSubcommand } from "../blocks/command-help";
 import type { SlackDeps } from "../deps";
 
 export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * For answers that read a lot (counts, previews, a batch to claim): acknowledges now, then answers
+ * through response_url in the background job `job`, or says what failed as `answerFailure` words it.
+ */
+export async function answerLater(
+  deps: Pick<SlackDeps, "background" | "logger">,
+  { ack, respond }: Pick<CommandArgs, "ack" | "respond">,
+  job: string,
+  failed: FailedAction,
+  answer: () => Promise<Parameters<CommandArgs["respond"]>[0]>,
+): Promise<void> {
+  await ack();
+  deps.background.run(job, async () => {
+    try {
+      await respond(await answer());
+    } catch (error) {
+      await respond(answerFailure(deps.logger, error, failed));
+    }
+  });
+}
 
 /** One `/command <name> …` action. `run` must ack first (with or without an answer). */
 export interface Subcommand {

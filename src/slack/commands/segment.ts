@@ -11,7 +11,7 @@ import {
 import { segmentLoadingModal, segmentModal, segmentUnavailableModal } from "../blocks/segment-modal";
 import type { SlackDeps } from "../deps";
 import { slackErrorCode } from "../tell-user";
-import { slashCommand, type CommandArgs } from "./router";
+import { answerLater, slashCommand, type CommandArgs } from "./router";
 
 export { SEGMENT_COMMAND };
 
@@ -87,20 +87,15 @@ async function listAll(deps: SlackDeps, { ack, command }: CommandArgs): Promise<
 }
 
 /** Counting over many contacts can take a while: acknowledge now, answer through response_url. */
-async function show(deps: SlackDeps, { ack, respond, command }: CommandArgs, name: string): Promise<void> {
+async function show(deps: SlackDeps, args: CommandArgs, name: string): Promise<void> {
   if (!name) {
-    await ack(segmentUsageMessage("show"));
+    await args.ack(segmentUsageMessage("show"));
     return;
   }
-  await ack();
-  deps.background.run("segment-show", async () => {
-    try {
-      await respond(segmentDetailsMessage(await showSegment(deps.db, name)));
-    } catch (error) {
-      const context = { user: command.user_id, segment: name };
-      await respond(answerFailure(deps.logger, error, { what: "counting the segment", context }));
-    }
-  });
+  const failed = { what: "counting the segment", context: { user: args.command.user_id, segment: name } };
+  await answerLater(deps, args, "segment-show", failed, async () =>
+    segmentDetailsMessage(await showSegment(deps.db, name)),
+  );
 }
 
 async function askToDelete(deps: SlackDeps, { ack, command }: CommandArgs, name: string): Promise<void> {
