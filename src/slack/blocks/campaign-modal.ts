@@ -51,8 +51,12 @@ export interface CampaignChoices {
   mediaFilesProblem?: string;
 }
 
-/** Pictures and videos the file input takes: what compressForMms makes fit a text. */
-export const MEDIA_FILE_TYPES = ["jpg", "jpeg", "png", "gif", "webp", "mp4", "mov", "webm"];
+/**
+ * Pictures and videos the media file inputs take (campaign and canned-reply forms): what
+ * compressForMms makes fit a text, and HEIC, so an iPhone photo gets our words on how to share it
+ * as a JPEG instead of Slack's bare refusal. The bytes decide; Slack's filter is a convenience.
+ */
+export const MEDIA_FILE_TYPES = ["jpg", "jpeg", "png", "gif", "webp", "heic", "mp4", "mov", "webm"];
 
 /** private_metadata holds at most 3,000 characters: keep as many custom fields as fit. */
 export function modalMetadata(base: object, fields: readonly string[]): string {

@@ -3,7 +3,7 @@ import { MAX_MEDIA_PER_TEXT } from "../../domain/media-links";
 import { MAX_SMS_BODY_CHARACTERS } from "../../domain/sms-length";
 import { escapeForSlack } from "../../domain/slack-text";
 import { mediaKind, mediaSize } from "./campaign-media";
-import { mergeFieldHint } from "./campaign-modal";
+import { MEDIA_FILE_TYPES, mergeFieldHint } from "./campaign-modal";
 import { clip, ephemeral, input, modal, placeholder, section } from "./kit";
 
 /* `/campaign replies <name>`: the form that saves a campaign's canned replies, and its confirmation. */
@@ -27,8 +27,6 @@ export interface CannedReplyRetry {
   refused: string;
 }
 
-/** Pictures and videos a text can carry (the bytes decide; Slack's filter is a convenience). */
-const MEDIA_FILETYPES = ["jpg", "jpeg", "png", "gif", "webp", "heic", "mp4", "mov", "webm"];
 
 /** The form that saves a canned reply for a campaign, with the ones it has listed above it. */
 export function cannedReplyModal(
@@ -90,7 +88,7 @@ export function cannedReplyModal(
         element: {
           type: "file_input",
           action_id: cannedAction("files"),
-          filetypes: MEDIA_FILETYPES,
+          filetypes: MEDIA_FILE_TYPES,
           max_files: MAX_CANNED_MEDIA,
         } as unknown as types.InputBlockElement,
         hint: `Sent with the text as one picture message (MMS), made to fit 600 KB. Up to ${MAX_CANNED_MEDIA} with the links below.`,

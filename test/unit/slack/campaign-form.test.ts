@@ -85,7 +85,7 @@ describe("campaignModal: media", () => {
     });
     expect(element(view, "mediaFiles")).toMatchObject({ type: "file_input", max_files: 8 });
     expect((element(view, "mediaFiles")!.filetypes as string[]).sort()).toEqual(
-      ["gif", "jpeg", "jpg", "mov", "mp4", "png", "webm", "webp"].sort(),
+      ["gif", "heic", "jpeg", "jpg", "mov", "mp4", "png", "webm", "webp"].sort(),
     );
     expect(element(view, "textOnly")).toMatchObject({ initial_options: [{ value: "B" }] });
     expect(view.blocks.length).toBeLessThanOrEqual(100);
