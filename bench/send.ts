@@ -68,6 +68,7 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
       /** The target: at least 0.6. */
       ratioToFloor: round(measured.sendsPerSecond / floorSendsPerSecond, 2),
       floorServerTimePerClickMs: floor.serverTimePerClickMs,
+      floorCpuMsPerSend: floor.cpuMsPerSend,
       openLoop: {
         what: `${OPEN_LOOP.volunteers} volunteers each clicking Send every ${OPEN_LOOP.everyMs / 1000} s: ${(OPEN_LOOP.volunteers * 1000) / OPEN_LOOP.everyMs} clicks a second offered for ${OPEN_LOOP.measureMs / 1000} s`,
         offeredPerSecond: (OPEN_LOOP.volunteers * 1000) / OPEN_LOOP.everyMs,
