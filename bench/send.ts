@@ -6,7 +6,7 @@ import { appEnvironment, BOT_TOKEN } from "../test/support/app-harness";
 import { launchedCampaign } from "../test/support/campaigns";
 import { createPostgresDatabase } from "../test/support/databases";
 import { sendFloorBenchmark } from "./send-floor";
-import { machine, round, startAppProcess, type AppProcess } from "./support";
+import { databaseCpu, machine, processCpu, round, startAppProcess, type AppProcess } from "./support";
 import { measureSending, openLoopClicking, spread, VOLUNTEERS } from "./volunteers";
 
 // Enough for the closed loop and for the open loop's 500 volunteers, who each claim a batch of 50.
@@ -41,18 +41,24 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
       appEnvironment(slack.apiUrl, 0, { LOG_LEVEL: "warn", DATABASE_URL: made.target.url, TWILIO_API_URL: twilio.url }),
       CLOCK_START,
     );
-    const measured = await measureSending(app, twilio, `send ${campaignName}`);
+    const database = databaseCpu(made.target.url);
+    const measured = await measureSending(app, twilio, `send ${campaignName}`, database);
     let sendsBefore = 0;
+    const appCpu = processCpu(app.pid);
+    let cpuStarted: Promise<unknown> = Promise.resolve();
     const openLoop = await openLoopClicking({
       appUrl: app.url,
       campaignCommand: `send ${campaignName}`,
       ...OPEN_LOOP,
       onMeasureStart: () => {
         sendsBefore = twilio.messages.length;
+        cpuStarted = Promise.all([appCpu.start(), database.start()]);
         void app?.takeServerTimes("clicks"); // drops the warm-up's times
       },
     });
     const openLoopSends = twilio.messages.length - sendsBefore;
+    await cpuStarted;
+    const [openLoopAppMs, openLoopDatabaseMs] = await Promise.all([appCpu.stop(), database.stop()]);
     const openLoopTimes = await app.takeServerTimes("clicks");
     return {
       what: `${VOLUNTEERS} volunteers clicking Send as fast as their next card arrives; app in its own process on PostgreSQL, fake Twilio`,
@@ -62,6 +68,7 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
       /** The target: at least 0.6. */
       ratioToFloor: round(measured.sendsPerSecond / floorSendsPerSecond, 2),
       floorServerTimePerClickMs: floor.serverTimePerClickMs,
+      floorCpuMsPerSend: floor.cpuMsPerSend,
       openLoop: {
         what: `${OPEN_LOOP.volunteers} volunteers each clicking Send every ${OPEN_LOOP.everyMs / 1000} s: ${(OPEN_LOOP.volunteers * 1000) / OPEN_LOOP.everyMs} clicks a second offered for ${OPEN_LOOP.measureMs / 1000} s`,
         offeredPerSecond: (OPEN_LOOP.volunteers * 1000) / OPEN_LOOP.everyMs,
@@ -70,6 +77,10 @@ export async function sendBenchmark(): Promise<Record<string, unknown>> {
         lateTurns: openLoop.late,
         errors: openLoop.errors,
         sendsPerSecond: round(openLoopSends / (OPEN_LOOP.measureMs / 1000)),
+        cpuMsPerSend: {
+          app: round(openLoopAppMs / openLoopSends, 2),
+          database: round(openLoopDatabaseMs / openLoopSends, 2),
+        },
         /** The target: p99 under 50 ms. */
         serverTimePerClickMs: spread(openLoopTimes),
       },

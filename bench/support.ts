@@ -1,8 +1,11 @@
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { startFakeSlack, type FakeSlack } from "../test/fakes/slack-api";
 import { startFakeTwilio } from "../test/fakes/twilio-api";
+import pg from "pg";
 import { appEnvironment, BOT_TOKEN } from "../test/support/app-harness";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -23,6 +26,68 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+let clockTicks: number | undefined;
+/**
+ * CPU time (user and system, every thread) a process has used so far, in ms, from /proc (Linux; NaN
+ * elsewhere, or once it is gone). Unlike time in a profile, it leaves out the time the process
+ * waited for a core on a busy machine.
+ */
+export function cpuMsOf(pid: number | undefined): number {
+  try {
+    clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // utime and stime are fields 14 and 15; the command name (field 2) may hold spaces, so count after it.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Measures CPU time between `start` and `stop`, in ms. */
+export interface CpuMeter {
+  start(): Promise<void>;
+  stop(): Promise<number>;
+}
+
+/** The CPU time of one process (see cpuMsOf). */
+export function processCpu(pid: number | undefined): CpuMeter {
+  let from = NaN;
+  return {
+    start: async () => void (from = cpuMsOf(pid)),
+    stop: async () => cpuMsOf(pid) - from,
+  };
+}
+
+/**
+ * The CPU time of the PostgreSQL server processes serving one database (its backends, found in
+ * pg_stat_activity; the server must run on this machine). A backend that starts between start and
+ * stop counts whole; one that ends in between is lost.
+ */
+export function databaseCpu(url: string): CpuMeter {
+  const backends = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
+      return new Map(rows.map((r) => [r.pid, cpuMsOf(r.pid)]));
+    } finally {
+      await client.end();
+    }
+  };
+  let from = new Map<number, number>();
+  return {
+    start: async () => void (from = await backends()),
+    async stop() {
+      let total = 0;
+      for (const [pid, ms] of await backends()) if (Number.isFinite(ms)) total += ms - (from.get(pid) ?? 0);
+      return total;
+    },
+  };
+}
 
 /** Environment for the real app against a fake Slack on `port`, logging warnings only. */
 export function appEnv(
@@ -111,6 +176,7 @@ function reapOnExit(child: ChildProcess): void {
 /** A running app process for a benchmark: its local URL, and how to stop it. */
 export interface AppProcess {
   url: string;
+  pid: number | undefined;
   /** What bench/server-timing.ts measured inside the app since the last call, sorted, in ms. */
   takeServerTimes(kind: ServerTimeKind): Promise<number[]>;
   stop(): Promise<void>;
@@ -129,7 +195,8 @@ export const BENCH_CLICK_HEADER = "x-bench-click";
 /**
  * Starts bench/app-process.ts (the real app, its clock set to `clockStart` and running on), or
  * another `script` that answers the same messages, in a process of its own. BENCH_CPU_PROF=<dir>
- * writes a CPU profile of it there.
+ * writes a CPU profile of it there; BENCH_SQL_COUNT=<dir> counts its statements there
+ * (bench/send-statements.ts).
  */
 export async function startAppProcess(
   env: NodeJS.ProcessEnv,
@@ -137,9 +204,16 @@ export async function startAppProcess(
   script = "bench/app-process.ts",
 ): Promise<AppProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const counting = process.env.BENCH_SQL_COUNT
+    ? ["--import", pathToFileURL(path.join(ROOT, "bench/send-statements.ts")).href]
+    : [];
   const child = fork(path.join(ROOT, script), [], {
-    execArgv: ["--import", "tsx", ...profile],
-    env: { ...env, BENCH_CLOCK_START: String(clockStart) },
+    execArgv: ["--import", "tsx", ...counting, ...profile],
+    env: {
+      ...env,
+      BENCH_CLOCK_START: String(clockStart),
+      ...(process.env.BENCH_SQL_COUNT ? { BENCH_SQL_COUNT: process.env.BENCH_SQL_COUNT } : {}),
+    },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     // A process group of its own, killed whole by reapOnExit if the benchmark dies first.
     detached: true,
@@ -152,6 +226,7 @@ export async function startAppProcess(
   });
   return {
     url,
+    pid: child.pid,
     exited,
     takeServerTimes: (kind) =>
       new Promise<number[]>((resolve) => {

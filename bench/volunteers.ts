@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { blockActionsPayload, interactionBody, postToSlackApp, slashCommandBody } from "../test/fakes/signing";
 import { SIGNING_SECRET } from "../test/support/app-harness";
 import type { FakeTwilio } from "../test/fakes/twilio-api";
-import { BENCH_CLICK_HEADER, percentile, round, type AppProcess } from "./support";
+import { BENCH_CLICK_HEADER, percentile, processCpu, round, type AppProcess, type CpuMeter } from "./support";
 
 export const VOLUNTEERS = 20;
 const WARMUP_MS = 3_000;
@@ -13,21 +13,38 @@ const MEASURE_MS = 20_000;
  * VOLUNTEERS volunteers texting through `app` for a warm-up and then MEASURE_MS: texts accepted by
  * the fake Twilio per second, and each measured click's time in the app and as the client saw it.
  */
-export async function measureSending(app: AppProcess, twilio: FakeTwilio, campaignCommand: string) {
+export async function measureSending(
+  app: AppProcess,
+  twilio: FakeTwilio,
+  campaignCommand: string,
+  database?: CpuMeter,
+) {
   let counted = 0;
+  const appCpu = processCpu(app.pid);
+  let started: Promise<unknown> = Promise.resolve();
   const waits = await volunteersClicking({
     appUrl: app.url,
     campaignCommand,
     volunteers: VOLUNTEERS,
     warmupMs: WARMUP_MS,
     measureMs: MEASURE_MS,
-    onMeasureStart: () => (counted = twilio.messages.length),
+    onMeasureStart: () => {
+      counted = twilio.messages.length;
+      started = Promise.all([appCpu.start(), database?.start()]);
+    },
   });
   const measuredSends = twilio.messages.length - counted;
+  await started;
+  const [appMs, databaseMs] = await Promise.all([appCpu.stop(), database?.stop()]);
   const server = await app.takeServerTimes("clicks");
   return {
     measuredSeconds: MEASURE_MS / 1000,
     sendsPerSecond: round(measuredSends / (MEASURE_MS / 1000)),
+    /** CPU time per text sent: the app process's (every thread), and the database server's backends'. */
+    cpuMsPerSend: {
+      app: round(appMs / measuredSends, 2),
+      ...(databaseMs === undefined ? {} : { database: round(databaseMs / measuredSends, 2) }),
+    },
     serverTimePerClickMs: {
       ...spread(server),
       what: "in the app: from the click reaching its HTTP server to Slack's answer to its post of the next card",

@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import type { Socket } from "node:net";
 import { finished } from "node:stream/promises";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -45,6 +46,14 @@ export interface SqlTransaction extends SqlRunner {
    * another statement after it.
    */
   queryAndCommit<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * A read sent right behind queryAndCommit's COMMIT, in the same write, on the same connection but
+   * outside the transaction: it sees what the transaction committed (and runs even if the commit
+   * failed), at no round trip of its own. Call it after queryAndCommit, in the same turn (before
+   * awaiting anything); its promise settles only after the transaction has ended, so await it
+   * once `transaction` has returned, never inside `fn`.
+   */
+  afterCommit<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
 /**
@@ -120,6 +129,28 @@ export interface OpenOptions {
   heavyReadTimeoutMs?: number;
 }
 
+/**
+ * Statements a transaction sends in one turn of the event loop leave in one write instead of one
+ * each (BEGIN with the first statements, the last one with its COMMIT and what follows it): each
+ * write is a system call that also wakes the server, and on the send path they were the largest
+ * item of a click in a profile. Each call holds the connection's socket corked until the turn ends.
+ */
+function writeCoalescer(client: PoolClient): () => void {
+  const socket = (client as unknown as { connection?: { stream?: Partial<Pick<Socket, "cork" | "uncork">> } })
+    .connection?.stream;
+  if (typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return () => undefined;
+  let corked = false;
+  return () => {
+    if (corked) return;
+    corked = true;
+    socket.cork!();
+    process.nextTick(() => {
+      corked = false;
+      socket.uncork!();
+    });
+  };
+}
+
 /** Keeps a pooled connection's "error" event from ending the process, whether it is idle or checked out. */
 const listenForErrors = (client: PoolClient) => void client.on("error", () => undefined);
 
@@ -162,16 +193,21 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
       query: (sql, params) => queryOn(pool, sql, params),
       async transaction(fn) {
         const client = await pool.connect();
+        const coalesce = writeCoalescer(client);
+        // Statements sent behind the COMMIT (afterCommit): answered before the connection goes back.
+        const after: Promise<unknown>[] = [];
         try {
           // A lock held elsewhere for this long means something is stuck: fail the click rather than hang it.
           // Not awaited: fn's first statement is pipelined behind it, and no statement's answer reaches
           // fn before BEGIN's did, so nothing fn does next can run outside the transaction.
+          coalesce();
           const begun = client.query(`BEGIN; SET LOCAL lock_timeout = '${SQL_LOCK_TIMEOUT_MS}ms'`);
           begun.catch(() => undefined); // awaited by every statement below
           let committed = false;
           const statement = async <R>(sql: string, params?: readonly unknown[], commit = false): Promise<R[]> => {
             if (committed) throw new Error("a statement after the transaction's queryAndCommit");
             committed = commit;
+            coalesce();
             const rows = queryOn<R>(client, sql, params);
             const done = commit ? client.query("COMMIT") : undefined;
             rows.catch(() => undefined);
@@ -185,12 +221,21 @@ function openPostgres(target: Extract<DatabaseTarget, { kind: "postgres" }>, opt
           const result = await fn({
             query: (sql, params) => statement(sql, params),
             queryAndCommit: (sql, params) => statement(sql, params, true),
+            afterCommit: <R>(sql: string, params?: readonly unknown[]) => {
+              if (!committed) return Promise.reject(new Error("afterCommit before the transaction's queryAndCommit"));
+              coalesce();
+              const rows = queryOn<R>(client, sql, params);
+              after.push(rows.catch(() => undefined));
+              return rows;
+            },
           });
           await begun;
           if (!committed) await client.query("COMMIT");
+          await Promise.all(after);
           client.release();
           return result;
         } catch (error) {
+          await Promise.all(after);
           // A connection whose ROLLBACK fails is broken: it is closed instead of returned to the pool.
           const rolledBack = await client.query("ROLLBACK").then(
             () => true,
@@ -289,13 +334,38 @@ async function openPglite(
     // PGlite's own transactions hold its one connection, so Prisma's queries wait for them to end.
     sql: {
       query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
-      transaction: (fn) =>
-        pglite.transaction((tx) => {
-          const query = async (sql: string, params?: readonly unknown[]) =>
-            (await tx.query(sql, params as unknown[])).rows as never[];
-          // PGlite is in-process: no round trip to save, the commit follows when fn returns.
-          return fn({ query, queryAndCommit: query });
-        }),
+      async transaction(fn) {
+        // afterCommit's statements, run once the transaction has ended (as on PostgreSQL, whatever its outcome).
+        const after: (() => void)[] = [];
+        try {
+          return await pglite.transaction((tx) => {
+            let committed = false;
+            const query = async (sql: string, params?: readonly unknown[]) => {
+              if (committed) throw new Error("a statement after the transaction's queryAndCommit");
+              return (await tx.query(sql, params as unknown[])).rows as never[];
+            };
+            // PGlite is in-process: no round trip to save, the commit follows when fn returns.
+            return fn({
+              query,
+              queryAndCommit: (sql, params) => {
+                const rows = query(sql, params);
+                committed = true;
+                return rows;
+              },
+              afterCommit: (sql, params) => {
+                if (!committed) return Promise.reject(new Error("afterCommit before the transaction's queryAndCommit"));
+                return new Promise<never[]>((resolve, reject) =>
+                  after.push(
+                    () => void pglite.query(sql, params as unknown[]).then((r) => resolve(r.rows as never[]), reject),
+                  ),
+                );
+              },
+            });
+          });
+        } finally {
+          for (const run of after) run();
+        }
+      },
     },
     adapterFactory: new PrismaPGlite(pglite),
     // PGlite is one in-process connection owned by this process: nobody else can race us.

@@ -91,11 +91,14 @@ export const TOUCH_AFTER_MS = 5 * 60_000;
 // The volunteer's batch is read once per statement (materialized): its next entry (a stable order: by
 // phone), so the card's subqueries run for one contact, and how many are left. Reading it once instead
 // of once for the pick, once for the count and once for the activity refresh matters while the planner
-// still knows nothing of the campaign's batches (right after launch) and scans every volunteer's.
+// still knows nothing of the campaign's batches (right after launch). Then it also takes the index on
+// (campaignId, status) as good as the one on (campaignId, assignedTo, status) and scans every
+// volunteer's batch for this one's (2 ms with 500 volunteers, 12 times the card's own read): the
+// status is compared as text so that only the volunteer's index can serve the statement.
 // $3 campaign, $4 volunteer.
 const BATCH = `batch AS MATERIALIZED (
     SELECT b.id, b."assignedAt", bc.phone FROM "CampaignContact" b JOIN "Contact" bc ON bc.id = b."contactId"
-    WHERE b."campaignId" = $3::uuid AND b."assignedTo" = $4 AND b.status = 'assigned')`;
+    WHERE b."campaignId" = $3::uuid AND b."assignedTo" = $4 AND b.status::text = 'assigned')`;
 const NEXT_IN_BATCH = `${cardRowSelect(`(SELECT count(*)::int FROM batch)`)}
   WHERE cc.id = (SELECT id FROM batch ORDER BY phone LIMIT 1)`;
 

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { Prisma } from "../../db/generated/client";
 import { enqueueSlackPost } from "../../services/slack-outbox";
-import { drawCard, sendCard, skipCard, type CardNote, type SendOutcome } from "../../services/texting";
+import { sendCardThenDraw, type SendOutcome } from "../../services/send-card";
+import { drawCard, skipCard } from "../../services/texting";
 import { answerFailure } from "../answer-failure";
 import { adminAlertMessage, textingMessage, type SendButtonValue } from "../blocks/texting";
 import type { SlackDeps } from "../deps";
@@ -31,27 +32,23 @@ export function textingSendClicked(deps: SlackDeps) {
         if (!value.c || !value.cc || !value.i) throw new Error("texting card without campaign, contact or intent");
         const now = deps.clock();
         const role = await deps.roles.roleOf(volunteer);
-        const outcome = await sendCard(
+        const { outcome, drawNext } = await sendCardThenDraw(
           deps.db,
           deps.sms,
-          { campaignContactId: value.cc, intentId: value.i, volunteer, role, now },
+          {
+            campaignContactId: value.cc,
+            intentId: value.i,
+            volunteer,
+            role,
+            now,
+            campaignId: value.c,
+            sentInSession: Number(value.n) || 0,
+          },
           { sender: deps.sender, publicUrl: deps.publicUrl },
         );
-        const notes: CardNote[] = outcome.kind === "already-handled" ? [] : [outcome.note];
         const lead = outcome.kind === "already-handled" ? `:information_source: ${outcome.message}` : undefined;
         if (outcome.kind === "failed" && outcome.alertAdmins) await alertOrganizer(deps, outcome, now);
-        const sentInSession =
-          (Number(value.n) || 0) + (outcome.kind === "sent" || outcome.kind === "unconfirmed" ? 1 : 0);
-        const draw = await drawCard(deps.db, {
-          campaignId: value.c,
-          volunteer,
-          role,
-          now,
-          notes,
-          sentInSession,
-          publicUrl: deps.publicUrl,
-        });
-        await respond({ replace_original: true, ...textingMessage(draw, lead) });
+        await respond({ replace_original: true, ...textingMessage(await drawNext(), lead) });
       } catch (error) {
         await respond(
           answerFailure(deps.logger, error, {

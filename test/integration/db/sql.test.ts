@@ -71,6 +71,35 @@ describe.each(BACKENDS)("plain SQL (%s)", (_name, create) => {
       Array.from({ length: 3 }, () => expect(db.sql.query(`SAVEPOINT leftover`)).rejects.toThrow(/transaction block/)),
     );
   });
+
+  it("runs afterCommit's statement behind the COMMIT, outside the transaction, seeing what it committed", async () => {
+    const phone = (n: number) => `+1202557${String(n).padStart(4, "0")}`;
+    const insert = `INSERT INTO "OptOut" (phone, source) VALUES ($1, 'admin') RETURNING phone`;
+    const count = `SELECT count(*)::int AS n FROM "OptOut" WHERE phone LIKE '+1202557%'`;
+    let after: Promise<{ n: number }[]> | undefined;
+    let outside: Promise<unknown> | undefined;
+    await db.sql.transaction(async (tx) => {
+      await expect(tx.afterCommit(count)).rejects.toThrow(/before the transaction's queryAndCommit/);
+      const committed = tx.queryAndCommit(insert, [phone(1)]);
+      after = tx.afterCommit<{ n: number }>(count);
+      // Outside any transaction block: a savepoint is refused.
+      outside = tx.afterCommit(`SAVEPOINT after_commit`);
+      outside.catch(() => undefined);
+      await committed;
+    });
+    expect(await after).toEqual([{ n: 1 }]);
+    await expect(outside).rejects.toThrow(/transaction block/);
+    // The commit failed (a duplicate): the statement behind it still runs, and sees nothing new.
+    await expect(
+      db.sql.transaction(async (tx) => {
+        await tx.query(insert, [phone(2)]);
+        const committed = tx.queryAndCommit(insert, [phone(1)]);
+        after = tx.afterCommit<{ n: number }>(count);
+        await committed;
+      }),
+    ).rejects.toThrow();
+    expect(await after).toEqual([{ n: 1 }]);
+  });
 });
 
 describe("plain SQL (postgres): connections the server closes", () => {

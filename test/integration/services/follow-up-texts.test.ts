@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import type { Database } from "../../../src/db/database";
 import { changeCampaignStatus } from "../../../src/services/campaigns";
-import { drawCard, sendCard, type CardDraw, type TextingCard } from "../../../src/services/texting";
+import { sendCard } from "../../../src/services/send-card";
+import { drawCard, type CardDraw, type TextingCard } from "../../../src/services/texting";
 import { recordInboundSms } from "../../../src/services/inbound-sms";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";

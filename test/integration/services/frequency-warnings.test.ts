@@ -6,7 +6,8 @@ import {
   dailyCapWarningsFor,
   launchNeedsConfirmation,
 } from "../../../src/services/frequency-warnings";
-import { drawCard, sendCard } from "../../../src/services/texting";
+import { sendCard } from "../../../src/services/send-card";
+import { drawCard } from "../../../src/services/texting";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { launchedCampaign } from "../../support/campaigns";

@@ -1,6 +1,7 @@
 import type { Database } from "../../../src/db/database";
 import { recordOptOut } from "../../../src/services/opt-outs";
-import { drawCard, sendCard } from "../../../src/services/texting";
+import { sendCard } from "../../../src/services/send-card";
+import { drawCard } from "../../../src/services/texting";
 import { createTwilioGateway } from "../../../src/sms/twilio-gateway";
 import { startFakeTwilio, type FakeTwilio } from "../../fakes/twilio-api";
 import { launchedCampaign } from "../../support/campaigns";
