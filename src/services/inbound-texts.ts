@@ -52,27 +52,34 @@ export interface InboundRow {
 }
 
 // One read: the locked event, its message (the event's key is the carrier's message id), the
-// contact, their latest conversation and its campaign.
-const INBOUND_ROW_FROM = `
+// contact, their latest conversation and its campaign. `events` names the InboundEvent rows read.
+const inboundRowsFrom = (events: string) => `
   SELECT e.id AS "eventId", e.payload, e."optOutRecorded", m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
     ct."firstName", ct."lastName",
     cv.id AS "conversationId", cv."campaignId", cv."slackChannelId", cv."slackThreadTs", cv."rootOutboxId", cv.tags, cv.assignee, cv."followUpAt",
     camp."senderIdentity", camp."helpText"
-  FROM "InboundEvent" e
+  FROM ${events} e
   LEFT JOIN "Message" m ON m."twilioSid" = e."externalId"
   LEFT JOIN "Contact" ct ON ct.id = m."contactId"
   LEFT JOIN LATERAL (SELECT * FROM "Conversation" c WHERE c."contactId" = m."contactId" ORDER BY c."updatedAt" DESC LIMIT 1) cv ON true
   LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
 `;
-const INBOUND_ROW_SQL = prepared(`${INBOUND_ROW_FROM}
+const INBOUND_ROW_SQL = prepared(`${inboundRowsFrom(`"InboundEvent"`)}
   WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
   FOR UPDATE OF e SKIP LOCKED`);
-/** The same rows for the oldest $1 texts waiting, oldest first (see inbound-text-batch.ts). */
-export const INBOUND_ROWS_SQL = prepared(`${INBOUND_ROW_FROM}
-  WHERE e.source = 'twilio.sms' AND e."processedAt" IS NULL AND e."failedAt" IS NULL
-  ORDER BY e."receivedAt", e.id
-  LIMIT $1
-  FOR UPDATE OF e SKIP LOCKED`);
+/**
+ * The same rows for the oldest $1 texts waiting, oldest first (see inbound-text-batch.ts). The
+ * events are taken and locked first, then joined: joining every waiting text before the limit
+ * made each batch cost as much as the whole backlog.
+ */
+export const INBOUND_ROWS_SQL = prepared(`WITH e AS MATERIALIZED (
+    SELECT id, payload, "optOutRecorded", "externalId", "receivedAt" FROM "InboundEvent"
+    WHERE source = 'twilio.sms' AND "processedAt" IS NULL AND "failedAt" IS NULL
+    ORDER BY "receivedAt", id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED)
+  ${inboundRowsFrom("e")}
+  ORDER BY e."receivedAt", e.id`);
 
 // The voter spoke: their conversation waits on a volunteer from this text on, unless it already
 // waited or they opted out ($5), until someone answers in the thread.
