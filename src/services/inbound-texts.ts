@@ -140,18 +140,29 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
 }
 
 /**
+ * The `reply` event a voter's text is reported as, when outgoing webhooks are set up. Without them
+ * none is written: nothing would send it, and a URL set later is not sent texts from before it.
+ */
+function replyEvent(
+  deps: Pick<ConversationDeps, "webhooksSetUp">,
+  event: Omit<WebhookEventInput, "type">,
+): WebhookEventInput | null {
+  return deps.webhooksSetUp ? { type: "reply", ...event } : null;
+}
+
+/**
  * The common case, on the plain-SQL path like a Send click: a text that asks nothing (no opt-out,
  * opt-in or help) from a voter whose thread is open. Its effects are one post in the thread and
  * the message joining its conversation; null for anything else, which goes through `processingPass`.
  */
 export function plainThreadPost(
-  deps: Pick<ConversationDeps, "render">,
+  deps: Pick<ConversationDeps, "render" | "webhooksSetUp">,
   row: InboundRow,
   now: Date,
 ): {
   post: Omit<SlackPost, "parentId">;
-  /** Reported to WEBHOOK_URL with the processing, as processingPass does. */
-  webhook: WebhookEventInput;
+  /** Reported to WEBHOOK_URL with the processing, as processingPass does (null: webhooks not set up). */
+  webhook: WebhookEventInput | null;
   messageId: string;
   conversationId: string;
   eventId: string;
@@ -172,13 +183,12 @@ export function plainThreadPost(
       args: { ...text, thread_ts: row.slackThreadTs },
       dedupeKey: `sms:${row.messageId}`,
     },
-    webhook: {
-      type: "reply",
+    webhook: replyEvent(deps, {
       phone: row.fromPhone!,
       campaignId: row.campaignId,
       data: { messageId: row.messageId, body, mediaUrls: row.mediaUrls ?? [], asked: null },
       at: now,
-    },
+    }),
     messageId: row.messageId,
     conversationId: row.conversationId,
     eventId: row.eventId,
@@ -195,7 +205,7 @@ async function plainTextInOpenThread(
   const now = deps.clock();
   const plan = plainThreadPost(deps, row, now);
   if (!plan) return null;
-  await enqueueWebhookSql(tx, plan.webhook);
+  if (plan.webhook) await enqueueWebhookSql(tx, plan.webhook);
   await enqueueSlackPostSql(tx, plan.post);
   await tx.queryAndCommit(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, now, plan.eventId, false]);
   return { kind: "threaded", classification: null, replies: [] };
@@ -243,13 +253,13 @@ async function processingPass(
   });
 
   // Reported with the processing that marks the event done, so a receiver hears of each text once.
-  await enqueueWebhook(tx, {
-    type: "reply",
+  const reply = replyEvent(deps, {
     phone: message.phone,
     campaignId: conversation?.campaignId ?? null,
     data: { messageId: message.id, body: message.body, mediaUrls: message.mediaUrls, asked: classification },
     at: now,
   });
+  if (reply) await enqueueWebhook(tx, reply);
   const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
   if (!conversation) {
     if (deps.unmatchedChannel) {
