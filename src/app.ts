@@ -289,6 +289,7 @@ function composeApp(db: Database, config: Config, logger: Logger, clock: () => D
       logger,
       readSlackFile,
       publicUrl: config.publicUrl,
+      webhooksSetUp: config.webhooks !== undefined,
     },
     { names: (ids) => userNames(lookups, ids), roleOf: (id) => roles.roleOf(id) },
   );

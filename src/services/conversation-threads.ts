@@ -145,6 +145,11 @@ export interface ConversationDeps {
   readSlackFile?: (url: string, mimetype?: string) => Promise<{ body: Buffer; contentType: string }>;
   /** PUBLIC_URL: stored media go out as PUBLIC_URL/media/<id>. */
   publicUrl?: string;
+  /**
+   * Outgoing webhooks are set up (WEBHOOK_URL and WEBHOOK_SECRET): only then is each voter's text
+   * queued as a `reply` event. Without them none is written, since nothing would ever send it.
+   */
+  webhooksSetUp?: boolean;
 }
 
 /** What posting in a thread needs: how posts look, and where threads without a campaign channel go. */

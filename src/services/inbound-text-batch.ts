@@ -35,7 +35,7 @@ export const PLAIN_TEXT_BATCH = 500;
  * rest are untouched (their locks released at commit) and left to `processInboundText`.
  */
 export async function processPlainTexts(
-  deps: Pick<ConversationDeps, "db" | "render" | "clock">,
+  deps: Pick<ConversationDeps, "db" | "render" | "clock" | "webhooksSetUp">,
   limit = PLAIN_TEXT_BATCH,
 ): Promise<{ processed: number; others: { id: string; source: string; payload: unknown }[] }> {
   return deps.db.sql.transaction(async (tx) => {
@@ -59,7 +59,7 @@ export async function processPlainTexts(
     // Each text is reported to WEBHOOK_URL with its processing, in order, as processingPass does.
     await enqueueWebhooksSql(
       tx,
-      plans.map((p) => p.webhook),
+      plans.flatMap((p) => (p.webhook ? [p.webhook] : [])),
     );
     await enqueueSlackPostsSql(
       tx,

@@ -52,27 +52,34 @@ export interface InboundRow {
 }
 
 // One read: the locked event, its message (the event's key is the carrier's message id), the
-// contact, their latest conversation and its campaign.
-const INBOUND_ROW_FROM = `
+// contact, their latest conversation and its campaign. `events` names the InboundEvent rows read.
+const inboundRowsFrom = (events: string) => `
   SELECT e.id AS "eventId", e.payload, e."optOutRecorded", m.id AS "messageId", m."fromPhone", m.body, m."mediaUrls", m."contactId",
     ct."firstName", ct."lastName",
     cv.id AS "conversationId", cv."campaignId", cv."slackChannelId", cv."slackThreadTs", cv."rootOutboxId", cv.tags, cv.assignee, cv."followUpAt",
     camp."senderIdentity", camp."helpText"
-  FROM "InboundEvent" e
+  FROM ${events} e
   LEFT JOIN "Message" m ON m."twilioSid" = e."externalId"
   LEFT JOIN "Contact" ct ON ct.id = m."contactId"
   LEFT JOIN LATERAL (SELECT * FROM "Conversation" c WHERE c."contactId" = m."contactId" ORDER BY c."updatedAt" DESC LIMIT 1) cv ON true
   LEFT JOIN "Campaign" camp ON camp.id = cv."campaignId"
 `;
-const INBOUND_ROW_SQL = prepared(`${INBOUND_ROW_FROM}
+const INBOUND_ROW_SQL = prepared(`${inboundRowsFrom(`"InboundEvent"`)}
   WHERE e.id = $1::uuid AND e.source = 'twilio.sms' AND e."processedAt" IS NULL
   FOR UPDATE OF e SKIP LOCKED`);
-/** The same rows for the oldest $1 texts waiting, oldest first (see inbound-text-batch.ts). */
-export const INBOUND_ROWS_SQL = prepared(`${INBOUND_ROW_FROM}
-  WHERE e.source = 'twilio.sms' AND e."processedAt" IS NULL AND e."failedAt" IS NULL
-  ORDER BY e."receivedAt", e.id
-  LIMIT $1
-  FOR UPDATE OF e SKIP LOCKED`);
+/**
+ * The same rows for the oldest $1 texts waiting, oldest first (see inbound-text-batch.ts). The
+ * events are taken and locked first, then joined: joining every waiting text before the limit
+ * made each batch cost as much as the whole backlog.
+ */
+export const INBOUND_ROWS_SQL = prepared(`WITH e AS MATERIALIZED (
+    SELECT id, payload, "optOutRecorded", "externalId", "receivedAt" FROM "InboundEvent"
+    WHERE source = 'twilio.sms' AND "processedAt" IS NULL AND "failedAt" IS NULL
+    ORDER BY "receivedAt", id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED)
+  ${inboundRowsFrom("e")}
+  ORDER BY e."receivedAt", e.id`);
 
 // The voter spoke: their conversation waits on a volunteer from this text on, unless it already
 // waited or they opted out ($5), until someone answers in the thread.
@@ -133,18 +140,29 @@ export async function processInboundText(deps: ConversationDeps, eventId: string
 }
 
 /**
+ * The `reply` event a voter's text is reported as, when outgoing webhooks are set up. Without them
+ * none is written: nothing would send it, and a URL set later is not sent texts from before it.
+ */
+function replyEvent(
+  deps: Pick<ConversationDeps, "webhooksSetUp">,
+  event: Omit<WebhookEventInput, "type">,
+): WebhookEventInput | null {
+  return deps.webhooksSetUp ? { type: "reply", ...event } : null;
+}
+
+/**
  * The common case, on the plain-SQL path like a Send click: a text that asks nothing (no opt-out,
  * opt-in or help) from a voter whose thread is open. Its effects are one post in the thread and
  * the message joining its conversation; null for anything else, which goes through `processingPass`.
  */
 export function plainThreadPost(
-  deps: Pick<ConversationDeps, "render">,
+  deps: Pick<ConversationDeps, "render" | "webhooksSetUp">,
   row: InboundRow,
   now: Date,
 ): {
   post: Omit<SlackPost, "parentId">;
-  /** Reported to WEBHOOK_URL with the processing, as processingPass does. */
-  webhook: WebhookEventInput;
+  /** Reported to WEBHOOK_URL with the processing, as processingPass does (null: webhooks not set up). */
+  webhook: WebhookEventInput | null;
   messageId: string;
   conversationId: string;
   eventId: string;
@@ -165,13 +183,12 @@ export function plainThreadPost(
       args: { ...text, thread_ts: row.slackThreadTs },
       dedupeKey: `sms:${row.messageId}`,
     },
-    webhook: {
-      type: "reply",
+    webhook: replyEvent(deps, {
       phone: row.fromPhone!,
       campaignId: row.campaignId,
       data: { messageId: row.messageId, body, mediaUrls: row.mediaUrls ?? [], asked: null },
       at: now,
-    },
+    }),
     messageId: row.messageId,
     conversationId: row.conversationId,
     eventId: row.eventId,
@@ -188,7 +205,7 @@ async function plainTextInOpenThread(
   const now = deps.clock();
   const plan = plainThreadPost(deps, row, now);
   if (!plan) return null;
-  await enqueueWebhookSql(tx, plan.webhook);
+  if (plan.webhook) await enqueueWebhookSql(tx, plan.webhook);
   await enqueueSlackPostSql(tx, plan.post);
   await tx.queryAndCommit(JOIN_CONVERSATION_SQL, [plan.messageId, plan.conversationId, now, plan.eventId, false]);
   return { kind: "threaded", classification: null, replies: [] };
@@ -236,13 +253,13 @@ async function processingPass(
   });
 
   // Reported with the processing that marks the event done, so a receiver hears of each text once.
-  await enqueueWebhook(tx, {
-    type: "reply",
+  const reply = replyEvent(deps, {
     phone: message.phone,
     campaignId: conversation?.campaignId ?? null,
     data: { messageId: message.id, body: message.body, mediaUrls: message.mediaUrls, asked: classification },
     at: now,
   });
+  if (reply) await enqueueWebhook(tx, reply);
   const contact = row.contactId ? { firstName: row.firstName, lastName: row.lastName } : null;
   if (!conversation) {
     if (deps.unmatchedChannel) {

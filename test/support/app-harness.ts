@@ -27,7 +27,7 @@ export async function startHarness(
   create: () => Promise<TestDatabaseTarget>,
   options: AppOptions = {},
   slackSettings: Partial<Config["slack"]> = {},
-  settings: Pick<Partial<Config>, "http"> = {},
+  settings: Pick<Partial<Config>, "http" | "webhooks"> = {},
 ): Promise<Harness> {
   // Whatever started is closed again when anything fails: an open fake server keeps jest from exiting.
   const [slackStart, twilioStart, madeStart] = await Promise.allSettled([

@@ -32,6 +32,8 @@ describe.each(BACKENDS)("the conversation inbox (%s)", (_name, create) => {
       render: slackThreadRenderer,
       unmatchedChannel: "C0UNMATCHED",
       logger: pino({ level: "silent" }),
+      // Set up, so the batch test can check each text is reported once and in order.
+      webhooksSetUp: true,
     };
   });
   afterAll(async () => {

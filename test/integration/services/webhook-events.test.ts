@@ -39,6 +39,7 @@ describe.each(BACKENDS)("webhook events from their causes (%s)", (_name, create)
       render: slackThreadRenderer,
       unmatchedChannel: "C0UNMATCHED",
       logger: pino({ level: "silent" }),
+      webhooksSetUp: true,
     };
   });
   afterAll(async () => {
@@ -67,7 +68,7 @@ describe.each(BACKENDS)("webhook events from their causes (%s)", (_name, create)
   }
   const eventsOf = (phone: string) =>
     db.prisma.webhookEvent.findMany({ where: { orderKey: phone }, orderBy: { position: "asc" } });
-  async function texts(phone: string, body: string) {
+  async function texts(phone: string, body: string, inboxDeps = deps) {
     const sid = `SM${String(++sids).padStart(32, "0")}`;
     await recordInboundSms(
       db.sql,
@@ -75,8 +76,8 @@ describe.each(BACKENDS)("webhook events from their causes (%s)", (_name, create)
       new Date(),
     );
     // Twice: a second drain finds nothing new to report.
-    await new ConversationInbox(deps, MEMBERS).drain();
-    await new ConversationInbox(deps, MEMBERS).drain();
+    await new ConversationInbox(inboxDeps, MEMBERS).drain();
+    await new ConversationInbox(inboxDeps, MEMBERS).drain();
   }
 
   it("reports a voter's reply once, with the campaign", async () => {
@@ -109,5 +110,18 @@ describe.each(BACKENDS)("webhook events from their causes (%s)", (_name, create)
       ["outcome.set", "pledged"],
       ["outcome.removed", "pledged"],
     ]);
+  });
+
+  it("queues no reply event when webhooks are not set up: a plain text, one asking for help and an unmatched one", async () => {
+    const notSetUp = { ...deps, webhooksSetUp: false };
+    await conversationOf("+12125559004");
+    // A plain text to an open thread (the batch), then one processed on its own (help), then a stranger's.
+    await texts("+12125559004", "Sounds good", notSetUp);
+    await texts("+12125559004", "HELP", notSetUp);
+    await texts("+12125559005", "who is this?", notSetUp);
+    const posted = await db.prisma.slackOutbox.count({ where: { dedupeKey: { startsWith: "sms:" } } });
+    expect(posted).toBeGreaterThanOrEqual(3);
+    expect(await eventsOf("+12125559004")).toEqual([]);
+    expect(await eventsOf("+12125559005")).toEqual([]);
   });
 });
