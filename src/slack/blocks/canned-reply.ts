@@ -27,7 +27,6 @@ export interface CannedReplyRetry {
   refused: string;
 }
 
-
 /** The form that saves a canned reply for a campaign, with the ones it has listed above it. */
 export function cannedReplyModal(
   metadata: string,

@@ -42,14 +42,23 @@ describe("Slack outbox claim racing a settle (postgres)", () => {
   }
 
   it("passes over a head post settled after the claim's snapshot and takes the next one", async () => {
-    const first = await enqueueSlackPost(db.prisma, { channel: "C0RACE", method: "chat.postMessage", args: { text: "first" } });
-    const second = await enqueueSlackPost(db.prisma, { channel: "C0RACE", method: "chat.postMessage", args: { text: "second" } });
+    const first = await enqueueSlackPost(db.prisma, {
+      channel: "C0RACE",
+      method: "chat.postMessage",
+      args: { text: "first" },
+    });
+    const second = await enqueueSlackPost(db.prisma, {
+      channel: "C0RACE",
+      method: "chat.postMessage",
+      args: { text: "second" },
+    });
 
     // Another drainer records Slack's answer for the head post: its row is locked until COMMIT.
     await settler.query("BEGIN");
-    await settler.query(`UPDATE "SlackOutbox" SET status = 'sent', "resultTs" = '1.0', "settledAt" = now() WHERE id = $1::uuid`, [
-      first.id,
-    ]);
+    await settler.query(
+      `UPDATE "SlackOutbox" SET status = 'sent', "resultTs" = '1.0', "settledAt" = now() WHERE id = $1::uuid`,
+      [first.id],
+    );
 
     const { pid } = (await claimer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!;
     const claiming = claimer.query<{ id: string; attempts: number; payload: { text: string } }>(CLAIM_SQL, [
