@@ -90,7 +90,7 @@ export async function importContacts(
     invalidRows: [] as InvalidRow[],
     customFields: [] as string[],
   };
-  return db.withBulkSession(async (session) => {
+  const importing = db.withBulkSession(async (session) => {
     await session.query(
       `CREATE TEMP TABLE import_batch (id uuid, phone text, first_name text, last_name text, zip text, state text,
         time_zone text, tz_source "TimeZoneSource", tags text[], custom jsonb, seen_before boolean) ON COMMIT DROP`,
@@ -132,6 +132,20 @@ export async function importContacts(
     await session.query(audit.sql, audit.params);
     return summary;
   });
+  return importing.catch(explainTooLongForIndex);
+}
+
+/**
+ * A contact whose tags grew past what its index entry can hold (MAX_TAGS_BYTES per row, but rows of
+ * one phone and earlier imports add their tags up): PostgreSQL refuses the row (SQLSTATE 54000,
+ * "index row size exceeds"), and the import says why instead of failing with the database's words.
+ */
+function explainTooLongForIndex(error: unknown): never {
+  if ((error as { code?: string }).code !== "54000") throw error;
+  throw new ImportRejected(
+    "A contact would carry more tags than can be stored (about 1,500 characters of tags at most: rows with the same phone, and earlier imports, add their tags up), or a state longer than that. Remove some tags, or fix the state column, and import the file again.",
+    { cause: error },
+  );
 }
 
 /** CSV bytes → chunks of distinct contacts. Invalid rows are counted and listed, not staged. */
