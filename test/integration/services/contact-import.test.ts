@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { importContacts, type ImportOptions } from "../../../src/services/contact-import";
+import { importContacts, tidyContactsAfterImport, type ImportOptions } from "../../../src/services/contact-import";
 import { MAX_TAGS_BYTES, tagsBytes } from "../../../src/services/contact-staging";
 import { ImportRejected } from "../../../src/services/import-file-checks";
 import { actor } from "../../support/actors";
@@ -158,6 +158,25 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
     expect(error).toBeInstanceOf(ImportRejected);
     expect((error as Error).message).toMatch(/more tags than can be stored/);
     expect(await db.prisma.contact.count()).toBe(0);
+  });
+
+  it("tidies Contact after a large import (VACUUM ANALYZE), so audience counts can read the audience index alone", async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `(646) 555-${String(1000 + i)},volunteer`).join("\n");
+    const summary = await run(`phone,tags\n${rows}\n`);
+    const visiblePages = async () => {
+      const [row] = await db.prisma.$queryRawUnsafe<{ pages: number }[]>(
+        `SELECT relallvisible::int AS pages FROM pg_class WHERE relname = 'Contact'`,
+      );
+      return row?.pages ?? 0;
+    };
+    expect(await tidyContactsAfterImport(db, summary, 301)).toBe(false);
+    expect(await visiblePages()).toBe(0);
+    expect(await tidyContactsAfterImport(db, summary, 300)).toBe(true);
+    expect(await visiblePages()).toBeGreaterThan(0);
+    const analyzed = await db.prisma.$queryRawUnsafe<{ attname: string }[]>(
+      `SELECT attname FROM pg_stats WHERE tablename = 'Contact' AND attname = 'tags'`,
+    );
+    expect(analyzed).toHaveLength(1);
   });
 
   describe("refuses a bad file with a clear message and changes nothing", () => {
