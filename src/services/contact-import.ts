@@ -90,12 +90,17 @@ export async function importContacts(
     invalidRows: [] as InvalidRow[],
     customFields: [] as string[],
   };
-  return db.withBulkSession(async (session) => {
+  const importing = db.withBulkSession(async (session) => {
     await session.query(
       `CREATE TEMP TABLE import_batch (id uuid, phone text, first_name text, last_name text, zip text, state text,
         time_zone text, tz_source "TimeZoneSource", tags text[], custom jsonb, seen_before boolean) ON COMMIT DROP`,
     );
     await session.query(`LOCK TABLE "Contact" IN SHARE ROW EXCLUSIVE MODE`);
+    // Into an empty Contact (a first import) the lock lets no phone in but this file's own, which the
+    // chunker tracks: no chunk needs to look its phones up in Contact.
+    const [{ empty } = { empty: false }] = await session.query<{ empty: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM "Contact") AS empty`,
+    );
     const totals = { imported: 0, updated: 0, suppressed: 0 };
     // Contacts COPYed straight into Contact get the timestamps an INSERT here would give them.
     const [{ now } = { now: "" }] = await session.query<{ now: string }>("SELECT now()::text AS now");
@@ -109,7 +114,7 @@ export async function importContacts(
         next = chunks.next();
         // The next chunk is parsed while this one is merged; its failure is handled when awaited.
         next.catch(() => undefined);
-        await mergeChunk(session, chunk, totals);
+        await mergeChunk(session, chunk, totals, empty);
         chunker.recycle(chunk);
       }
     } finally {
@@ -132,6 +137,41 @@ export async function importContacts(
     await session.query(audit.sql, audit.params);
     return summary;
   });
+  return importing.catch(explainTooLongForIndex);
+}
+
+/** Contacts an import must add or merge before tidyContactsAfterImport tidies Contact. */
+export const TIDY_AFTER_CONTACTS = 10_000;
+
+/**
+ * After a large import, VACUUM (ANALYZE) Contact: audience counts then read the audience index alone
+ * (an index-only scan needs the pages VACUUM marks all-visible) and are planned with the new
+ * contacts' statistics at once, not whenever autovacuum comes (PostgreSQL's within a minute or so,
+ * unless a server turns it off; PGlite has none). VACUUM cannot run inside the import's
+ * transaction, so the caller runs this once the import is reported. A VACUUM already at work on
+ * Contact makes this one a no-op (SKIP_LOCKED). True when it ran.
+ */
+export async function tidyContactsAfterImport(
+  db: Database,
+  summary: Pick<ImportSummary, "imported" | "updated">,
+  threshold = TIDY_AFTER_CONTACTS,
+): Promise<boolean> {
+  if (summary.imported + summary.updated < threshold) return false;
+  await db.prisma.$executeRawUnsafe(`VACUUM (ANALYZE, SKIP_LOCKED) "Contact"`);
+  return true;
+}
+
+/**
+ * A contact whose tags grew past what its index entry can hold (MAX_TAGS_BYTES per row, but rows of
+ * one phone and earlier imports add their tags up): PostgreSQL refuses the row (SQLSTATE 54000,
+ * "index row size exceeds"), and the import says why instead of failing with the database's words.
+ */
+function explainTooLongForIndex(error: unknown): never {
+  if ((error as { code?: string }).code !== "54000") throw error;
+  throw new ImportRejected(
+    "A contact would carry more tags than can be stored (about 1,500 characters of tags at most: rows with the same phone, and earlier imports, add their tags up), or a state longer than that. Remove some tags, or fix the state column, and import the file again.",
+    { cause: error },
+  );
 }
 
 /** CSV bytes → chunks of distinct contacts. Invalid rows are counted and listed, not staged. */
@@ -265,6 +305,9 @@ const MERGE_CHUNK_SQL = `
   )
   SELECT count(*)::int AS inserted FROM merged JOIN import_batch USING (id)`;
 
+/** How many of the phones in $1 are on the opt-out list. */
+const SUPPRESSED_SQL = `(SELECT count(*) FROM unnest($1::text[]) AS b(phone) WHERE ${optedOutSql("b.phone")})::int`;
+
 /**
  * Of the chunk's phones that no earlier chunk had: those already in Contact, and how many are on
  * the opt-out list. The import holds a lock that keeps other writers out, so the answer stays true
@@ -276,7 +319,7 @@ const EXISTING_SQL = `
            SELECT p.phone FROM unnest($1::text[]) AS p(phone)
            CROSS JOIN LATERAL (SELECT 1 FROM "Contact" c WHERE c.phone = p.phone LIMIT 1) AS hit
          ) AS existing,
-         (SELECT count(*) FROM unnest($1::text[]) AS b(phone) WHERE ${optedOutSql("b.phone")})::int AS suppressed`;
+         ${SUPPRESSED_SQL} AS suppressed`;
 
 /**
  * Stores one chunk (distinct phones). Contacts new to the database, nearly all of a first import,
@@ -287,11 +330,16 @@ async function mergeChunk(
   session: BulkSession,
   chunk: ContactChunk,
   totals: { imported: number; updated: number; suppressed: number },
+  /** Contact was empty when the import began: nothing to look up but the opt-out list. */
+  startedEmpty: boolean,
 ): Promise<void> {
   const { firstSeenAt } = chunk;
   const size = chunk.starts.length;
   const firstSeen = firstSeenAt.map((i) => chunkPhone(chunk, i));
-  const [found] = await session.query<{ existing: string[]; suppressed: number }>(EXISTING_SQL, [firstSeen]);
+  const [found] = await session.query<{ existing: string[] | null; suppressed: number }>(
+    startedEmpty ? `SELECT NULL AS existing, ${SUPPRESSED_SQL} AS suppressed` : EXISTING_SQL,
+    [firstSeen],
+  );
   const existing = new Set(found?.existing ?? []);
   const isFresh = new Uint8Array(size);
   let freshCount = 0;

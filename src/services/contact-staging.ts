@@ -51,6 +51,21 @@ export const STAGED_COLUMNS = [
 const SHOWN_PHONE_CHARS = 40;
 
 /**
+ * Bytes a contact's tags may take as PostgreSQL stores them (tagsBytes): the audience index
+ * (migration contact_audience_index) holds them, and one btree entry is at most 2,704 bytes. A row
+ * over this is skipped and reported instead of failing the whole import.
+ */
+export const MAX_TAGS_BYTES = 2_000;
+
+/** A text[]'s size: a 24-byte header, then each element's 4-byte length and bytes, padded to 4. */
+export function tagsBytes(tags: readonly string[]): number {
+  if (tags.length === 0) return 16;
+  let bytes = 24;
+  for (const tag of tags) bytes += (4 + Buffer.byteLength(tag) + 3) & ~3;
+  return bytes;
+}
+
+/**
  * Contact's own columns in the order of a staged line without its seen-before flag, plus the two
  * timestamps: a contact no earlier chunk or import has is COPYed straight into Contact (ContactChunk).
  */
@@ -90,6 +105,17 @@ export class RowStager {
       const shown = rawPhone.length > SHOWN_PHONE_CHARS ? `${rawPhone.slice(0, SHOWN_PHONE_CHARS - 1)}…` : rawPhone;
       return { line, reason: `"${shown}" is not a valid phone number`, phone: shown };
     }
+    const tagsCell = cell(record, standard.tags);
+    const tags = splitTags(tagsCell);
+    // 200 characters make at most 100 tags of at most 600 bytes in all: under the limit, not measured.
+    if (tagsCell.length > 200 && tagsBytes(tags) > MAX_TAGS_BYTES) {
+      const characters = tags.reduce((sum, tag) => sum + tag.length, 0).toLocaleString("en-US");
+      return {
+        line,
+        reason: `tags too long for one contact (${tags.length} ${tags.length === 1 ? "tag" : "tags"}, ${characters} characters: keep them under about 1,500 in all)`,
+        phone: rawPhone,
+      };
+    }
     const zip = normalizeZip(cell(record, standard.zip));
     const { timeZone, source } = assignTimeZone({ zip, phone });
     let custom = "";
@@ -105,7 +131,7 @@ export class RowStager {
       state: cell(record, standard.state).toUpperCase() || null,
       timeZone,
       timeZoneSource: source,
-      tags: splitTags(cell(record, standard.tags)),
+      tags,
       custom: custom ? `${custom}}` : "{}",
     };
   }

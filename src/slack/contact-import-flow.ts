@@ -1,7 +1,13 @@
 import { createReadStream } from "node:fs";
 import type { webApi } from "@slack/bolt";
 import type { Prisma } from "../db/generated/client";
-import { importContacts, MAX_IMPORT_BYTES, type ImportProgress, type ImportSummary } from "../services/contact-import";
+import {
+  importContacts,
+  MAX_IMPORT_BYTES,
+  tidyContactsAfterImport,
+  type ImportProgress,
+  type ImportSummary,
+} from "../services/contact-import";
 import { enqueueSlackPost } from "../services/slack-outbox";
 import { failureText } from "./answer-failure";
 import {
@@ -88,6 +94,10 @@ export async function importFromSlack(deps: SlackDeps, request: SlackImportReque
     await update(importRejectedMessage(fileName, reason));
     return;
   }
+  // Outside the import's transaction, once it is reported: audience counts read the new contacts from an index at once.
+  await tidyContactsAfterImport(deps.db, summary).catch((error: unknown) =>
+    log.warn({ err: error }, "VACUUM after the import failed: audience counts stay right, only slower until it runs"),
+  );
   if (summary.invalid === 0) return;
   // The skipped rows go in the summary's thread once Slack has posted it (files are not chat posts).
   const ts = await postedTs(deps, root.id);

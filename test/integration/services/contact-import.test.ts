@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { importContacts, type ImportOptions } from "../../../src/services/contact-import";
+import { importContacts, tidyContactsAfterImport, type ImportOptions } from "../../../src/services/contact-import";
+import { MAX_TAGS_BYTES, tagsBytes } from "../../../src/services/contact-staging";
 import { ImportRejected } from "../../../src/services/import-file-checks";
 import { actor } from "../../support/actors";
 import { BACKENDS, openMigratedDatabase } from "../../support/databases";
@@ -111,6 +113,70 @@ describe.each(BACKENDS)("contact import (%s)", (_name, create) => {
       timeZone: "America/Phoenix",
       timeZoneSource: "area_code",
     });
+  });
+
+  it("skips a row whose tags are too long for the audience index, and sizes tags as the database stores them", async () => {
+    const tags = (count: number, length: number) =>
+      Array.from({ length: count }, (_, i) => `${i}`.padStart(length, "x")).join(";");
+    const summary = await run(`phone,tags\n212-555-0181,${tags(120, 16)}\n212-555-0182,${tags(60, 16)}\n`);
+    expect(summary).toMatchObject({ imported: 1, invalid: 1 });
+    expect(summary.invalidRows).toEqual([
+      {
+        line: 2,
+        reason: "tags too long for one contact (120 tags, 1,920 characters: keep them under about 1,500 in all)",
+        phone: "212-555-0181",
+      },
+    ]);
+    // tagsBytes is what PostgreSQL stores: the limit holds in the index, not only on paper.
+    for (const sample of [
+      [],
+      ["a"],
+      ["ab", "abc", "abcd", "abcde"],
+      ["é", "€", "🎉"],
+      ["x".repeat(MAX_TAGS_BYTES - 28)],
+    ]) {
+      const [row] = await db.prisma.$queryRawUnsafe<{ bytes: number }[]>(
+        "SELECT pg_column_size($1::text[])::int AS bytes",
+        sample,
+      );
+      expect(row?.bytes).toBe(tagsBytes(sample));
+    }
+  });
+
+  it("refuses a file whose rows of one phone add their tags up past the limit, and stores nothing", async () => {
+    // Hex digits of a hash: tags PostgreSQL cannot compress, 70 of them under the limit, 140 over the index's.
+    const half = (from: number) =>
+      Array.from({ length: 70 }, (_, i) =>
+        createHash("sha256")
+          .update(String(from + i))
+          .digest("hex")
+          .slice(0, 16),
+      ).join(";");
+    const error = await run(`phone,tags\n212-555-0183,${half(0)}\n212-555-0184,x\n212-555-0183,${half(100)}\n`).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportRejected);
+    expect((error as Error).message).toMatch(/more tags than can be stored/);
+    expect(await db.prisma.contact.count()).toBe(0);
+  });
+
+  it("tidies Contact after a large import (VACUUM ANALYZE), so audience counts can read the audience index alone", async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `(646) 555-${String(1000 + i)},volunteer`).join("\n");
+    const summary = await run(`phone,tags\n${rows}\n`);
+    const visiblePages = async () => {
+      const [row] = await db.prisma.$queryRawUnsafe<{ pages: number }[]>(
+        `SELECT relallvisible::int AS pages FROM pg_class WHERE relname = 'Contact'`,
+      );
+      return row?.pages ?? 0;
+    };
+    expect(await tidyContactsAfterImport(db, summary, 301)).toBe(false);
+    expect(await visiblePages()).toBe(0);
+    expect(await tidyContactsAfterImport(db, summary, 300)).toBe(true);
+    expect(await visiblePages()).toBeGreaterThan(0);
+    const analyzed = await db.prisma.$queryRawUnsafe<{ attname: string }[]>(
+      `SELECT attname FROM pg_stats WHERE tablename = 'Contact' AND attname = 'tags'`,
+    );
+    expect(analyzed).toHaveLength(1);
   });
 
   describe("refuses a bad file with a clear message and changes nothing", () => {

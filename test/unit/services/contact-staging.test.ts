@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { mapHeaders } from "../../../src/domain/contact-columns";
 import {
   ContactChunker,
+  MAX_TAGS_BYTES,
   PhoneSlots,
   RowStager,
   chunkPhone,
@@ -9,6 +10,7 @@ import {
   foldContact,
   parseStagedLine,
   stagedLine,
+  tagsBytes,
   type ContactChunk,
   type StagedContact,
 } from "../../../src/services/contact-staging";
@@ -228,6 +230,15 @@ describe("cutting contacts into chunks", () => {
       reason: '"555-CALL-NOW" is not a valid phone number',
       phone: "555-CALL-NOW",
     });
+    // 100 tags of 16 characters take 24 + 100 × 20 bytes: over MAX_TAGS_BYTES. 90 take 1,824: under.
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => `${i}`.padStart(16, "t")).join(";");
+    expect(stager.stage(["(212) 555-0143", "Ana", "", tags(100), ""], 9)).toEqual({
+      line: 9,
+      reason: "tags too long for one contact (100 tags, 1,600 characters: keep them under about 1,500 in all)",
+      phone: "(212) 555-0143",
+    });
+    expect((stager.stage(["(212) 555-0143", "Ana", "", tags(90), ""], 10) as StagedContact).tags).toHaveLength(90);
+    expect(tagsBytes(tags(100).split(";"))).toBeGreaterThan(MAX_TAGS_BYTES);
   });
 });
 
